@@ -1,0 +1,88 @@
+"""``/api/v1`` and the health probes: parse the request, call ``service``, serialise."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+
+from flask import Blueprint, Response, g, request
+
+from .app import dataset_or_none, json_response, state
+from .dataset import Dataset
+from .errors import DatasetUnavailable, InvalidParameter
+from .i18n import DEFAULT_LANG, languages
+from .schedule import LOCAL_TZ
+from .serialize import answer_json
+from .service import AddressQuery, PointQuery, Query, find_polling_place
+
+bp = Blueprint("api", __name__)
+
+
+def parse_lang(value: str | None) -> str:
+    lang = (value or DEFAULT_LANG).strip().lower()
+    if lang not in languages():
+        raise InvalidParameter("unknown language", parameter="lang", allowed=list(languages()))
+    return lang
+
+
+def parse_now(args: dict[str, str]) -> datetime:
+    """``date=YYYY-MM-DD`` answers as of noon that day; otherwise the clock's now."""
+    raw = args.get("date")
+    if raw is None or raw == "":
+        return state().clock()
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidParameter("bad date", parameter="date", expected="YYYY-MM-DD") from None
+    return datetime.combine(day, time(12, 0), tzinfo=LOCAL_TZ)
+
+
+def parse_coordinate(args: dict[str, str], name: str) -> float:
+    raw = args.get(name, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} is not a number", parameter=name) from None
+    if not math.isfinite(value):
+        raise InvalidParameter(f"{name} must be finite", parameter=name, reason="not_finite")
+    return value
+
+
+def parse_query(args: dict[str, str]) -> Query:
+    has_address = "address" in args
+    has_point = "lat" in args or "lon" in args
+    if has_address and has_point:
+        raise InvalidParameter("give either address or lat/lon, not both", parameter="address")
+    if has_point:
+        return PointQuery(lon=parse_coordinate(args, "lon"), lat=parse_coordinate(args, "lat"))
+    if has_address:
+        return AddressQuery(text=args["address"])
+    raise InvalidParameter("address or lat/lon is required", parameter="address", reason="missing")
+
+
+def require_dataset() -> Dataset:
+    ds = dataset_or_none()
+    if ds is None:
+        raise DatasetUnavailable("no dataset loaded")
+    return ds
+
+
+@bp.get("/api/v1/lookup")
+def lookup() -> Response:
+    args = request.args.to_dict()
+    g.lang = parse_lang(args.get("lang"))
+    ds = require_dataset()  # one snapshot for the whole request
+    now = parse_now(args)
+    answer = find_polling_place(ds, parse_query(args), now)
+    return json_response(answer_json(answer, ds.board, g.lang))
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return json_response({"ok": True})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    ds = require_dataset()
+    return json_response({"ok": True, "data_version": ds.version, "demo": ds.demo})

@@ -1,0 +1,131 @@
+"""The Flask application factory: state, blueprints and the one error shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .boards import STATE_BOARD
+from .config import Settings
+from .dataset import Dataset, DatasetHolder
+from .errors import (
+    InternalError,
+    InvalidParameter,
+    MethodNotAllowed,
+    NotFound,
+    ServiceError,
+)
+from .schedule import LOCAL_TZ
+from .serialize import error_json
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    """The real clock, read only at the edge (tests pass ``date=`` or their own clock)."""
+    return datetime.now(LOCAL_TZ)
+
+
+@dataclass(frozen=True)
+class AppState:
+    settings: Settings
+    holder: DatasetHolder
+    clock: Clock
+
+
+def resolve_data_dir(settings: Settings, now: datetime) -> Path:
+    """The configured data folder, or the demo county built on first use."""
+    if settings.data_dir is not None:
+        return settings.data_dir
+    from .demo import ensure_demo_dataset
+
+    return ensure_demo_dataset(settings, now)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    holder: DatasetHolder | None = None,
+    clock: Clock = wall_clock,
+) -> Flask:
+    """Build the app. Loads the live dataset now; raises ``DataError`` if it is unusable."""
+    settings = settings or Settings.from_env()
+    if holder is None:
+        holder = DatasetHolder(resolve_data_dir(settings, clock()), settings.reload_interval)
+        holder.load_now()
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["lookup"] = AppState(settings=settings, holder=holder, clock=clock)
+
+    from .api import bp as api_bp
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+    @app.before_request
+    def _limit_size() -> None:
+        g.lang = "en"
+        if len(request.query_string) > settings.max_request_bytes:
+            raise InvalidParameter("query string too long", reason="too_long")
+
+    @app.errorhandler(ServiceError)
+    def _service_error(err: ServiceError) -> Response:
+        if err.status >= 500:
+            log.error("%s on %s: %s", err.code, request.path, err.detail)
+        return error_response(err)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        mapped: ServiceError
+        if err.code == 404:
+            mapped = NotFound("no such route")
+        elif err.code == 405:
+            mapped = MethodNotAllowed("method not allowed")
+        elif err.code is not None and err.code < 500:
+            mapped = InvalidParameter(err.description or "bad request")
+        else:
+            mapped = InternalError(err.description or "server error")
+        resp = error_response(mapped)
+        if err.code in (405, 413, 414):
+            resp.status_code = err.code
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        # The path only: the query string may hold a resident's address.
+        log.exception("unhandled %s on %s", type(err).__name__, request.path)
+        return error_response(InternalError("unhandled exception"))
+
+    return app
+
+
+def state() -> AppState:
+    from flask import current_app
+
+    return current_app.extensions["lookup"]  # type: ignore[no-any-return]
+
+
+def dataset_or_none() -> Dataset | None:
+    return state().holder.get()
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status=status, mimetype="application/json")
+
+
+def error_response(err: ServiceError) -> Response:
+    ds = dataset_or_none()
+    board = ds.board if ds else STATE_BOARD
+    lang = getattr(g, "lang", "en")
+    body = error_json(err, lang, board, ds.demo if ds else None)
+    return json_response(body, err.status)

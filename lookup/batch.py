@@ -1,0 +1,128 @@
+"""``lookup batch``: a CSV of addresses or coordinates in, a CSV of precincts and polling
+places out. Coordinates take the vectorised path (one grid pass for the whole file)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import DataError, ServiceError
+from .models import PollingPlace
+from .schedule import active_election, to_local
+from .service import check_point, geocode_address
+
+OUT_COLUMNS = (
+    "id",
+    "status",
+    "precinct_id",
+    "precinct_name",
+    "polling_place_name",
+    "polling_place_address",
+    "match_lat",
+    "match_lon",
+    "match_source",
+)
+CHUNK = 100_000
+Places = Mapping[str, PollingPlace]
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.nan
+
+
+def run_batch(ds: Dataset, in_path: Path, out_path: Path, now: datetime) -> Counter[str]:
+    """Answer every row; the status column says ``ok`` or the error code. Returns counts."""
+    election, _over = active_election(ds.elections, to_local(now).date())
+    places = ds.polling.get(election.day, {}) if election else {}
+    counts: Counter[str] = Counter()
+    with (
+        in_path.open(newline="", encoding="utf-8-sig") as fin,
+        out_path.open("w", newline="", encoding="utf-8") as fout,
+    ):
+        reader = csv.DictReader(fin)
+        fields = set(reader.fieldnames or ())
+        if "id" not in fields or not ({"address"} <= fields or {"lat", "lon"} <= fields):
+            raise DataError(f"{in_path.name}: columns must be id,address or id,lat,lon")
+        writer = csv.writer(fout)
+        writer.writerow(OUT_COLUMNS)
+        by_point = {"lat", "lon"} <= fields
+        for chunk in _chunks(reader):
+            answer = _points if by_point else _addresses
+            rows = answer(ds, chunk, places)
+            for row in rows:
+                counts[row[1]] += 1
+                writer.writerow(row)
+    return counts
+
+
+def _chunks(reader: csv.DictReader) -> Iterator[list[dict[str, str]]]:
+    chunk: list[dict[str, str]] = []
+    for row in reader:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _ok_row(
+    ds: Dataset, rid: str, idx: int, lat: float, lon: float, source: str, places: Places
+) -> list[str]:
+    p = ds.precincts[idx]
+    place = places.get(p.id)
+    return [
+        rid,
+        "ok",
+        p.id,
+        p.name,
+        place.name if place else "",
+        place.address.one_line() if place else "",
+        f"{lat:.6f}",
+        f"{lon:.6f}",
+        source,
+    ]
+
+
+def _error_row(rid: str, code: str) -> list[str]:
+    return [rid, code, "", "", "", "", "", "", ""]
+
+
+def _points(ds: Dataset, chunk: list[dict[str, str]], places: Places) -> list[list[str]]:
+    lat = np.array([_float(r["lat"]) for r in chunk])
+    lon = np.array([_float(r["lon"]) for r in chunk])
+    found = ds.index.locate_many(lon, lat)
+    out = []
+    for k, r in enumerate(chunk):
+        if found[k] >= 0:
+            out.append(_ok_row(ds, r["id"], int(found[k]), lat[k], lon[k], "coordinates", places))
+            continue
+        try:
+            hit = check_point(ds, float(lon[k]), float(lat[k]))  # says *why* it was not found
+        except ServiceError as exc:
+            out.append(_error_row(r["id"], exc.code))
+        else:
+            out.append(_ok_row(ds, r["id"], hit.index, lat[k], lon[k], "coordinates", places))
+    return out
+
+
+def _addresses(ds: Dataset, chunk: list[dict[str, str]], places: Places) -> list[list[str]]:
+    out = []
+    for r in chunk:
+        try:
+            match, hit = geocode_address(ds, r["address"] or "")
+        except ServiceError as exc:
+            out.append(_error_row(r["id"], exc.code))
+            continue
+        out.append(_ok_row(ds, r["id"], hit.index, match.lat, match.lon, match.source, places))
+    return out

@@ -1,0 +1,32 @@
+"""County boards of elections: the contact every answer falls back to."""
+
+from __future__ import annotations
+
+from .models import BoardOfElections
+
+KNOWN_BOARDS: dict[str, BoardOfElections] = {
+    "MECKLENBURG": BoardOfElections(
+        name="Mecklenburg County Board of Elections",
+        phone="704-336-2133",
+        url="https://www.mecknc.gov/BOE",
+    ),
+    # The generated demo county: a fictional number from the 555-01xx range.
+    "DEMO": BoardOfElections(
+        name="Demo County Board of Elections (fictional)",
+        phone="919-555-0100",
+        url="https://example.org/demo-county-board-of-elections",
+    ),
+}
+
+STATE_BOARD = BoardOfElections(
+    name="North Carolina State Board of Elections",
+    phone="919-814-0700",
+    url="https://www.ncsbe.gov/",
+)
+
+
+def board_for(counties: tuple[str, ...]) -> BoardOfElections:
+    """The county board for a one-county dataset, else the state board."""
+    if len(counties) == 1 and counties[0] in KNOWN_BOARDS:
+        return KNOWN_BOARDS[counties[0]]
+    return STATE_BOARD

@@ -1,0 +1,203 @@
+"""The ``lookup`` command: serve, check, batch, refresh."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import DataError, ServiceError
+
+EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
+NOT_FOUND_CODES = {"address_not_found", "outside_jurisdiction", "address_ambiguous"}
+# Gunicorn's access log, without the query string (it may hold an address) or the client IP.
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(data_dir=getattr(args, "data_dir", None))
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    from .schedule import LOCAL_TZ
+
+    if getattr(args, "date", None):
+        return datetime.combine(args.date, time(12, 0), tzinfo=LOCAL_TZ)
+    return datetime.now(LOCAL_TZ)
+
+
+def _dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .app import resolve_data_dir
+    from .dataset import DatasetHolder
+
+    settings = _settings(args)
+    holder = DatasetHolder(resolve_data_dir(settings, _now(args)))
+    return holder.load_now()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from .app import create_app, resolve_data_dir
+
+    settings = _settings(args)
+    # Resolve (and, for the demo, build) the data folder before any worker exists.
+    settings = Settings.from_env(data_dir=resolve_data_dir(settings, _now(args)))
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "preload_app": True,  # load the dataset once; workers share its pages
+        "accesslog": "-" if args.access_log else None,
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "timeout": 30,
+        "graceful_timeout": 10,
+    }
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    Server().run()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .serialize import answer_json, error_json
+    from .service import AddressQuery, PointQuery, find_polling_place
+
+    ds = _dataset(args)
+    if args.address and (args.lat is not None or args.lon is not None):
+        print("give an address or --lat/--lon, not both", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    query: AddressQuery | PointQuery
+    if args.lat is not None and args.lon is not None:
+        query = PointQuery(lon=args.lon, lat=args.lat)
+    elif args.address:
+        query = AddressQuery(args.address)
+    else:
+        print("an address or --lat and --lon are required", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        answer = find_polling_place(ds, query, _now(args))
+    except ServiceError as exc:
+        print(
+            json.dumps(error_json(exc, args.lang, ds.board, ds.demo), indent=2, ensure_ascii=False)
+        )
+        return EXIT_NOT_FOUND if exc.code in NOT_FOUND_CODES else EXIT_BAD_INPUT
+    print(json.dumps(answer_json(answer, ds.board, args.lang), indent=2, ensure_ascii=False))
+    return EXIT_FOUND
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    ds = _dataset(args)
+    counts = run_batch(ds, args.input, args.output, _now(args))
+    total = sum(counts.values())
+    summary = ", ".join(f"{k}: {v}" for k, v in counts.most_common())
+    print(f"{total} rows -> {args.output} ({summary})", file=sys.stderr)
+    return EXIT_FOUND
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from .refresh import RefreshRequest, refresh
+
+    req = RefreshRequest(
+        precincts=args.precincts,
+        polling_places=tuple(args.polling_places),
+        early_voting=tuple(args.early_voting or ()),
+        addresses=tuple(args.addresses or ()),
+        county=args.county,
+        election_day=args.election_date,
+        election_name=args.election_name,
+        data_dir=args.data_dir,
+        demo=args.demo,
+    )
+    report = refresh(req, datetime.now(UTC))
+    print("\n".join(report.lines()))
+    return 0 if report.published else 1
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _existing(value: str) -> Path:
+    p = Path(value)
+    if not p.exists():
+        raise argparse.ArgumentTypeError(f"{value}: no such file")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lookup", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
+        p.add_argument("--date", type=_day, help="answer as of this day (YYYY-MM-DD)")
+
+    p = sub.add_parser("serve", help="serve the API and pages with gunicorn")
+    p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--no-access-log", dest="access_log", action="store_false")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("check", help="answer one address or point, print the JSON")
+    data_opts(p)
+    p.add_argument("address", nargs="?", default="")
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--lang", default="en", choices=("en", "es"))
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("batch", help="answer a CSV of id,address or id,lat,lon")
+    data_opts(p)
+    p.add_argument("input", type=_existing)
+    p.add_argument("output", type=Path)
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
+    p.add_argument("--precincts", type=_existing, required=True)
+    p.add_argument("--polling-places", type=_existing, action="append", required=True)
+    p.add_argument("--early-voting", type=_existing, action="append")
+    p.add_argument("--addresses", type=_existing, action="append")
+    p.add_argument("--county")
+    p.add_argument("--election-date", type=_day, required=True)
+    p.add_argument("--election-name")
+    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--demo", action="store_true", help="mark the dataset as fictional demo data")
+    p.set_defaults(func=cmd_refresh)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except DataError as exc:
+        print(f"lookup: {exc}", file=sys.stderr)
+        return EXIT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,367 @@
+"""The immutable dataset one answer is built from, its on-disk form, and the holder that
+swaps it atomically when a refresh publishes a new version.
+
+On disk (one folder per version, ``current`` a symlink to the live one)::
+
+    manifest.json   version, demo flag, board contact, counties, elections, counts, sources
+    places.json     precinct attributes, polling places per election, early-voting sites
+    precincts.npz   precinct polygons as shapely ragged arrays (no GeoJSON parsing at start)
+    grid.npz        the precomputed point->precinct cell grid (see ``spatial``)
+    addresses/      address points, one memory-mapped ``.npy`` per column
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from datetime import time as dtime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import shapely
+
+from .errors import DataError
+from .geocode.local import AddressIndex
+from .models import (
+    Address,
+    BoardOfElections,
+    DaySchedule,
+    EarlyVotingSite,
+    Election,
+    OpenHours,
+    PollingPlace,
+    Precinct,
+)
+from .spatial import Grid, GridIndex
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+CURRENT = "current"
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything one answer needs. Never mutated: a refresh builds a new one."""
+
+    version: str
+    demo: bool
+    board: BoardOfElections
+    counties: tuple[str, ...]
+    precincts: tuple[Precinct, ...]
+    index: GridIndex
+    elections: tuple[Election, ...]  # sorted by day
+    polling: Mapping[date, Mapping[str, PollingPlace]]  # election day -> precinct id -> place
+    early_voting: Mapping[date, tuple[EarlyVotingSite, ...]]
+    addresses: AddressIndex
+    bbox: tuple[float, float, float, float]  # lon/lat of the precincts' extent
+
+    @property
+    def geoms(self) -> np.ndarray:
+        return self.index.geoms
+
+    def precinct_by_id(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.precincts)}
+
+
+def freeze(
+    mapping: Mapping[date, Mapping[str, PollingPlace]],
+) -> Mapping[date, Mapping[str, PollingPlace]]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in mapping.items()})
+
+
+# ---- serialisation ------------------------------------------------------------------
+
+
+def _address_json(a: Address) -> dict[str, str]:
+    return {"line1": a.line1, "city": a.city, "state": a.state, "zip": a.zip}
+
+
+def _place_json(p: PollingPlace) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "address": _address_json(p.address),
+        "lat": p.lat,
+        "lon": p.lon,
+        "latlng_source": p.latlng_source,
+    }
+
+
+def _site_json(s: EarlyVotingSite) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "address": _address_json(s.address),
+        "county": s.county,
+        "lat": s.lat,
+        "lon": s.lon,
+        "latlng_source": s.latlng_source,
+        "schedule": [
+            {
+                "date": d.day.isoformat(),
+                "hours": [
+                    [h.start.isoformat("minutes"), h.end.isoformat("minutes")] for h in d.hours
+                ],
+            }
+            for d in s.schedule
+        ],
+    }
+
+
+def _election_json(e: Election) -> dict[str, Any]:
+    return {
+        "date": e.day.isoformat(),
+        "name": e.name,
+        "polls_open": e.polls_open.isoformat("minutes"),
+        "polls_close": e.polls_close.isoformat("minutes"),
+        "early_voting_start": e.early_voting_start.isoformat() if e.early_voting_start else None,
+        "early_voting_end": e.early_voting_end.isoformat() if e.early_voting_end else None,
+    }
+
+
+def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -> None:
+    """Write ``ds`` into an empty ``folder`` (the caller publishes it atomically)."""
+    folder.mkdir(parents=True)
+    geoms = shapely.force_2d(np.asarray(ds.geoms, dtype=object))
+    multi = np.array(
+        [g if g.geom_type == "MultiPolygon" else shapely.multipolygons([g]) for g in geoms],
+        dtype=object,
+    )
+    _kind, coords, offsets = shapely.to_ragged_array(multi)
+    np.savez(
+        folder / "precincts.npz",
+        coords=coords,
+        **{f"offsets{i}": o for i, o in enumerate(offsets)},
+    )
+    np.savez(folder / "grid.npz", **ds.index.grid.arrays())
+    ds.addresses.save(folder / "addresses")
+    places = {
+        "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
+        "polling": {
+            d.isoformat(): {pid: _place_json(pp) for pid, pp in sorted(m.items())}
+            for d, m in sorted(ds.polling.items())
+        },
+        "early_voting": {
+            d.isoformat(): [_site_json(s) for s in sites]
+            for d, sites in sorted(ds.early_voting.items())
+        },
+    }
+    (folder / "places.json").write_text(json.dumps(places, indent=1, ensure_ascii=False))
+    manifest = {
+        "format": FORMAT,
+        "version": ds.version,
+        "demo": ds.demo,
+        "board_of_elections": {"name": ds.board.name, "phone": ds.board.phone, "url": ds.board.url},
+        "counties": list(ds.counties),
+        "elections": [_election_json(e) for e in ds.elections],
+        "bbox": list(ds.bbox),
+        "counts": {
+            "precincts": len(ds.precincts),
+            "addresses": ds.addresses.size,
+            "polling_places": {
+                d.isoformat(): len({p.id for p in m.values()}) for d, m in ds.polling.items()
+            },
+            "early_voting_sites": {d.isoformat(): len(s) for d, s in ds.early_voting.items()},
+        },
+        **extra_manifest,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+
+
+def _address(d: Mapping[str, str]) -> Address:
+    return Address(line1=d["line1"], city=d["city"], state=d["state"], zip=d["zip"])
+
+
+def _time(s: str) -> dtime:
+    return dtime.fromisoformat(s)
+
+
+def load_dataset(folder: Path) -> Dataset:
+    """Load a published version folder. Raises ``DataError`` with the reason if unusable."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT:
+            raise DataError(
+                f"{folder}: dataset format {manifest.get('format')!r}, expected {FORMAT}"
+            )
+        places = json.loads((folder / "places.json").read_text())
+        with np.load(folder / "precincts.npz") as z:
+            offsets = tuple(z[f"offsets{i}"] for i in range(3))
+            geoms = shapely.from_ragged_array(
+                shapely.GeometryType.MULTIPOLYGON, z["coords"], offsets
+            )
+        with np.load(folder / "grid.npz") as z:
+            grid = Grid.from_arrays({k: z[k] for k in z.files})
+        precincts = tuple(Precinct(**p) for p in places["precincts"])
+        if len(precincts) != len(geoms):
+            raise DataError(f"{folder}: {len(precincts)} precincts but {len(geoms)} polygons")
+        elections = tuple(
+            Election(
+                day=date.fromisoformat(e["date"]),
+                name=e["name"],
+                polls_open=_time(e["polls_open"]),
+                polls_close=_time(e["polls_close"]),
+                early_voting_start=date.fromisoformat(e["early_voting_start"])
+                if e["early_voting_start"]
+                else None,
+                early_voting_end=date.fromisoformat(e["early_voting_end"])
+                if e["early_voting_end"]
+                else None,
+            )
+            for e in manifest["elections"]
+        )
+        polling = {
+            date.fromisoformat(d): {
+                pid: PollingPlace(
+                    id=p["id"],
+                    name=p["name"],
+                    address=_address(p["address"]),
+                    lat=p["lat"],
+                    lon=p["lon"],
+                    latlng_source=p["latlng_source"],
+                )
+                for pid, p in m.items()
+            }
+            for d, m in places["polling"].items()
+        }
+        early = {
+            date.fromisoformat(d): tuple(
+                EarlyVotingSite(
+                    id=s["id"],
+                    name=s["name"],
+                    address=_address(s["address"]),
+                    county=s["county"],
+                    lat=s["lat"],
+                    lon=s["lon"],
+                    latlng_source=s["latlng_source"],
+                    schedule=tuple(
+                        DaySchedule(
+                            day=date.fromisoformat(day["date"]),
+                            hours=tuple(OpenHours(_time(a), _time(b)) for a, b in day["hours"]),
+                        )
+                        for day in s["schedule"]
+                    ),
+                )
+                for s in sites
+            )
+            for d, sites in places["early_voting"].items()
+        }
+        board = BoardOfElections(**manifest["board_of_elections"])
+        addresses = AddressIndex.load(folder / "addresses")
+    except DataError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{folder}: unreadable dataset ({type(exc).__name__}: {exc})") from exc
+    return Dataset(
+        version=manifest["version"],
+        demo=bool(manifest["demo"]),
+        board=board,
+        counties=tuple(manifest["counties"]),
+        precincts=precincts,
+        index=GridIndex(geoms, grid),
+        elections=tuple(sorted(elections, key=lambda e: e.day)),
+        polling=freeze(polling),
+        early_voting=MappingProxyType(early),
+        addresses=addresses,
+        bbox=tuple(manifest["bbox"]),  # type: ignore[arg-type]
+    )
+
+
+# ---- publishing and the live pointer -----------------------------------------------
+
+
+def current_target(data_dir: Path) -> Path | None:
+    """The version folder ``current`` points to, or None."""
+    link = data_dir / CURRENT
+    try:
+        return (data_dir / os.readlink(link)).resolve()
+    except OSError:
+        return None
+
+
+def publish(data_dir: Path, version_dir: Path) -> None:
+    """Point ``current`` at ``version_dir`` in one atomic rename of a symlink."""
+    tmp = data_dir / f".{CURRENT}.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(version_dir, data_dir), tmp)
+    os.replace(tmp, data_dir / CURRENT)
+    # Make the rename durable before we report success.
+    fd = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DatasetHolder:
+    """The only mutable state: a reference to the live ``Dataset``, swapped atomically.
+
+    ``get()`` returns a snapshot; a request keeps using the snapshot it got even if a new
+    version is swapped in meanwhile, so no answer mixes two versions. At most every
+    ``check_interval`` seconds it looks at ``current``; a changed target is loaded in a
+    background thread while the old version keeps serving. A version that fails to load
+    is logged and skipped; the last good one stays live.
+    """
+
+    def __init__(self, data_dir: Path, check_interval: float = 2.0) -> None:
+        self.data_dir = data_dir
+        self.check_interval = check_interval
+        self._dataset: Dataset | None = None
+        self._target: Path | None = None
+        self._failed: Path | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._loading = False
+
+    def load_now(self) -> Dataset:
+        """Load the current version synchronously (start-up); raises ``DataError``."""
+        target = current_target(self.data_dir)
+        if target is None:
+            raise DataError(f"{self.data_dir}: no published dataset ('{CURRENT}' is missing)")
+        ds = load_dataset(target)
+        self._dataset, self._target = ds, target
+        self._checked = time.monotonic()
+        return ds
+
+    def get(self) -> Dataset | None:
+        now = time.monotonic()
+        if now - self._checked >= self.check_interval:
+            self._checked = now
+            target = current_target(self.data_dir)
+            if target is not None and target not in (self._target, self._failed):
+                self._start_reload(target)
+        return self._dataset
+
+    def _start_reload(self, target: Path) -> None:
+        with self._lock:
+            if self._loading:
+                return
+            self._loading = True
+        threading.Thread(target=self._reload, args=(target,), daemon=True).start()
+
+    def _reload(self, target: Path) -> None:
+        try:
+            ds = load_dataset(target)
+        except DataError as exc:
+            log.error("dataset reload failed, keeping version %s: %s", self.version, exc)
+            self._failed = target
+        else:
+            self._dataset, self._target = ds, target  # one reference assignment: atomic
+            log.info("dataset version %s is live", ds.version)
+        finally:
+            with self._lock:
+                self._loading = False
+
+    @property
+    def version(self) -> str | None:
+        return self._dataset.version if self._dataset else None

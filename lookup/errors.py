@@ -1,0 +1,98 @@
+"""The service's error tree. Each class carries its HTTP status and a stable machine code.
+
+    ServiceError
+    ├── InvalidParameter        400 invalid_parameter
+    ├── AddressUnparseable      400 address_unparseable
+    ├── AddressNotFound         404 address_not_found
+    ├── AddressAmbiguous        422 address_ambiguous   (details.candidates)
+    ├── OutsideJurisdiction     404 outside_jurisdiction
+    ├── NotFound                404 not_found           (unknown route)
+    ├── MethodNotAllowed        405 method_not_allowed
+    ├── DatasetUnavailable      503 dataset_unavailable
+    └── InternalError           500 internal_error
+
+The user-facing message comes from the locale catalog by code (see ``i18n``); the
+English ``detail`` passed to the constructor is for logs and never holds resident data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ServiceError(Exception):
+    """Base of every error the service answers with."""
+
+    code: ClassVar[str] = "internal_error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, detail: str = "", **details: Any) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+        self.details = details
+
+
+class InvalidParameter(ServiceError):
+    code = "invalid_parameter"
+    status = 400
+
+
+class AddressNotFound(ServiceError):
+    code = "address_not_found"
+    status = 404
+
+
+class AddressAmbiguous(ServiceError):
+    code = "address_ambiguous"
+    status = 422
+
+
+class OutsideJurisdiction(ServiceError):
+    code = "outside_jurisdiction"
+    status = 404
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+    status = 404
+
+
+class MethodNotAllowed(ServiceError):
+    code = "method_not_allowed"
+    status = 405
+
+
+class DatasetUnavailable(ServiceError):
+    code = "dataset_unavailable"
+    status = 503
+
+
+class InternalError(ServiceError):
+    code = "internal_error"
+    status = 500
+
+
+ERROR_CLASSES: tuple[type[ServiceError], ...] = (
+    InvalidParameter,
+    AddressNotFound,
+    AddressAmbiguous,
+    OutsideJurisdiction,
+    NotFound,
+    MethodNotAllowed,
+    DatasetUnavailable,
+    InternalError,
+)
+ERROR_CODES: tuple[str, ...] = tuple(c.code for c in ERROR_CLASSES)
+
+
+class DataError(Exception):
+    """A source file or dataset folder that cannot be used (refresh and load, not requests)."""
+
+
+class AddressUnparseable(ServiceError):
+    code = "address_unparseable"
+    status = 400
+
+
+ERROR_CLASSES = (*ERROR_CLASSES, AddressUnparseable)
+ERROR_CODES = tuple(c.code for c in ERROR_CLASSES)

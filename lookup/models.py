@@ -1,0 +1,118 @@
+"""Frozen value types of the domain (VIP vocabulary where it has a name for the thing)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, time
+
+# NC polls on Election Day: 6:30 a.m. to 7:30 p.m. local time (G.S. 163-166.01).
+NC_POLLS_OPEN = time(6, 30)
+NC_POLLS_CLOSE = time(19, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A WGS84 position. Always built with named ``lon=``/``lat=``: the classic swap bug."""
+
+    lon: float
+    lat: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lon) and math.isfinite(self.lat)):
+            raise ValueError("coordinates must be finite numbers")
+        if not (-180.0 <= self.lon <= 180.0 and -90.0 <= self.lat <= 90.0):
+            raise ValueError("coordinates out of range")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    line1: str
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+
+    def one_line(self) -> str:
+        tail = " ".join(p for p in (self.state, self.zip) if p)
+        return ", ".join(p for p in (self.line1, self.city, tail) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardOfElections:
+    name: str
+    phone: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Precinct:
+    """A voting precinct. ``id`` is the canonical zero-padded id (``001``)."""
+
+    id: str
+    name: str
+    county: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollingPlace:
+    """An Election Day polling place for one election."""
+
+    id: str
+    name: str
+    address: Address
+    lat: float | None
+    lon: float | None
+    latlng_source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenHours:
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class DaySchedule:
+    """One day at a site: no ``hours`` means closed that day; several mean a split day."""
+
+    day: date
+    hours: tuple[OpenHours, ...] = ()
+
+    @property
+    def closed(self) -> bool:
+        return not self.hours
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyVotingSite:
+    id: str
+    name: str
+    address: Address
+    county: str
+    lat: float | None
+    lon: float | None
+    schedule: tuple[DaySchedule, ...] = ()
+    latlng_source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    day: date
+    name: str
+    polls_open: time = NC_POLLS_OPEN
+    polls_close: time = NC_POLLS_CLOSE
+    early_voting_start: date | None = None
+    early_voting_end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """How a query became a point: the address as matched, where from, how sure."""
+
+    address: str
+    lat: float
+    lon: float
+    source: str
+    score: float
+    normalized: str = ""
+    notes: tuple[str, ...] = field(default=())

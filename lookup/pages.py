@@ -1,0 +1,41 @@
+"""The resident page ``/``: a plain form answered on the server (works without JavaScript).
+
+Jinja autoescaping covers every BOE-supplied name and address shown here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from .api import parse_lang, parse_now, parse_query, require_dataset
+from .errors import ServiceError
+from .i18n import catalog, message
+from .serialize import answer_json, error_json
+from .service import find_polling_place
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    args = request.args.to_dict()
+    g.lang = parse_lang(args.get("lang"))
+    ds = require_dataset()
+    answer = error = None
+    if args.get("address") or "lat" in args:
+        try:
+            found = find_polling_place(ds, parse_query(args), parse_now(args))
+            answer = answer_json(found, ds.board, g.lang)
+        except ServiceError as exc:
+            error = error_json(exc, g.lang, ds.board, ds.demo)
+    return render_template(
+        "index.html",
+        lang=g.lang,
+        t=catalog(g.lang)["page"],
+        demo=ds.demo,
+        demo_notice=message(g.lang, "notices", "demo_data"),
+        address=args.get("address", ""),
+        answer=answer,
+        error=error,
+        board=ds.board,
+    )

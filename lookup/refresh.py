@@ -1,0 +1,284 @@
+"""The refresh: read the BOE's files -> assemble -> validate -> publish a new version.
+
+Nothing here touches the live data until every check has passed: the new version is
+written into a hidden temporary folder, loaded back as the service would load it, renamed
+into ``versions/`` and only then made live by one atomic swap of ``current``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import shapely
+
+from .boards import board_for
+from .crosswalk import precinct_key
+from .dataset import Dataset, freeze, load_dataset, publish, save_dataset
+from .errors import DataError
+from .geocode.local import AddressIndex
+from .geocode.normalize import ParsedAddress, canonical_street
+from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .sources.addresses import read_addresses
+from .sources.early_voting import SiteRecord, read_statewide_list
+from .sources.polling_places import PollingPlaceRow, read_polling_places
+from .sources.precincts import read_precincts
+from .spatial import GridIndex, build_grid
+from .validate import Problems, check_dataset, check_precincts, in_extent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    precincts: Path
+    polling_places: tuple[Path, ...]
+    early_voting: tuple[Path, ...]
+    election_day: date
+    data_dir: Path
+    addresses: tuple[Path, ...] = ()
+    county: str | None = None
+    election_name: str | None = None
+    demo: bool = False
+    board: BoardOfElections | None = None
+    version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
+
+
+@dataclass
+class RefreshReport:
+    version: str = ""
+    published: bool = False
+    problems: Problems = field(default_factory=Problems)
+    counts: dict[str, object] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"version: {self.version or '-'}", f"published: {'yes' if self.published else 'NO'}"]
+        out += [f"{k}: {v}" for k, v in self.counts.items()]
+        out += [f"ERROR: {e}" for e in self.problems.errors]
+        out += [f"warning: {w}" for w in self.problems.warnings]
+        return out
+
+
+def default_election_name(day: date) -> str:
+    return "General Election" if day.month == 11 else "Election"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _geocode_place(
+    addresses: AddressIndex, street: str, city: str, zip_code: str
+) -> tuple[float, float] | None:
+    parsed = ParsedAddress(street=canonical_street(street), number="", city=city, zip=zip_code)
+    result = addresses.geocode(parsed)
+    if result.best is None:
+        return None
+    return result.best.lon, result.best.lat
+
+
+def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
+    """Run the whole refresh. Returns the report; publishes only when there are no errors."""
+    report = RefreshReport()
+    try:
+        ds, extra = assemble(req, now, report)
+    except DataError as exc:
+        report.problems.errors.append(str(exc))
+        return report
+    report.version = ds.version
+    if report.problems.errors:
+        return report
+    versions = req.data_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    final = versions / ds.version
+    tmp = versions / f".tmp-{ds.version}"
+    try:
+        if final.exists():
+            raise DataError(f"version {ds.version} already exists")
+        save_dataset(ds, tmp, extra)
+        load_dataset(tmp)  # load it back exactly as the service will
+        tmp.rename(final)
+        publish(req.data_dir, final)
+    except (OSError, DataError) as exc:
+        report.problems.errors.append(f"publishing failed, live data untouched: {exc}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        return report
+    report.published = True
+    log.info("published dataset version %s", ds.version)
+    return report
+
+
+def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
+    """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
+    problems = report.problems
+    layer = read_precincts(req.precincts, req.county)
+    problems.warnings += list(layer.warnings)
+    frame = layer.frame
+    ids = frame["prec_id"].tolist()
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    problems.extend(check_precincts(ids, geoms))
+    if problems.errors:
+        raise DataError("; ".join(problems.errors))
+    counties = tuple(sorted(set(frame["county"])))
+
+    addresses = AddressIndex.empty()
+    if req.addresses:
+        import pandas as pd
+
+        addresses = AddressIndex.build(pd.concat([read_addresses(p) for p in req.addresses]))
+
+    rows: list[PollingPlaceRow] = []
+    for path in req.polling_places:
+        rows += read_polling_places(path, req.county)
+    rows = [r for r in rows if r.county in counties]
+    sites: list[SiteRecord] = []
+    for path in req.early_voting:
+        sites += read_statewide_list(path, req.county)
+    sites = [s for s in sites if s.county in counties]
+
+    bbox = tuple(float(v) for v in shapely.total_bounds(geoms))
+    # Names from the polling-place file where the layer has none (county layers: numbers only).
+    names_from_places = {(r.county, precinct_key(r.precinct_name)): r.precinct_name for r in rows}
+    precincts = tuple(
+        Precinct(
+            id=pid,
+            name=name or names_from_places.get((county, pid), f"PCT {pid}"),
+            county=county,
+        )
+        for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
+    )
+    known = {(p.county, p.id) for p in precincts}
+
+    polling: dict[date, dict[str, PollingPlace]] = defaultdict(dict)
+    unknown: set[str] = set()
+    geocoded: dict[tuple[str, str, str], tuple[float, float] | None] = {}
+    for r in rows:
+        pid = precinct_key(r.precinct_name)
+        if (r.county, pid) not in known:
+            unknown.add(f"{r.county} {r.precinct_name!r} ({r.election_day.isoformat()})")
+            continue
+        lonlat: tuple[float, float] | None = None
+        source = ""
+        if r.lat is not None and r.lon is not None:
+            if in_extent(r.lon, r.lat, bbox):  # type: ignore[arg-type]
+                lonlat, source = (r.lon, r.lat), "boe_file"
+            else:
+                problems.warnings.append(
+                    f"polling place {r.name!r}: coordinates ({r.lat}, {r.lon}) are far outside "
+                    "the county (sign dropped or swapped?): ignored"
+                )
+        if lonlat is None:
+            key = (r.street, r.city, r.zip)
+            if key not in geocoded:
+                geocoded[key] = _geocode_place(addresses, *key)
+            lonlat = geocoded[key]
+            source = "address_points" if lonlat else ""
+        if pid in polling[r.election_day] and polling[r.election_day][pid].id != r.id:
+            problems.errors.append(
+                f"precinct {pid} has two polling places on {r.election_day.isoformat()}"
+            )
+        polling[r.election_day][pid] = PollingPlace(
+            id=r.id,
+            name=r.name,
+            address=Address(line1=r.street, city=r.city, state=r.state, zip=r.zip),
+            lon=lonlat[0] if lonlat else None,
+            lat=lonlat[1] if lonlat else None,
+            latlng_source=source,
+        )
+    if unknown:
+        problems.errors.append(
+            f"{len(unknown)} polling-place rows name a precinct not in the precinct map: "
+            + ", ".join(sorted(unknown)[:10])
+        )
+    if req.election_day not in polling:
+        found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
+        raise DataError(
+            f"no polling places for the election of {req.election_day.isoformat()} "
+            f"(the files hold: {found})"
+        )
+
+    early: dict[date, list[EarlyVotingSite]] = defaultdict(list)
+    used_ids: set[str] = set()
+    for s in sites:
+        lonlat = _geocode_place(addresses, s.street, s.city, s.zip)
+        sid = _slug(f"{s.county} {s.name}")
+        while sid in used_ids:
+            sid += "-2"
+        used_ids.add(sid)
+        early[s.election_day].append(
+            EarlyVotingSite(
+                id=sid,
+                name=s.name,
+                address=Address(line1=s.street, city=s.city, state=s.state, zip=s.zip),
+                county=s.county,
+                lon=lonlat[0] if lonlat else None,
+                lat=lonlat[1] if lonlat else None,
+                schedule=s.schedule,
+                latlng_source="address_points" if lonlat else "",
+            )
+        )
+
+    days = sorted(set(polling) | set(early))
+    elections = []
+    for d in days:
+        ev_days = [x.day for s in early.get(d, []) for x in s.schedule]
+        name = req.election_name if (d == req.election_day and req.election_name) else None
+        elections.append(
+            Election(
+                day=d,
+                name=name or default_election_name(d),
+                early_voting_start=min(ev_days) if ev_days else None,
+                early_voting_end=max(ev_days) if ev_days else None,
+            )
+        )
+
+    sources = [req.precincts, *req.polling_places, *req.early_voting, *req.addresses]
+    digest = hashlib.sha256("".join(_sha256(p) for p in sources).encode()).hexdigest()
+    version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
+    grid = build_grid(geoms)
+    ds = Dataset(
+        version=version,
+        demo=req.demo,
+        board=req.board or board_for(counties),
+        counties=counties,
+        precincts=precincts,
+        index=GridIndex(geoms, grid),
+        elections=tuple(elections),
+        polling=freeze(polling),
+        early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
+        addresses=addresses,
+        bbox=bbox,  # type: ignore[arg-type]
+    )
+    problems.extend(check_dataset(ds, req.election_day))
+    report.counts = {
+        "counties": ", ".join(counties),
+        "precincts": len(precincts),
+        "elections": ", ".join(d.isoformat() for d in days),
+        "polling_places": len({p.id for p in polling[req.election_day].values()}),
+        "early_voting_sites": len(early.get(req.election_day, [])),
+        "address_points": addresses.size,
+        "source_crs": layer.source_crs,
+    }
+    extra = {
+        "created": now.isoformat(),
+        "primary_election": req.election_day.isoformat(),
+        "sources": [{"file": p.name, "sha256": _sha256(p)} for p in sources],
+        "warnings": problems.warnings,
+    }
+    return ds, extra

@@ -1,0 +1,186 @@
+"""The one use case: where does this address (or point) vote? No Flask, no HTTP.
+
+``find_polling_place(dataset, query, now)`` turns a query into an ``Answer`` or raises a
+``ServiceError`` whose code says why not. It reads only the dataset snapshot it is given,
+so one answer never mixes two data versions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import (
+    AddressAmbiguous,
+    AddressNotFound,
+    AddressUnparseable,
+    InvalidParameter,
+    OutsideJurisdiction,
+)
+from .geocode.local import AddressPoint
+from .geocode.normalize import MAX_ADDRESS_CHARS, parse_address
+from .models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
+from .schedule import active_election, to_local
+from .spatial import Hit, haversine_miles
+
+
+@dataclass(frozen=True, slots=True)
+class AddressQuery:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointQuery:
+    lon: float
+    lat: float
+
+
+Query = AddressQuery | PointQuery
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDistance:
+    site: EarlyVotingSite
+    distance_miles: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    data_version: str
+    demo: bool
+    match: Match
+    precinct: Precinct
+    election: Election | None
+    polling_place: PollingPlace | None
+    early_voting_sites: tuple[SiteDistance, ...]
+    notices: tuple[str, ...]
+    today: date
+
+
+def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
+    """Validate a coordinate pair and find its precinct, or say precisely what is wrong."""
+    try:
+        Point(lon=lon, lat=lat)
+    except ValueError as exc:
+        raise InvalidParameter(str(exc), parameter="lat/lon", reason=str(exc)) from None
+    hit = ds.index.locate(lon, lat)
+    if hit is not None:
+        return hit
+    # Two classic data-entry slips land far away: a swapped pair and a dropped minus sign.
+    if -180 <= lat <= 180 and -90 <= lon <= 90 and ds.index.locate(lat, lon) is not None:
+        raise InvalidParameter(
+            "latitude and longitude look swapped", parameter="lat/lon", reason="swapped"
+        )
+    if ds.index.locate(-lon, lat) is not None:
+        raise InvalidParameter("longitude has the wrong sign", parameter="lon", reason="sign")
+    raise OutsideJurisdiction("point outside every precinct")
+
+
+def geocode_address(ds: Dataset, text: str) -> tuple[Match, Hit]:
+    """Address text -> matched point and its precinct (raises with a reason otherwise)."""
+    text = text.strip()
+    if not text:
+        raise InvalidParameter("empty address", parameter="address", reason="empty")
+    if len(text) > MAX_ADDRESS_CHARS:
+        raise InvalidParameter(
+            "address too long", parameter="address", reason="too_long", max_chars=MAX_ADDRESS_CHARS
+        )
+    parsed = parse_address(text)
+    if parsed is None:
+        raise AddressUnparseable("no house number and street found")
+    result = ds.addresses.geocode(parsed)
+    if result.best is None and not result.candidates:
+        raise AddressNotFound("no address point matches", normalized=parsed.normalized())
+    if result.best is None:
+        raise AddressAmbiguous(
+            "several address points match",
+            normalized=parsed.normalized(),
+            candidates=[_candidate(ds, c) for c in result.candidates],
+        )
+    best = result.best
+    hit = ds.index.locate(best.lon, best.lat)
+    if hit is None:
+        raise OutsideJurisdiction("address point outside every precinct")
+    match = Match(
+        address=best.label(),
+        lat=best.lat,
+        lon=best.lon,
+        source="address_points",
+        score=result.score,
+        normalized=parsed.normalized(),
+        notes=result.notes,
+    )
+    return match, hit
+
+
+def _candidate(ds: Dataset, c: AddressPoint) -> dict[str, object]:
+    hit = ds.index.locate(c.lon, c.lat)
+    p = ds.precincts[hit.index] if hit else None
+    return {
+        "address": c.label(),
+        "lat": c.lat,
+        "lon": c.lon,
+        "precinct": {"id": p.id, "name": p.name} if p else None,
+    }
+
+
+def nearest_sites(
+    sites: tuple[EarlyVotingSite, ...], lon: float, lat: float
+) -> tuple[SiteDistance, ...]:
+    """Sites by great-circle distance; sites without coordinates last, by name."""
+    placed = [s for s in sites if s.lat is not None and s.lon is not None]
+    unplaced = sorted((s for s in sites if s.lat is None or s.lon is None), key=lambda s: s.name)
+    out: list[SiteDistance] = []
+    if placed:
+        d = haversine_miles(
+            lon, lat, np.array([s.lon for s in placed]), np.array([s.lat for s in placed])
+        )
+        for i in np.argsort(d, kind="stable"):
+            out.append(SiteDistance(placed[i], round(float(d[i]), 2)))
+    out += [SiteDistance(s, None) for s in unplaced]
+    return tuple(out)
+
+
+def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
+    """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York)."""
+    if isinstance(query, PointQuery):
+        if not (math.isfinite(query.lon) and math.isfinite(query.lat)):
+            raise InvalidParameter("coordinates must be finite", parameter="lat/lon")
+        hit = check_point(ds, query.lon, query.lat)
+        match = Match(address="", lat=query.lat, lon=query.lon, source="coordinates", score=1.0)
+    else:
+        match, hit = geocode_address(ds, query.text)
+    precinct = ds.precincts[hit.index]
+    notices: list[str] = ["demo_data"] if ds.demo else []
+    if hit.on_boundary:
+        notices.append("on_precinct_boundary")
+    notices += list(match.notes)
+    today = to_local(now).date()
+    election, over = active_election(ds.elections, today)
+    place = None
+    sites: tuple[SiteDistance, ...] = ()
+    if election is not None:
+        if over:
+            notices.append("no_active_election")
+        place = ds.polling.get(election.day, {}).get(precinct.id)
+        county_sites = tuple(
+            s for s in ds.early_voting.get(election.day, ()) if s.county == precinct.county
+        )
+        sites = nearest_sites(county_sites, match.lon, match.lat)
+    if place is None:
+        notices.append("polling_place_unknown")
+    return Answer(
+        data_version=ds.version,
+        demo=ds.demo,
+        match=match,
+        precinct=precinct,
+        election=election,
+        polling_place=place,
+        early_voting_sites=sites,
+        notices=tuple(notices),
+        today=today,
+    )

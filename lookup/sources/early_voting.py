@@ -1,0 +1,105 @@
+"""Early-voting ("one-stop") readers: NCSBE's statewide list — tab-separated, no header,
+one row per site per day, hours like ``8:00AM - 7:30PM`` or ``Closed``."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from ..errors import DataError
+from ..models import DaySchedule, OpenHours
+from .polling_places import parse_us_date
+from .textfile import read_text_table, rows
+
+_CSZ = re.compile(r"^(?P<city>.+?),?\s+(?P<state>[A-Z]{2})\s+(?P<zip>\d{5})(?:-\d{4})?$")
+_RANGE = re.compile(
+    r"(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)\s*(?:-|\u2013|TO)\s*(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRecord:
+    """One early-voting site of one election, with its whole day-by-day schedule."""
+
+    election_day: date
+    county: str
+    name: str
+    street: str
+    city: str
+    state: str
+    zip: str
+    is_board_office: bool
+    schedule: tuple[DaySchedule, ...]
+
+
+def parse_clock(value: str) -> time:
+    """``8:00AM``, ``8 AM``, ``7:30 p.m.`` -> a time."""
+    text = value.upper().replace(".", "").replace(" ", "")
+    for fmt in ("%I:%M%p", "%I%p"):
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def parse_hours(value: str, where: str) -> tuple[OpenHours, ...]:
+    """Hours of one day: ``Closed`` -> (); ``8:00AM - 12:00PM, 1:00PM - 5:00PM`` -> two spans."""
+    text = value.strip().upper()
+    if not text or text in {"CLOSED", "CLOSE", "NONE", "-"}:
+        return ()
+    spans = []
+    for m in _RANGE.finditer(text):
+        start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
+        if end <= start:
+            raise DataError(f"{where}: hours {value!r} close before they open")
+        spans.append(OpenHours(start=start, end=end))
+    if not spans:
+        raise DataError(f"{where}: cannot read hours {value!r}")
+    return tuple(sorted(spans, key=lambda s: s.start))
+
+
+def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:
+    """Read NCSBE's statewide one-stop list (no header row, 8 columns)."""
+    table = rows(read_text_table(path))
+    want = county.strip().upper() if county else None
+    days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
+    meta: dict[tuple[str, ...], tuple[date, bool]] = {}
+    for n, row in enumerate(table, start=1):
+        where = f"{path.name} line {n}"
+        if n == 1 and row and row[0].lower().startswith("election"):
+            continue  # tolerate a header row some copies carry
+        if len(row) < 8:
+            raise DataError(f"{where}: {len(row)} fields, expected 8")
+        election_s, row_county, board_flag, name, street, csz, day_s, hours_s = row[:8]
+        row_county = row_county.upper()
+        if want and row_county != want:
+            continue
+        m = _CSZ.match(csz.upper())
+        if not m:
+            raise DataError(f"{where}: cannot read city, state and ZIP from {csz!r}")
+        key = (row_county, name.upper(), street.upper(), m["city"], m["state"], m["zip"])
+        day = parse_us_date(day_s, where)
+        if day in days[key]:
+            raise DataError(f"{where}: {name} listed twice for {day.isoformat()}")
+        days[key][day] = parse_hours(hours_s, where)
+        meta[key] = (parse_us_date(election_s, where), board_flag.strip().upper() == "Y")
+    if not days:
+        raise DataError(f"{path.name}: no early-voting rows" + (f" for {county}" if want else ""))
+    return [
+        SiteRecord(
+            election_day=meta[key][0],
+            county=key[0],
+            name=key[1],
+            street=key[2],
+            city=key[3],
+            state=key[4],
+            zip=key[5],
+            is_board_office=meta[key][1],
+            schedule=tuple(DaySchedule(day=d, hours=h) for d, h in sorted(sched.items())),
+        )
+        for key, sched in days.items()
+    ]

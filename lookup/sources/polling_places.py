@@ -1,0 +1,102 @@
+"""Election Day polling-place readers: the NCSBE file (UTF-16, tab-separated) and any
+UTF-8 CSV with the same column names, optionally with ``lat``/``lon`` columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from ..errors import DataError
+from .textfile import read_text_table, rows
+
+REQUIRED = (
+    "election_dt",
+    "county_name",
+    "polling_place_id",
+    "polling_place_name",
+    "precinct_name",
+    "house_num",
+    "street_name",
+    "city",
+    "state",
+    "zip",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PollingPlaceRow:
+    election_day: date
+    county: str
+    id: str
+    name: str
+    precinct_name: str
+    street: str
+    city: str
+    state: str
+    zip: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+def parse_us_date(value: str, where: str) -> date:
+    """NCSBE dates are ``MM/DD/YYYY``; accept ISO too (hand-edited files)."""
+    for fmt in ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise DataError(f"{where}: {value!r} is not a date (MM/DD/YYYY)")
+
+
+def read_polling_places(path: Path, county: str | None = None) -> list[PollingPlaceRow]:
+    """Read a polling-place list, keeping the rows of ``county`` when given."""
+    table = rows(read_text_table(path))
+    if not table:
+        raise DataError(f"{path.name}: empty file")
+    header = [h.strip().lower() for h in table[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DataError(f"{path.name}: missing columns {', '.join(missing)}")
+    col = {name: header.index(name) for name in header}
+    lat_col = next((col[c] for c in ("lat", "latitude") if c in col), None)
+    lon_col = next((col[c] for c in ("lon", "lng", "longitude") if c in col), None)
+    want = county.strip().upper() if county else None
+    out: list[PollingPlaceRow] = []
+    for n, row in enumerate(table[1:], start=2):
+        if len(row) < len(header):
+            raise DataError(f"{path.name} line {n}: {len(row)} fields, expected {len(header)}")
+        row_county = row[col["county_name"]].upper()
+        if want and row_county != want:
+            continue
+        where = f"{path.name} line {n}"
+        street = " ".join(p for p in (row[col["house_num"]], row[col["street_name"]]) if p)
+        out.append(
+            PollingPlaceRow(
+                election_day=parse_us_date(row[col["election_dt"]], where),
+                county=row_county,
+                id=row[col["polling_place_id"]],
+                name=row[col["polling_place_name"]],
+                precinct_name=row[col["precinct_name"]],
+                street=street,
+                city=row[col["city"]].upper(),
+                state=row[col["state"]].upper() or "NC",
+                zip=row[col["zip"]][:5],
+                lat=_float(row[lat_col], where) if lat_col is not None else None,
+                lon=_float(row[lon_col], where) if lon_col is not None else None,
+            )
+        )
+    if not out:
+        raise DataError(
+            f"{path.name}: no polling places" + (f" for county {county}" if want else "")
+        )
+    return out
+
+
+def _float(value: str, where: str) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise DataError(f"{where}: {value!r} is not a number") from exc

@@ -1,0 +1,106 @@
+"""Precinct boundary readers: NCSBE statewide shapefiles (2020+ and older layouts),
+the county ``Voter_Precinct`` layer and GeoJSON, in any CRS declared by the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..crosswalk import precinct_key
+from ..errors import DataError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# (id field, name field, county field): the layouts seen in published files, newest first.
+_LAYOUTS: tuple[tuple[str, str | None, str | None], ...] = (
+    ("prec_id", "enr_desc", "county_nam"),  # NCSBE statewide, 2020 on
+    ("PREC_ID", "ENR_DESC", "COUNTY_NAM"),  # NCSBE statewide, up to 2016
+    ("precinct", None, None),  # Mecklenburg GIS Voter_Precinct and its open-data GeoJSON
+    ("PRECINCT", None, None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PrecinctLayer:
+    """Precinct polygons in WGS84 with canonical ids, plus what the reader noticed."""
+
+    frame: gpd.GeoDataFrame  # columns: prec_id, name, county, geometry (EPSG:4326)
+    source_crs: str
+    warnings: tuple[str, ...]
+
+
+def ogr_path(path: Path) -> str:
+    """GDAL reads zipped shapefiles in place through its /vsizip/ handler."""
+    return f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
+    """Read a precinct layer, filter it to ``county`` when it covers several, to EPSG:4326."""
+    import geopandas as gpd
+    import shapely
+
+    try:
+        frame = gpd.read_file(ogr_path(path), engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable data
+        raise DataError(f"{path.name}: cannot read as a precinct layer ({exc})") from exc
+    if frame.empty:
+        raise DataError(f"{path.name}: no features")
+    if frame.crs is None:
+        raise DataError(f"{path.name}: no coordinate reference system (missing .prj?)")
+    id_field, name_field, county_field = _layout(frame.columns, path.name)
+    warnings: list[str] = []
+    if county_field is not None:
+        counties = frame[county_field].astype(str).str.strip().str.upper()
+        if county:
+            frame = frame[counties == county.strip().upper()]
+            if frame.empty:
+                raise DataError(f"{path.name}: no precincts for county {county!r}")
+            county_names = [county.strip().upper()] * len(frame)
+        else:
+            county_names = counties.tolist()
+    elif county:
+        county_names = [county.strip().upper()] * len(frame)
+    else:
+        raise DataError(f"{path.name}: the layer has no county field; pass --county")
+    ids = [precinct_key(v) for v in frame[id_field]]
+    names = [str(v).strip() for v in frame[name_field]] if name_field else [""] * len(frame)
+    source_crs = frame.crs.to_string()
+    geoms = frame.geometry.to_crs(4326).values
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        warnings.append(f"{int(invalid.sum())} invalid polygons repaired with make_valid")
+        geoms = shapely.make_valid(geoms)
+    geoms = [_polygonal(g) for g in geoms]
+    out = gpd.GeoDataFrame(
+        {"prec_id": ids, "name": names, "county": county_names},
+        geometry=geoms,
+        crs=4326,
+    )
+    return PrecinctLayer(frame=out, source_crs=source_crs, warnings=tuple(warnings))
+
+
+def _layout(columns: object, name: str) -> tuple[str, str | None, str | None]:
+    cols = set(columns)  # type: ignore[call-overload]
+    for id_field, name_field, county_field in _LAYOUTS:
+        if id_field in cols:
+            return (
+                id_field,
+                name_field if name_field in cols else None,
+                county_field if county_field in cols else None,
+            )
+    raise DataError(f"{name}: no precinct id field (expected one of prec_id, PREC_ID, precinct)")
+
+
+def _polygonal(geom: object) -> object:
+    """Keep only the polygonal part (make_valid can return collections with stray lines)."""
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    if geom is None or shapely.is_empty(geom):
+        return None
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon | MultiPolygon)]
+    return shapely.union_all(parts) if parts else None

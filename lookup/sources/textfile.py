@@ -1,0 +1,84 @@
+"""Reading the BOE's text files without assuming their encoding or delimiter.
+
+NCSBE ships "CSV" files that are UTF-16 with a BOM and tab-separated; county staff save
+UTF-8 (with or without BOM) or Windows-1252 from Excel. We detect rather than assume, and
+refuse what cannot be decoded instead of serving mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError
+
+MAX_TEXT_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TextFile:
+    text: str
+    encoding: str
+    delimiter: str
+    stray_nuls: int = 0
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+    """Decode by BOM, then by the NUL pattern of BOM-less UTF-16, then strict UTF-8."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return _decode(data, enc, name), enc
+    head = data[:4000]
+    if head and head[1::2].count(0) > len(head) // 4:
+        return _decode(data, "utf-16-le", name), "utf-16-le"
+    if head and head[0::2].count(0) > len(head) // 4:
+        return _decode(data, "utf-16-be", name), "utf-16-be"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Excel on Windows saves cp1252; bytes it leaves undefined mean the file is something else.
+    if any(b in data for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)):
+        raise DataError(f"{name}: not valid UTF-8, UTF-16 or Windows-1252 text")
+    return data.decode("cp1252"), "cp1252"
+
+
+def _decode(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{name}: declared {encoding} but byte {exc.start} is invalid") from exc
+
+
+def read_text_table(path: Path) -> TextFile:
+    """Decode a delimited text file and find its delimiter (tab, comma, pipe, semicolon)."""
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise DataError(f"{path.name}: {size} bytes is over the {MAX_TEXT_BYTES} byte limit")
+    text, encoding = decode_bytes(path.read_bytes(), path.name)
+    # Real NCSBE files carry the odd stray NUL in an empty cell; many mean a wrong decoding.
+    nuls = text.count("\x00")
+    if nuls > max(10, len(text) // 1000):
+        raise DataError(f"{path.name}: {nuls} NUL characters after decoding (wrong encoding?)")
+    text = text.replace("\x00", "")
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {d: first.count(d) for d in ("\t", ",", "|", ";")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        raise DataError(f"{path.name}: no delimiter found in the first line")
+    return TextFile(
+        text=text.lstrip("\ufeff"), encoding=encoding, delimiter=delimiter, stray_nuls=nuls
+    )
+
+
+def rows(tf: TextFile) -> list[list[str]]:
+    """All non-blank rows, cells stripped (CRLF and quoted multi-line cells handled by csv)."""
+    reader = csv.reader(io.StringIO(tf.text, newline=""), delimiter=tf.delimiter)
+    return [[c.strip() for c in row] for row in reader if any(c.strip() for c in row)]

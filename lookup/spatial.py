@@ -1,0 +1,283 @@
+"""Point -> precinct: a spatial index over the precinct polygons.
+
+Measured on the real 195 Mecklenburg precincts (see ``scripts/bench.py``), a general tree
+costs ~8-10 µs per single query in call overhead alone (STRtree needs a ``Point`` built
+first; rtree crosses ctypes), which is most of the 15 µs budget. So the index used is a
+**precomputed cell grid** over the county, built once with STRtree when a dataset is
+published and stored with it:
+
+* each cell entirely inside one precinct (most of them) answers at once, no geometry test;
+* a cell crossed by boundaries lists its few candidate precincts, tested exactly with
+  prepared ``contains`` (and ``contains_xy`` vectorised in batch).
+
+Cells are tested as slightly enlarged boxes, so float rounding at a cell edge can never
+put a point in a "full" cell it is not in. A point exactly on a shared boundary is
+inside neither polygon by ``contains``; we then fall back to ``intersects`` and take the
+lowest-numbered precinct, flagged ``on_boundary`` so the answer can ask to verify.
+``StrTreeIndex`` and ``RtreeIndex`` remain for the benchmark's side-by-side figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import shapely
+
+# Cell encoding: >= 0 the one precinct that covers the cell; -1 no precinct;
+# <= -2 a mixed cell whose candidates are cand_ids[cand_offsets[m]:cand_offsets[m + 1]],
+# with m = -value - 2.
+EMPTY = -1
+_EPS = 1e-9  # degrees (~0.1 mm): the margin by which "full" cells are tested
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    index: int
+    on_boundary: bool = False
+
+
+class PrecinctIndex(Protocol):
+    geoms: np.ndarray
+
+    def locate(self, lon: float, lat: float) -> Hit | None: ...
+
+    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray: ...
+
+
+def prepare_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Prepare polygons and build GEOS's lazy edge index now, not on the first requests."""
+    geoms = np.asarray(geoms, dtype=object)
+    shapely.prepare(geoms)
+    for g in geoms:
+        x, y = shapely.get_coordinates(g)[0]
+        probe = shapely.Point(x, y)
+        g.contains(probe)
+        g.contains(probe)  # GEOS builds the prepared index on the second call
+    return geoms
+
+
+def _refine(geoms: np.ndarray, candidates: np.ndarray, lon: float, lat: float) -> Hit | None:
+    point = shapely.Point(lon, lat)
+    for i in candidates:
+        if geoms[i].contains(point):
+            return Hit(int(i))
+    for i in candidates:
+        if geoms[i].intersects(point):
+            return Hit(int(i), on_boundary=True)
+    return None
+
+
+def _refine_many(
+    geoms: np.ndarray,
+    pt: np.ndarray,
+    poly: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
+    """Exact test of (point, polygon) candidate pairs; writes the polygon index per point."""
+    if len(pt) == 0:
+        return out
+    for predicate in (shapely.contains_xy, shapely.intersects_xy):
+        todo = out[pt] < 0
+        if not todo.any():
+            break
+        p, q = pt[todo], poly[todo]
+        ok = predicate(geoms[q], lon[p], lat[p])
+        # Write in descending polygon order so that, where polygons overlap (bad data),
+        # the lowest index is written last and wins, as in the single look-up.
+        order = np.lexsort((-q[ok], p[ok]))
+        out[p[ok][order]] = q[ok][order]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """The stored form of the cell grid (plain arrays, so it loads without computation)."""
+
+    origin: np.ndarray  # [x0, y0, dx, dy]
+    shape: tuple[int, int]  # (ny, nx)
+    cells: np.ndarray  # int32, ny * nx
+    cand_offsets: np.ndarray  # int64
+    cand_ids: np.ndarray  # int32
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "origin": self.origin,
+            "shape": np.array(self.shape, dtype=np.int64),
+            "cells": self.cells,
+            "cand_offsets": self.cand_offsets,
+            "cand_ids": self.cand_ids,
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> Grid:
+        ny, nx = (int(v) for v in a["shape"])
+        return cls(a["origin"], (ny, nx), a["cells"], a["cand_offsets"], a["cand_ids"])
+
+
+def build_grid(
+    geoms: np.ndarray, cells_per_precinct: int = 1200, max_cells: int = 4_000_000
+) -> Grid:
+    """Classify every grid cell as empty, inside one precinct, or crossed by boundaries."""
+    geoms = np.asarray(geoms, dtype=object)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    width, height = maxx - minx, maxy - miny
+    n_cells = min(max_cells, max(1024, cells_per_precinct * len(geoms)))
+    side = float(np.sqrt(width * height / n_cells))
+    nx, ny = max(1, int(np.ceil(width / side))), max(1, int(np.ceil(height / side)))
+    dx, dy = width / nx, height / ny
+    shapely.prepare(geoms)
+    bounds = shapely.bounds(geoms)
+    cand: dict[int, list[int]] = {}
+    full = np.full(nx * ny, EMPTY, dtype=np.int32)
+    for k, g in enumerate(geoms):
+        i0 = max(0, int((bounds[k, 0] - minx) / dx) - 1)
+        i1 = min(nx - 1, int((bounds[k, 2] - minx) / dx) + 1)
+        j0 = max(0, int((bounds[k, 1] - miny) / dy) - 1)
+        j1 = min(ny - 1, int((bounds[k, 3] - miny) / dy) + 1)
+        ii, jj = np.meshgrid(np.arange(i0, i1 + 1), np.arange(j0, j1 + 1))
+        ii, jj = ii.ravel(), jj.ravel()
+        boxes = shapely.box(
+            minx + ii * dx - _EPS,
+            miny + jj * dy - _EPS,
+            minx + (ii + 1) * dx + _EPS,
+            miny + (jj + 1) * dy + _EPS,
+        )
+        touches = shapely.intersects(g, boxes)
+        inside = shapely.contains_properly(g, boxes)
+        for i, j, t, f in zip(
+            ii[touches], jj[touches], touches[touches], inside[touches], strict=True
+        ):
+            del t
+            cell = int(j) * nx + int(i)
+            cand.setdefault(cell, []).append(k)
+            if f:
+                full[cell] = k
+    cells = np.full(nx * ny, EMPTY, dtype=np.int32)
+    offsets = [0]
+    ids: list[int] = []
+    for cell, ks in sorted(cand.items()):
+        if len(ks) == 1 and full[cell] == ks[0]:
+            cells[cell] = ks[0]
+        else:
+            cells[cell] = -2 - (len(offsets) - 1)
+            ids.extend(sorted(ks))
+            offsets.append(len(ids))
+    return Grid(
+        origin=np.array([minx, miny, dx, dy], dtype=np.float64),
+        shape=(ny, nx),
+        cells=cells,
+        cand_offsets=np.array(offsets, dtype=np.int64),
+        cand_ids=np.array(ids, dtype=np.int32),
+    )
+
+
+class GridIndex:
+    """The serving index: the cell grid in front of prepared polygons."""
+
+    name = "grid"
+
+    def __init__(self, geoms: np.ndarray, grid: Grid | None = None) -> None:
+        self.geoms = prepare_polygons(geoms)
+        self.grid = grid if grid is not None else build_grid(self.geoms)
+        x0, y0, dx, dy = (float(v) for v in self.grid.origin)
+        self._x0, self._y0, self._dx, self._dy = x0, y0, dx, dy
+        self._ny, self._nx = self.grid.shape
+        # Python-level copies for the single look-up: numpy scalar indexing is slower.
+        self._cells = self.grid.cells.tolist()
+        self._offsets = self.grid.cand_offsets.tolist()
+        self._ids = self.grid.cand_ids
+
+    def locate(self, lon: float, lat: float) -> Hit | None:
+        i = int((lon - self._x0) / self._dx) if lon >= self._x0 else -1
+        j = int((lat - self._y0) / self._dy) if lat >= self._y0 else -1
+        if not (0 <= i < self._nx and 0 <= j < self._ny):
+            return None
+        v = self._cells[j * self._nx + i]
+        if v >= 0:
+            return Hit(v)
+        if v == EMPTY:
+            return None
+        m = -v - 2
+        return _refine(self.geoms, self._ids[self._offsets[m] : self._offsets[m + 1]], lon, lat)
+
+    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        out = np.full(len(lon), -1, dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            i = np.floor((lon - self._x0) / self._dx)
+            j = np.floor((lat - self._y0) / self._dy)
+            ok = (i >= 0) & (i < self._nx) & (j >= 0) & (j < self._ny)
+        idx = np.flatnonzero(ok)
+        v = self.grid.cells[(j[idx] * self._nx + i[idx]).astype(np.int64)]
+        out[idx[v >= 0]] = v[v >= 0]
+        mixed = v <= -2
+        pts, slots = idx[mixed], (-v[mixed] - 2).astype(np.int64)
+        starts, ends = self.grid.cand_offsets[slots], self.grid.cand_offsets[slots + 1]
+        counts = ends - starts
+        pt = np.repeat(pts, counts)
+        # Candidate positions: each slot's start plus 0..count-1.
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        poly = self.grid.cand_ids[np.repeat(starts, counts) + within].astype(np.int64)
+        return _refine_many(self.geoms, pt, poly, lon, lat, out)
+
+
+class StrTreeIndex:
+    """shapely's STRtree over the polygons' envelopes (benchmark comparison)."""
+
+    name = "strtree"
+
+    def __init__(self, geoms: np.ndarray) -> None:
+        self.geoms = prepare_polygons(geoms)
+        self._tree = shapely.STRtree(self.geoms)
+
+    def locate(self, lon: float, lat: float) -> Hit | None:
+        candidates = np.sort(self._tree.query(shapely.Point(lon, lat)))
+        return _refine(self.geoms, candidates, lon, lat)
+
+    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        # Bounding-box candidates only: query(..., predicate=...) is 10x slower here.
+        pt, poly = self._tree.query(shapely.points(lon, lat))
+        return _refine_many(self.geoms, pt, poly, lon, lat, np.full(len(lon), -1, np.int64))
+
+
+class RtreeIndex:
+    """libspatialindex R-tree (the ``rtree`` package) over the envelopes (benchmark comparison)."""
+
+    name = "rtree"
+
+    def __init__(self, geoms: np.ndarray) -> None:
+        from rtree import index
+
+        self.geoms = prepare_polygons(geoms)
+        bounds = shapely.bounds(self.geoms)
+        self._idx = index.Index(((i, tuple(b), None) for i, b in enumerate(bounds)))
+
+    def locate(self, lon: float, lat: float) -> Hit | None:
+        candidates = sorted(self._idx.intersection((lon, lat, lon, lat)))
+        return _refine(self.geoms, np.asarray(candidates, dtype=np.int64), lon, lat)
+
+    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        mins = np.column_stack([lon, lat])
+        ids, counts = self._idx.intersection_v(mins, mins)
+        pt = np.repeat(np.arange(len(lon), dtype=np.int64), counts.astype(np.int64))
+        out = np.full(len(lon), -1, dtype=np.int64)
+        return _refine_many(self.geoms, pt, ids.astype(np.int64), lon, lat, out)
+
+
+def haversine_miles(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Great-circle distance in miles: raw-degree distance picks the wrong nearest site."""
+    r = 3958.7613
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dphi = p2 - p1
+    dlmb = np.radians(lons - lon)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * r * np.arcsin(np.sqrt(a))

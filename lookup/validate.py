@@ -1,0 +1,109 @@
+"""Pure checks of a candidate dataset before it may go live. No I/O, no Flask.
+
+Errors stop a refresh (live data stays untouched); warnings are reported and published.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from .dataset import Dataset
+
+# A polling place this far outside the precincts' extent is a bad coordinate (a dropped
+# minus sign, a swapped pair), not a building across the county line.
+PLACE_MARGIN_DEG = 0.15
+MAX_MISSING_PLACE_SHARE = 0.05
+OVERLAP_TOLERANCE = 1e-4  # share of the smaller precinct's area
+
+
+@dataclass
+class Problems:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def extend(self, other: Problems) -> None:
+        self.errors += other.errors
+        self.warnings += other.warnings
+
+
+def _sample(items: list[str], n: int = 10) -> str:
+    more = f" (+{len(items) - n} more)" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def check_precincts(ids: list[str], geoms: np.ndarray) -> Problems:
+    p = Problems()
+    dupes = [k for k, c in Counter(ids).items() if c > 1]
+    if dupes:
+        p.errors.append(f"duplicate precinct ids: {_sample(sorted(dupes))}")
+    empty = [ids[i] for i, g in enumerate(geoms) if g is None or shapely.is_empty(g)]
+    if empty:
+        p.errors.append(f"precincts without a polygon: {_sample(empty)}")
+        return p
+    bounds = shapely.total_bounds(geoms)
+    if not (-180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90):
+        p.errors.append(f"precinct coordinates out of WGS84 range: {bounds.tolist()}")
+        return p
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    overlaps = []
+    for i, j in zip(a, b, strict=True):
+        if i < j:
+            area = shapely.area(shapely.intersection(geoms[i], geoms[j]))
+            if area > OVERLAP_TOLERANCE * min(geoms[i].area, geoms[j].area):
+                overlaps.append(f"{ids[i]}/{ids[j]}")
+    if overlaps:
+        p.warnings.append(
+            f"{len(overlaps)} overlapping precinct pairs (lowest id wins): {_sample(overlaps)}"
+        )
+    return p
+
+
+def check_dataset(ds: Dataset, primary_day: object) -> Problems:
+    """Cross-checks of the assembled dataset: coverage, coordinates, schedules."""
+    p = Problems()
+    if not ds.precincts:
+        p.errors.append("no precincts")
+        return p
+    assigned = ds.polling.get(primary_day, {})  # type: ignore[call-overload]
+    missing = [pr.id for pr in ds.precincts if pr.id not in assigned]
+    if missing:
+        share = len(missing) / len(ds.precincts)
+        msg = f"{len(missing)} precincts have no Election Day polling place: {_sample(missing)}"
+        (p.errors if share > MAX_MISSING_PLACE_SHARE else p.warnings).append(
+            msg
+            + (" (too many: is the crosswalk right?)" if share > MAX_MISSING_PLACE_SHARE else "")
+        )
+    places = {pp.id: pp for m in ds.polling.values() for pp in m.values()}
+    no_coords = sorted(pid for pid, pp in places.items() if pp.lat is None)
+    if no_coords:
+        p.warnings.append(
+            f"{len(no_coords)} polling places without coordinates (answers give the address "
+            f"only): {_sample(no_coords)}"
+        )
+    for d, sites in ds.early_voting.items():
+        unplaced = [s.name for s in sites if s.lat is None]
+        if unplaced:
+            p.warnings.append(
+                f"{len(unplaced)} early-voting sites of {d.isoformat()} without coordinates "
+                f"(listed without distance): {_sample(unplaced)}"
+            )
+        for s in sites:
+            days = [x.day for x in s.schedule]
+            if days and max(days) >= d:
+                p.errors.append(
+                    f"early-voting site {s.name!r} is scheduled on or after Election Day"
+                )
+            if s.county not in ds.counties:
+                p.errors.append(f"early-voting site {s.name!r} is in county {s.county}, not served")
+    return p
+
+
+def in_extent(lon: float, lat: float, bbox: tuple[float, float, float, float]) -> bool:
+    minx, miny, maxx, maxy = bbox
+    m = PLACE_MARGIN_DEG
+    return minx - m <= lon <= maxx + m and miny - m <= lat <= maxy + m

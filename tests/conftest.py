@@ -1,0 +1,110 @@
+"""Shared fixtures: the demo county built once per session, the real NC files, servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "nc"
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The real NC files in ../shared/data/nc (read in place, never copied)."""
+    if not (SHARED / "README.md").exists():
+        pytest.skip(f"real NC data not present at {SHARED} (../shared is absent)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def demo_dir(demo_cache: Path) -> Path:
+    """The demo county, published by a real refresh into a temporary cache."""
+    from lookup.config import Settings
+    from lookup.demo import ensure_demo_dataset
+
+    return ensure_demo_dataset(Settings(cache_dir=demo_cache), datetime(2028, 1, 1))
+
+
+@pytest.fixture(scope="session")
+def demo_ds(demo_dir: Path):
+    from lookup.dataset import DatasetHolder
+
+    return DatasetHolder(demo_dir).load_now()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it."""
+
+    def __init__(self, data_dir: Path, log: Path, workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        env = dict(os.environ, LOOKUP_RELOAD_INTERVAL="0.2")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lookup.cli",
+                "serve",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()}")
+            try:
+                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not become ready: {log.read_text()}")
+
+    def get(self, path: str, **params: object) -> requests.Response:
+        return requests.get(self.url + path, params=params, timeout=10)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(demo_dir, tmp_path_factory.mktemp("log") / "server.log")
+    yield srv
+    srv.stop()
