@@ -35,6 +35,7 @@ def index() -> str:
         demo=ds.demo,
         demo_notice=message(g.lang, "notices", "demo_data"),
         address=args.get("address", ""),
+        as_of=args.get("date", ""),
         answer=answer,
         error=error,
         board=ds.board,

@@ -62,6 +62,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         env = dict(os.environ, LOOKUP_RELOAD_INTERVAL="0.2")
+        self._log = log.open("wb")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -75,7 +76,7 @@ class Server:
                 "--workers",
                 str(workers),
             ],
-            stdout=log.open("wb"),
+            stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
             cwd=ROOT,
@@ -101,6 +102,8 @@ class Server:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        self._log.close()
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ _UNIT_ID_LABELS = frozenset({"OccupancyIdentifier", "SubaddressIdentifier"})
 _FRACTION = re.compile(r"^\d+/\d+$")
 _HOUSE_NUMBER = re.compile(r"^(\d+)([A-Z]?)$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_TRAILING_ZIP = re.compile(r"[\s,](\d{5})(?:-\d{4})?$")
 _UNIT_FALLBACK = re.compile(
     r"(?:\b(?:APARTMENT|APT|UNIT|SUITE|STE|ROOM|RM|LOT|BLDG|FL)\.?\s*|#\s*)([A-Z0-9-]+)\s*$"
 )
@@ -100,11 +101,12 @@ def street_without_type(key: str) -> str:
 
 
 def normalize_unit(unit: str) -> str:
-    """``Apt. 3`` -> ``3``; ``# 4B`` -> ``4B``: the county table stores the identifier alone."""
-    tokens = clean_text(unit).split()
+    """``Apt. 3`` -> ``3``; ``# 4B`` -> ``4B``: the county table stores the identifier alone.
+    Only the first identifier is kept (``Apt 3 # 4`` -> ``3``)."""
+    tokens = clean_text(unit).replace(",", " ").split()
     while tokens and tokens[0] in UNIT_OF:
         tokens = tokens[1:]
-    return "".join(tokens)
+    return tokens[0] if tokens else ""
 
 
 def normalize_zip(value: str) -> str:
@@ -119,6 +121,11 @@ def parse_address(text: str) -> ParsedAddress | None:
     cleaned = clean_text(text)
     if not cleaned:
         return None
+    # A trailing ZIP the parser may take for a unit ("9011 Church St Apt 7, 28994").
+    trailing_zip = ""
+    m = _TRAILING_ZIP.search(cleaned)
+    if m and len(cleaned[: m.start()].split()) >= 2:
+        trailing_zip, cleaned = m.group(1), cleaned[: m.start()].rstrip(" ,")
     try:
         tagged, _kind = usaddress.tag(cleaned)
         parts: dict[str, list[str]] = {}
@@ -133,7 +140,7 @@ def parse_address(text: str) -> ParsedAddress | None:
     unit = " ".join(v for k, vs in parts.items() if k in _UNIT_ID_LABELS for v in vs)
     city = " ".join(parts.get("PlaceName", [])).replace(",", "").strip()
     state = _STATES.get(" ".join(parts.get("StateName", [])).replace(",", "").strip(), "")
-    zip_code = normalize_zip(" ".join(parts.get("ZipCode", [])).replace(",", ""))
+    zip_code = normalize_zip(" ".join(parts.get("ZipCode", [])).replace(",", "")) or trailing_zip
     if not street or "AddressNumber" not in parts:
         street, unit = _fallback_street(cleaned)
     key = canonical_street(street)

@@ -53,7 +53,10 @@ def parse_hours(value: str, where: str) -> tuple[OpenHours, ...]:
         return ()
     spans = []
     for m in _RANGE.finditer(text):
-        start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
+        try:
+            start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
+        except ValueError:
+            raise DataError(f"{where}: {value!r} is not a time of day") from None
         if end <= start:
             raise DataError(f"{where}: hours {value!r} close before they open")
         spans.append(OpenHours(start=start, end=end))

@@ -1,0 +1,68 @@
+"""The resident page in a real headless Chromium (Debian's package, driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def page(server) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        pg = context.new_page()
+        # Nothing on the page may reach beyond our server.
+        pg.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url.startswith(server.url) else route.abort()
+            ),
+        )
+        yield pg
+        browser.close()
+
+
+def test_demo_banner_and_keyboard_lookup(page, server) -> None:
+    page.goto(server.url + "/?date=2028-10-25")
+    banner = page.locator("#demo-banner")
+    assert banner.is_visible() and "DEMO DATA" in banner.inner_text()
+    page.locator("#address").focus()
+    page.keyboard.type("13186 5th St, Demo City NC 28990")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#polling-place")
+    assert "COLLEGE PARK" in page.locator("#answer").inner_text()
+    assert page.locator("#early-voting li").count() == 6
+    assert page.locator("#demo-banner").is_visible()
+    # Fits a 360 px phone: no horizontal scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_ambiguous_address_offers_choices(page, server) -> None:
+    page.goto(server.url + "/?address=912+Main+St")
+    links = page.locator("#error a")
+    assert links.count() == 2
+    links.first.click()
+    page.wait_for_selector("#polling-place")
+
+
+def test_spanish_page(page, server) -> None:
+    page.goto(server.url + "/?lang=es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert "DATOS DE DEMOSTRACIÓN" in page.locator("#demo-banner").inner_text()

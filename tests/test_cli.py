@@ -1,0 +1,170 @@
+"""The ``lookup`` command as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {"LOOKUP_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "lookup.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "error"),
+    [
+        (["13186 5th St, Demo City NC 28990"], 0, None),
+        (["--lat", "34.9023", "--lon", "-75.2834"], 0, None),
+        (["999 Nowhere Ln"], 1, "address_not_found"),
+        (["--lat", "35.2271", "--lon", "-80.8431"], 1, "outside_jurisdiction"),
+        (["912 Main St"], 1, "address_ambiguous"),
+        (["no numbers here"], 2, "address_unparseable"),
+        (["--lat", "nan", "--lon", "-75.3"], 2, "invalid_parameter"),
+        ([], 2, None),
+    ],
+)
+def test_check_exit_codes(demo_dir: Path, demo_cache: Path, args, code, error) -> None:
+    # No --data-dir: the bundled demo county (already built into this cache by the fixture).
+    p = run("check", "--date", "2028-10-25", *args, cache=demo_cache)
+    assert p.returncode == code, p.stderr
+    if code == 0:
+        body = json.loads(p.stdout)
+        assert body["ok"] and body["demo"] is True and body["polling_place"]["name"]
+    elif error:
+        assert json.loads(p.stdout)["error"]["code"] == error
+
+
+def test_check_bad_date_is_a_usage_error(demo_cache: Path) -> None:
+    p = run("check", "--date", "someday", "1 Main St", cache=demo_cache)
+    assert p.returncode == 2 and "not a date" in p.stderr
+
+
+def test_check_missing_data_dir(tmp_path: Path, demo_cache: Path) -> None:
+    p = run("check", "--data-dir", str(tmp_path / "none"), "1 Main St", cache=demo_cache)
+    assert p.returncode == 3 and "no published dataset" in p.stderr
+
+
+def test_batch_addresses_and_points(demo_dir: Path, demo_cache: Path, tmp_path: Path) -> None:
+    addr_in = tmp_path / "addr.csv"
+    addr_in.write_text(
+        'id,address\na,"13186 5th St, Demo City NC 28990"\nb,999 Nowhere Ln\nc,\nd,912 Main St\n'
+    )
+    out = tmp_path / "out.csv"
+    p = run(
+        "batch",
+        "--data-dir",
+        str(demo_dir),
+        "--date",
+        "2028-10-25",
+        str(addr_in),
+        str(out),
+        cache=demo_cache,
+    )
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [r["status"] for r in rows] == [
+        "ok",
+        "address_not_found",
+        "invalid_parameter",
+        "address_ambiguous",
+    ]
+    assert rows[0]["precinct_id"] and rows[0]["polling_place_name"]
+    assert list(rows[0]) == [
+        "id",
+        "status",
+        "precinct_id",
+        "precinct_name",
+        "polling_place_name",
+        "polling_place_address",
+        "match_lat",
+        "match_lon",
+        "match_source",
+    ]
+    pts_in = tmp_path / "pts.csv"
+    pts_in.write_text(
+        f"id,lat,lon\n1,{rows[0]['match_lat']},{rows[0]['match_lon']}\n2,nan,1\n3,-75.3,34.9\n"
+        "4,35.2271,-80.8431\n5,x,y\n"
+    )
+    p = run(
+        "batch",
+        "--data-dir",
+        str(demo_dir),
+        "--date",
+        "2028-10-25",
+        str(pts_in),
+        str(out),
+        cache=demo_cache,
+    )
+    assert p.returncode == 0, p.stderr
+    prow = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [r["status"] for r in prow] == [
+        "ok",
+        "invalid_parameter",
+        "invalid_parameter",
+        "outside_jurisdiction",
+        "invalid_parameter",
+    ]
+    assert prow[0]["precinct_id"] == rows[0]["precinct_id"]
+    assert prow[0]["polling_place_name"] == rows[0]["polling_place_name"]
+
+
+def test_batch_bad_columns(demo_dir: Path, demo_cache: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,street\nx,y\n")
+    p = run(
+        "batch", "--data-dir", str(demo_dir), str(bad), str(tmp_path / "o.csv"), cache=demo_cache
+    )
+    assert p.returncode == 3 and "columns must be" in p.stderr
+
+
+def test_refresh_command(demo_cache: Path, tmp_path: Path) -> None:
+    src = Path(__file__).parents[1] / "data" / "precincts" / "demo"
+    p = run(
+        "refresh",
+        "--precincts",
+        str(src / "SBE_PRECINCTS_20280801.zip"),
+        "--polling-places",
+        str(src / "polling_place_20281107.csv"),
+        "--early-voting",
+        str(src / "StatewideList_20281107_demo.txt"),
+        "--addresses",
+        str(src / "Master_Address_Table_demo.csv"),
+        "--county",
+        "DEMO",
+        "--election-date",
+        "2028-11-07",
+        "--demo",
+        "--data-dir",
+        str(tmp_path / "d"),
+        cache=demo_cache,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "published: yes" in p.stdout and "precincts: 40" in p.stdout
+    p = run(
+        "refresh",
+        "--precincts",
+        str(src / "SBE_PRECINCTS_20280801.zip"),
+        "--polling-places",
+        str(src / "polling_place_20281107.csv"),
+        "--county",
+        "DEMO",
+        "--election-date",
+        "2030-11-05",
+        "--data-dir",
+        str(tmp_path / "d"),
+        cache=demo_cache,
+    )
+    assert p.returncode == 1 and "published: NO" in p.stdout and "ERROR" in p.stdout

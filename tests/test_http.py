@@ -1,0 +1,135 @@
+"""The API over real HTTP: ``lookup serve`` (gunicorn, 2 workers) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+from lookup.errors import ERROR_CODES
+
+pytestmark = pytest.mark.http
+BEFORE = "2028-10-25"
+ADDRESS = "13186 5th St, Demo City NC 28990"
+
+
+def assert_error_shape(r, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    body = r.json()
+    assert set(body) >= {"ok", "status", "error", "board_of_elections"}
+    assert body["ok"] is False and body["status"] == status
+    assert body["error"]["code"] == code and code in ERROR_CODES
+    assert body["error"]["message"] and isinstance(body["error"]["details"], dict)
+    assert body["board_of_elections"]["phone"]
+    assert "Traceback" not in r.text
+    return body
+
+
+def test_health_and_ready(server) -> None:
+    assert server.get("/healthz").json() == {"ok": True}
+    ready = server.get("/readyz").json()
+    assert ready["ok"] and ready["demo"] is True and ready["data_version"].startswith("demo-")
+
+
+def test_lookup_by_address(server) -> None:
+    r = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["ok"] is True and body["demo"] is True
+    assert body["notices"][0]["code"] == "demo_data"
+    assert body["match"]["source"] == "address_points"
+    assert set(body["match"]) >= {"address", "lat", "lon", "source", "score"}
+    assert set(body["precinct"]) == {"id", "name", "county"}
+    assert body["election"]["date"] == "2028-11-07"
+    pp = body["polling_place"]
+    assert set(pp) >= {"id", "name", "address", "lat", "lon", "hours"}
+    assert pp["hours"] == {"date": "2028-11-07", "open": "06:30", "close": "19:30"}
+    sites = body["early_voting_sites"]
+    assert len(sites) == 6
+    dist = [s["distance_miles"] for s in sites]
+    assert dist == sorted(dist)
+    assert {"date", "open", "close"} <= set(sites[0]["schedule"][0])
+    assert any(d["closed"] for s in sites for d in s["schedule"])
+    assert set(body["board_of_elections"]) == {"name", "phone", "url"}
+
+
+def test_lookup_by_point_matches_address(server) -> None:
+    a = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    b = server.get(
+        "/api/v1/lookup", lat=a["match"]["lat"], lon=a["match"]["lon"], date=BEFORE
+    ).json()
+    assert b["precinct"] == a["precinct"] and b["polling_place"] == a["polling_place"]
+    assert b["match"]["source"] == "coordinates"
+
+
+def test_date_selects_previous_election(server) -> None:
+    body = server.get("/api/v1/lookup", address=ADDRESS, date="2026-10-01").json()
+    assert body["election"]["date"] == "2026-11-03"
+
+
+def test_spanish(server) -> None:
+    body = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE, lang="es").json()
+    assert body["notices"][0]["message"].startswith("DATOS DE DEMOSTRACIÓN")
+    err = server.get("/api/v1/lookup", address="999 Nowhere Ln", lang="es").json()
+    assert "No encontramos" in err["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({}, 400, "invalid_parameter"),
+        ({"address": ""}, 400, "invalid_parameter"),
+        ({"address": "   "}, 400, "invalid_parameter"),
+        ({"address": "9" * 2048}, 400, "invalid_parameter"),
+        ({"address": "hello there"}, 400, "address_unparseable"),
+        ({"address": "999 Nowhere Lane"}, 404, "address_not_found"),
+        ({"address": "912 Main St"}, 422, "address_ambiguous"),
+        ({"lat": "nan", "lon": "-75.3"}, 400, "invalid_parameter"),
+        ({"lat": "34.9", "lon": "inf"}, 400, "invalid_parameter"),
+        ({"lat": "134.9", "lon": "-75.3"}, 400, "invalid_parameter"),
+        ({"lat": "34.9", "lon": "-275.3"}, 400, "invalid_parameter"),
+        ({"lat": "abc", "lon": "-75.3"}, 400, "invalid_parameter"),
+        ({"lat": "34.9"}, 400, "invalid_parameter"),
+        ({"lat": "-75.3", "lon": "34.9"}, 400, "invalid_parameter"),  # swapped
+        ({"lat": "34.9", "lon": "75.3"}, 400, "invalid_parameter"),  # sign dropped
+        ({"lat": "35.2271", "lon": "-80.8431"}, 404, "outside_jurisdiction"),  # Charlotte
+        ({"address": ADDRESS, "lat": "34.9", "lon": "-75.3"}, 400, "invalid_parameter"),
+        ({"address": ADDRESS, "lang": "fr"}, 400, "invalid_parameter"),
+        ({"address": ADDRESS, "date": "2028-13-45"}, 400, "invalid_parameter"),
+        ({"address": ADDRESS, "date": "tomorrow"}, 400, "invalid_parameter"),
+    ],
+)
+def test_bad_input_gets_one_error_shape(server, params, status, code) -> None:
+    body = assert_error_shape(server.get("/api/v1/lookup", **params), status, code)
+    if code == "address_ambiguous":
+        cands = body["error"]["details"]["candidates"]
+        assert 2 <= len(cands) <= 10 and all(c["precinct"]["id"] for c in cands)
+    if code == "outside_jurisdiction":
+        assert "919-555-0100" in body["error"]["message"]
+
+
+def test_routing_errors_share_the_shape(server) -> None:
+    assert_error_shape(server.get("/no/such/route"), 404, "not_found")
+    import requests
+
+    r = requests.post(server.url + "/api/v1/lookup", data={"address": ADDRESS}, timeout=5)
+    assert_error_shape(r, 405, "method_not_allowed")
+    big = server.get("/api/v1/lookup", address="1 Main St", pad="x" * 5000)
+    assert_error_shape(big, 400, "invalid_parameter")
+
+
+def test_no_resident_data_in_logs(server) -> None:
+    secret = "4242 Privacy Lane"
+    server.get("/api/v1/lookup", address=secret)
+    server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE)
+    server.get("/api/v1/lookup", lat="34.91234", lon="-75.28765")
+    log = server.log_path.read_text()
+    assert "GET /api/v1/lookup" in log  # the access log is on, without query strings
+    for leaked in ("Privacy", "4242", "13186", "34.91234", "-75.28765", "127.0.0.1 -"):
+        assert leaked not in log
+
+
+def test_resident_page_has_demo_banner_and_escapes(server) -> None:
+    r = server.get("/", address="<script>alert(1)</script> 1 Main", date=BEFORE)
+    assert r.status_code == 200
+    assert 'id="demo-banner"' in r.text
+    assert "<script>alert(1)" not in r.text and "&lt;script&gt;" in r.text

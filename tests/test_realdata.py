@@ -1,0 +1,179 @@
+"""The loaders and the lookup on the real Mecklenburg files in ../shared/data/nc (read in
+place; skipped with a reason where ../shared is absent)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from lookup.dataset import DatasetHolder
+from lookup.refresh import RefreshRequest, refresh
+from lookup.schedule import LOCAL_TZ
+from lookup.service import AddressQuery, PointQuery, find_polling_place
+
+pytestmark = pytest.mark.realdata
+NOW = datetime(2020, 10, 20, 10, 0, tzinfo=LOCAL_TZ)
+
+
+def ncsbe_rows(path: Path, county: str = "MECKLENBURG") -> dict[str, dict[str, str]]:
+    text = path.read_bytes().decode("utf-16")
+    rows = csv.DictReader(io.StringIO(text), delimiter="\t")
+    return {r["precinct_name"]: r for r in rows if r["county_name"] == county}
+
+
+@pytest.fixture(scope="module")
+def addresses_csv(real: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generic address CSV made (in a temp folder) from the county's facility points."""
+    out = tmp_path_factory.mktemp("addr") / "facilities.csv"
+    with out.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["address", "city", "state", "zip", "lat", "lon"])
+        for layer in ("schools", "libraries", "town_halls", "fire_stations", "police_stations"):
+            frame = gpd.read_file(real / "mecklenburg" / "places" / f"{layer}.geojson")
+            for _, r in frame.iterrows():
+                city = str(r.get("city") or r.get("city_state") or "").split(",")[0]
+                w.writerow([r["address"], city, "NC", "", r.geometry.y, r.geometry.x])
+    return out
+
+
+@pytest.fixture(scope="module")
+def meck(real: Path, addresses_csv: Path, tmp_path_factory: pytest.TempPathFactory):
+    data = tmp_path_factory.mktemp("meck")
+    report = refresh(
+        RefreshRequest(
+            precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+            polling_places=(
+                real / "statewide/polling_places/polling_place_20201103.csv",
+                real / "statewide/polling_places/polling_place_20181106.csv",
+            ),
+            early_voting=(
+                real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",
+            ),
+            addresses=(addresses_csv,),
+            county="Mecklenburg",
+            election_day=date(2020, 11, 3),
+            data_dir=data,
+        ),
+        datetime(2020, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    return report, DatasetHolder(data).load_now()
+
+
+def test_refresh_counts(meck) -> None:
+    report, ds = meck
+    assert report.counts["precincts"] == 195
+    assert report.counts["polling_places"] == 195
+    assert report.counts["early_voting_sites"] == 33
+    assert ds.counties == ("MECKLENBURG",)
+    assert ds.board.phone == "704-336-2133"
+    # Every precinct of the 2024 map has its 2020 polling place through the crosswalk.
+    assert len(ds.polling[date(2020, 11, 3)]) == 195
+    assert "2264" in report.counts["source_crs"] or "North Carolina" in report.counts["source_crs"]
+
+
+def test_random_points_match_an_independent_sjoin(real: Path, meck) -> None:
+    """Our grid on reprojected polygons vs geopandas on the original State Plane file."""
+    _report, ds = meck
+    shp = gpd.read_file(f"zip://{real / 'mecklenburg/precincts/Voter_Precinct_20241003.zip'}")
+    rng = np.random.default_rng(42)
+    minx, miny, maxx, maxy = ds.bbox
+    lon = rng.uniform(minx, maxx, 5000)
+    lat = rng.uniform(miny, maxy, 5000)
+    x, y = Transformer.from_crs(4326, shp.crs, always_xy=True).transform(lon, lat)
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=shp.crs)
+    joined = gpd.sjoin(pts, shp[["precinct", "geometry"]], predicate="within")
+    expected = np.full(len(lon), "", dtype=object)
+    expected[joined.index.to_numpy()] = [f"{int(p):03d}" for p in joined["precinct"]]
+    got = ds.index.locate_many(lon, lat)
+    ours = np.array([ds.precincts[i].id if i >= 0 else "" for i in got], dtype=object)
+    differ = np.flatnonzero(ours != expected)
+    # Only points within a foot of a boundary may differ (reprojected edges bend by mm).
+    boundary = shp.geometry.boundary.union_all()
+    for i in differ:
+        assert pts.geometry.iloc[i].distance(boundary) < 1.0, (lon[i], lat[i])
+    assert (expected != "").sum() > 2500
+    assert len(differ) <= 2
+
+
+def test_points_get_their_precinct_polling_place(real: Path, meck) -> None:
+    _report, ds = meck
+    places = ncsbe_rows(real / "statewide/polling_places/polling_place_20201103.csv")
+    shp = gpd.read_file(f"zip://{real / 'mecklenburg/precincts/Voter_Precinct_20241003.zip'}")
+    inner = shp.to_crs(4326).representative_point()
+    for number, pt in list(zip(shp["precinct"], inner, strict=True))[:60]:
+        a = find_polling_place(ds, PointQuery(lon=pt.x, lat=pt.y), NOW)
+        pid = f"{int(number):03d}"
+        assert a.precinct.id == pid
+        row = places[f"PCT {pid}"]
+        assert a.polling_place is not None
+        # NCSBE cuts names at 30 characters, sometimes leaving a trailing space we drop.
+        assert a.polling_place.name == row["polling_place_name"].strip()
+        assert a.polling_place.address.line1 == f"{row['house_num']} {row['street_name']}".strip()
+        assert a.election is not None and a.election.day == date(2020, 11, 3)
+        assert len(a.early_voting_sites) == 33
+
+
+def test_known_place_precinct_10_east_blvd(meck) -> None:
+    _report, ds = meck
+    assert ds.polling[date(2020, 11, 3)]["010"].address.line1 == "600 EAST BLVD"
+
+
+def test_previous_election_is_kept(meck) -> None:
+    _report, ds = meck
+    assert [e.day for e in ds.elections] == [date(2018, 11, 6), date(2020, 11, 3)]
+    a = find_polling_place(
+        ds, PointQuery(lon=-80.8431, lat=35.2271), datetime(2018, 10, 1, tzinfo=LOCAL_TZ)
+    )
+    assert a.election is not None and a.election.day == date(2018, 11, 6)
+
+
+def test_early_voting_real_schedule(meck) -> None:
+    _report, ds = meck
+    sites = ds.early_voting[date(2020, 11, 3)]
+    spectrum = next(s for s in sites if s.name == "SPECTRUM CENTER")
+    assert spectrum.schedule[0].day == date(2020, 10, 15) and spectrum.schedule[0].closed
+    assert len(spectrum.schedule) == 17
+    e = ds.elections[-1]
+    assert (e.early_voting_start, e.early_voting_end) == (date(2020, 10, 15), date(2020, 10, 31))
+
+
+def test_facility_addresses_geocode(meck) -> None:
+    _report, ds = meck
+    a = find_polling_place(ds, AddressQuery("310 North Tryon Street, Charlotte"), NOW)
+    assert a.match.source == "address_points"
+    assert -80.85 < a.match.lon < -80.83 and 35.22 < a.match.lat < 35.24
+    # Sites that are schools or libraries in the facility layers now have coordinates,
+    # and the list is sorted by distance from the caller.
+    placed = [s for s in a.early_voting_sites if s.distance_miles is not None]
+    assert placed and [s.distance_miles for s in placed] == sorted(s.distance_miles for s in placed)
+
+
+def test_older_layouts_load(real: Path, tmp_path: Path) -> None:
+    """The 2013 county GeoJSON (integer precinct field, WGS84) with the 2012 NCSBE file."""
+    report = refresh(
+        RefreshRequest(
+            precincts=real / "mecklenburg/precincts/voting_precincts_2013.geojson",
+            polling_places=(real / "statewide/polling_places/polling_place_20121106.csv",),
+            early_voting=(),
+            county="MECKLENBURG",
+            election_day=date(2012, 11, 6),
+            data_dir=tmp_path,
+        ),
+        datetime(2012, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    assert report.counts["precincts"] == 195
+
+
+def test_statewide_polling_file_is_utf16(real: Path) -> None:
+    raw = (real / "statewide/polling_places/polling_place_20201103.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF16_LE)

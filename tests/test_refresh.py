@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import codecs
+import json
+import shutil
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from lookup.config import DEMO_SOURCES
+from lookup.dataset import DatasetHolder, current_target
+from lookup.demo import demo_request
+from lookup.refresh import refresh
+
+NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A writable copy of the demo county's source files."""
+    dst = tmp_path / "src"
+    shutil.copytree(DEMO_SOURCES, dst)
+    return dst
+
+
+def publish_demo(sources: Path, data_dir: Path, version: str):
+    req = replace(demo_request(sources, data_dir), version=version)
+    return refresh(req, NOW)
+
+
+def rewrite_utf16(path: Path, old: str, new: str) -> None:
+    text = path.read_bytes().decode("utf-16")
+    assert old in text
+    path.write_bytes(codecs.BOM_UTF16_LE + text.replace(old, new).encode("utf-16-le"))
+
+
+def test_demo_refresh_publishes(sources: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    report = publish_demo(sources, data, "v1")
+    assert report.published, report.lines()
+    assert report.problems.errors == []
+    assert current_target(data) == (data / "versions" / "v1").resolve()
+    manifest = json.loads((data / "current" / "manifest.json").read_text())
+    assert manifest["demo"] is True
+    assert manifest["counts"]["precincts"] == 40
+    assert [e["date"] for e in manifest["elections"]] == ["2026-11-03", "2028-11-07"]
+    assert manifest["elections"][1]["early_voting_start"] == "2028-10-19"
+    assert manifest["elections"][1]["early_voting_end"] == "2028-11-04"
+    assert report.counts["early_voting_sites"] == 6
+
+
+def _assert_untouched(data: Path, report, match: str) -> None:
+    assert not report.published
+    assert any(match in e for e in report.problems.errors), report.problems.errors
+    assert current_target(data) == (data / "versions" / "v1").resolve()
+    assert sorted(p.name for p in (data / "versions").iterdir()) == ["v1"]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("unknown_precinct", "not in the precinct map"),
+        ("garbage_polling", "polling_place_20281107.csv"),
+        ("truncated_zip", "SBE_PRECINCTS_20280801.zip"),
+        ("bad_hours", "is not a time of day"),
+        ("wrong_election", "no polling places for the election of 2028-11-07"),
+    ],
+)
+def test_failed_refresh_leaves_live_data_untouched(
+    sources: Path, tmp_path: Path, breakage: str, message: str
+) -> None:
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    polling = sources / "polling_place_20281107.csv"
+    if breakage == "unknown_precinct":
+        rewrite_utf16(polling, "PCT 001", "PCT 999")
+    elif breakage == "garbage_polling":
+        polling.write_bytes(b"\x81\x8d" + bytes(range(256)) * 10)
+    elif breakage == "truncated_zip":
+        z = sources / "SBE_PRECINCTS_20280801.zip"
+        z.write_bytes(z.read_bytes()[:5000])
+    elif breakage == "bad_hours":
+        ev = sources / "StatewideList_20281107_demo.txt"
+        ev.write_text(ev.read_text().replace("8:00AM - 7:30PM", "8:00AM - 99:30PM", 1))
+    elif breakage == "wrong_election":
+        rewrite_utf16(polling, "11/07/2028", "11/08/2028")
+    report = publish_demo(sources, data, "v2")
+    _assert_untouched(data, report, message)
+
+
+def test_holder_swaps_to_new_version_and_survives_a_broken_one(
+    sources: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    holder = DatasetHolder(data, check_interval=0.0)
+    first = holder.load_now()
+    assert first.version == "v1"
+    assert publish_demo(sources, data, "v2").published
+    assert _wait_for(holder, "v2").version == "v2"
+    assert first.version == "v1"  # a snapshot in use is never changed under a request
+    # A broken version made live by hand: the holder keeps serving the last good one.
+    broken = data / "versions" / "v3"
+    shutil.copytree(data / "versions" / "v2", broken)
+    (broken / "precincts.npz").write_bytes(b"corrupt")
+    from lookup.dataset import publish
+
+    publish(data, broken)
+    time.sleep(0.3)
+    assert _wait_for(holder, "v2").version == "v2"
+
+
+def _wait_for(holder: DatasetHolder, version: str):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ds = holder.get()
+        if ds is not None and ds.version == version and not holder._loading:
+            return ds
+        time.sleep(0.05)
+    raise AssertionError(f"holder still at {holder.version}")
+
+
+def test_missing_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    from lookup.errors import DataError
+
+    with pytest.raises(DataError, match="no published dataset"):
+        DatasetHolder(tmp_path / "nothing").load_now()
+
+
+def test_election_name_and_date(sources: Path, tmp_path: Path) -> None:
+    req = replace(
+        demo_request(sources, tmp_path / "d"), election_name="Presidential General", version="x"
+    )
+    assert refresh(req, NOW).published
+    manifest = json.loads((tmp_path / "d" / "current" / "manifest.json").read_text())
+    assert manifest["elections"][1] == {
+        "date": date(2028, 11, 7).isoformat(),
+        "name": "Presidential General",
+        "polls_open": "06:30",
+        "polls_close": "19:30",
+        "early_voting_start": "2028-10-19",
+        "early_voting_end": "2028-11-04",
+    }

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from builders import ELECTION, PREVIOUS, lonlat, tiny_dataset
+
+from lookup.errors import (
+    AddressAmbiguous,
+    AddressNotFound,
+    AddressUnparseable,
+    InvalidParameter,
+    OutsideJurisdiction,
+)
+from lookup.schedule import LOCAL_TZ
+from lookup.service import AddressQuery, PointQuery, find_polling_place
+
+BEFORE = datetime(2028, 10, 20, 9, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return tiny_dataset()
+
+
+def point(x: float, y: float) -> PointQuery:
+    lon, lat = lonlat(x, y)
+    return PointQuery(lon=lon, lat=lat)
+
+
+def test_point_answer(ds) -> None:
+    a = find_polling_place(ds, point(1.5, 0.5), BEFORE)
+    assert a.precinct.id == "002"
+    assert a.election == ELECTION
+    # The place lies across the line in 001: we answer the assigned one, never the nearest.
+    assert a.polling_place is not None and a.polling_place.name == "SECOND SCHOOL"
+    assert a.data_version == "test-1" and a.demo is False
+    assert a.notices == ()
+
+
+def test_early_voting_sorted_by_distance_and_county_only(ds) -> None:
+    a = find_polling_place(ds, point(0.25, 0.25), BEFORE)
+    assert [s.site.id for s in a.early_voting_sites] == ["near", "far"]
+    d = [s.distance_miles for s in a.early_voting_sites]
+    assert d[0] is not None and d[1] is not None and d[0] < d[1]
+
+
+def test_hole_and_multipolygon(ds) -> None:
+    assert find_polling_place(ds, point(0.5, 0.5), BEFORE).precinct.id == "003"
+    a = find_polling_place(ds, point(3.7, 0.5), BEFORE)
+    assert a.precinct.id == "004"
+    assert a.polling_place is None and "polling_place_unknown" in a.notices
+
+
+def test_boundary_point_is_flagged(ds) -> None:
+    a = find_polling_place(ds, point(1.0, 0.5), BEFORE)
+    assert "on_precinct_boundary" in a.notices
+
+
+def test_previous_election_by_date(ds) -> None:
+    a = find_polling_place(ds, point(0.2, 0.2), datetime(2026, 6, 1, tzinfo=LOCAL_TZ))
+    assert a.election == PREVIOUS
+    assert a.polling_place is not None and a.polling_place.name == "OLD HALL"
+
+
+def test_after_last_election(ds) -> None:
+    a = find_polling_place(ds, point(0.2, 0.2), datetime(2029, 1, 1, tzinfo=LOCAL_TZ))
+    assert a.election == ELECTION
+    assert "no_active_election" in a.notices
+
+
+def test_demo_dataset_says_so() -> None:
+    a = find_polling_place(tiny_dataset(demo=True), point(0.2, 0.2), BEFORE)
+    assert a.demo is True and a.notices[0] == "demo_data"
+
+
+def test_address_exact(ds) -> None:
+    a = find_polling_place(ds, AddressQuery("200 Oak Street, Testville NC 28999"), BEFORE)
+    assert a.precinct.id == "002"
+    assert a.match.source == "address_points" and a.match.score == 1.0
+    assert a.match.normalized.startswith("200 OAK ST")
+
+
+def test_address_unit_falls_back_to_building(ds) -> None:
+    a = find_polling_place(ds, AddressQuery("40 Elm Ave Apt 9"), BEFORE)
+    assert "unit_not_found" in a.notices
+    b = find_polling_place(ds, AddressQuery("40 Elm Ave Apt 2"), BEFORE)
+    assert b.match.lon != a.match.lon  # unit 2 has its own point
+
+
+def test_address_without_street_type(ds) -> None:
+    a = find_polling_place(ds, AddressQuery("200 oak"), BEFORE)
+    assert a.precinct.id == "002" and "street_type_assumed" in a.notices
+
+
+def test_ambiguous_address_lists_candidates_with_precincts(ds) -> None:
+    with pytest.raises(AddressAmbiguous) as exc:
+        find_polling_place(ds, AddressQuery("5 Main St"), BEFORE)
+    cands = exc.value.details["candidates"]
+    assert len(cands) == 2
+    assert {c["precinct"]["id"] for c in cands} == {"001", "004"}
+    # The city settles it.
+    a = find_polling_place(ds, AddressQuery("5 Main St, Otherton"), BEFORE)
+    assert a.precinct.id == "001"
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        (AddressQuery(""), InvalidParameter),
+        (AddressQuery("x" * 2048), InvalidParameter),
+        (AddressQuery("just some words"), AddressUnparseable),
+        (AddressQuery("999 Nowhere Lane"), AddressNotFound),
+        (AddressQuery("7 Far Rd"), OutsideJurisdiction),
+        (PointQuery(lon=float("nan"), lat=35.1), InvalidParameter),
+        (PointQuery(lon=-80.9, lat=float("inf")), InvalidParameter),
+        (PointQuery(lon=-200.0, lat=35.1), InvalidParameter),
+        (PointQuery(lon=-80.9, lat=95.0), InvalidParameter),
+        (PointQuery(lon=-75.0, lat=40.0), OutsideJurisdiction),
+    ],
+)
+def test_bad_queries(ds, query, error) -> None:
+    with pytest.raises(error):
+        find_polling_place(ds, query, BEFORE)
+
+
+def test_swapped_and_sign_dropped_coordinates(ds) -> None:
+    lon, lat = lonlat(0.2, 0.2)
+    with pytest.raises(InvalidParameter) as swapped:
+        find_polling_place(ds, PointQuery(lon=lat, lat=lon), BEFORE)
+    assert swapped.value.details["reason"] == "swapped"
+    with pytest.raises(InvalidParameter) as sign:
+        find_polling_place(ds, PointQuery(lon=-lon, lat=lat), BEFORE)
+    assert sign.value.details["reason"] == "sign"

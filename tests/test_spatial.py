@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from builders import lonlat, tiny_geoms
+
+from lookup.spatial import GridIndex, RtreeIndex, StrTreeIndex, haversine_miles
+
+INDEXES = [GridIndex, StrTreeIndex, RtreeIndex]
+
+
+@pytest.mark.parametrize("kind", INDEXES)
+@pytest.mark.parametrize(
+    ("x", "y", "expected", "boundary"),
+    [
+        (0.2, 0.2, 0, False),  # inside 001
+        (0.5, 0.5, 2, False),  # in 001's hole: 003
+        (1.5, 0.5, 1, False),  # 002
+        (3.7, 0.5, 3, False),  # second part of multipolygon 004
+        (3.2, 0.5, None, False),  # between the two parts of 004
+        (9.0, 9.0, None, False),  # far outside
+        (1.0, 0.5, 0, True),  # exactly on the 001/002 edge: lowest index, flagged
+    ],
+)
+def test_locate(kind: type, x: float, y: float, expected: int | None, boundary: bool) -> None:
+    index = kind(np.array(tiny_geoms(), dtype=object))
+    hit = index.locate(*lonlat(x, y))
+    if expected is None:
+        assert hit is None
+    else:
+        assert hit is not None
+        assert (hit.index, hit.on_boundary) == (expected, boundary)
+
+
+def test_batch_agrees_with_single_and_between_indexes() -> None:
+    geoms = np.array(tiny_geoms(), dtype=object)
+    rng = np.random.default_rng(7)
+    lon0, lat0 = lonlat(-0.5, -0.5)
+    lon1, lat1 = lonlat(4.5, 1.5)
+    lon = rng.uniform(lon0, lon1, 20_000)
+    lat = rng.uniform(lat0, lat1, 20_000)
+    results = [kind(geoms).locate_many(lon, lat) for kind in INDEXES]
+    for r in results[1:]:
+        np.testing.assert_array_equal(results[0], r)
+    grid = GridIndex(geoms)
+    singles = [grid.locate(a, b) for a, b in zip(lon[:2000], lat[:2000], strict=True)]
+    expected = [h.index if h else -1 for h in singles]
+    np.testing.assert_array_equal(results[0][:2000], expected)
+    assert (results[0] == -1).any() and (results[0] == 2).any()
+
+
+def test_batch_rejects_nan_quietly() -> None:
+    grid = GridIndex(np.array(tiny_geoms(), dtype=object))
+    out = grid.locate_many(np.array([np.nan, np.inf]), np.array([35.1, np.nan]))
+    assert out.tolist() == [-1, -1]
+
+
+def test_haversine_known_distance() -> None:
+    # Charlotte (35.2271, -80.8431) to Raleigh (35.7796, -78.6382): about 130 miles.
+    d = haversine_miles(-80.8431, 35.2271, np.array([-78.6382]), np.array([35.7796]))
+    assert 128 < d[0] < 132
