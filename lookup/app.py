@@ -63,7 +63,6 @@ def create_app(
         holder = DatasetHolder(resolve_data_dir(settings, clock()), settings.reload_interval)
         holder.load_now()
     app = Flask(__name__)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["lookup"] = AppState(settings=settings, holder=holder, clock=clock)
 
     from .api import bp as api_bp
@@ -112,7 +111,7 @@ def create_app(
 def state() -> AppState:
     from flask import current_app
 
-    return current_app.extensions["lookup"]  # type: ignore[no-any-return]
+    return current_app.extensions["lookup"]
 
 
 def dataset_or_none() -> Dataset | None:

@@ -8,13 +8,17 @@ import logging
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import DataError, ServiceError
 
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
 NOT_FOUND_CODES = {"address_not_found", "outside_jurisdiction", "address_ambiguous"}
+DATA_CODES = {"dataset_unavailable", "geocoder_unavailable"}
 # Gunicorn's access log, without the query string (it may hold an address) or the client IP.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
@@ -31,7 +35,7 @@ def _now(args: argparse.Namespace) -> datetime:
     return datetime.now(LOCAL_TZ)
 
 
-def _dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _dataset(args: argparse.Namespace) -> Dataset:
     from .app import resolve_data_dir
     from .dataset import DatasetHolder
 
@@ -60,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "limit_request_line": 8190,
     }
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -94,6 +98,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(
             json.dumps(error_json(exc, args.lang, ds.board, ds.demo), indent=2, ensure_ascii=False)
         )
+        if exc.code in DATA_CODES:
+            return EXIT_DATA
         return EXIT_NOT_FOUND if exc.code in NOT_FOUND_CODES else EXIT_BAD_INPUT
     print(json.dumps(answer_json(answer, ds.board, args.lang), indent=2, ensure_ascii=False))
     return EXIT_FOUND

@@ -8,6 +8,8 @@ GIS layer says ``1.0``. All three mean precinct ``001``. Names that are not numb
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 _PREFIX = re.compile(r"^(?:PCT|PRECINCT|PREC)\.?\s*#?\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"^0*(\d+)(?:\.0+)?$")
@@ -23,3 +25,22 @@ def precinct_key(value: object) -> str:
     if m:
         return m.group(1).zfill(3)
     return text
+
+
+def build_crosswalk(precincts: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
+    """``(county, key) -> precinct id`` for joining polling-place rows to the map.
+
+    Counties differ in what their polling-place rows name: Mecklenburg writes the number
+    (``PCT 001``), others the precinct's name (``DAVIDSON #2-B``) where the map's
+    ``prec_id`` is a code. Ids are matched first; a name is used only when it is unique
+    in its county and does not collide with an id, so no row can silently join the
+    wrong precinct.
+    """
+    rows = list(precincts)
+    table = {(county, precinct_key(pid)): pid for county, pid, _name in rows}
+    names = Counter((county, precinct_key(name)) for county, _pid, name in rows if name)
+    for county, pid, name in rows:
+        key = (county, precinct_key(name))
+        if name and names[key] == 1 and key not in table:
+            table[key] = pid
+    return table

@@ -137,12 +137,11 @@ def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -
         dtype=object,
     )
     _kind, coords, offsets = shapely.to_ragged_array(multi)
+    rings, polygons, parts = offsets  # MultiPolygon: ring, polygon and part offsets
     np.savez(
-        folder / "precincts.npz",
-        coords=coords,
-        **{f"offsets{i}": o for i, o in enumerate(offsets)},
+        folder / "precincts.npz", coords=coords, offsets0=rings, offsets1=polygons, offsets2=parts
     )
-    np.savez(folder / "grid.npz", **ds.index.grid.arrays())
+    ds.index.grid.save(folder / "grid.npz")
     ds.addresses.save(folder / "addresses")
     places = {
         "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
@@ -272,7 +271,7 @@ def load_dataset(folder: Path) -> Dataset:
         polling=freeze(polling),
         early_voting=MappingProxyType(early),
         addresses=addresses,
-        bbox=tuple(manifest["bbox"]),  # type: ignore[arg-type]
+        bbox=tuple(manifest["bbox"]),
     )
 
 

@@ -9,6 +9,7 @@
     ├── NotFound                404 not_found           (unknown route)
     ├── MethodNotAllowed        405 method_not_allowed
     ├── DatasetUnavailable      503 dataset_unavailable
+    ├── GeocoderUnavailable     503 geocoder_unavailable
     └── InternalError           500 internal_error
 
 The user-facing message comes from the locale catalog by code (see ``i18n``); the
@@ -94,5 +95,10 @@ class AddressUnparseable(ServiceError):
     status = 400
 
 
-ERROR_CLASSES = (*ERROR_CLASSES, AddressUnparseable)
+class GeocoderUnavailable(ServiceError):
+    code = "geocoder_unavailable"
+    status = 503
+
+
+ERROR_CLASSES = (*ERROR_CLASSES, AddressUnparseable, GeocoderUnavailable)
 ERROR_CODES = tuple(c.code for c in ERROR_CLASSES)

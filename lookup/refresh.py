@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from .boards import board_for
-from .crosswalk import precinct_key
+from .crosswalk import build_crosswalk, precinct_key
 from .dataset import Dataset, freeze, load_dataset, publish, save_dataset
 from .errors import DataError
 from .geocode.local import AddressIndex
@@ -152,9 +152,15 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         sites += read_statewide_list(path, req.county)
     sites = [s for s in sites if s.county in counties]
 
-    bbox = tuple(float(v) for v in shapely.total_bounds(geoms))
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+    bbox = (minx, miny, maxx, maxy)
+    crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
     # Names from the polling-place file where the layer has none (county layers: numbers only).
-    names_from_places = {(r.county, precinct_key(r.precinct_name)): r.precinct_name for r in rows}
+    names_from_places = {
+        (r.county, crosswalk[k]): r.precinct_name
+        for r in rows
+        if (k := (r.county, precinct_key(r.precinct_name))) in crosswalk
+    }
     precincts = tuple(
         Precinct(
             id=pid,
@@ -163,20 +169,19 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         )
         for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
     )
-    known = {(p.county, p.id) for p in precincts}
 
     polling: dict[date, dict[str, PollingPlace]] = defaultdict(dict)
     unknown: set[str] = set()
     geocoded: dict[tuple[str, str, str], tuple[float, float] | None] = {}
     for r in rows:
-        pid = precinct_key(r.precinct_name)
-        if (r.county, pid) not in known:
+        pid = crosswalk.get((r.county, precinct_key(r.precinct_name)), "")
+        if not pid:
             unknown.add(f"{r.county} {r.precinct_name!r} ({r.election_day.isoformat()})")
             continue
         lonlat: tuple[float, float] | None = None
         source = ""
         if r.lat is not None and r.lon is not None:
-            if in_extent(r.lon, r.lat, bbox):  # type: ignore[arg-type]
+            if in_extent(r.lon, r.lat, bbox):
                 lonlat, source = (r.lon, r.lat), "boe_file"
             else:
                 problems.warnings.append(
@@ -263,7 +268,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         polling=freeze(polling),
         early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
         addresses=addresses,
-        bbox=bbox,  # type: ignore[arg-type]
+        bbox=bbox,
     )
     problems.extend(check_dataset(ds, req.election_day))
     report.counts = {

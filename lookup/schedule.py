@@ -35,4 +35,4 @@ def day_schedule(site: EarlyVotingSite, today: date) -> DaySchedule | None:
 def is_open(site: EarlyVotingSite, now_local: datetime) -> bool:
     today = day_schedule(site, now_local.date())
     t = now_local.time()
-    return bool(today) and any(h.start <= t < h.end for h in today.hours)  # type: ignore[union-attr]
+    return today is not None and any(h.start <= t < h.end for h in today.hours)

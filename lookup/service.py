@@ -18,6 +18,7 @@ from .errors import (
     AddressAmbiguous,
     AddressNotFound,
     AddressUnparseable,
+    GeocoderUnavailable,
     InvalidParameter,
     OutsideJurisdiction,
 )
@@ -89,6 +90,10 @@ def geocode_address(ds: Dataset, text: str) -> tuple[Match, Hit]:
         raise InvalidParameter(
             "address too long", parameter="address", reason="too_long", max_chars=MAX_ADDRESS_CHARS
         )
+    if ds.addresses.size == 0:
+        # A dataset published without address points cannot search addresses at all:
+        # say so instead of claiming this one address does not exist.
+        raise GeocoderUnavailable("no address points in this dataset")
     parsed = parse_address(text)
     if parsed is None:
         raise AddressUnparseable("no house number and street found")

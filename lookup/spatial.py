@@ -20,6 +20,7 @@ lowest-numbered precinct, flagged ``on_boundary`` so the answer can ask to verif
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -103,14 +104,15 @@ class Grid:
     cand_offsets: np.ndarray  # int64
     cand_ids: np.ndarray  # int32
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "origin": self.origin,
-            "shape": np.array(self.shape, dtype=np.int64),
-            "cells": self.cells,
-            "cand_offsets": self.cand_offsets,
-            "cand_ids": self.cand_ids,
-        }
+    def save(self, path: Path) -> None:
+        np.savez(
+            path,
+            origin=self.origin,
+            shape=np.array(self.shape, dtype=np.int64),
+            cells=self.cells,
+            cand_offsets=self.cand_offsets,
+            cand_ids=self.cand_ids,
+        )
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> Grid:
@@ -138,8 +140,7 @@ def build_grid(
         i1 = min(nx - 1, int((bounds[k, 2] - minx) / dx) + 1)
         j0 = max(0, int((bounds[k, 1] - miny) / dy) - 1)
         j1 = min(ny - 1, int((bounds[k, 3] - miny) / dy) + 1)
-        ii, jj = np.meshgrid(np.arange(i0, i1 + 1), np.arange(j0, j1 + 1))
-        ii, jj = ii.ravel(), jj.ravel()
+        ii, jj = (a.ravel() for a in np.meshgrid(np.arange(i0, i1 + 1), np.arange(j0, j1 + 1)))
         boxes = shapely.box(
             minx + ii * dx - _EPS,
             miny + jj * dy - _EPS,
@@ -147,14 +148,10 @@ def build_grid(
             miny + (jj + 1) * dy + _EPS,
         )
         touches = shapely.intersects(g, boxes)
-        inside = shapely.contains_properly(g, boxes)
-        for i, j, t, f in zip(
-            ii[touches], jj[touches], touches[touches], inside[touches], strict=True
-        ):
-            del t
-            cell = int(j) * nx + int(i)
+        inside = shapely.contains_properly(g, boxes)[touches].tolist()
+        for cell, whole in zip((jj * nx + ii)[touches].tolist(), inside, strict=True):
             cand.setdefault(cell, []).append(k)
-            if f:
+            if whole:
                 full[cell] = k
     cells = np.full(nx * ny, EMPTY, dtype=np.int32)
     offsets = [0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import shapely
@@ -63,13 +64,13 @@ def check_precincts(ids: list[str], geoms: np.ndarray) -> Problems:
     return p
 
 
-def check_dataset(ds: Dataset, primary_day: object) -> Problems:
+def check_dataset(ds: Dataset, primary_day: date) -> Problems:
     """Cross-checks of the assembled dataset: coverage, coordinates, schedules."""
     p = Problems()
     if not ds.precincts:
         p.errors.append("no precincts")
         return p
-    assigned = ds.polling.get(primary_day, {})  # type: ignore[call-overload]
+    assigned = ds.polling.get(primary_day, {})
     missing = [pr.id for pr in ds.precincts if pr.id not in assigned]
     if missing:
         share = len(missing) / len(ds.precincts)

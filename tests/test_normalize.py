@@ -64,3 +64,20 @@ def test_crosswalk_numbers(value: object) -> None:
 
 def test_crosswalk_names_kept() -> None:
     assert precinct_key("davidson  #2-b") == "DAVIDSON #2-B"
+
+
+def test_crosswalk_joins_by_id_then_unique_name() -> None:
+    from lookup.crosswalk import build_crosswalk
+
+    table = build_crosswalk(
+        [
+            ("MECKLENBURG", "001", "PCT 001"),
+            ("IREDELL", "DA2B", "DAVIDSON #2-B"),
+            ("IREDELL", "X1", "TWIN"),
+            ("IREDELL", "X2", "TWIN"),  # a duplicated name joins nothing
+        ]
+    )
+    assert table[("MECKLENBURG", precinct_key("PCT 001"))] == "001"
+    assert table[("MECKLENBURG", precinct_key("1.0"))] == "001"
+    assert table[("IREDELL", precinct_key("Davidson #2-B"))] == "DA2B"
+    assert ("IREDELL", "TWIN") not in table

@@ -177,3 +177,15 @@ def test_older_layouts_load(real: Path, tmp_path: Path) -> None:
 def test_statewide_polling_file_is_utf16(real: Path) -> None:
     raw = (real / "statewide/polling_places/polling_place_20201103.csv").read_bytes()
     assert raw.startswith(codecs.BOM_UTF16_LE)
+
+
+def test_facility_geojson_as_address_points(real: Path, tmp_path: Path) -> None:
+    """A point layer with an ``address`` field is read as generic address points."""
+    from lookup.sources.addresses import read_addresses
+
+    frame = read_addresses(real / "mecklenburg/places/libraries.geojson")
+    main = frame[frame["key"] == "310 N TRYON ST"]
+    assert len(main) == 1 and main["city"].iloc[0] == "CHARLOTTE"
+    assert -80.85 < main["lon"].iloc[0] < -80.83
+    schools = read_addresses(real / "mecklenburg/places/schools.geojson")
+    assert (schools["city"] == "CHARLOTTE").mean() > 0.5  # "Charlotte, NC" -> CHARLOTTE

@@ -132,3 +132,12 @@ def test_swapped_and_sign_dropped_coordinates(ds) -> None:
     with pytest.raises(InvalidParameter) as sign:
         find_polling_place(ds, PointQuery(lon=-lon, lat=lat), BEFORE)
     assert sign.value.details["reason"] == "sign"
+
+
+def test_dataset_without_address_points_says_geocoder_unavailable() -> None:
+    from lookup.errors import GeocoderUnavailable
+
+    bare = tiny_dataset(addresses=())
+    with pytest.raises(GeocoderUnavailable):
+        find_polling_place(bare, AddressQuery("100 Oak St"), BEFORE)
+    assert find_polling_place(bare, point(0.2, 0.2), BEFORE).precinct.id == "001"

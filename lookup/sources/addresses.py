@@ -4,7 +4,8 @@ MAT columns (county names): ADDRNUM, ADDRNUMSUF, STDIR (or PREADDRNUM), STREETNA
 STREETTYPE, SUFDIR, UNITID, PLACENAME (postal city), MUNICIPALITY_DESC, ZIPCODE,
 XCOORD, YCOORD (NC State Plane feet, EPSG:2264), TAXPID, STATUS_CODE (``A`` active).
 Generic CSV: ``address`` (street line, unit included), ``city``, ``state``, ``zip``,
-``lat``, ``lon`` (WGS84).
+``lat``, ``lon`` (WGS84). The generic columns may also come as a point layer (GeoJSON,
+shapefile...) with an ``address`` field, the coordinates then taken from the points.
 """
 
 from __future__ import annotations
@@ -55,15 +56,21 @@ def _read_table(path: Path) -> pd.DataFrame:
             return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
         except Exception as exc:  # pandas' parser errors have no common base we can name
             raise DataError(f"{path.name}: cannot read as a table ({exc})") from exc
-    import pyogrio
+    import geopandas as gpd
 
     from .precincts import ogr_path
 
     try:
-        frame = pyogrio.read_dataframe(ogr_path(path), read_geometry=False)
-    except Exception as exc:
+        layer = gpd.read_file(ogr_path(path), engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable data
         raise DataError(f"{path.name}: cannot read ({exc})") from exc
-    return frame.astype(str).replace({"None": "", "nan": ""})
+    frame = pd.DataFrame(layer.drop(columns="geometry", errors="ignore")).astype(str)
+    frame = frame.replace({"None": "", "nan": ""})
+    if "geometry" in layer and layer.crs is not None and not layer.empty:
+        points = layer.geometry.to_crs(4326)
+        if (points.geom_type == "Point").all():
+            frame["lat"], frame["lon"] = points.y.to_numpy(), points.x.to_numpy()
+    return frame
 
 
 def _from_mat(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -115,7 +122,13 @@ def _from_generic(frame: pd.DataFrame) -> pd.DataFrame:
         m = _UNIT_AT_END.search(line)
         streets.append(line[: m.start()] if m else line)
         units.append(m.group(1) if m else "")
-    city = frame["city"].astype(str).str.strip().str.upper() if "city" in frame else ""
+    city_col = next((c for c in ("city", "city_state", "placename") if c in frame), None)
+    # "Charlotte, NC" in some layers: the city is the part before the comma.
+    city = (
+        frame[city_col].astype(str).str.split(",").str[0].str.strip().str.upper()
+        if city_col
+        else pd.Series([""] * len(frame))
+    )
     return pd.DataFrame(
         {
             "key": [canonical_street(s) for s in streets],

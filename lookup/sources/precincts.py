@@ -3,6 +3,7 @@ the county ``Voter_Precinct`` layer and GeoJSON, in any CRS declared by the file
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,8 +82,8 @@ def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
     return PrecinctLayer(frame=out, source_crs=source_crs, warnings=tuple(warnings))
 
 
-def _layout(columns: object, name: str) -> tuple[str, str | None, str | None]:
-    cols = set(columns)  # type: ignore[call-overload]
+def _layout(columns: Iterable[str], name: str) -> tuple[str, str | None, str | None]:
+    cols = set(columns)
     for id_field, name_field, county_field in _LAYOUTS:
         if id_field in cols:
             return (
