@@ -74,7 +74,7 @@ def lookup() -> Response:
     ds = require_dataset()  # one snapshot for the whole request
     now = parse_now(args)
     answer = find_polling_place(ds, parse_query(args), now)
-    return json_response(answer_json(answer, ds.board, g.lang))
+    return json_response(answer_json(answer, ds.board, g.lang, state().fragments.get(ds)))
 
 
 @bp.get("/healthz")

@@ -23,7 +23,7 @@ from .errors import (
     ServiceError,
 )
 from .schedule import LOCAL_TZ
-from .serialize import error_json
+from .serialize import Fragments, error_json
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,25 @@ def wall_clock() -> datetime:
     return datetime.now(LOCAL_TZ)
 
 
+class FragmentCache:
+    """The static JSON of the live dataset version, rebuilt when the version changes."""
+
+    def __init__(self) -> None:
+        self._current: Fragments | None = None
+
+    def get(self, ds: Dataset) -> Fragments:
+        current = self._current
+        if current is None or current.version != ds.version:
+            current = self._current = Fragments(ds)
+        return current
+
+
 @dataclass(frozen=True)
 class AppState:
     settings: Settings
     holder: DatasetHolder
     clock: Clock
+    fragments: FragmentCache
 
 
 def resolve_data_dir(settings: Settings, now: datetime) -> Path:
@@ -63,7 +77,13 @@ def create_app(
         holder = DatasetHolder(resolve_data_dir(settings, clock()), settings.reload_interval)
         holder.load_now()
     app = Flask(__name__)
-    app.extensions["lookup"] = AppState(settings=settings, holder=holder, clock=clock)
+    fragments = FragmentCache()
+    ds = holder.get()
+    if ds is not None:
+        fragments.get(ds)  # built before gunicorn forks, shared by every worker
+    app.extensions["lookup"] = AppState(
+        settings=settings, holder=holder, clock=clock, fragments=fragments
+    )
 
     from .api import bp as api_bp
     from .pages import bp as pages_bp

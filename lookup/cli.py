@@ -77,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .serialize import answer_json, error_json
+    from .serialize import Fragments, answer_json, error_json
     from .service import AddressQuery, PointQuery, find_polling_place
 
     ds = _dataset(args)
@@ -101,7 +101,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         if exc.code in DATA_CODES:
             return EXIT_DATA
         return EXIT_NOT_FOUND if exc.code in NOT_FOUND_CODES else EXIT_BAD_INPUT
-    print(json.dumps(answer_json(answer, ds.board, args.lang), indent=2, ensure_ascii=False))
+    body = answer_json(answer, ds.board, args.lang, Fragments(ds))
+    print(json.dumps(body, indent=2, ensure_ascii=False))
     return EXIT_FOUND
 
 

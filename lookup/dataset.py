@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from datetime import time as dtime
 from pathlib import Path
@@ -49,6 +49,36 @@ CURRENT = "current"
 
 
 @dataclass(frozen=True, slots=True)
+class SiteTable:
+    """The early-voting sites of one election in one county, ready for distance sorting."""
+
+    placed: tuple[EarlyVotingSite, ...]
+    lons: np.ndarray
+    lats: np.ndarray
+    unplaced: tuple[EarlyVotingSite, ...]  # no coordinates: listed last, by name
+
+
+def build_site_tables(
+    early_voting: Mapping[date, tuple[EarlyVotingSite, ...]],
+) -> Mapping[tuple[date, str], SiteTable]:
+    groups: dict[tuple[date, str], list[EarlyVotingSite]] = {}
+    for day, sites in early_voting.items():
+        for s in sites:
+            groups.setdefault((day, s.county), []).append(s)
+    tables = {}
+    for key, members in groups.items():
+        placed = tuple(s for s in members if s.lat is not None and s.lon is not None)
+        unplaced = tuple(sorted((s for s in members if s not in placed), key=lambda s: s.name))
+        tables[key] = SiteTable(
+            placed=placed,
+            lons=np.array([s.lon for s in placed], dtype=np.float64),
+            lats=np.array([s.lat for s in placed], dtype=np.float64),
+            unplaced=unplaced,
+        )
+    return MappingProxyType(tables)
+
+
+@dataclass(frozen=True, slots=True)
 class Dataset:
     """Everything one answer needs. Never mutated: a refresh builds a new one."""
 
@@ -63,6 +93,11 @@ class Dataset:
     early_voting: Mapping[date, tuple[EarlyVotingSite, ...]]
     addresses: AddressIndex
     bbox: tuple[float, float, float, float]  # lon/lat of the precincts' extent
+    # Derived at construction, so requests do no work that can be done once.
+    site_tables: Mapping[tuple[date, str], SiteTable] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "site_tables", build_site_tables(self.early_voting))
 
     @property
     def geoms(self) -> np.ndarray:

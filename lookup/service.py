@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import numpy as np
 
-from .dataset import Dataset
+from .dataset import Dataset, SiteTable
 from .errors import (
     AddressAmbiguous,
     AddressNotFound,
@@ -133,20 +133,18 @@ def _candidate(ds: Dataset, c: AddressPoint) -> dict[str, object]:
     }
 
 
-def nearest_sites(
-    sites: tuple[EarlyVotingSite, ...], lon: float, lat: float
-) -> tuple[SiteDistance, ...]:
+def nearest_sites(table: SiteTable | None, lon: float, lat: float) -> tuple[SiteDistance, ...]:
     """Sites by great-circle distance; sites without coordinates last, by name."""
-    placed = [s for s in sites if s.lat is not None and s.lon is not None]
-    unplaced = sorted((s for s in sites if s.lat is None or s.lon is None), key=lambda s: s.name)
+    if table is None:
+        return ()
     out: list[SiteDistance] = []
-    if placed:
-        d = haversine_miles(
-            lon, lat, np.array([s.lon for s in placed]), np.array([s.lat for s in placed])
-        )
-        for i in np.argsort(d, kind="stable"):
-            out.append(SiteDistance(placed[i], round(float(d[i]), 2)))
-    out += [SiteDistance(s, None) for s in unplaced]
+    if table.placed:
+        d = haversine_miles(lon, lat, table.lons, table.lats)
+        out = [
+            SiteDistance(table.placed[i], round(float(d[i]), 2))
+            for i in np.argsort(d, kind="stable").tolist()
+        ]
+    out += [SiteDistance(s, None) for s in table.unplaced]
     return tuple(out)
 
 
@@ -172,10 +170,9 @@ def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
         if over:
             notices.append("no_active_election")
         place = ds.polling.get(election.day, {}).get(precinct.id)
-        county_sites = tuple(
-            s for s in ds.early_voting.get(election.day, ()) if s.county == precinct.county
-        )
-        sites = nearest_sites(county_sites, match.lon, match.lat)
+        # NC early voting is countywide: every site of the voter's county, no other.
+        table = ds.site_tables.get((election.day, precinct.county))
+        sites = nearest_sites(table, match.lon, match.lat)
     if place is None:
         notices.append("polling_place_unknown")
     return Answer(

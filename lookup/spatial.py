@@ -1,10 +1,11 @@
 """Point -> precinct: a spatial index over the precinct polygons.
 
-Measured on the real 195 Mecklenburg precincts (see ``scripts/bench.py``), a general tree
-costs ~8-10 µs per single query in call overhead alone (STRtree needs a ``Point`` built
-first; rtree crosses ctypes), which is most of the 15 µs budget. So the index used is a
-**precomputed cell grid** over the county, built once with STRtree when a dataset is
-published and stored with it:
+Measured on the real 195 Mecklenburg precincts (``scripts/bench.py``, this 2-core
+machine), a general tree spends its time in call overhead: STRtree ~30-37 µs per single
+query (it needs a ``Point``, ~9 µs to build here, and a query call), rtree ~60-70 µs
+(ctypes per query), against a 15 µs budget. So the serving index is a **precomputed cell
+grid** over the county (~2-4 µs; ~6-12 µs for real address points, which sit near
+boundary streets), built when a dataset is published and stored with it:
 
 * each cell entirely inside one precinct (most of them) answers at once, no geometry test;
 * a cell crossed by boundaries lists its few candidate precincts, tested exactly with

@@ -30,6 +30,10 @@ from lookup.geocode.normalize import canonical_street, normalize_unit, parse_add
         ("9011 Church Street #7", "9011 CHURCH ST", "7", "", ""),
         ("8050  CORPORATE CENTER DR", "8050 CORPORATE CENTER DR", "", "", ""),
         ("5 Central Avenue East", "5 CENTRAL AVE E", "", "", ""),
+        ("114 A Thrush Way", "114A THRUSH WAY", "", "", ""),
+        ("114A Thrush Way", "114A THRUSH WAY", "", "", ""),
+        ("1 W T Harris Blvd", "1 W T HARRIS BLVD", "", "", ""),
+        ("205 1/2 Plover Ln 28996", "205 1/2 PLOVER LN", "", "", "28996"),
     ],
 )
 def test_parse_address(text: str, street: str, unit: str, city: str, zip_code: str) -> None:

@@ -73,6 +73,15 @@ def canonical_street(street: str) -> str:
     # The house number keeps a letter suffix attached ("123A"); a "1/2" stays its own token.
     i = 0
     if _HOUSE_NUMBER.match(tokens[0]):
+        # "114 A Thrush Way" is 114A: a lone letter that is no directional, with a street after.
+        if (
+            tokens[0].isdigit()
+            and len(tokens) >= 4
+            and len(tokens[1]) == 1
+            and tokens[1].isalpha()
+            and tokens[1] not in DIRECTIONAL_OF
+        ):
+            tokens[0:2] = [tokens[0] + tokens[1]]
         i = 1
         if i < len(tokens) and _FRACTION.match(tokens[i]):
             i += 1
