@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, time
 
 from flask import Blueprint, Response, g, request
@@ -16,6 +17,7 @@ from .serialize import answer_json
 from .service import AddressQuery, PointQuery, Query, find_polling_place
 
 bp = Blueprint("api", __name__)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_lang(value: str | None) -> str:
@@ -31,6 +33,8 @@ def parse_now(args: dict[str, str]) -> datetime:
     if raw is None or raw == "":
         return state().clock()
     try:
+        if not _ISO_DAY.match(raw.strip()):
+            raise ValueError(raw)
         day = date.fromisoformat(raw.strip())
     except ValueError:
         raise InvalidParameter("bad date", parameter="date", expected="YYYY-MM-DD") from None

@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except DataError as exc:
+    except (DataError, OSError) as exc:
         print(f"lookup: {exc}", file=sys.stderr)
         return EXIT_DATA
 

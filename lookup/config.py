@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +15,7 @@ class Settings:
     """``data_dir`` None means: the bundled demo county, built into ``cache_dir``."""
 
     data_dir: Path | None = None
-    cache_dir: Path = Path.home() / ".cache" / "lookup"
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "lookup")
     demo_sources: Path = DEMO_SOURCES
     reload_interval: float = 2.0  # seconds between checks of the ``current`` pointer
     max_request_bytes: int = 4096  # query strings above this are refused (400)

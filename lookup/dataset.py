@@ -40,7 +40,7 @@ from .models import (
     PollingPlace,
     Precinct,
 )
-from .spatial import Grid, GridIndex
+from .spatial import Grid, GridIndex, Sites
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,7 @@ class SiteTable:
     """The early-voting sites of one election in one county, ready for distance sorting."""
 
     placed: tuple[EarlyVotingSite, ...]
-    lons: np.ndarray
-    lats: np.ndarray
+    points: Sites
     unplaced: tuple[EarlyVotingSite, ...]  # no coordinates: listed last, by name
 
 
@@ -71,8 +70,8 @@ def build_site_tables(
         unplaced = tuple(sorted((s for s in members if s not in placed), key=lambda s: s.name))
         tables[key] = SiteTable(
             placed=placed,
-            lons=np.array([s.lon for s in placed], dtype=np.float64),
-            lats=np.array([s.lat for s in placed], dtype=np.float64),
+            # "or 0.0" only narrows the type: every placed site has both coordinates.
+            points=Sites.of([s.lon or 0.0 for s in placed], [s.lat or 0.0 for s in placed]),
             unplaced=unplaced,
         )
     return MappingProxyType(tables)

@@ -8,10 +8,9 @@ so one answer never mixes two data versions.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import numpy as np
 
 from .dataset import Dataset, SiteTable
 from .errors import (
@@ -26,7 +25,7 @@ from .geocode.local import AddressPoint
 from .geocode.normalize import MAX_ADDRESS_CHARS, parse_address
 from .models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
 from .schedule import active_election, to_local
-from .spatial import Hit, haversine_miles
+from .spatial import Hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,19 +136,29 @@ def nearest_sites(table: SiteTable | None, lon: float, lat: float) -> tuple[Site
     """Sites by great-circle distance; sites without coordinates last, by name."""
     if table is None:
         return ()
-    out: list[SiteDistance] = []
-    if table.placed:
-        d = haversine_miles(lon, lat, table.lons, table.lats)
-        out = [
-            SiteDistance(table.placed[i], round(float(d[i]), 2))
-            for i in np.argsort(d, kind="stable").tolist()
-        ]
+    d = table.points.miles_from(lon, lat)
+    order = sorted(range(len(d)), key=d.__getitem__)  # stable: ties keep file order
+    out = [SiteDistance(table.placed[i], round(d[i], 2)) for i in order]
     out += [SiteDistance(s, None) for s in table.unplaced]
     return tuple(out)
 
 
+_LATLON_TEXT = re.compile(r"^\s*(-?\d{1,3}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)\s*$")
+
+
+def as_point(query: Query) -> Query:
+    """A "35.2271, -80.8431" pasted into the address box is a point (lat, lon, as maps
+    apps copy it), not an address to parse."""
+    if isinstance(query, AddressQuery):
+        m = _LATLON_TEXT.match(query.text)
+        if m:
+            return PointQuery(lon=float(m.group(2)), lat=float(m.group(1)))
+    return query
+
+
 def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
     """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York)."""
+    query = as_point(query)
     if isinstance(query, PointQuery):
         if not (math.isfinite(query.lon) and math.isfinite(query.lat)):
             raise InvalidParameter("coordinates must be finite", parameter="lat/lon")

@@ -96,6 +96,7 @@ def test_spanish(server) -> None:
         ({"address": ADDRESS, "lang": "fr"}, 400, "invalid_parameter"),
         ({"address": ADDRESS, "date": "2028-13-45"}, 400, "invalid_parameter"),
         ({"address": ADDRESS, "date": "tomorrow"}, 400, "invalid_parameter"),
+        ({"address": ADDRESS, "date": "20281025"}, 400, "invalid_parameter"),
     ],
 )
 def test_bad_input_gets_one_error_shape(server, params, status, code) -> None:

@@ -124,6 +124,12 @@ def test_bad_queries(ds, query, error) -> None:
         find_polling_place(ds, query, BEFORE)
 
 
+def test_coordinates_pasted_into_the_address_box(ds) -> None:
+    lon, lat = lonlat(1.5, 0.5)
+    a = find_polling_place(ds, AddressQuery(f"{lat:.6f}, {lon:.6f}"), BEFORE)
+    assert a.precinct.id == "002" and a.match.source == "coordinates"
+
+
 def test_swapped_and_sign_dropped_coordinates(ds) -> None:
     lon, lat = lonlat(0.2, 0.2)
     with pytest.raises(InvalidParameter) as swapped:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from builders import lonlat, tiny_geoms
 
-from lookup.spatial import GridIndex, RtreeIndex, StrTreeIndex, haversine_miles
+from lookup.spatial import GridIndex, RtreeIndex, Sites, StrTreeIndex
 
 INDEXES = [GridIndex, StrTreeIndex, RtreeIndex]
 
@@ -57,5 +57,13 @@ def test_batch_rejects_nan_quietly() -> None:
 
 def test_haversine_known_distance() -> None:
     # Charlotte (35.2271, -80.8431) to Raleigh (35.7796, -78.6382): about 130 miles.
-    d = haversine_miles(-80.8431, 35.2271, np.array([-78.6382]), np.array([35.7796]))
-    assert 128 < d[0] < 132
+    (d,) = Sites.of([-78.6382], [35.7796]).miles_from(-80.8431, 35.2271)
+    assert 128 < d < 132
+    assert Sites.of([-80.8431], [35.2271]).miles_from(-80.8431, 35.2271) == [0.0]
+
+
+def test_nearest_by_great_circle_not_raw_degrees() -> None:
+    # At 35 N a degree of longitude is ~0.82 of a degree of latitude: a site 0.011 deg east
+    # is nearer than one 0.010 deg north, though farther in raw degrees.
+    east, north = Sites.of([-80.789, -80.8], [35.2, 35.21]).miles_from(-80.8, 35.2)
+    assert east < north
