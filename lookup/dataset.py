@@ -115,15 +115,11 @@ def freeze(
 # ---- serialisation ------------------------------------------------------------------
 
 
-def _address_json(a: Address) -> dict[str, str]:
-    return {"line1": a.line1, "city": a.city, "state": a.state, "zip": a.zip}
-
-
 def _place_json(p: PollingPlace) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
-        "address": _address_json(p.address),
+        "address": p.address.as_dict(),
         "lat": p.lat,
         "lon": p.lon,
         "latlng_source": p.latlng_source,
@@ -134,7 +130,7 @@ def _site_json(s: EarlyVotingSite) -> dict[str, Any]:
     return {
         "id": s.id,
         "name": s.name,
-        "address": _address_json(s.address),
+        "address": s.address.as_dict(),
         "county": s.county,
         "lat": s.lat,
         "lon": s.lon,

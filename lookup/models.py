@@ -32,6 +32,10 @@ class Address:
     state: str = ""
     zip: str = ""
 
+    def as_dict(self) -> dict[str, str]:
+        """The same four keys in the stored dataset and in the API."""
+        return {"line1": self.line1, "city": self.city, "state": self.state, "zip": self.zip}
+
     def one_line(self) -> str:
         tail = " ".join(p for p in (self.state, self.zip) if p)
         return ", ".join(p for p in (self.line1, self.city, tail) if p)

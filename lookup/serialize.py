@@ -29,10 +29,6 @@ def board_json(board: BoardOfElections) -> dict[str, str]:
     return {"name": board.name, "phone": board.phone, "url": board.url}
 
 
-def address_json(a: Address) -> dict[str, str]:
-    return {"line1": a.line1, "city": a.city, "state": a.state, "zip": a.zip}
-
-
 def directions_url(a: Address) -> str:
     """A maps link by address text (no coordinates needed, works for every place)."""
     return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(a.one_line())
@@ -69,7 +65,7 @@ def polling_place_json(p: PollingPlace, e: Election) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
-        "address": address_json(p.address),
+        "address": p.address.as_dict(),
         "lat": p.lat,
         "lon": p.lon,
         "hours": {
@@ -86,7 +82,7 @@ def site_json(s: EarlyVotingSite) -> dict[str, Any]:
     return {
         "id": s.id,
         "name": s.name,
-        "address": address_json(s.address),
+        "address": s.address.as_dict(),
         "lat": s.lat,
         "lon": s.lon,
         "distance_miles": None,
