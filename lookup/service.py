@@ -101,7 +101,8 @@ def geocode_address(ds: Dataset, text: str) -> tuple[Match, Hit]:
         raise AddressNotFound("no address point matches", normalized=parsed.normalized())
     if result.best is None:
         raise AddressAmbiguous(
-            "several address points match",
+            "address points to confirm",
+            reason=result.reason,
             normalized=parsed.normalized(),
             candidates=[_candidate(ds, c) for c in result.candidates],
         )

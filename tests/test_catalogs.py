@@ -14,8 +14,6 @@ NOTICES = {
     "polling_place_unknown",
     "unit_not_found",
     "street_type_assumed",
-    "zip_ignored",
-    "city_ignored",
 }
 
 

@@ -147,3 +147,20 @@ def test_dataset_without_address_points_says_geocoder_unavailable() -> None:
     with pytest.raises(GeocoderUnavailable):
         find_polling_place(bare, AddressQuery("100 Oak St"), BEFORE)
     assert find_polling_place(bare, point(0.2, 0.2), BEFORE).precinct.id == "001"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("5 Main St", "several_match"),  # Testville and Otherton
+        ("200 Oak St, Otherton", "locality_mismatch"),  # only in Testville
+        ("200 Oak St 28998", "locality_mismatch"),  # Testville's is 28999
+        ("5 Main St, Testville 28998", "locality_mismatch"),  # city and ZIP disagree
+        ("200 Oak Ave", "street_type_mismatch"),  # only Oak St exists
+    ],
+)
+def test_never_answers_for_a_building_the_caller_did_not_describe(ds, text, reason) -> None:
+    with pytest.raises(AddressAmbiguous) as exc:
+        find_polling_place(ds, AddressQuery(text), BEFORE)
+    assert exc.value.details["reason"] == reason
+    assert exc.value.details["candidates"]

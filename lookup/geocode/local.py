@@ -18,6 +18,7 @@ from .normalize import ParsedAddress, street_without_type
 if TYPE_CHECKING:
     import pandas as pd
 
+MAX_CANDIDATES = 10
 _TEXT = ("key", "unit", "line", "city", "municipality", "zip")
 _FLOAT = ("lon", "lat")
 
@@ -45,6 +46,7 @@ class GeocodeResult:
     candidates: tuple[AddressPoint, ...]
     score: float
     notes: tuple[str, ...] = ()
+    reason: str = ""  # why candidates need confirming: several_match, locality_mismatch...
 
 
 class AddressIndex:
@@ -112,45 +114,57 @@ class AddressIndex:
         return [self._point(int(self._c["alt_row"][i])) for i in range(lo, hi)]
 
     def geocode(self, parsed: ParsedAddress) -> GeocodeResult:
-        """Match exactly on the key; narrow by ZIP, city and unit; report real ambiguity."""
+        """Match exactly on the key, then narrow by ZIP, city and unit.
+
+        Never answers for a building the caller did not describe: a street type, ZIP or
+        city that contradicts every match turns the matches into candidates to confirm
+        (``reason``) instead of a silent answer in another town.
+        """
         notes: list[str] = []
         score = 1.0
         rows = self.rows_for(parsed.street)
         if not rows:
             rows = self.rows_without_type(parsed.street)
-            score = 0.9
+            if rows and street_without_type(parsed.street) != parsed.street:
+                # "3rd Ave" given, only "3rd St" exists: a different street until confirmed.
+                return self._confirm(rows, "street_type_mismatch")
             if rows:
                 notes.append("street_type_assumed")
+                score = 0.9
         if not rows:
             return GeocodeResult(best=None, candidates=(), score=0.0)
+        # A point with no ZIP or city on file (facility layers) is not contradicted by one.
+        narrowed = rows
         if parsed.zip:
-            same_zip = [r for r in rows if r.zip == parsed.zip]
-            if same_zip:
-                rows = same_zip
-            else:
-                notes.append("zip_ignored")
-                score -= 0.1
+            narrowed = [r for r in narrowed if r.zip in (parsed.zip, "")]
         if parsed.city:
-            same_city = [r for r in rows if parsed.city in (r.city, r.municipality)]
-            if same_city:
-                rows = same_city
-            else:
-                notes.append("city_ignored")
-                score -= 0.1
-        # One candidate per building: different streets/towns/ZIPs are a real ambiguity;
-        # the units of one building are not.
-        buildings: dict[tuple[str, str, str], list[AddressPoint]] = {}
-        for r in rows:
-            buildings.setdefault((r.line, r.city, r.zip), []).append(r)
+            narrowed = [
+                r for r in narrowed if parsed.city in (r.city, r.municipality) or not r.city
+            ]
+        if not narrowed:
+            # The ZIP or city rules out every match (or they point at different buildings).
+            return self._confirm(rows, "locality_mismatch")
+        buildings = self._buildings(narrowed)
         if len(buildings) > 1:
-            firsts = [self._building_point(units, "") for units in buildings.values()]
-            return GeocodeResult(best=None, candidates=tuple(firsts[:10]), score=score)
+            return self._confirm(narrowed, "several_match")
         units = next(iter(buildings.values()))
         best = self._building_point(units, parsed.unit)
         if parsed.unit and best.unit != parsed.unit:
             notes.append("unit_not_found")
+        return GeocodeResult(best=best, candidates=(best,), score=score, notes=tuple(notes))
+
+    @staticmethod
+    def _buildings(rows: list[AddressPoint]) -> dict[tuple[str, str, str], list[AddressPoint]]:
+        """One entry per building: the units of one building are no ambiguity."""
+        buildings: dict[tuple[str, str, str], list[AddressPoint]] = {}
+        for r in rows:
+            buildings.setdefault((r.line, r.city, r.zip), []).append(r)
+        return buildings
+
+    def _confirm(self, rows: list[AddressPoint], reason: str) -> GeocodeResult:
+        firsts = [self._building_point(u, "") for u in self._buildings(rows).values()]
         return GeocodeResult(
-            best=best, candidates=(best,), score=round(score, 2), notes=tuple(notes)
+            best=None, candidates=tuple(firsts[:MAX_CANDIDATES]), score=0.0, reason=reason
         )
 
     @staticmethod
