@@ -30,7 +30,7 @@ OUT_COLUMNS = (
     "match_source",
 )
 CHUNK = 100_000
-Places = Mapping[str, PollingPlace]
+Places = Mapping[tuple[str, str], PollingPlace]
 
 
 def _float(value: str) -> float:
@@ -80,7 +80,7 @@ def _ok_row(
     ds: Dataset, rid: str, idx: int, lat: float, lon: float, source: str, places: Places
 ) -> list[str]:
     p = ds.precincts[idx]
-    place = places.get(p.id)
+    place = places.get(p.key)
     return [
         rid,
         "ok",

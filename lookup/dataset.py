@@ -44,7 +44,7 @@ from .spatial import Grid, GridIndex, Sites
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # bump when the on-disk layout changes
 CURRENT = "current"
 
 
@@ -88,7 +88,8 @@ class Dataset:
     precincts: tuple[Precinct, ...]
     index: GridIndex
     elections: tuple[Election, ...]  # sorted by day
-    polling: Mapping[date, Mapping[str, PollingPlace]]  # election day -> precinct id -> place
+    # election day -> (county, precinct id) -> place (NCSBE reuses place ids across counties)
+    polling: Mapping[date, Mapping[tuple[str, str], PollingPlace]]
     early_voting: Mapping[date, tuple[EarlyVotingSite, ...]]
     addresses: AddressIndex
     bbox: tuple[float, float, float, float]  # lon/lat of the precincts' extent
@@ -102,13 +103,11 @@ class Dataset:
     def geoms(self) -> np.ndarray:
         return self.index.geoms
 
-    def precinct_by_id(self) -> dict[str, int]:
-        return {p.id: i for i, p in enumerate(self.precincts)}
+
+Polling = Mapping[date, Mapping[tuple[str, str], PollingPlace]]
 
 
-def freeze(
-    mapping: Mapping[date, Mapping[str, PollingPlace]],
-) -> Mapping[date, Mapping[str, PollingPlace]]:
+def freeze(mapping: Polling) -> Polling:
     return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in mapping.items()})
 
 
@@ -176,7 +175,10 @@ def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -
     places = {
         "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
         "polling": {
-            d.isoformat(): {pid: _place_json(pp) for pid, pp in sorted(m.items())}
+            d.isoformat(): [
+                {"county": county, "precinct": pid, "place": _place_json(pp)}
+                for (county, pid), pp in sorted(m.items())
+            ]
             for d, m in sorted(ds.polling.items())
         },
         "early_voting": {
@@ -250,17 +252,17 @@ def load_dataset(folder: Path) -> Dataset:
         )
         polling = {
             date.fromisoformat(d): {
-                pid: PollingPlace(
-                    id=p["id"],
-                    name=p["name"],
-                    address=_address(p["address"]),
-                    lat=p["lat"],
-                    lon=p["lon"],
-                    latlng_source=p["latlng_source"],
+                (row["county"], row["precinct"]): PollingPlace(
+                    id=row["place"]["id"],
+                    name=row["place"]["name"],
+                    address=_address(row["place"]["address"]),
+                    lat=row["place"]["lat"],
+                    lon=row["place"]["lon"],
+                    latlng_source=row["place"]["latlng_source"],
                 )
-                for pid, p in m.items()
+                for row in rows
             }
-            for d, m in places["polling"].items()
+            for d, rows in places["polling"].items()
         }
         early = {
             date.fromisoformat(d): tuple(

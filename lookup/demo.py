@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .boards import KNOWN_BOARDS
 from .config import Settings
-from .dataset import current_target
+from .dataset import FORMAT, current_target
 from .errors import DataError
 from .refresh import RefreshRequest, refresh
 
@@ -45,7 +45,8 @@ def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
 
 
 def _sources_digest(req: RefreshRequest) -> str:
-    h = hashlib.sha256()
+    """Keyed by the stored format too, so a new layout never meets an old cached build."""
+    h = hashlib.sha256(f"format {FORMAT}".encode())
     for p in (req.precincts, *req.polling_places, *req.early_voting, *req.addresses):
         h.update(p.name.encode())
         h.update(p.read_bytes())

@@ -50,11 +50,16 @@ class BoardOfElections:
 
 @dataclass(frozen=True, slots=True)
 class Precinct:
-    """A voting precinct. ``id`` is the canonical zero-padded id (``001``)."""
+    """A voting precinct. ``id`` is the canonical zero-padded id (``001``), unique only
+    within its county: a dataset may hold several counties, so ``key`` is what is unique."""
 
     id: str
     name: str
     county: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.county, self.id)
 
 
 @dataclass(frozen=True, slots=True)

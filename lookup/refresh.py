@@ -132,7 +132,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     frame = layer.frame
     ids = frame["prec_id"].tolist()
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    problems.extend(check_precincts(ids, geoms))
+    problems.extend(check_precincts(list(zip(frame["county"], ids, strict=True)), geoms))
     if problems.errors:
         raise DataError("; ".join(problems.errors))
     counties = tuple(sorted(set(frame["county"])))
@@ -170,7 +170,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
     )
 
-    polling: dict[date, dict[str, PollingPlace]] = defaultdict(dict)
+    polling: dict[date, dict[tuple[str, str], PollingPlace]] = defaultdict(dict)
     unknown: set[str] = set()
     geocoded: dict[tuple[str, str, str], tuple[float, float] | None] = {}
     for r in rows:
@@ -194,11 +194,12 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
                 geocoded[key] = _geocode_place(addresses, *key)
             lonlat = geocoded[key]
             source = "address_points" if lonlat else ""
-        if pid in polling[r.election_day] and polling[r.election_day][pid].id != r.id:
+        assigned = polling[r.election_day]
+        if (r.county, pid) in assigned and assigned[(r.county, pid)].id != r.id:
             problems.errors.append(
-                f"precinct {pid} has two polling places on {r.election_day.isoformat()}"
+                f"{r.county} precinct {pid} has two polling places on {r.election_day.isoformat()}"
             )
-        polling[r.election_day][pid] = PollingPlace(
+        assigned[(r.county, pid)] = PollingPlace(
             id=r.id,
             name=r.name,
             address=Address(line1=r.street, city=r.city, state=r.state, zip=r.zip),

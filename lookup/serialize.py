@@ -101,11 +101,12 @@ class Fragments:
         self.sites = {
             (day, s.id): site_json(s) for day, sites in ds.early_voting.items() for s in sites
         }
+        # Keyed by county too: NCSBE reuses polling_place_id across counties.
         self.places = {
-            (day, p.id): polling_place_json(p, elections[day])
+            (day, county, p.id): polling_place_json(p, elections[day])
             for day, places in ds.polling.items()
             if day in elections
-            for p in places.values()
+            for (county, _pid), p in places.items()
         }
 
 
@@ -128,7 +129,7 @@ def answer_json(
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
         "election": election_json(e) if e else None,
-        "polling_place": fragments.places[(e.day, a.polling_place.id)]
+        "polling_place": fragments.places[(e.day, a.precinct.county, a.polling_place.id)]
         if (a.polling_place and e)
         else None,
         "early_voting_sites": [

@@ -179,7 +179,7 @@ def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
     if election is not None:
         if over:
             notices.append("no_active_election")
-        place = ds.polling.get(election.day, {}).get(precinct.id)
+        place = ds.polling.get(election.day, {}).get(precinct.key)
         # NC early voting is countywide: every site of the voter's county, no other.
         table = ds.site_tables.get((election.day, precinct.county))
         sites = nearest_sites(table, match.lon, match.lat)

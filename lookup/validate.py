@@ -36,8 +36,10 @@ def _sample(items: list[str], n: int = 10) -> str:
     return ", ".join(items[:n]) + more
 
 
-def check_precincts(ids: list[str], geoms: np.ndarray) -> Problems:
+def check_precincts(keys: list[tuple[str, str]], geoms: np.ndarray) -> Problems:
+    """``keys`` are (county, precinct id): ids repeat across counties, not within one."""
     p = Problems()
+    ids = [f"{county} {pid}" for county, pid in keys]
     dupes = [k for k, c in Counter(ids).items() if c > 1]
     if dupes:
         p.errors.append(f"duplicate precinct ids: {_sample(sorted(dupes))}")
@@ -71,7 +73,7 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
         p.errors.append("no precincts")
         return p
     assigned = ds.polling.get(primary_day, {})
-    missing = [pr.id for pr in ds.precincts if pr.id not in assigned]
+    missing = [f"{pr.county} {pr.id}" for pr in ds.precincts if pr.key not in assigned]
     if missing:
         share = len(missing) / len(ds.precincts)
         msg = f"{len(missing)} precincts have no Election Day polling place: {_sample(missing)}"

@@ -129,20 +129,22 @@ def tiny_dataset(
     addresses=DEFAULT_ADDRESSES,
     sites=None,
     polling=None,
+    precincts=None,
 ) -> Dataset:
     geoms = np.array(tiny_geoms(), dtype=object)
-    precincts = tuple(
-        Precinct(id=f"{i:03d}", name=f"PCT {i:03d}", county="TEST") for i in (1, 2, 3, 4)
-    )
+    if precincts is None:
+        precincts = tuple(
+            Precinct(id=f"{i:03d}", name=f"PCT {i:03d}", county="TEST") for i in (1, 2, 3, 4)
+        )
     if polling is None:
         polling = {
             ELECTION.day: {
-                "001": place("10", "FIRST CHURCH", 0.1, 0.1),
-                "002": place("20", "SECOND SCHOOL", 0.9, 0.5),  # across the line, in 001
-                "003": place("10", "FIRST CHURCH", 0.1, 0.1),  # shared with 001
+                ("TEST", "001"): place("10", "FIRST CHURCH", 0.1, 0.1),
+                ("TEST", "002"): place("20", "SECOND SCHOOL", 0.9, 0.5),  # across the line
+                ("TEST", "003"): place("10", "FIRST CHURCH", 0.1, 0.1),  # shared with 001
                 # 004 deliberately has none
             },
-            PREVIOUS.day: {"001": place("11", "OLD HALL", 0.2, 0.1)},
+            PREVIOUS.day: {("TEST", "001"): place("11", "OLD HALL", 0.2, 0.1)},
         }
     if sites is None:
         sites = {
@@ -156,7 +158,7 @@ def tiny_dataset(
         version=version,
         demo=demo,
         board=BOARD,
-        counties=("TEST",),
+        counties=tuple(sorted({p.county for p in precincts})),
         precincts=precincts,
         index=GridIndex(geoms),
         elections=tuple(elections),

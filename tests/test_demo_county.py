@@ -85,12 +85,10 @@ def test_place_outside_its_precinct_is_still_the_assigned_one(demo_ds) -> None:
     places = polling_file("polling_place_20281107.csv")
     a = find_polling_place(demo_ds, PointQuery(lon=-75.3, lat=34.9), NOW)  # any point, for shape
     assert a.precinct.id
-    by_id = demo_ds.precinct_by_id()
-    p020 = demo_ds.polling[max(demo_ds.polling)]["020"]
+    p020 = demo_ds.polling[max(demo_ds.polling)][("DEMO", "020")]
     hit = demo_ds.index.locate(p020.lon, p020.lat)
     assert hit is not None and demo_ds.precincts[hit.index].id == "019"
     assert p020.name == places["PCT 020"]["polling_place_name"]
-    assert "020" in by_id
 
 
 def test_moved_places_differ_between_elections(demo_ds) -> None:
@@ -102,7 +100,8 @@ def test_moved_places_differ_between_elections(demo_ds) -> None:
     assert moved  # the demo deliberately moves a few
     pid = moved[0].removeprefix("PCT ")
     days = sorted(demo_ds.polling)
-    assert demo_ds.polling[days[0]][pid].name != demo_ds.polling[days[1]][pid].name
+    key = ("DEMO", pid)
+    assert demo_ds.polling[days[0]][key].name != demo_ds.polling[days[1]][key].name
 
 
 def test_same_street_in_two_towns_is_ambiguous(demo_ds) -> None:

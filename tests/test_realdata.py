@@ -124,7 +124,7 @@ def test_points_get_their_precinct_polling_place(real: Path, meck) -> None:
 
 def test_known_place_precinct_10_east_blvd(meck) -> None:
     _report, ds = meck
-    assert ds.polling[date(2020, 11, 3)]["010"].address.line1 == "600 EAST BLVD"
+    assert ds.polling[date(2020, 11, 3)][("MECKLENBURG", "010")].address.line1 == "600 EAST BLVD"
 
 
 def test_previous_election_is_kept(meck) -> None:

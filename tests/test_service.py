@@ -164,3 +164,35 @@ def test_never_answers_for_a_building_the_caller_did_not_describe(ds, text, reas
         find_polling_place(ds, AddressQuery(text), BEFORE)
     assert exc.value.details["reason"] == reason
     assert exc.value.details["candidates"]
+
+
+def test_two_counties_with_the_same_ids_never_mix() -> None:
+    """NCSBE reuses precinct numbers and polling_place_id across counties."""
+    from builders import place
+
+    from lookup.models import Precinct
+    from lookup.serialize import Fragments, answer_json
+
+    precincts = (
+        Precinct("001", "PCT 001", "ALPHA"),
+        Precinct("001", "PCT 001", "BETA"),
+        Precinct("003", "PCT 003", "ALPHA"),
+        Precinct("004", "PCT 004", "BETA"),
+    )
+    polling = {
+        ELECTION.day: {
+            ("ALPHA", "001"): place("10", "ALPHA SCHOOL", 0.1, 0.1),
+            ("BETA", "001"): place("10", "BETA CHURCH", 1.5, 0.5),
+        }
+    }
+    two = tiny_dataset(precincts=precincts, polling=polling)
+    a = find_polling_place(two, point(1.5, 0.5), BEFORE)
+    assert a.precinct.key == ("BETA", "001")
+    body = answer_json(a, two.board, "en", Fragments(two))
+    assert body["polling_place"]["name"] == "BETA CHURCH"
+    b = find_polling_place(two, point(0.2, 0.2), BEFORE)
+    assert (
+        answer_json(b, two.board, "en", Fragments(two))["polling_place"]["name"] == "ALPHA SCHOOL"
+    )
+    # Early voting is countywide: BETA's voter sees no ALPHA-only site and vice versa.
+    assert {s.site.county for s in a.early_voting_sites} <= {"BETA"}
