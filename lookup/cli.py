@@ -130,6 +130,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         election_name=args.election_name,
         data_dir=args.data_dir,
         demo=args.demo,
+        allow_shrink=args.allow_shrink,
     )
     report = refresh(req, datetime.now(UTC))
     print("\n".join(report.lines()))
@@ -191,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--election-name")
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--demo", action="store_true", help="mark the dataset as fictional demo data")
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even if counts fell sharply against the live version",
+    )
     p.set_defaults(func=cmd_refresh)
     return parser
 

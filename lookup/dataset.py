@@ -157,6 +157,27 @@ def _election_json(e: Election) -> dict[str, Any]:
     }
 
 
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (renames, new files) durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file written, so a power cut after the swap cannot leave ``current``
+    pointing at truncated files."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file():
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+        else:
+            fsync_dir(path)
+    fsync_dir(folder)
+
+
 def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -> None:
     """Write ``ds`` into an empty ``folder`` (the caller publishes it atomically)."""
     folder.mkdir(parents=True)
@@ -186,7 +207,9 @@ def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -
             for d, sites in sorted(ds.early_voting.items())
         },
     }
-    (folder / "places.json").write_text(json.dumps(places, indent=1, ensure_ascii=False))
+    (folder / "places.json").write_text(
+        json.dumps(places, indent=1, ensure_ascii=False, allow_nan=False)
+    )
     manifest = {
         "format": FORMAT,
         "version": ds.version,
@@ -205,7 +228,11 @@ def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -
         },
         **extra_manifest,
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    # allow_nan=False: a NaN that slipped through is a bug to stop on, not invalid JSON.
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False)
+    )
+    _fsync_tree(folder)
 
 
 def _address(d: Mapping[str, str]) -> Address:
@@ -326,12 +353,7 @@ def publish(data_dir: Path, version_dir: Path) -> None:
         tmp.unlink()
     os.symlink(os.path.relpath(version_dir, data_dir), tmp)
     os.replace(tmp, data_dir / CURRENT)
-    # Make the rename durable before we report success.
-    fd = os.open(data_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(data_dir)  # durable before we report success
 
 
 class DatasetHolder:
@@ -383,7 +405,7 @@ class DatasetHolder:
     def _reload(self, target: Path) -> None:
         try:
             ds = load_dataset(target)
-        except DataError as exc:
+        except Exception as exc:  # whatever broke, the last good version keeps serving
             log.error("dataset reload failed, keeping version %s: %s", self.version, exc)
             self._failed = target
         else:

@@ -8,6 +8,7 @@ into ``versions/`` and only then made live by one atomic swap of ``current``.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import shutil
@@ -22,7 +23,15 @@ import shapely
 
 from .boards import board_for
 from .crosswalk import build_crosswalk, precinct_key
-from .dataset import Dataset, freeze, load_dataset, publish, save_dataset
+from .dataset import (
+    Dataset,
+    current_target,
+    freeze,
+    fsync_dir,
+    load_dataset,
+    publish,
+    save_dataset,
+)
 from .errors import DataError
 from .geocode.local import AddressIndex
 from .geocode.normalize import ParsedAddress, canonical_street
@@ -32,7 +41,15 @@ from .sources.early_voting import SiteRecord, read_statewide_list
 from .sources.polling_places import PollingPlaceRow, read_polling_places
 from .sources.precincts import read_precincts
 from .spatial import GridIndex, build_grid
-from .validate import Problems, check_dataset, check_precincts, in_extent
+from .validate import (
+    MAX_BAD_ADDRESS_SHARE,
+    PLACE_MARGIN_DEG,
+    Problems,
+    check_against_live,
+    check_dataset,
+    check_precincts,
+    in_extent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +67,7 @@ class RefreshRequest:
     demo: bool = False
     board: BoardOfElections | None = None
     version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
+    allow_shrink: bool = False  # accept big drops in counts against the live version
 
 
 @dataclass
@@ -102,26 +120,68 @@ def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
         report.problems.errors.append(str(exc))
         return report
     report.version = ds.version
+    live = current_target(req.data_dir)
+    if live is not None and not req.allow_shrink:
+        report.problems.extend(check_against_live(extra["summary"], _live_summary(live)))
     if report.problems.errors:
         return report
     versions = req.data_dir / "versions"
-    versions.mkdir(parents=True, exist_ok=True)
     final = versions / ds.version
     tmp = versions / f".tmp-{ds.version}"
     try:
+        versions.mkdir(parents=True, exist_ok=True)
         if final.exists():
-            raise DataError(f"version {ds.version} already exists")
-        save_dataset(ds, tmp, extra)
-        load_dataset(tmp)  # load it back exactly as the service will
-        tmp.rename(final)
+            # Same sources, same version name (the demo): reuse it if it is whole.
+            load_dataset(final)
+        else:
+            save_dataset(ds, tmp, extra)
+            load_dataset(tmp)  # load it back exactly as the service will
+            tmp.rename(final)
+            fsync_dir(versions)
         publish(req.data_dir, final)
-    except (OSError, DataError) as exc:
+    except Exception as exc:  # anything at all: report it, leave the live data as it was
         report.problems.errors.append(f"publishing failed, live data untouched: {exc}")
-        shutil.rmtree(tmp, ignore_errors=True)
         return report
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     report.published = True
     log.info("published dataset version %s", ds.version)
     return report
+
+
+def _live_summary(live: Path) -> dict[str, int]:
+    try:
+        return dict(json.loads((live / "manifest.json").read_text()).get("summary", {}))
+    except (OSError, ValueError):
+        return {}  # an unreadable live version is no reason to refuse a good new one
+
+
+def _load_addresses(
+    paths: tuple[Path, ...], bbox: tuple[float, float, float, float], problems: Problems
+) -> AddressIndex:
+    """Address points from every file, without points that cannot be in the county."""
+    if not paths:
+        return AddressIndex.empty()
+    import pandas as pd
+
+    frame = pd.concat([read_addresses(p) for p in paths], ignore_index=True)
+    if frame.empty:
+        raise DataError("the address files hold no address points")
+    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    minx, miny, maxx, maxy = bbox
+    m = PLACE_MARGIN_DEG
+    with np.errstate(invalid="ignore"):  # NaN compares false: left out
+        good = (minx - m <= lon) & (lon <= maxx + m) & (miny - m <= lat) & (lat <= maxy + m)
+    bad = int((~good).sum())
+    if bad:
+        share = bad / len(frame)
+        msg = (
+            f"{bad} address points ({share:.1%}) have no coordinates or lie far outside the "
+            "precincts (swapped or sign-dropped?): left out"
+        )
+        (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
+        frame = frame[good]
+    return AddressIndex.build(frame)
 
 
 def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
@@ -136,12 +196,9 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     if problems.errors:
         raise DataError("; ".join(problems.errors))
     counties = tuple(sorted(set(frame["county"])))
-
-    addresses = AddressIndex.empty()
-    if req.addresses:
-        import pandas as pd
-
-        addresses = AddressIndex.build(pd.concat([read_addresses(p) for p in req.addresses]))
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+    bbox = (minx, miny, maxx, maxy)
+    addresses = _load_addresses(req.addresses, bbox, problems)
 
     rows: list[PollingPlaceRow] = []
     for path in req.polling_places:
@@ -152,8 +209,6 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         sites += read_statewide_list(path, req.county)
     sites = [s for s in sites if s.county in counties]
 
-    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
-    bbox = (minx, miny, maxx, maxy)
     crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
     # Names from the polling-place file where the layer has none (county layers: numbers only).
     names_from_places = {
@@ -240,7 +295,22 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
             )
         )
 
-    days = sorted(set(polling) | set(early))
+    if not req.early_voting:
+        problems.warnings.append("no early-voting list given: answers will list no sites")
+    elif not early.get(req.election_day):
+        found = ", ".join(sorted(d.isoformat() for d in early)) or "none"
+        problems.errors.append(
+            f"the early-voting files hold no sites for the election of "
+            f"{req.election_day.isoformat()} (they hold: {found})"
+        )
+    stray = sorted(d.isoformat() for d in early if d not in polling)
+    if stray:
+        problems.warnings.append(
+            f"early-voting rows for elections without polling places ignored: {', '.join(stray)}"
+        )
+        early = defaultdict(list, {d: v for d, v in early.items() if d in polling})
+
+    days = sorted(polling)  # an election needs its polling places
     elections = []
     for d in days:
         ev_days = [x.day for s in early.get(d, []) for x in s.schedule]
@@ -255,7 +325,8 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         )
 
     sources = [req.precincts, *req.polling_places, *req.early_voting, *req.addresses]
-    digest = hashlib.sha256("".join(_sha256(p) for p in sources).encode()).hexdigest()
+    hashes = [_sha256(p) for p in sources]
+    digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
     version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
     grid = build_grid(geoms)
     ds = Dataset(
@@ -284,7 +355,8 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     extra = {
         "created": now.isoformat(),
         "primary_election": req.election_day.isoformat(),
-        "sources": [{"file": p.name, "sha256": _sha256(p)} for p in sources],
+        "sources": [{"file": p.name, "sha256": h} for p, h in zip(sources, hashes, strict=True)],
+        "summary": {k: v for k, v in report.counts.items() if isinstance(v, int)},
         "warnings": problems.warnings,
     }
     return ds, extra

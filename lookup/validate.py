@@ -6,6 +6,7 @@ Errors stop a refresh (live data stays untouched); warnings are reported and pub
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +19,15 @@ from .dataset import Dataset
 # minus sign, a swapped pair), not a building across the county line.
 PLACE_MARGIN_DEG = 0.15
 MAX_MISSING_PLACE_SHARE = 0.05
+MAX_BAD_ADDRESS_SHARE = 0.05
+# How far a count may fall against the live version before the refresh asks for
+# --allow-shrink: a truncated download looks exactly like this.
+SHRINK_TOLERANCE = {
+    "precincts": 0.10,
+    "polling_places": 0.10,
+    "early_voting_sites": 0.50,
+    "address_points": 0.10,
+}
 OVERLAP_TOLERANCE = 1e-4  # share of the smaller precinct's area
 
 
@@ -106,7 +116,21 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
     return p
 
 
+def check_against_live(new: Mapping[str, int], live: Mapping[str, int]) -> Problems:
+    """Refuse a version whose counts fell sharply against the live one."""
+    p = Problems()
+    for key, tolerance in SHRINK_TOLERANCE.items():
+        before, after = live.get(key, 0), new.get(key, 0)
+        if before and after < before * (1 - tolerance):
+            p.errors.append(
+                f"{key} fell from {before} to {after} against the live version (more than "
+                f"{tolerance:.0%}): a truncated or wrong file? Use --allow-shrink if intended"
+            )
+    return p
+
+
 def in_extent(lon: float, lat: float, bbox: tuple[float, float, float, float]) -> bool:
+    """Finite and near the precincts' extent (NaN compares false: out)."""
     minx, miny, maxx, maxy = bbox
     m = PLACE_MARGIN_DEG
     return minx - m <= lon <= maxx + m and miny - m <= lat <= maxy + m

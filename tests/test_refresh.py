@@ -144,3 +144,79 @@ def test_election_name_and_date(sources: Path, tmp_path: Path) -> None:
         "early_voting_start": "2028-10-19",
         "early_voting_end": "2028-11-04",
     }
+
+
+def _mat_lines(sources: Path) -> list[str]:
+    return (sources / "Master_Address_Table_demo.csv").read_text().splitlines()
+
+
+def test_address_points_with_bad_coordinates(sources: Path, tmp_path: Path) -> None:
+    mat = sources / "Master_Address_Table_demo.csv"
+    lines = _mat_lines(sources)
+    header = lines[0].split(",")
+    x, y = header.index("XCOORD"), header.index("YCOORD")
+
+    def broken(n: int) -> list[str]:
+        out = [lines[0]]
+        for k, line in enumerate(lines[1:]):
+            cells = line.split(",")
+            if k < n:
+                cells[x], cells[y] = ("", "") if k % 2 else (cells[y], cells[x])
+            out.append(",".join(cells))
+        return out
+
+    mat.write_text("\n".join(broken(20)) + "\n")  # a few: left out, with a warning
+    report = publish_demo(sources, tmp_path / "a", "v1")
+    assert report.published
+    assert any("20 address points" in w for w in report.problems.warnings)
+    mat.write_text("\n".join(broken(len(lines) // 5)) + "\n")  # a fifth: refused
+    report = publish_demo(sources, tmp_path / "b", "v1")
+    assert not report.published
+    assert any("address points" in e for e in report.problems.errors)
+
+
+def test_header_only_address_file_is_refused(sources: Path, tmp_path: Path) -> None:
+    mat = sources / "Master_Address_Table_demo.csv"
+    mat.write_text(_mat_lines(sources)[0] + "\n")
+    report = publish_demo(sources, tmp_path / "d", "v1")
+    assert not report.published
+    assert any("no address points" in e for e in report.problems.errors)
+
+
+def test_early_voting_list_for_another_election_is_refused(sources: Path, tmp_path: Path) -> None:
+    ev = sources / "StatewideList_20281107_demo.txt"
+    ev.write_text(ev.read_text().replace("11/07/2028", "11/08/2028"))
+    report = publish_demo(sources, tmp_path / "d", "v1")
+    assert not report.published
+    assert any("hold no sites for the election of 2028-11-07" in e for e in report.problems.errors)
+    assert any("2028-11-08" in w for w in report.problems.warnings)
+
+
+def test_without_early_voting_list_warns(sources: Path, tmp_path: Path) -> None:
+    req = replace(demo_request(sources, tmp_path / "d"), early_voting=(), version="v1")
+    report = refresh(req, NOW)
+    assert report.published
+    assert any("no early-voting list" in w for w in report.problems.warnings)
+
+
+def test_sharp_drop_against_live_needs_allow_shrink(sources: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    lines = _mat_lines(sources)
+    (sources / "Master_Address_Table_demo.csv").write_text(
+        "\n".join(lines[: len(lines) // 2]) + "\n"
+    )
+    report = publish_demo(sources, data, "v2")
+    _assert_untouched(data, report, "address_points fell from")
+    req = replace(demo_request(sources, data), version="v2", allow_shrink=True)
+    assert refresh(req, NOW).published
+
+
+def test_republishing_the_same_version_is_idempotent(sources: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    assert publish_demo(sources, data, "v2").published
+    # A crash between writing v1 and the swap would leave v1 whole but not live: reuse it.
+    again = publish_demo(sources, data, "v1")
+    assert again.published and current_target(data) == (data / "versions" / "v1").resolve()
+    assert not list((data / "versions").glob(".tmp-*"))
