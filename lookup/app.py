@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,8 +122,10 @@ def create_app(
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
-        # The path only: the query string may hold a resident's address.
-        log.exception("unhandled %s on %s", type(err).__name__, request.path)
+        # The path and the stack only: the query string, and the exception's message,
+        # may hold a resident's address.
+        stack = "".join(traceback.format_tb(err.__traceback__))
+        log.error("unhandled %s on %s\n%s", type(err).__name__, request.path, stack)
         return error_response(InternalError("unhandled exception"))
 
     return app

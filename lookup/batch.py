@@ -4,6 +4,7 @@ places out. Coordinates take the vectorised path (one grid pass for the whole fi
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -16,7 +17,8 @@ from .dataset import Dataset
 from .errors import DataError, ServiceError
 from .models import PollingPlace
 from .schedule import active_election, to_local
-from .service import check_point, geocode_address
+from .service import AddressQuery, PointQuery, as_point, check_point, geocode_address
+from .sources.textfile import decode_bytes
 
 OUT_COLUMNS = (
     "id",
@@ -33,35 +35,41 @@ CHUNK = 100_000
 Places = Mapping[tuple[str, str], PollingPlace]
 
 
-def _float(value: str) -> float:
+def _float(value: str | None) -> float:
+    """A cell as a number; a short row's missing cell (None) or text is NaN (rejected)."""
     try:
-        return float(value)
+        return float(value) if value is not None else math.nan
     except ValueError:
         return math.nan
 
 
 def run_batch(ds: Dataset, in_path: Path, out_path: Path, now: datetime) -> Counter[str]:
-    """Answer every row; the status column says ``ok`` or the error code. Returns counts."""
+    """Answer every row; the status column says ``ok`` or the error code. Returns counts.
+
+    OUT is written to a temporary file and renamed: a reader never sees half a file.
+    """
     election, _over = active_election(ds.elections, to_local(now).date())
     places = ds.polling.get(election.day, {}) if election else {}
+    # Excel saves cp1252 or UTF-16: decode as the BOE readers do, never assume.
+    text, _encoding = decode_bytes(in_path.read_bytes(), in_path.name)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    fields = set(reader.fieldnames or ())
+    if "id" not in fields or not ({"address"} <= fields or {"lat", "lon"} <= fields):
+        raise DataError(f"{in_path.name}: columns must be id,address or id,lat,lon")
+    answer = _points if {"lat", "lon"} <= fields else _addresses
     counts: Counter[str] = Counter()
-    with (
-        in_path.open(newline="", encoding="utf-8-sig") as fin,
-        out_path.open("w", newline="", encoding="utf-8") as fout,
-    ):
-        reader = csv.DictReader(fin)
-        fields = set(reader.fieldnames or ())
-        if "id" not in fields or not ({"address"} <= fields or {"lat", "lon"} <= fields):
-            raise DataError(f"{in_path.name}: columns must be id,address or id,lat,lon")
-        writer = csv.writer(fout)
-        writer.writerow(OUT_COLUMNS)
-        by_point = {"lat", "lon"} <= fields
-        for chunk in _chunks(reader):
-            answer = _points if by_point else _addresses
-            rows = answer(ds, chunk, places)
-            for row in rows:
-                counts[row[1]] += 1
-                writer.writerow(row)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    try:
+        with tmp.open("w", newline="", encoding="utf-8") as fout:
+            writer = csv.writer(fout)
+            writer.writerow(OUT_COLUMNS)
+            for chunk in _chunks(reader):
+                for row in answer(ds, chunk, places):
+                    counts[row[1]] += 1
+                    writer.writerow(row)
+        tmp.replace(out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return counts
 
 
@@ -119,8 +127,13 @@ def _points(ds: Dataset, chunk: list[dict[str, str]], places: Places) -> list[li
 def _addresses(ds: Dataset, chunk: list[dict[str, str]], places: Places) -> list[list[str]]:
     out = []
     for r in chunk:
+        query = as_point(AddressQuery(r["address"] or ""))
+        if isinstance(query, PointQuery):  # "35.22, -80.84" in the address column
+            point_row = {"id": r["id"], "lat": str(query.lat), "lon": str(query.lon)}
+            out += _points(ds, [point_row], places)
+            continue
         try:
-            match, hit = geocode_address(ds, r["address"] or "")
+            match, hit = geocode_address(ds, query.text)
         except ServiceError as exc:
             out.append(_error_row(r["id"], exc.code))
             continue

@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import DataError, ServiceError
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
 NOT_FOUND_CODES = {"address_not_found", "outside_jurisdiction", "address_ambiguous"}
 DATA_CODES = {"dataset_unavailable", "geocoder_unavailable"}
-# Gunicorn's access log, without the query string (it may hold an address) or the client IP.
-ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -45,34 +43,17 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication
+    from .app import resolve_data_dir
+    from .serving import Server
 
-    from .app import create_app, resolve_data_dir
-
-    settings = _settings(args)
     # Resolve (and, for the demo, build) the data folder before any worker exists.
-    settings = Settings.from_env(data_dir=resolve_data_dir(settings, _now(args)))
+    settings = Settings.from_env(data_dir=resolve_data_dir(_settings(args), _now(args)))
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
-        "preload_app": True,  # load the dataset once; workers share its pages
         "accesslog": "-" if args.access_log else None,
-        "access_log_format": ACCESS_LOG_FORMAT,
-        "timeout": 30,
-        "graceful_timeout": 10,
-        # Long query strings reach the app, which refuses them in the JSON error shape.
-        "limit_request_line": 8190,
     }
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return create_app(settings)
-
-    Server().run()
+    Server(settings, options).run()
     return 0
 
 

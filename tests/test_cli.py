@@ -168,3 +168,26 @@ def test_refresh_command(demo_cache: Path, tmp_path: Path) -> None:
         cache=demo_cache,
     )
     assert p.returncode == 1 and "published: NO" in p.stdout and "ERROR" in p.stdout
+
+
+def test_batch_survives_ordinary_bad_files(
+    demo_dir: Path, demo_cache: Path, tmp_path: Path
+) -> None:
+    """Short rows, an Excel (cp1252) file and pasted coordinates: answers, not tracebacks."""
+    src = tmp_path / "excel.csv"
+    src.write_bytes("id,lat,lon\n1,34.9023\n2,34.9023,-75.2834\n".encode("cp1252"))
+    out = tmp_path / "o.csv"
+    p = run("batch", "--data-dir", str(demo_dir), str(src), str(out), cache=demo_cache)
+    assert p.returncode == 0, p.stderr
+    assert [r["status"] for r in csv.DictReader(io.StringIO(out.read_text()))] == [
+        "invalid_parameter",
+        "ok",
+    ]
+    src.write_bytes(
+        'id,address\n1,"Café 9 Rue, 34.9023, -75.2834"\n2,"34.9023, -75.2834"\n'.encode("cp1252")
+    )
+    p = run("batch", "--data-dir", str(demo_dir), str(src), str(out), cache=demo_cache)
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows[1]["status"] == "ok" and rows[1]["match_source"] == "coordinates"
+    assert not list(tmp_path.glob(".*.tmp"))

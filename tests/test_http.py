@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from lookup.errors import ERROR_CODES
@@ -121,10 +124,17 @@ def test_routing_errors_share_the_shape(server) -> None:
 def test_no_resident_data_in_logs(server) -> None:
     secret = "4242 Privacy Lane"
     server.get("/api/v1/lookup", address=secret)
+    # A badly written client sending the address unencoded: gunicorn rejects the request
+    # line, and its error log must not repeat it (nor the client's IP).
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET /api/v1/lookup?address=4242 Privacy Lane Apt 3 HTTP/1.1\r\n\r\n")
+        assert sock.recv(1024).startswith(b"HTTP/1.1 400")
     server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE)
     server.get("/api/v1/lookup", lat="34.91234", lon="-75.28765")
+    time.sleep(0.5)  # let the workers flush their log lines
     log = server.log_path.read_text()
-    assert "GET /api/v1/lookup" in log  # the access log is on, without query strings
+    assert "GET /api/v1/lookup" in log
+    assert "Invalid request (details withheld" in log  # the access log is on, without query strings
     for leaked in ("Privacy", "4242", "13186", "34.91234", "-75.28765", "127.0.0.1 -"):
         assert leaked not in log
 
