@@ -38,6 +38,11 @@ class InvalidParameter(ServiceError):
     status = 400
 
 
+class AddressUnparseable(ServiceError):
+    code = "address_unparseable"
+    status = 400
+
+
 class AddressNotFound(ServiceError):
     code = "address_not_found"
     status = 404
@@ -68,6 +73,11 @@ class DatasetUnavailable(ServiceError):
     status = 503
 
 
+class GeocoderUnavailable(ServiceError):
+    code = "geocoder_unavailable"
+    status = 503
+
+
 class InternalError(ServiceError):
     code = "internal_error"
     status = 500
@@ -75,12 +85,14 @@ class InternalError(ServiceError):
 
 ERROR_CLASSES: tuple[type[ServiceError], ...] = (
     InvalidParameter,
+    AddressUnparseable,
     AddressNotFound,
     AddressAmbiguous,
     OutsideJurisdiction,
     NotFound,
     MethodNotAllowed,
     DatasetUnavailable,
+    GeocoderUnavailable,
     InternalError,
 )
 ERROR_CODES: tuple[str, ...] = tuple(c.code for c in ERROR_CLASSES)
@@ -88,17 +100,3 @@ ERROR_CODES: tuple[str, ...] = tuple(c.code for c in ERROR_CLASSES)
 
 class DataError(Exception):
     """A source file or dataset folder that cannot be used (refresh and load, not requests)."""
-
-
-class AddressUnparseable(ServiceError):
-    code = "address_unparseable"
-    status = 400
-
-
-class GeocoderUnavailable(ServiceError):
-    code = "geocoder_unavailable"
-    status = 503
-
-
-ERROR_CLASSES = (*ERROR_CLASSES, AddressUnparseable, GeocoderUnavailable)
-ERROR_CODES = tuple(c.code for c in ERROR_CLASSES)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .models import DaySchedule, EarlyVotingSite, Election
+from .models import Election
 
 LOCAL_TZ = ZoneInfo("America/New_York")
 
@@ -23,16 +23,3 @@ def active_election(elections: Sequence[Election], today: date) -> tuple[Electio
         if e.day >= today:
             return e, False
     return (elections[-1], True) if elections else (None, False)
-
-
-def day_schedule(site: EarlyVotingSite, today: date) -> DaySchedule | None:
-    for d in site.schedule:
-        if d.day == today:
-            return d
-    return None
-
-
-def is_open(site: EarlyVotingSite, now_local: datetime) -> bool:
-    today = day_schedule(site, now_local.date())
-    t = now_local.time()
-    return today is not None and any(h.start <= t < h.end for h in today.hours)

@@ -66,7 +66,8 @@ def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
     try:
         Point(lon=lon, lat=lat)
     except ValueError as exc:
-        raise InvalidParameter(str(exc), parameter="lat/lon", reason=str(exc)) from None
+        reason = "not_finite" if not (math.isfinite(lon) and math.isfinite(lat)) else "out_of_range"
+        raise InvalidParameter(str(exc), parameter="lat/lon", reason=reason) from None
     hit = ds.index.locate(lon, lat)
     if hit is not None:
         return hit
@@ -161,8 +162,6 @@ def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
     """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York)."""
     query = as_point(query)
     if isinstance(query, PointQuery):
-        if not (math.isfinite(query.lon) and math.isfinite(query.lat)):
-            raise InvalidParameter("coordinates must be finite", parameter="lat/lon")
         hit = check_point(ds, query.lon, query.lat)
         match = Match(address="", lat=query.lat, lon=query.lon, source="coordinates", score=1.0)
     else:
@@ -177,12 +176,14 @@ def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
     place = None
     sites: tuple[SiteDistance, ...] = ()
     if election is not None:
-        if over:
-            notices.append("no_active_election")
         place = ds.polling.get(election.day, {}).get(precinct.key)
-        # NC early voting is countywide: every site of the voter's county, no other.
-        table = ds.site_tables.get((election.day, precinct.county))
-        sites = nearest_sites(table, match.lon, match.lat)
+        if over:
+            # The last known place, flagged; its early-voting sites are history, not answers.
+            notices.append("no_active_election")
+        else:
+            # NC early voting is countywide: every site of the voter's county, no other.
+            table = ds.site_tables.get((election.day, precinct.county))
+            sites = nearest_sites(table, match.lon, match.lat)
     if place is None:
         notices.append("polling_place_unknown")
     return Answer(

@@ -14,7 +14,8 @@ boundary streets), built when a dataset is published and stored with it:
 Cells are tested as slightly enlarged boxes, so float rounding at a cell edge can never
 put a point in a "full" cell it is not in. A point exactly on a shared boundary is
 inside neither polygon by ``contains``; we then fall back to ``intersects`` and take the
-lowest-numbered precinct, flagged ``on_boundary`` so the answer can ask to verify.
+precinct that comes first in the source file, flagged ``on_boundary`` so the answer can
+ask to verify.
 ``StrTreeIndex`` and ``RtreeIndex`` remain for the benchmark's side-by-side figures.
 """
 
@@ -34,6 +35,7 @@ import shapely
 # with m = -value - 2.
 EMPTY = -1
 _EPS = 1e-9  # degrees (~0.1 mm): the margin by which "full" cells are tested
+_PAD = 1e-7  # degrees (~1 cm) added around the precincts' extent
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def _refine_many(
         p, q = pt[todo], poly[todo]
         ok = predicate(geoms[q], lon[p], lat[p])
         # Write in descending polygon order so that, where polygons overlap (bad data),
-        # the lowest index is written last and wins, as in the single look-up.
+        # the first in file order is written last and wins, as in the single look-up.
         order = np.lexsort((-q[ok], p[ok]))
         out[p[ok][order]] = q[ok][order]
     return out
@@ -128,7 +130,9 @@ def build_grid(
 ) -> Grid:
     """Classify every grid cell as empty, inside one precinct, or crossed by boundaries."""
     geoms = np.asarray(geoms, dtype=object)
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    # Padded so that points exactly on the east or north edge of the extent fall inside
+    # the last cell rather than one past it.
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms) + np.array([-1, -1, 1, 1]) * _PAD
     width, height = maxx - minx, maxy - miny
     n_cells = min(max_cells, max(1024, cells_per_precinct * len(geoms)))
     side = float(np.sqrt(width * height / n_cells))

@@ -67,6 +67,8 @@ def test_after_last_election(ds) -> None:
     a = find_polling_place(ds, point(0.2, 0.2), datetime(2029, 1, 1, tzinfo=LOCAL_TZ))
     assert a.election == ELECTION
     assert "no_active_election" in a.notices
+    assert a.polling_place is not None  # the last known place, flagged
+    assert a.early_voting_sites == ()  # past schedules are no answer
 
 
 def test_demo_dataset_says_so() -> None:

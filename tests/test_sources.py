@@ -79,7 +79,7 @@ def test_one_stop_list(tmp_path: Path) -> None:
     path = tmp_path / "StatewideList.txt"
     path.write_text("\r\n".join(rows) + "\r\n")
     (site,) = read_statewide_list(path, county="TEST")
-    assert site.is_board_office and site.zip == "28999" and site.city == "TESTVILLE"
+    assert site.zip == "28999" and site.city == "TESTVILLE"
     assert [d.closed for d in site.schedule] == [False, True, False]
     assert len(site.schedule[2].hours) == 2
     assert len(read_statewide_list(path)) == 2

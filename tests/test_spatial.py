@@ -19,7 +19,10 @@ INDEXES = [GridIndex, StrTreeIndex, RtreeIndex]
         (3.7, 0.5, 3, False),  # second part of multipolygon 004
         (3.2, 0.5, None, False),  # between the two parts of 004
         (9.0, 9.0, None, False),  # far outside
-        (1.0, 0.5, 0, True),  # exactly on the 001/002 edge: lowest index, flagged
+        (1.0, 0.5, 0, True),  # exactly on the 001/002 edge: first in file order, flagged
+        (4.0, 0.5, 3, True),  # on the east edge of the whole extent
+        (4.0, 1.0, 3, True),  # its north-east corner
+        (0.0, 0.0, 0, True),  # its south-west corner
     ],
 )
 def test_locate(kind: type, x: float, y: float, expected: int | None, boundary: bool) -> None:

@@ -34,8 +34,8 @@ _FRACTION = re.compile(r"^\d+/\d+$")
 _HOUSE_NUMBER = re.compile(r"^(\d+)([A-Z]?)$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 _TRAILING_ZIP = re.compile(r"[\s,](\d{5})(?:-\d{4})?$")
-_UNIT_FALLBACK = re.compile(
-    r"(?:\b(?:APARTMENT|APT|UNIT|SUITE|STE|ROOM|RM|LOT|BLDG|FL)\.?\s*|#\s*)([A-Z0-9-]+)\s*$"
+_UNIT_AT_END = re.compile(
+    r"\s*(?:\b(?:APARTMENT|APT|UNIT|SUITE|STE|ROOM|RM|LOT|BLDG|FL)\.?\s*|#\s*)([A-Z0-9-]+)\s*$"
 )
 _STATES = {"NC": "NC", "N C": "NC", "NORTH CAROLINA": "NC"}
 
@@ -166,10 +166,15 @@ def parse_address(text: str) -> ParsedAddress | None:
     )
 
 
-def _fallback_street(cleaned: str) -> tuple[str, str]:
-    """When the parser found no street: first comma part is the street, a trailing unit split."""
-    first = cleaned.split(",", 1)[0].strip()
-    m = _UNIT_FALLBACK.search(first)
+def split_unit(line: str) -> tuple[str, str]:
+    """A street line's trailing unit split off: ``600 E BLVD APT 3`` -> (``600 E BLVD``, ``3``).
+    Used on both sides of a match: address-point files and callers' words."""
+    m = _UNIT_AT_END.search(line)
     if m:
-        return first[: m.start()].strip(), m.group(1)
-    return first, ""
+        return line[: m.start()].strip(), m.group(1)
+    return line, ""
+
+
+def _fallback_street(cleaned: str) -> tuple[str, str]:
+    """When the parser found no street: the first comma part, its trailing unit split off."""
+    return split_unit(cleaned.split(",", 1)[0].strip())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
-from ..geocode.normalize import canonical_street, normalize_unit, normalize_zip
+from ..geocode.normalize import canonical_street, normalize_unit, normalize_zip, split_unit
 from .textfile import decode_bytes
 
 if TYPE_CHECKING:
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 COLUMNS = ("key", "unit", "line", "city", "municipality", "zip", "lon", "lat")
 MAT_CRS = "EPSG:2264"
-_UNIT_AT_END = re.compile(
-    r"\s+(?:(?:APARTMENT|APT|UNIT|SUITE|STE|ROOM|RM|LOT|BLDG|FL)\.?\s*|#\s*)([A-Z0-9-]+)$"
-)
 
 
 def read_addresses(path: Path) -> pd.DataFrame:
@@ -119,9 +116,9 @@ def _from_generic(frame: pd.DataFrame) -> pd.DataFrame:
     streets, units = [], []
     for raw in frame["address"].astype(str):
         line = re.sub(r"\s+", " ", raw.upper().replace(",", " ")).strip()
-        m = _UNIT_AT_END.search(line)
-        streets.append(line[: m.start()] if m else line)
-        units.append(m.group(1) if m else "")
+        street, unit = split_unit(line)
+        streets.append(street)
+        units.append(unit)
     city_col = next((c for c in ("city", "city_state", "placename") if c in frame), None)
     # "Charlotte, NC" in some layers: the city is the part before the comma.
     city = (

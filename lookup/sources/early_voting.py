@@ -31,7 +31,6 @@ class SiteRecord:
     city: str
     state: str
     zip: str
-    is_board_office: bool
     schedule: tuple[DaySchedule, ...]
 
 
@@ -70,14 +69,15 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
     table = rows(read_text_table(path))
     want = county.strip().upper() if county else None
     days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
-    meta: dict[tuple[str, ...], tuple[date, bool]] = {}
+    election_of: dict[tuple[str, ...], date] = {}
     for n, row in enumerate(table, start=1):
         where = f"{path.name} line {n}"
         if n == 1 and row and row[0].lower().startswith("election"):
             continue  # tolerate a header row some copies carry
         if len(row) < 8:
             raise DataError(f"{where}: {len(row)} fields, expected 8")
-        election_s, row_county, board_flag, name, street, csz, day_s, hours_s = row[:8]
+        # The third column flags the county board's office; no answer depends on it.
+        election_s, row_county, _board, name, street, csz, day_s, hours_s = row[:8]
         row_county = row_county.upper()
         if want and row_county != want:
             continue
@@ -89,19 +89,18 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
         if day in days[key]:
             raise DataError(f"{where}: {name} listed twice for {day.isoformat()}")
         days[key][day] = parse_hours(hours_s, where)
-        meta[key] = (parse_us_date(election_s, where), board_flag.strip().upper() == "Y")
+        election_of[key] = parse_us_date(election_s, where)
     if not days:
         raise DataError(f"{path.name}: no early-voting rows" + (f" for {county}" if want else ""))
     return [
         SiteRecord(
-            election_day=meta[key][0],
+            election_day=election_of[key],
             county=key[0],
             name=key[1],
             street=key[2],
             city=key[3],
             state=key[4],
             zip=key[5],
-            is_board_office=meta[key][1],
             schedule=tuple(DaySchedule(day=d, hours=h) for d, h in sorted(sched.items())),
         )
         for key, sched in days.items()

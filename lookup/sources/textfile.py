@@ -23,7 +23,6 @@ class TextFile:
     text: str
     encoding: str
     delimiter: str
-    stray_nuls: int = 0
 
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
@@ -73,9 +72,7 @@ def read_text_table(path: Path) -> TextFile:
     delimiter = max(counts, key=lambda d: counts[d])
     if counts[delimiter] == 0:
         raise DataError(f"{path.name}: no delimiter found in the first line")
-    return TextFile(
-        text=text.lstrip("\ufeff"), encoding=encoding, delimiter=delimiter, stray_nuls=nuls
-    )
+    return TextFile(text=text.lstrip("\ufeff"), encoding=encoding, delimiter=delimiter)
 
 
 def rows(tf: TextFile) -> list[list[str]]:
