@@ -95,6 +95,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     total = sum(counts.values())
     summary = ", ".join(f"{k}: {v}" for k, v in counts.most_common())
     print(f"{total} rows -> {args.output} ({summary})", file=sys.stderr)
+    if ds.demo:
+        print("DEMO DATA: a fictional county; these are not real polling places.", file=sys.stderr)
     return EXIT_FOUND
 
 

@@ -74,6 +74,7 @@ def test_batch_addresses_and_points(demo_dir: Path, demo_cache: Path, tmp_path: 
         cache=demo_cache,
     )
     assert p.returncode == 0, p.stderr
+    assert "DEMO DATA" in p.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [r["status"] for r in rows] == [
         "ok",
