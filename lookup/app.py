@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from .boards import STATE_BOARD
 from .config import Settings
-from .dataset import Dataset, DatasetHolder
+from .dataset import Dataset
 from .errors import (
     InternalError,
     InvalidParameter,
@@ -23,6 +23,7 @@ from .errors import (
     NotFound,
     ServiceError,
 )
+from .holder import DatasetHolder
 from .schedule import LOCAL_TZ
 from .serialize import Fragments, error_json
 

@@ -35,7 +35,7 @@ def _now(args: argparse.Namespace) -> datetime:
 
 def _dataset(args: argparse.Namespace) -> Dataset:
     from .app import resolve_data_dir
-    from .dataset import DatasetHolder
+    from .holder import DatasetHolder
 
     settings = _settings(args)
     holder = DatasetHolder(resolve_data_dir(settings, _now(args)))

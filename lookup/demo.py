@@ -16,9 +16,9 @@ from pathlib import Path
 
 from .boards import KNOWN_BOARDS
 from .config import Settings
-from .dataset import FORMAT, current_target
 from .errors import DataError
 from .refresh import RefreshRequest, refresh
+from .store import FORMAT, current_target
 
 log = logging.getLogger(__name__)
 

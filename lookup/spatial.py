@@ -16,7 +16,8 @@ put a point in a "full" cell it is not in. A point exactly on a shared boundary 
 inside neither polygon by ``contains``; we then fall back to ``intersects`` and take the
 precinct that comes first in the source file, flagged ``on_boundary`` so the answer can
 ask to verify.
-``StrTreeIndex`` and ``RtreeIndex`` remain for the benchmark's side-by-side figures.
+``lookup.trees`` keeps STRtree and rtree indexes behind the same interface, for the
+benchmark's side-by-side figures and as independent oracles in the tests.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def prepare_polygons(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def _refine(geoms: np.ndarray, candidates: np.ndarray, lon: float, lat: float) -> Hit | None:
+def refine(geoms: np.ndarray, candidates: np.ndarray, lon: float, lat: float) -> Hit | None:
     point = shapely.Point(lon, lat)
     for i in candidates:
         if geoms[i].contains(point):
@@ -75,7 +76,7 @@ def _refine(geoms: np.ndarray, candidates: np.ndarray, lon: float, lat: float) -
     return None
 
 
-def _refine_many(
+def refine_many(
     geoms: np.ndarray,
     pt: np.ndarray,
     poly: np.ndarray,
@@ -206,7 +207,7 @@ class GridIndex:
         if v == EMPTY:
             return None
         m = -v - 2
-        return _refine(self.geoms, self._ids[self._offsets[m] : self._offsets[m + 1]], lon, lat)
+        return refine(self.geoms, self._ids[self._offsets[m] : self._offsets[m + 1]], lon, lat)
 
     def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         lon = np.asarray(lon, dtype=np.float64)
@@ -227,54 +228,7 @@ class GridIndex:
         # Candidate positions: each slot's start plus 0..count-1.
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         poly = self.grid.cand_ids[np.repeat(starts, counts) + within].astype(np.int64)
-        return _refine_many(self.geoms, pt, poly, lon, lat, out)
-
-
-class StrTreeIndex:
-    """shapely's STRtree over the polygons' envelopes (benchmark comparison)."""
-
-    name = "strtree"
-
-    def __init__(self, geoms: np.ndarray) -> None:
-        self.geoms = prepare_polygons(geoms)
-        self._tree = shapely.STRtree(self.geoms)
-
-    def locate(self, lon: float, lat: float) -> Hit | None:
-        candidates = np.sort(self._tree.query(shapely.Point(lon, lat)))
-        return _refine(self.geoms, candidates, lon, lat)
-
-    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        # Bounding-box candidates only: query(..., predicate=...) is 10x slower here.
-        pt, poly = self._tree.query(shapely.points(lon, lat))
-        return _refine_many(self.geoms, pt, poly, lon, lat, np.full(len(lon), -1, np.int64))
-
-
-class RtreeIndex:
-    """libspatialindex R-tree (the ``rtree`` package) over the envelopes (benchmark comparison)."""
-
-    name = "rtree"
-
-    def __init__(self, geoms: np.ndarray) -> None:
-        from rtree import index
-
-        self.geoms = prepare_polygons(geoms)
-        bounds = shapely.bounds(self.geoms)
-        self._idx = index.Index(((i, tuple(b), None) for i, b in enumerate(bounds)))
-
-    def locate(self, lon: float, lat: float) -> Hit | None:
-        candidates = sorted(self._idx.intersection((lon, lat, lon, lat)))
-        return _refine(self.geoms, np.asarray(candidates, dtype=np.int64), lon, lat)
-
-    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        mins = np.column_stack([lon, lat])
-        ids, counts = self._idx.intersection_v(mins, mins)
-        pt = np.repeat(np.arange(len(lon), dtype=np.int64), counts.astype(np.int64))
-        out = np.full(len(lon), -1, dtype=np.int64)
-        return _refine_many(self.geoms, pt, ids.astype(np.int64), lon, lat, out)
+        return refine_many(self.geoms, pt, poly, lon, lat, out)
 
 
 EARTH_RADIUS_MILES = 3958.7613

@@ -45,12 +45,15 @@ import numpy as np
 import shapely
 
 from lookup.config import Settings
-from lookup.dataset import Dataset, DatasetHolder, current_target, load_dataset
+from lookup.dataset import Dataset
 from lookup.demo import ensure_demo_dataset
 from lookup.errors import ServiceError
+from lookup.holder import DatasetHolder
 from lookup.refresh import RefreshRequest, refresh
 from lookup.service import AddressQuery, PointQuery, find_polling_place
-from lookup.spatial import GridIndex, PrecinctIndex, RtreeIndex, StrTreeIndex
+from lookup.spatial import GridIndex, PrecinctIndex
+from lookup.store import current_target, load_dataset
+from lookup.trees import RtreeIndex, StrTreeIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ADDRESSES = REPO / "data" / "precincts" / "demo" / "Master_Address_Table_demo.csv"
@@ -390,7 +393,7 @@ _CHILD = """
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from lookup.dataset import load_dataset
+from lookup.store import load_dataset
 t1 = time.perf_counter()
 ds = load_dataset(Path(sys.argv[1]))
 t2 = time.perf_counter()

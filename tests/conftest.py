@@ -43,7 +43,7 @@ def demo_dir(demo_cache: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_ds(demo_dir: Path):
-    from lookup.dataset import DatasetHolder
+    from lookup.holder import DatasetHolder
 
     return DatasetHolder(demo_dir).load_now()
 

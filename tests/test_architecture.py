@@ -13,6 +13,8 @@ CORE = [
     "lookup.geocode.normalize",
     "lookup.geocode.local",
     "lookup.dataset",
+    "lookup.store",
+    "lookup.holder",
     "lookup.refresh",
     "lookup.batch",
 ]

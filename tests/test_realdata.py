@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from lookup.dataset import DatasetHolder
+from lookup.holder import DatasetHolder
 from lookup.refresh import RefreshRequest, refresh
 from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, PointQuery, find_polling_place

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from lookup.config import DEMO_SOURCES
-from lookup.dataset import DatasetHolder, current_target
 from lookup.demo import demo_request
+from lookup.holder import DatasetHolder
 from lookup.refresh import refresh
+from lookup.store import current_target
 
 NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
 
@@ -106,7 +107,7 @@ def test_holder_swaps_to_new_version_and_survives_a_broken_one(
     broken = data / "versions" / "v3"
     shutil.copytree(data / "versions" / "v2", broken)
     (broken / "precincts.npz").write_bytes(b"corrupt")
-    from lookup.dataset import publish
+    from lookup.store import publish
 
     publish(data, broken)
     time.sleep(0.3)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from builders import lonlat, tiny_geoms
 
-from lookup.spatial import GridIndex, RtreeIndex, Sites, StrTreeIndex
+from lookup.spatial import GridIndex, Sites
+from lookup.trees import RtreeIndex, StrTreeIndex
 
 INDEXES = [GridIndex, StrTreeIndex, RtreeIndex]
 

@@ -1,0 +1,303 @@
+"""Reading every source of a refresh and assembling the candidate ``Dataset``: precincts,
+polling places joined through the crosswalk, early-voting sites, address points, and
+the geocoding of places that came without coordinates. Nothing is written here."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import shapely
+
+from .boards import board_for
+from .crosswalk import build_crosswalk, precinct_key
+from .dataset import Dataset, freeze
+from .errors import DataError
+from .geocode.local import AddressIndex
+from .geocode.normalize import ParsedAddress, canonical_street
+from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .sources.addresses import read_addresses
+from .sources.early_voting import SiteRecord, read_statewide_list
+from .sources.polling_places import PollingPlaceRow, read_polling_places
+from .sources.precincts import read_precincts
+from .spatial import GridIndex, build_grid
+from .validate import (
+    MAX_BAD_ADDRESS_SHARE,
+    PLACE_MARGIN_DEG,
+    Problems,
+    check_dataset,
+    check_precincts,
+    in_extent,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    precincts: Path
+    polling_places: tuple[Path, ...]
+    early_voting: tuple[Path, ...]
+    election_day: date
+    data_dir: Path
+    addresses: tuple[Path, ...] = ()
+    county: str | None = None
+    election_name: str | None = None
+    demo: bool = False
+    board: BoardOfElections | None = None
+    version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
+    allow_shrink: bool = False  # accept big drops in counts against the live version
+
+
+@dataclass
+class RefreshReport:
+    version: str = ""
+    published: bool = False
+    problems: Problems = field(default_factory=Problems)
+    counts: dict[str, object] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"version: {self.version or '-'}", f"published: {'yes' if self.published else 'NO'}"]
+        out += [f"{k}: {v}" for k, v in self.counts.items()]
+        out += [f"ERROR: {e}" for e in self.problems.errors]
+        out += [f"warning: {w}" for w in self.problems.warnings]
+        return out
+
+
+def default_election_name(day: date) -> str:
+    return "General Election" if day.month == 11 else "Election"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _geocode_place(
+    addresses: AddressIndex, street: str, city: str, zip_code: str
+) -> tuple[float, float] | None:
+    parsed = ParsedAddress(street=canonical_street(street), number="", city=city, zip=zip_code)
+    result = addresses.geocode(parsed)
+    if result.best is None:
+        return None
+    return result.best.lon, result.best.lat
+
+
+def _load_addresses(
+    paths: tuple[Path, ...], bbox: tuple[float, float, float, float], problems: Problems
+) -> AddressIndex:
+    """Address points from every file, without points that cannot be in the county."""
+    if not paths:
+        return AddressIndex.empty()
+    import pandas as pd
+
+    frame = pd.concat([read_addresses(p) for p in paths], ignore_index=True)
+    if frame.empty:
+        raise DataError("the address files hold no address points")
+    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    minx, miny, maxx, maxy = bbox
+    m = PLACE_MARGIN_DEG
+    with np.errstate(invalid="ignore"):  # NaN compares false: left out
+        good = (minx - m <= lon) & (lon <= maxx + m) & (miny - m <= lat) & (lat <= maxy + m)
+    bad = int((~good).sum())
+    if bad:
+        share = bad / len(frame)
+        msg = (
+            f"{bad} address points ({share:.1%}) have no coordinates or lie far outside the "
+            "precincts (swapped or sign-dropped?): left out"
+        )
+        (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
+        frame = frame[good]
+    return AddressIndex.build(frame)
+
+
+def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
+    """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
+    problems = report.problems
+    layer = read_precincts(req.precincts, req.county)
+    problems.warnings += list(layer.warnings)
+    frame = layer.frame
+    ids = frame["prec_id"].tolist()
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    problems.extend(check_precincts(list(zip(frame["county"], ids, strict=True)), geoms))
+    if problems.errors:
+        raise DataError("; ".join(problems.errors))
+    counties = tuple(sorted(set(frame["county"])))
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+    bbox = (minx, miny, maxx, maxy)
+    addresses = _load_addresses(req.addresses, bbox, problems)
+
+    rows: list[PollingPlaceRow] = []
+    for path in req.polling_places:
+        rows += read_polling_places(path, req.county)
+    rows = [r for r in rows if r.county in counties]
+    sites: list[SiteRecord] = []
+    for path in req.early_voting:
+        sites += read_statewide_list(path, req.county)
+    sites = [s for s in sites if s.county in counties]
+
+    crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
+    # Names from the polling-place file where the layer has none (county layers: numbers only).
+    names_from_places = {
+        (r.county, crosswalk[k]): r.precinct_name
+        for r in rows
+        if (k := (r.county, precinct_key(r.precinct_name))) in crosswalk
+    }
+    precincts = tuple(
+        Precinct(
+            id=pid,
+            name=name or names_from_places.get((county, pid), f"PCT {pid}"),
+            county=county,
+        )
+        for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
+    )
+
+    polling: dict[date, dict[tuple[str, str], PollingPlace]] = defaultdict(dict)
+    unknown: set[str] = set()
+    geocoded: dict[tuple[str, str, str], tuple[float, float] | None] = {}
+    for r in rows:
+        pid = crosswalk.get((r.county, precinct_key(r.precinct_name)), "")
+        if not pid:
+            unknown.add(f"{r.county} {r.precinct_name!r} ({r.election_day.isoformat()})")
+            continue
+        lonlat: tuple[float, float] | None = None
+        source = ""
+        if r.lat is not None and r.lon is not None:
+            if in_extent(r.lon, r.lat, bbox):
+                lonlat, source = (r.lon, r.lat), "boe_file"
+            else:
+                problems.warnings.append(
+                    f"polling place {r.name!r}: coordinates ({r.lat}, {r.lon}) are far outside "
+                    "the county (sign dropped or swapped?): ignored"
+                )
+        if lonlat is None:
+            key = (r.street, r.city, r.zip)
+            if key not in geocoded:
+                geocoded[key] = _geocode_place(addresses, *key)
+            lonlat = geocoded[key]
+            source = "address_points" if lonlat else ""
+        assigned = polling[r.election_day]
+        if (r.county, pid) in assigned and assigned[(r.county, pid)].id != r.id:
+            problems.errors.append(
+                f"{r.county} precinct {pid} has two polling places on {r.election_day.isoformat()}"
+            )
+        assigned[(r.county, pid)] = PollingPlace(
+            id=r.id,
+            name=r.name,
+            address=Address(line1=r.street, city=r.city, state=r.state, zip=r.zip),
+            lon=lonlat[0] if lonlat else None,
+            lat=lonlat[1] if lonlat else None,
+            latlng_source=source,
+        )
+    if unknown:
+        problems.errors.append(
+            f"{len(unknown)} polling-place rows name a precinct not in the precinct map: "
+            + ", ".join(sorted(unknown)[:10])
+        )
+    if req.election_day not in polling:
+        found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
+        raise DataError(
+            f"no polling places for the election of {req.election_day.isoformat()} "
+            f"(the files hold: {found})"
+        )
+
+    early: dict[date, list[EarlyVotingSite]] = defaultdict(list)
+    used_ids: set[str] = set()
+    for s in sites:
+        lonlat = _geocode_place(addresses, s.street, s.city, s.zip)
+        sid = _slug(f"{s.county} {s.name}")
+        while sid in used_ids:
+            sid += "-2"
+        used_ids.add(sid)
+        early[s.election_day].append(
+            EarlyVotingSite(
+                id=sid,
+                name=s.name,
+                address=Address(line1=s.street, city=s.city, state=s.state, zip=s.zip),
+                county=s.county,
+                lon=lonlat[0] if lonlat else None,
+                lat=lonlat[1] if lonlat else None,
+                schedule=s.schedule,
+                latlng_source="address_points" if lonlat else "",
+            )
+        )
+
+    if not req.early_voting:
+        problems.warnings.append("no early-voting list given: answers will list no sites")
+    elif not early.get(req.election_day):
+        found = ", ".join(sorted(d.isoformat() for d in early)) or "none"
+        problems.errors.append(
+            f"the early-voting files hold no sites for the election of "
+            f"{req.election_day.isoformat()} (they hold: {found})"
+        )
+    stray = sorted(d.isoformat() for d in early if d not in polling)
+    if stray:
+        problems.warnings.append(
+            f"early-voting rows for elections without polling places ignored: {', '.join(stray)}"
+        )
+        early = defaultdict(list, {d: v for d, v in early.items() if d in polling})
+
+    days = sorted(polling)  # an election needs its polling places
+    elections = []
+    for d in days:
+        ev_days = [x.day for s in early.get(d, []) for x in s.schedule]
+        name = req.election_name if (d == req.election_day and req.election_name) else None
+        elections.append(
+            Election(
+                day=d,
+                name=name or default_election_name(d),
+                early_voting_start=min(ev_days) if ev_days else None,
+                early_voting_end=max(ev_days) if ev_days else None,
+            )
+        )
+
+    sources = [req.precincts, *req.polling_places, *req.early_voting, *req.addresses]
+    hashes = [_sha256(p) for p in sources]
+    digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
+    version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
+    grid = build_grid(geoms)
+    ds = Dataset(
+        version=version,
+        demo=req.demo,
+        board=req.board or board_for(counties),
+        counties=counties,
+        precincts=precincts,
+        index=GridIndex(geoms, grid),
+        elections=tuple(elections),
+        polling=freeze(polling),
+        early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
+        addresses=addresses,
+        bbox=bbox,
+    )
+    problems.extend(check_dataset(ds, req.election_day))
+    report.counts = {
+        "counties": ", ".join(counties),
+        "precincts": len(precincts),
+        "elections": ", ".join(d.isoformat() for d in days),
+        "polling_places": len({p.id for p in polling[req.election_day].values()}),
+        "early_voting_sites": len(early.get(req.election_day, [])),
+        "address_points": addresses.size,
+        "source_crs": layer.source_crs,
+    }
+    extra = {
+        "created": now.isoformat(),
+        "primary_election": req.election_day.isoformat(),
+        "sources": [{"file": p.name, "sha256": h} for p, h in zip(sources, hashes, strict=True)],
+        "summary": {k: v for k, v in report.counts.items() if isinstance(v, int)},
+        "warnings": problems.warnings,
+    }
+    return ds, extra

@@ -1,0 +1,284 @@
+"""A dataset version on disk, and the ``current`` pointer that makes one live.
+
+One folder per version under ``versions/``; ``current`` is a symlink to the live one::
+
+    manifest.json   version, demo flag, board contact, counties, elections, counts, sources
+    places.json     precinct attributes, polling places per election, early-voting sites
+    precincts.npz   precinct polygons as shapely ragged arrays (no GeoJSON parsing at start)
+    grid.npz        the precomputed point->precinct cell grid (see ``spatial``)
+    addresses/      address points, one memory-mapped ``.npy`` per column
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import date
+from datetime import time as dtime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import shapely
+
+from .dataset import Dataset, freeze
+from .errors import DataError
+from .geocode.local import AddressIndex
+from .models import (
+    Address,
+    BoardOfElections,
+    DaySchedule,
+    EarlyVotingSite,
+    Election,
+    OpenHours,
+    PollingPlace,
+    Precinct,
+)
+from .spatial import Grid, GridIndex
+
+FORMAT = 2  # bump when the on-disk layout changes
+CURRENT = "current"
+
+
+def _place_json(p: PollingPlace) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "address": p.address.as_dict(),
+        "lat": p.lat,
+        "lon": p.lon,
+        "latlng_source": p.latlng_source,
+    }
+
+
+def _site_json(s: EarlyVotingSite) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "address": s.address.as_dict(),
+        "county": s.county,
+        "lat": s.lat,
+        "lon": s.lon,
+        "latlng_source": s.latlng_source,
+        "schedule": [
+            {
+                "date": d.day.isoformat(),
+                "hours": [
+                    [h.start.isoformat("minutes"), h.end.isoformat("minutes")] for h in d.hours
+                ],
+            }
+            for d in s.schedule
+        ],
+    }
+
+
+def _election_json(e: Election) -> dict[str, Any]:
+    return {
+        "date": e.day.isoformat(),
+        "name": e.name,
+        "polls_open": e.polls_open.isoformat("minutes"),
+        "polls_close": e.polls_close.isoformat("minutes"),
+        "early_voting_start": e.early_voting_start.isoformat() if e.early_voting_start else None,
+        "early_voting_end": e.early_voting_end.isoformat() if e.early_voting_end else None,
+    }
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (renames, new files) durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file written, so a power cut after the swap cannot leave ``current``
+    pointing at truncated files."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file():
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+        else:
+            fsync_dir(path)
+    fsync_dir(folder)
+
+
+def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -> None:
+    """Write ``ds`` into an empty ``folder`` (the caller publishes it atomically)."""
+    folder.mkdir(parents=True)
+    geoms = shapely.force_2d(np.asarray(ds.geoms, dtype=object))
+    multi = np.array(
+        [g if g.geom_type == "MultiPolygon" else shapely.multipolygons([g]) for g in geoms],
+        dtype=object,
+    )
+    _kind, coords, offsets = shapely.to_ragged_array(multi)
+    rings, polygons, parts = offsets  # MultiPolygon: ring, polygon and part offsets
+    np.savez(
+        folder / "precincts.npz", coords=coords, offsets0=rings, offsets1=polygons, offsets2=parts
+    )
+    ds.index.grid.save(folder / "grid.npz")
+    ds.addresses.save(folder / "addresses")
+    places = {
+        "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
+        "polling": {
+            d.isoformat(): [
+                {"county": county, "precinct": pid, "place": _place_json(pp)}
+                for (county, pid), pp in sorted(m.items())
+            ]
+            for d, m in sorted(ds.polling.items())
+        },
+        "early_voting": {
+            d.isoformat(): [_site_json(s) for s in sites]
+            for d, sites in sorted(ds.early_voting.items())
+        },
+    }
+    (folder / "places.json").write_text(
+        json.dumps(places, indent=1, ensure_ascii=False, allow_nan=False)
+    )
+    manifest = {
+        "format": FORMAT,
+        "version": ds.version,
+        "demo": ds.demo,
+        "board_of_elections": {"name": ds.board.name, "phone": ds.board.phone, "url": ds.board.url},
+        "counties": list(ds.counties),
+        "elections": [_election_json(e) for e in ds.elections],
+        "bbox": list(ds.bbox),
+        "counts": {
+            "precincts": len(ds.precincts),
+            "addresses": ds.addresses.size,
+            "polling_places": {
+                d.isoformat(): len({p.id for p in m.values()}) for d, m in ds.polling.items()
+            },
+            "early_voting_sites": {d.isoformat(): len(s) for d, s in ds.early_voting.items()},
+        },
+        **extra_manifest,
+    }
+    # allow_nan=False: a NaN that slipped through is a bug to stop on, not invalid JSON.
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False)
+    )
+    _fsync_tree(folder)
+
+
+def _address(d: Mapping[str, str]) -> Address:
+    return Address(line1=d["line1"], city=d["city"], state=d["state"], zip=d["zip"])
+
+
+def _time(s: str) -> dtime:
+    return dtime.fromisoformat(s)
+
+
+def load_dataset(folder: Path) -> Dataset:
+    """Load a published version folder. Raises ``DataError`` with the reason if unusable."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT:
+            raise DataError(
+                f"{folder}: dataset format {manifest.get('format')!r}, expected {FORMAT}"
+            )
+        places = json.loads((folder / "places.json").read_text())
+        with np.load(folder / "precincts.npz") as z:
+            offsets = tuple(z[f"offsets{i}"] for i in range(3))
+            geoms = shapely.from_ragged_array(
+                shapely.GeometryType.MULTIPOLYGON, z["coords"], offsets
+            )
+        with np.load(folder / "grid.npz") as z:
+            grid = Grid.from_arrays({k: z[k] for k in z.files})
+        precincts = tuple(Precinct(**p) for p in places["precincts"])
+        if len(precincts) != len(geoms):
+            raise DataError(f"{folder}: {len(precincts)} precincts but {len(geoms)} polygons")
+        elections = tuple(
+            Election(
+                day=date.fromisoformat(e["date"]),
+                name=e["name"],
+                polls_open=_time(e["polls_open"]),
+                polls_close=_time(e["polls_close"]),
+                early_voting_start=date.fromisoformat(e["early_voting_start"])
+                if e["early_voting_start"]
+                else None,
+                early_voting_end=date.fromisoformat(e["early_voting_end"])
+                if e["early_voting_end"]
+                else None,
+            )
+            for e in manifest["elections"]
+        )
+        polling = {
+            date.fromisoformat(d): {
+                (row["county"], row["precinct"]): PollingPlace(
+                    id=row["place"]["id"],
+                    name=row["place"]["name"],
+                    address=_address(row["place"]["address"]),
+                    lat=row["place"]["lat"],
+                    lon=row["place"]["lon"],
+                    latlng_source=row["place"]["latlng_source"],
+                )
+                for row in rows
+            }
+            for d, rows in places["polling"].items()
+        }
+        early = {
+            date.fromisoformat(d): tuple(
+                EarlyVotingSite(
+                    id=s["id"],
+                    name=s["name"],
+                    address=_address(s["address"]),
+                    county=s["county"],
+                    lat=s["lat"],
+                    lon=s["lon"],
+                    latlng_source=s["latlng_source"],
+                    schedule=tuple(
+                        DaySchedule(
+                            day=date.fromisoformat(day["date"]),
+                            hours=tuple(OpenHours(_time(a), _time(b)) for a, b in day["hours"]),
+                        )
+                        for day in s["schedule"]
+                    ),
+                )
+                for s in sites
+            )
+            for d, sites in places["early_voting"].items()
+        }
+        board = BoardOfElections(**manifest["board_of_elections"])
+        addresses = AddressIndex.load(folder / "addresses")
+    except DataError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{folder}: unreadable dataset ({type(exc).__name__}: {exc})") from exc
+    return Dataset(
+        version=manifest["version"],
+        demo=bool(manifest["demo"]),
+        board=board,
+        counties=tuple(manifest["counties"]),
+        precincts=precincts,
+        index=GridIndex(geoms, grid),
+        elections=tuple(sorted(elections, key=lambda e: e.day)),
+        polling=freeze(polling),
+        early_voting=MappingProxyType(early),
+        addresses=addresses,
+        bbox=tuple(manifest["bbox"]),
+    )
+
+
+# ---- publishing and the live pointer -----------------------------------------------
+
+
+def current_target(data_dir: Path) -> Path | None:
+    """The version folder ``current`` points to, or None."""
+    link = data_dir / CURRENT
+    try:
+        return (data_dir / os.readlink(link)).resolve()
+    except OSError:
+        return None
+
+
+def publish(data_dir: Path, version_dir: Path) -> None:
+    """Point ``current`` at ``version_dir`` in one atomic rename of a symlink."""
+    tmp = data_dir / f".{CURRENT}.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(version_dir, data_dir), tmp)
+    os.replace(tmp, data_dir / CURRENT)
+    fsync_dir(data_dir)  # durable before we report success
