@@ -19,11 +19,12 @@ from lookup.geocode.normalize import canonical_street, normalize_unit, parse_add
         ("310 north tryon", "310 N TRYON", "", "", ""),
         (
             "7151 Matthews-Mint Hill Road, Mint Hill",
-            "7151 MATTHEWS-MINT HILL RD",
+            "7151 MATTHEWS MINT HILL RD",
             "",
             "MINT HILL",
             "",
         ),
+        ("7151 matthews mint hill rd", "7151 MATTHEWS MINT HILL RD", "", "", ""),
         ("123 1/2 Main St", "123 1/2 MAIN ST", "", "", ""),
         ("600 East Blvd, Charlotte, NC 28203-1234", "600 E BLVD", "", "CHARLOTTE", "28203"),
         ("12 NC Highway 16", "12 NC HWY 16", "", "", ""),

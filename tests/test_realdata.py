@@ -189,3 +189,42 @@ def test_facility_geojson_as_address_points(real: Path, tmp_path: Path) -> None:
     assert -80.85 < main["lon"].iloc[0] < -80.83
     schools = read_addresses(real / "mecklenburg/places/schools.geojson")
     assert (schools["city"] == "CHARLOTTE").mean() > 0.5  # "Charlotte, NC" -> CHARLOTTE
+
+
+def test_facility_layers_as_addresses_end_to_end(real: Path, tmp_path: Path) -> None:
+    """The county's facility GeoJSON passed straight to --addresses; callers' spellings of
+    real addresses land in the precinct an independent sjoin gives for the facility."""
+    places = real / "mecklenburg/places"
+    report = refresh(
+        RefreshRequest(
+            precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+            polling_places=(real / "statewide/polling_places/polling_place_20201103.csv",),
+            early_voting=(
+                real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",
+            ),
+            addresses=(places / "town_halls.geojson", places / "libraries.geojson"),
+            county="MECKLENBURG",
+            election_day=date(2020, 11, 3),
+            data_dir=tmp_path,
+        ),
+        datetime(2020, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    ds = DatasetHolder(tmp_path).load_now()
+    shp = gpd.read_file(f"zip://{real / 'mecklenburg/precincts/Voter_Precinct_20241003.zip'}")
+    facilities = gpd.GeoDataFrame(
+        geometry=[
+            gpd.read_file(places / "town_halls.geojson")
+            .query("name == 'Mint Hill'")
+            .geometry.iloc[0],
+            gpd.read_file(places / "libraries.geojson")
+            .query("name == 'Main Library'")
+            .geometry.iloc[0],
+        ],
+        crs=4326,
+    ).to_crs(shp.crs)
+    expected = [f"{int(p):03d}" for p in gpd.sjoin(facilities, shp, predicate="within")["precinct"]]
+    spoken = ["7151 matthews mint hill road, mint hill", "310 North Tryon Street, Charlotte NC"]
+    for text, pid in zip(spoken, expected, strict=True):
+        a = find_polling_place(ds, AddressQuery(text), NOW)
+        assert a.precinct.id == pid, text

@@ -35,7 +35,8 @@ class AddressPoint:
 
     def label(self) -> str:
         unit = f" UNIT {self.unit}" if self.unit else ""
-        return f"{self.line}{unit}, {self.city}, NC {self.zip}".replace(", ,", ",")
+        tail = " ".join(p for p in ("NC", self.zip) if p)
+        return ", ".join(p for p in (f"{self.line}{unit}", self.city, tail) if p)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,8 +66,13 @@ def clean_text(text: str) -> str:
 
 
 def canonical_street(street: str) -> str:
-    """Canonical key of a street line without unit: ``600 East Boulevard`` -> ``600 E BLVD``."""
+    """Canonical key of a street line without unit: ``600 East Boulevard`` -> ``600 E BLVD``.
+
+    Hyphens between words count as spaces (``MATTHEWS-MINT HILL`` is what callers say as
+    "Matthews Mint Hill"); in the house number they stay (``12-B``).
+    """
     tokens = clean_text(street).replace(",", " ").split()
+    tokens = tokens[:1] + " ".join(tokens[1:]).replace("-", " ").split()
     if not tokens:
         return ""
     # The house number keeps a letter suffix attached ("123A"); a "1/2" stays its own token.
