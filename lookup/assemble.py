@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -125,47 +125,15 @@ def _load_addresses(
     return AddressIndex.build(frame)
 
 
-def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
-    """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
-    problems = report.problems
-    layer = read_precincts(req.precincts, req.county)
-    problems.warnings += list(layer.warnings)
-    frame = layer.frame
-    ids = frame["prec_id"].tolist()
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    problems.extend(check_precincts(list(zip(frame["county"], ids, strict=True)), geoms))
-    if problems.errors:
-        raise DataError("; ".join(problems.errors))
-    counties = tuple(sorted(set(frame["county"])))
-    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
-    bbox = (minx, miny, maxx, maxy)
-    addresses = _load_addresses(req.addresses, bbox, problems)
-
-    rows: list[PollingPlaceRow] = []
-    for path in req.polling_places:
-        rows += read_polling_places(path, req.county)
-    rows = [r for r in rows if r.county in counties]
-    sites: list[SiteRecord] = []
-    for path in req.early_voting:
-        sites += read_statewide_list(path, req.county)
-    sites = [s for s in sites if s.county in counties]
-
-    crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
-    # Names from the polling-place file where the layer has none (county layers: numbers only).
-    names_from_places = {
-        (r.county, crosswalk[k]): r.precinct_name
-        for r in rows
-        if (k := (r.county, precinct_key(r.precinct_name))) in crosswalk
-    }
-    precincts = tuple(
-        Precinct(
-            id=pid,
-            name=name or names_from_places.get((county, pid), f"PCT {pid}"),
-            county=county,
-        )
-        for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
-    )
-
+def _join_polling_places(
+    rows: list[PollingPlaceRow],
+    crosswalk: dict[tuple[str, str], str],
+    addresses: AddressIndex,
+    bbox: tuple[float, float, float, float],
+    problems: Problems,
+) -> dict[date, dict[tuple[str, str], PollingPlace]]:
+    """Each row to its precinct through the crosswalk, with coordinates from the file when
+    they are sane, else from the address points."""
     polling: dict[date, dict[tuple[str, str], PollingPlace]] = defaultdict(dict)
     unknown: set[str] = set()
     geocoded: dict[tuple[str, str, str], tuple[float, float] | None] = {}
@@ -208,21 +176,20 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
             f"{len(unknown)} polling-place rows name a precinct not in the precinct map: "
             + ", ".join(sorted(unknown)[:10])
         )
-    if req.election_day not in polling:
-        found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
-        raise DataError(
-            f"no polling places for the election of {req.election_day.isoformat()} "
-            f"(the files hold: {found})"
-        )
+    return polling
 
+
+def _early_voting_sites(
+    sites: list[SiteRecord], addresses: AddressIndex
+) -> dict[date, list[EarlyVotingSite]]:
     early: dict[date, list[EarlyVotingSite]] = defaultdict(list)
-    used_ids: set[str] = set()
+    seen: Counter[str] = Counter()
     for s in sites:
         lonlat = _geocode_place(addresses, s.street, s.city, s.zip)
         sid = _slug(f"{s.county} {s.name}")
-        while sid in used_ids:
-            sid += "-2"
-        used_ids.add(sid)
+        seen[sid] += 1
+        if seen[sid] > 1:  # two sites of one name (another street): keep ids unique
+            sid = f"{sid}-{seen[sid]}"
         early[s.election_day].append(
             EarlyVotingSite(
                 id=sid,
@@ -235,7 +202,71 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
                 latlng_source="address_points" if lonlat else "",
             )
         )
+    return early
 
+
+def _election(day: date, sites: list[EarlyVotingSite], req: RefreshRequest) -> Election:
+    """The election of ``day``; its early-voting window is the span of the sites' days."""
+    ev_days = [x.day for s in sites for x in s.schedule]
+    name = req.election_name if (day == req.election_day and req.election_name) else None
+    return Election(
+        day=day,
+        name=name or default_election_name(day),
+        early_voting_start=min(ev_days) if ev_days else None,
+        early_voting_end=max(ev_days) if ev_days else None,
+    )
+
+
+def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
+    """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
+    problems = report.problems
+    layer = read_precincts(req.precincts, req.county)
+    problems.warnings += list(layer.warnings)
+    frame = layer.frame
+    ids = frame["prec_id"].tolist()
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    problems.extend(check_precincts(list(zip(frame["county"], ids, strict=True)), geoms))
+    if problems.errors:
+        raise DataError("; ".join(problems.errors))
+    counties = tuple(sorted(set(frame["county"])))
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+    bbox = (minx, miny, maxx, maxy)
+    addresses = _load_addresses(req.addresses, bbox, problems)
+
+    rows: list[PollingPlaceRow] = []
+    for path in req.polling_places:
+        rows += read_polling_places(path, req.county)
+    rows = [r for r in rows if r.county in counties]
+    sites: list[SiteRecord] = []
+    for path in req.early_voting:
+        sites += read_statewide_list(path, req.county)
+    sites = [s for s in sites if s.county in counties]
+
+    crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
+    # Names from the polling-place file where the layer has none (county layers: numbers only).
+    names_from_places = {
+        (r.county, crosswalk[k]): r.precinct_name
+        for r in rows
+        if (k := (r.county, precinct_key(r.precinct_name))) in crosswalk
+    }
+    precincts = tuple(
+        Precinct(
+            id=pid,
+            name=name or names_from_places.get((county, pid), f"PCT {pid}"),
+            county=county,
+        )
+        for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
+    )
+
+    polling = _join_polling_places(rows, crosswalk, addresses, bbox, problems)
+    if req.election_day not in polling:
+        found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
+        raise DataError(
+            f"no polling places for the election of {req.election_day.isoformat()} "
+            f"(the files hold: {found})"
+        )
+
+    early = _early_voting_sites(sites, addresses)
     if not req.early_voting:
         problems.warnings.append("no early-voting list given: answers will list no sites")
     elif not early.get(req.election_day):
@@ -252,18 +283,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         early = defaultdict(list, {d: v for d, v in early.items() if d in polling})
 
     days = sorted(polling)  # an election needs its polling places
-    elections = []
-    for d in days:
-        ev_days = [x.day for s in early.get(d, []) for x in s.schedule]
-        name = req.election_name if (d == req.election_day and req.election_name) else None
-        elections.append(
-            Election(
-                day=d,
-                name=name or default_election_name(d),
-                early_voting_start=min(ev_days) if ev_days else None,
-                early_voting_end=max(ev_days) if ev_days else None,
-            )
-        )
+    elections = [_election(d, early.get(d, []), req) for d in days]
 
     sources = [req.precincts, *req.polling_places, *req.early_voting, *req.addresses]
     hashes = [_sha256(p) for p in sources]
@@ -288,7 +308,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         "counties": ", ".join(counties),
         "precincts": len(precincts),
         "elections": ", ".join(d.isoformat() for d in days),
-        "polling_places": len({p.id for p in polling[req.election_day].values()}),
+        "polling_places": len({(c, p.id) for (c, _), p in polling[req.election_day].items()}),
         "early_voting_sites": len(early.get(req.election_day, [])),
         "address_points": addresses.size,
         "source_crs": layer.source_crs,

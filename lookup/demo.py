@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 ELECTION_DAY = date(2028, 11, 7)
 PRECINCTS = "SBE_PRECINCTS_20280801.zip"
-POLLING_PLACES = ("polling_place_20281107.csv", "polling_place_20261103.csv")
-EARLY_VOTING = ("StatewideList_20281107_demo.txt",)
+POLLING_PLACES = ("demo-polling-places-20281107.csv", "demo-polling-places-20261103.csv")
+EARLY_VOTING = ("demo-one-stop-sites-20281107.txt",)
 ADDRESSES = ("Master_Address_Table_demo.csv",)
 
 

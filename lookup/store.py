@@ -150,7 +150,8 @@ def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -
             "precincts": len(ds.precincts),
             "addresses": ds.addresses.size,
             "polling_places": {
-                d.isoformat(): len({p.id for p in m.values()}) for d, m in ds.polling.items()
+                d.isoformat(): len({(c, p.id) for (c, _), p in m.items()})
+                for d, m in ds.polling.items()
             },
             "early_voting_sites": {d.isoformat(): len(s) for d, s in ds.early_voting.items()},
         },

@@ -1180,13 +1180,13 @@ def generate(out_dir: Path) -> None:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{SHAPEFILE_STEM}.zip").write_bytes(shapefile_zip_bytes(geo))
-    (out_dir / f"polling_place_{ELECTION:%Y%m%d}.csv").write_bytes(
+    (out_dir / f"demo-polling-places-{ELECTION:%Y%m%d}.csv").write_bytes(
         polling_file_bytes(geo, elections.sites_2028, ELECTION)
     )
-    (out_dir / f"polling_place_{PREVIOUS_ELECTION:%Y%m%d}.csv").write_bytes(
+    (out_dir / f"demo-polling-places-{PREVIOUS_ELECTION:%Y%m%d}.csv").write_bytes(
         polling_file_bytes(geo, elections.sites_2026, PREVIOUS_ELECTION)
     )
-    (out_dir / f"StatewideList_{ELECTION:%Y%m%d}_demo.txt").write_bytes(
+    (out_dir / f"demo-one-stop-sites-{ELECTION:%Y%m%d}.txt").write_bytes(
         ev_file_bytes(ev_sites, campus)
     )
     buf = io.StringIO()

@@ -56,7 +56,7 @@ def _street(r: pd.Series) -> str:
 
 
 def test_addresses_get_the_right_precinct_and_polling_place(demo_ds, truth) -> None:
-    places = polling_file("polling_place_20281107.csv")
+    places = polling_file("demo-polling-places-20281107.csv")
     checked = 0
     for _, r in truth.iterrows():
         text = f"{_street(r)}, {r.PLACENAME} NC {r.ZIPCODE}"
@@ -82,7 +82,7 @@ def test_every_polling_place_and_site_was_geocoded(demo_ds) -> None:
 
 def test_place_outside_its_precinct_is_still_the_assigned_one(demo_ds) -> None:
     # Precinct 020's polling place stands in 019 (the donut around it).
-    places = polling_file("polling_place_20281107.csv")
+    places = polling_file("demo-polling-places-20281107.csv")
     a = find_polling_place(demo_ds, PointQuery(lon=-75.3, lat=34.9), NOW)  # any point, for shape
     assert a.precinct.id
     p020 = demo_ds.polling[max(demo_ds.polling)][("DEMO", "020")]
@@ -93,8 +93,8 @@ def test_place_outside_its_precinct_is_still_the_assigned_one(demo_ds) -> None:
 
 def test_moved_places_differ_between_elections(demo_ds) -> None:
     old, new = (
-        polling_file("polling_place_20261103.csv"),
-        polling_file("polling_place_20281107.csv"),
+        polling_file("demo-polling-places-20261103.csv"),
+        polling_file("demo-polling-places-20281107.csv"),
     )
     moved = sorted(k for k in new if old[k]["polling_place_name"] != new[k]["polling_place_name"])
     assert moved  # the demo deliberately moves a few

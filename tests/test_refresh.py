@@ -64,7 +64,7 @@ def _assert_untouched(data: Path, report, match: str) -> None:
     ("breakage", "message"),
     [
         ("unknown_precinct", "not in the precinct map"),
-        ("garbage_polling", "polling_place_20281107.csv"),
+        ("garbage_polling", "demo-polling-places-20281107.csv"),
         ("truncated_zip", "SBE_PRECINCTS_20280801.zip"),
         ("bad_hours", "is not a time of day"),
         ("wrong_election", "no polling places for the election of 2028-11-07"),
@@ -75,7 +75,7 @@ def test_failed_refresh_leaves_live_data_untouched(
 ) -> None:
     data = tmp_path / "data"
     assert publish_demo(sources, data, "v1").published
-    polling = sources / "polling_place_20281107.csv"
+    polling = sources / "demo-polling-places-20281107.csv"
     if breakage == "unknown_precinct":
         rewrite_utf16(polling, "PCT 001", "PCT 999")
     elif breakage == "garbage_polling":
@@ -84,7 +84,7 @@ def test_failed_refresh_leaves_live_data_untouched(
         z = sources / "SBE_PRECINCTS_20280801.zip"
         z.write_bytes(z.read_bytes()[:5000])
     elif breakage == "bad_hours":
-        ev = sources / "StatewideList_20281107_demo.txt"
+        ev = sources / "demo-one-stop-sites-20281107.txt"
         ev.write_text(ev.read_text().replace("8:00AM - 7:30PM", "8:00AM - 99:30PM", 1))
     elif breakage == "wrong_election":
         rewrite_utf16(polling, "11/07/2028", "11/08/2028")
@@ -185,7 +185,7 @@ def test_header_only_address_file_is_refused(sources: Path, tmp_path: Path) -> N
 
 
 def test_early_voting_list_for_another_election_is_refused(sources: Path, tmp_path: Path) -> None:
-    ev = sources / "StatewideList_20281107_demo.txt"
+    ev = sources / "demo-one-stop-sites-20281107.txt"
     ev.write_text(ev.read_text().replace("11/07/2028", "11/08/2028"))
     report = publish_demo(sources, tmp_path / "d", "v1")
     assert not report.published
