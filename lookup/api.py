@@ -7,12 +7,12 @@ from datetime import date, datetime, time
 
 from flask import Blueprint, Response, g, request
 
-from .app import dataset_or_none, json_response, state
+from .app import Clock, dataset_or_none, json_response, state
 from .dataset import Dataset
 from .errors import DatasetUnavailable, InvalidParameter
 from .i18n import DEFAULT_LANG, languages
 from .schedule import LOCAL_TZ
-from .serialize import answer_json
+from .serialize import answer_bytes
 from .service import AddressQuery, PointQuery, Query, find_polling_place
 
 bp = Blueprint("api", __name__)
@@ -26,11 +26,11 @@ def parse_lang(value: str | None) -> str:
     return lang
 
 
-def parse_now(args: dict[str, str]) -> datetime:
+def parse_now(args: dict[str, str], clock: Clock) -> datetime:
     """``date=YYYY-MM-DD`` answers as of noon that day; otherwise the clock's now."""
     raw = args.get("date")
     if raw is None or raw == "":
-        return state().clock()
+        return clock()
     try:
         if not _ISO_DAY.match(raw.strip()):
             raise ValueError(raw)
@@ -73,10 +73,13 @@ def require_dataset() -> Dataset:
 def lookup() -> Response:
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
-    ds = require_dataset()  # one snapshot for the whole request
-    now = parse_now(args)
-    answer = find_polling_place(ds, parse_query(args), now)
-    return json_response(answer_json(answer, ds.board, g.lang, state().fragments.get(ds)))
+    st = state()
+    ds = st.holder.get()  # one snapshot for the whole request
+    if ds is None:
+        raise DatasetUnavailable("no dataset loaded")
+    answer = find_polling_place(ds, parse_query(args), parse_now(args, st.clock))
+    body = answer_bytes(answer, ds.board, g.lang, st.fragments.get(ds))
+    return Response(body, status=200, mimetype="application/json")
 
 
 @bp.get("/healthz")

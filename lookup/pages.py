@@ -25,7 +25,7 @@ def index() -> str:
     answer = error = None
     if args.get("address") or "lat" in args:
         try:
-            found = find_polling_place(ds, parse_query(args), parse_now(args))
+            found = find_polling_place(ds, parse_query(args), parse_now(args, state().clock))
             answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds))
         except ServiceError as exc:
             error = error_json(exc, g.lang, ds.board, ds.demo)

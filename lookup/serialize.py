@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_plus
 
+import orjson
+
 from .dataset import Dataset
 from .errors import ServiceError
 from .i18n import message
@@ -44,18 +46,17 @@ def election_json(e: Election) -> dict[str, Any]:
 
 
 def schedule_json(days: tuple[DaySchedule, ...]) -> list[dict[str, Any]]:
-    """One entry per opening span (a split day gives two); a closed day says so."""
+    """One entry per opening span (a split day gives two); a closed day has null hours."""
     out: list[dict[str, Any]] = []
     for d in days:
         if d.closed:
-            out.append({"date": d.day.isoformat(), "open": None, "close": None, "closed": True})
+            out.append({"date": d.day.isoformat(), "open": None, "close": None})
         for h in d.hours:
             out.append(
                 {
                     "date": d.day.isoformat(),
                     "open": h.start.isoformat("minutes"),
                     "close": h.end.isoformat("minutes"),
-                    "closed": False,
                 }
             )
     return out
@@ -91,16 +92,27 @@ def site_json(s: EarlyVotingSite) -> dict[str, Any]:
     }
 
 
+_DISTANCE = "\x00distance\x00"  # a placeholder no real value can equal
+
+
+def _split_at_distance(site: dict[str, Any]) -> tuple[bytes, bytes]:
+    """A site's JSON as the bytes before and after its distance value."""
+    head, tail = orjson.dumps({**site, "distance_miles": _DISTANCE}).split(orjson.dumps(_DISTANCE))
+    return head, tail
+
+
 class Fragments:
-    """The static JSON of one dataset version. Never mutated after construction; answers
-    share its dicts (copying only the one key they change)."""
+    """The static JSON of one dataset version, as dicts and, for the API's hot path, as
+    serialised bytes. Never mutated after construction; answers share them."""
 
     def __init__(self, ds: Dataset) -> None:
         self.version = ds.version
         elections = {e.day: e for e in ds.elections}
+        self.elections = {e.day: election_json(e) for e in ds.elections}
         self.sites = {
             (day, s.id): site_json(s) for day, sites in ds.early_voting.items() for s in sites
         }
+        self.site_bytes = {key: _split_at_distance(site) for key, site in self.sites.items()}
         # Keyed by county too: NCSBE reuses polling_place_id across counties.
         self.places = {
             (day, county, p.id): polling_place_json(p, elections[day])
@@ -112,6 +124,35 @@ class Fragments:
 
 def answer_json(
     a: Answer, board: BoardOfElections, lang: str, fragments: Fragments
+) -> dict[str, Any]:
+    """The answer as plain data (for the CLI and the pages)."""
+    e = a.election
+    sites = (
+        [
+            {**fragments.sites[(e.day, sd.site.id)], "distance_miles": sd.distance_miles}
+            for sd in a.early_voting_sites
+        ]
+        if e
+        else []
+    )
+    return _answer(a, board, lang, fragments, sites)
+
+
+def answer_bytes(a: Answer, board: BoardOfElections, lang: str, fragments: Fragments) -> bytes:
+    """The same answer serialised for the API: the sites' static JSON is spliced in as
+    bytes rather than built and serialised again (the bulk of a response)."""
+    e = a.election
+    parts = []
+    if e is not None:
+        for sd in a.early_voting_sites:
+            head, tail = fragments.site_bytes[(e.day, sd.site.id)]
+            parts.append(head + orjson.dumps(sd.distance_miles) + tail)
+    sites = orjson.Fragment(b"[" + b",".join(parts) + b"]")
+    return orjson.dumps(_answer(a, board, lang, fragments, sites))
+
+
+def _answer(
+    a: Answer, board: BoardOfElections, lang: str, fragments: Fragments, sites: object
 ) -> dict[str, Any]:
     e = a.election
     return {
@@ -128,16 +169,11 @@ def answer_json(
             "normalized": a.match.normalized,
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
-        "election": election_json(e) if e else None,
+        "election": fragments.elections[e.day] if e else None,
         "polling_place": fragments.places[(e.day, a.precinct.county, a.polling_place.id)]
         if (a.polling_place and e)
         else None,
-        "early_voting_sites": [
-            {**fragments.sites[(e.day, sd.site.id)], "distance_miles": sd.distance_miles}
-            for sd in a.early_voting_sites
-        ]
-        if e
-        else [],
+        "early_voting_sites": sites,
         "notices": [
             {"code": c, "message": message(lang, "notices", c, phone=board.phone)}
             for c in a.notices

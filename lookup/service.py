@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .dataset import Dataset, SiteTable
 from .errors import (
@@ -42,8 +43,9 @@ class PointQuery:
 Query = AddressQuery | PointQuery
 
 
-@dataclass(frozen=True, slots=True)
-class SiteDistance:
+class SiteDistance(NamedTuple):
+    """A site and its distance (a tuple: built for every site of every answer)."""
+
     site: EarlyVotingSite
     distance_miles: float | None
 

@@ -198,3 +198,25 @@ def test_two_counties_with_the_same_ids_never_mix() -> None:
     )
     # Early voting is countywide: BETA's voter sees no ALPHA-only site and vice versa.
     assert {s.site.county for s in a.early_voting_sites} <= {"BETA"}
+
+
+def test_api_bytes_equal_the_plain_answer(ds) -> None:
+    """The API's spliced bytes and the plain dict (CLI, pages) are the same answer."""
+    import orjson
+
+    from lookup.serialize import Fragments, answer_bytes, answer_json
+
+    fr = Fragments(ds)
+    for q in (point(0.25, 0.25), point(3.7, 0.5), AddressQuery("200 Oak St")):
+        for now in (BEFORE, datetime(2029, 1, 1, tzinfo=LOCAL_TZ)):
+            a = find_polling_place(ds, q, now)
+            for lang in ("en", "es"):
+                plain = answer_json(a, ds.board, lang, fr)
+                assert orjson.loads(answer_bytes(a, ds.board, lang, fr)) == plain
+    assert plain["early_voting_sites"] == []  # after the last election
+    sites = answer_json(find_polling_place(ds, point(0.25, 0.25), BEFORE), ds.board, "en", fr)[
+        "early_voting_sites"
+    ]
+    assert [s["id"] for s in sites] == ["near", "far"] and sites[0]["distance_miles"] > 0
+    closed = [d for d in sites[0]["schedule"] if d["open"] is None]
+    assert closed == [{"date": "2028-10-22", "open": None, "close": None}]
