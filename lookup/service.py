@@ -132,7 +132,7 @@ def _candidate(ds: Dataset, c: AddressPoint) -> dict[str, object]:
         "address": c.label(),
         "lat": c.lat,
         "lon": c.lon,
-        "precinct": {"id": p.id, "name": p.name} if p else None,
+        "precinct": {"id": p.id, "name": p.name, "county": p.county} if p else None,
     }
 
 
