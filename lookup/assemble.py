@@ -8,7 +8,7 @@ import hashlib
 import logging
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 
 from .boards import board_for
+from .changes import Changes
 from .crosswalk import build_crosswalk, precinct_key
 from .dataset import Dataset, freeze
 from .errors import DataError
@@ -54,6 +55,7 @@ class RefreshRequest:
     board: BoardOfElections | None = None
     version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
     allow_shrink: bool = False  # accept big drops in counts against the live version
+    keep: int = 5  # published versions kept on disk (rollback needs the last two)
 
 
 @dataclass
@@ -62,10 +64,12 @@ class RefreshReport:
     published: bool = False
     problems: Problems = field(default_factory=Problems)
     counts: dict[str, object] = field(default_factory=dict)
+    changes: Changes | None = None
 
     def lines(self) -> list[str]:
         out = [f"version: {self.version or '-'}", f"published: {'yes' if self.published else 'NO'}"]
         out += [f"{k}: {v}" for k, v in self.counts.items()]
+        out += self.changes.summary() if self.changes else []
         out += [f"ERROR: {e}" for e in self.problems.errors]
         out += [f"warning: {w}" for w in self.problems.warnings]
         return out
@@ -321,3 +325,19 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         "warnings": problems.warnings,
     }
     return ds, extra
+
+
+def carry_over_previous_election(
+    ds: Dataset, previous: Dataset | None, primary_day: date
+) -> Dataset:
+    """Keep the live version's last earlier election (its polling places) when the new
+    files hold none, so answers can say that a polling place changed since then."""
+    if previous is None or any(d < primary_day for d in ds.polling):
+        return ds
+    earlier = [e for e in previous.elections if e.day < primary_day and e.day in previous.polling]
+    if not earlier:
+        return ds
+    last = max(earlier, key=lambda e: e.day)
+    polling = {**ds.polling, last.day: previous.polling[last.day]}
+    elections = tuple(sorted((*ds.elections, last), key=lambda e: e.day))
+    return replace(ds, polling=freeze(polling), elections=elections)

@@ -114,10 +114,19 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         demo=args.demo,
         allow_shrink=args.allow_shrink,
+        keep=args.keep,
     )
     report = refresh(req, datetime.now(UTC))
     print("\n".join(report.lines()))
     return 0 if report.published else 1
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from .refresh import rollback
+
+    name = rollback(args.data_dir, datetime.now(UTC))
+    print(f"live again: {name}")
+    return 0
 
 
 def _day(value: str) -> date:
@@ -180,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish even if counts fell sharply against the live version",
     )
+    p.add_argument("--keep", type=int, default=5, help="published versions kept (default 5)")
     p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("rollback", help="make the previously live version live again")
+    p.add_argument("--data-dir", type=Path, required=True)
+    p.set_defaults(func=cmd_rollback)
     return parser
 
 

@@ -13,12 +13,23 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from .assemble import RefreshReport, RefreshRequest, assemble
+from .assemble import RefreshReport, RefreshRequest, assemble, carry_over_previous_election
+from .changes import diff
+from .dataset import Dataset
 from .errors import DataError
-from .store import current_target, fsync_dir, load_dataset, publish, save_dataset
+from .store import (
+    current_target,
+    fsync_dir,
+    load_dataset,
+    previous_version,
+    prune,
+    publish,
+    record_publication,
+    save_dataset,
+)
 from .validate import check_against_live
 
-__all__ = ["RefreshReport", "RefreshRequest", "refresh"]
+__all__ = ["RefreshReport", "RefreshRequest", "refresh", "rollback"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +44,12 @@ def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
         return report
     report.version = ds.version
     live = current_target(req.data_dir)
+    previous = _load_live(live, report)
+    ds = carry_over_previous_election(ds, previous, req.election_day)
+    attachments = {}
+    if previous is not None:
+        report.changes = diff(previous, ds, req.election_day)
+        attachments["changes.md"] = report.changes.markdown()
     if live is not None and not req.allow_shrink:
         report.problems.extend(check_against_live(extra["summary"], _live_summary(live)))
     if report.problems.errors:
@@ -46,11 +63,12 @@ def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
             # Same sources, same version name (the demo): reuse it if it is whole.
             load_dataset(final)
         else:
-            save_dataset(ds, tmp, extra)
+            save_dataset(ds, tmp, extra, attachments)
             load_dataset(tmp)  # load it back exactly as the service will
             tmp.rename(final)
             fsync_dir(versions)
         publish(req.data_dir, final)
+        record_publication(req.data_dir, final, now.isoformat())
     except Exception as exc:  # anything at all: report it, leave the live data as it was
         report.problems.errors.append(f"publishing failed, live data untouched: {exc}")
         return report
@@ -58,7 +76,35 @@ def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
         shutil.rmtree(tmp, ignore_errors=True)
     report.published = True
     log.info("published dataset version %s", ds.version)
+    try:
+        removed = prune(req.data_dir, req.keep)
+    except OSError as exc:  # the new version is live; an old folder left behind is no failure
+        report.problems.warnings.append(f"could not remove old versions: {exc}")
+    else:
+        if removed:
+            report.problems.warnings.append(f"removed old versions: {', '.join(removed)}")
     return report
+
+
+def rollback(data_dir: Path, now: datetime) -> str:
+    """Make the previously live version live again. Returns its name."""
+    target = previous_version(data_dir)
+    if target is None:
+        raise DataError(f"{data_dir}: no earlier published version to roll back to")
+    load_dataset(target)  # never point current at something that does not load
+    publish(data_dir, target)
+    record_publication(data_dir, target, now.isoformat())
+    return target.name
+
+
+def _load_live(live: Path | None, report: RefreshReport) -> Dataset | None:
+    if live is None:
+        return None
+    try:
+        return load_dataset(live)
+    except DataError as exc:
+        report.problems.warnings.append(f"live version unreadable, no change report: {exc}")
+        return None
 
 
 def _live_summary(live: Path) -> dict[str, int]:

@@ -106,9 +106,17 @@ def _fsync_tree(folder: Path) -> None:
     fsync_dir(folder)
 
 
-def save_dataset(ds: Dataset, folder: Path, extra_manifest: Mapping[str, Any]) -> None:
-    """Write ``ds`` into an empty ``folder`` (the caller publishes it atomically)."""
+def save_dataset(
+    ds: Dataset,
+    folder: Path,
+    extra_manifest: Mapping[str, Any],
+    attachments: Mapping[str, str] | None = None,
+) -> None:
+    """Write ``ds`` (and text ``attachments`` such as the change report) into an empty
+    ``folder``; the caller publishes it atomically."""
     folder.mkdir(parents=True)
+    for name, text in (attachments or {}).items():
+        (folder / name).write_text(text)
     geoms = shapely.force_2d(np.asarray(ds.geoms, dtype=object))
     multi = np.array(
         [g if g.geom_type == "MultiPolygon" else shapely.multipolygons([g]) for g in geoms],
@@ -283,3 +291,51 @@ def publish(data_dir: Path, version_dir: Path) -> None:
     os.symlink(os.path.relpath(version_dir, data_dir), tmp)
     os.replace(tmp, data_dir / CURRENT)
     fsync_dir(data_dir)  # durable before we report success
+
+
+LOG = "published.log"
+
+
+def record_publication(data_dir: Path, version_dir: Path, when: str) -> None:
+    """Append to the log of what went live when: the order rollback and pruning follow."""
+    with (data_dir / LOG).open("a") as f:
+        f.write(f"{when}\t{version_dir.name}\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def publication_history(data_dir: Path) -> list[str]:
+    """Version names in the order they went live (oldest first), still on disk."""
+    try:
+        lines = (data_dir / LOG).read_text().splitlines()
+    except OSError:
+        return []
+    names = [line.split("\t")[-1] for line in lines if line.strip()]
+    return [n for n in names if (data_dir / "versions" / n).is_dir()]
+
+
+def previous_version(data_dir: Path) -> Path | None:
+    """The version that was live before the current one, if it is still on disk."""
+    live = current_target(data_dir)
+    history = [n for n in publication_history(data_dir) if live is None or n != live.name]
+    return data_dir / "versions" / history[-1] if history else None
+
+
+def prune(data_dir: Path, keep: int) -> list[str]:
+    """Delete all but the ``keep`` most recently published versions (never the live one,
+    never its predecessor, which rollback needs). Returns the names deleted."""
+    import shutil
+
+    live = current_target(data_dir)
+    recent: list[str] = []
+    for name in reversed(publication_history(data_dir)):
+        if name not in recent:
+            recent.append(name)
+    protected = set(recent[: max(keep, 2)])
+    if live is not None:
+        protected.add(live.name)
+    # Only versions the log knows went live and have aged out; never anything else there.
+    removed = [name for name in recent if name not in protected]
+    for name in removed:
+        shutil.rmtree(data_dir / "versions" / name)
+    return removed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -228,3 +229,36 @@ def test_facility_layers_as_addresses_end_to_end(real: Path, tmp_path: Path) -> 
     for text, pid in zip(spoken, expected, strict=True):
         a = find_polling_place(ds, AddressQuery(text), NOW)
         assert a.precinct.id == pid, text
+
+
+def test_change_report_2018_to_2020(real: Path, tmp_path: Path) -> None:
+    """Refresh 2018, then 2020: the report lists the precincts whose polling place moved."""
+    base = RefreshRequest(
+        precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+        polling_places=(real / "statewide/polling_places/polling_place_20181106.csv",),
+        early_voting=(),
+        county="MECKLENBURG",
+        election_day=date(2018, 11, 6),
+        data_dir=tmp_path,
+    )
+    assert refresh(base, datetime(2018, 9, 1, tzinfo=UTC)).published
+    newer = replace(
+        base,
+        polling_places=(real / "statewide/polling_places/polling_place_20201103.csv",),
+        election_day=date(2020, 11, 3),
+    )
+    report = refresh(newer, datetime(2020, 9, 1, tzinfo=UTC))
+    assert report.published and report.changes is not None
+    moved = report.changes.moved()
+    before = ncsbe_rows(real / "statewide/polling_places/polling_place_20181106.csv")
+    after = ncsbe_rows(real / "statewide/polling_places/polling_place_20201103.csv")
+    expected = sorted(
+        k.removeprefix("PCT ")
+        for k in after
+        if (before[k]["house_num"], before[k]["street_name"], before[k]["zip"])
+        != (after[k]["house_num"], after[k]["street_name"], after[k]["zip"])
+    )
+    assert sorted(c.precinct for c in moved) == expected
+    assert 5 <= len(expected) <= 20  # the README: 7-15 places move between general elections
+    ds = DatasetHolder(tmp_path).load_now()
+    assert [e.day for e in ds.elections] == [date(2018, 11, 6), date(2020, 11, 3)]

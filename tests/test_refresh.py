@@ -221,3 +221,61 @@ def test_republishing_the_same_version_is_idempotent(sources: Path, tmp_path: Pa
     again = publish_demo(sources, data, "v1")
     assert again.published and current_target(data) == (data / "versions" / "v1").resolve()
     assert not list((data / "versions").glob(".tmp-*"))
+
+
+def test_change_report_lists_a_moved_polling_place(sources: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    polling = sources / "demo-polling-places-20281107.csv"
+    text = polling.read_bytes().decode("utf-16")
+    row = next(line for line in text.split("\r\n") if "\tPCT 001\t" in line)
+    cells = row.split("\t")
+    cells[5] = "99999"  # a new house number: the place moved
+    rewrite_utf16(polling, row, "\t".join(cells))
+    report = publish_demo(sources, data, "v2")
+    assert report.published and report.changes is not None
+    moved = report.changes.moved()
+    assert [(c.county, c.precinct) for c in moved] == [("DEMO", "001")]
+    assert moved[0].after is not None and moved[0].after.address.line1.startswith("99999 ")
+    assert "1 polling places moved" in "\n".join(report.lines())
+    md = (data / "versions" / "v2" / "changes.md").read_text()
+    assert "## Polling places moved (1)" in md and "DEMO 001" in md
+
+
+def test_previous_election_is_carried_over(sources: Path, tmp_path: Path) -> None:
+    """Publish 2026 alone, then 2028 alone: 2028's version keeps 2026's polling places."""
+    data = tmp_path / "data"
+    base = demo_request(sources, data)
+    first = replace(
+        base,
+        polling_places=(sources / "demo-polling-places-20261103.csv",),
+        early_voting=(),
+        election_day=date(2026, 11, 3),
+        version="v2026",
+    )
+    assert refresh(first, NOW).published
+    second = replace(base, polling_places=base.polling_places[:1], version="v2028")
+    report = refresh(second, NOW)
+    assert report.published and report.changes is not None
+    assert report.changes.old_election == date(2026, 11, 3)
+    assert len(report.changes.moved()) >= 3  # the demo moves a few places between elections
+    ds = DatasetHolder(data).load_now()
+    assert [e.day for e in ds.elections] == [date(2026, 11, 3), date(2028, 11, 7)]
+    assert len(ds.polling[date(2026, 11, 3)]) == 40
+
+
+def test_rollback_and_pruning(sources: Path, tmp_path: Path) -> None:
+    from lookup.refresh import rollback
+
+    data = tmp_path / "data"
+    for v in ("v1", "v2", "v3", "v4"):
+        req = replace(demo_request(sources, data), version=v, keep=2)
+        assert refresh(req, NOW).published
+    assert sorted(p.name for p in (data / "versions").iterdir()) == ["v3", "v4"]
+    assert rollback(data, NOW) == "v3"
+    assert current_target(data) == (data / "versions" / "v3").resolve()
+    assert rollback(data, NOW) == "v4"  # rolling back a rollback
+    from lookup.errors import DataError
+
+    with pytest.raises(DataError, match="no earlier published version"):
+        rollback(tmp_path / "empty", NOW)

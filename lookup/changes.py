@@ -1,0 +1,175 @@
+"""What a new dataset version changes against the live one: the report county staff read
+before an election, and the source of the "your polling place changed" notice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import shapely
+
+from .dataset import Dataset
+from .models import PollingPlace
+
+RESHAPE_TOLERANCE = 0.001  # share of a precinct's area that may differ before it counts
+
+
+@dataclass(frozen=True)
+class PlaceChange:
+    county: str
+    precinct: str
+    kind: str  # moved (new address), renamed (same address), added, dropped
+    before: PollingPlace | None
+    after: PollingPlace | None
+
+
+@dataclass
+class Changes:
+    old_version: str
+    new_version: str
+    old_election: date | None
+    new_election: date
+    precincts_added: list[str] = field(default_factory=list)
+    precincts_removed: list[str] = field(default_factory=list)
+    precincts_reshaped: list[tuple[str, float]] = field(default_factory=list)
+    places: list[PlaceChange] = field(default_factory=list)
+    sites_added: list[str] = field(default_factory=list)
+    sites_removed: list[str] = field(default_factory=list)
+    sites_rehoured: list[str] = field(default_factory=list)
+
+    def moved(self) -> list[PlaceChange]:
+        return [c for c in self.places if c.kind == "moved"]
+
+    def summary(self) -> list[str]:
+        """A few lines for the terminal."""
+        against = f"against {self.old_version} ({_day(self.old_election)})"
+        counts = {
+            "polling places moved": len(self.moved()),
+            "polling places renamed": sum(c.kind == "renamed" for c in self.places),
+            "precincts added": len(self.precincts_added),
+            "precincts removed": len(self.precincts_removed),
+            "precincts reshaped": len(self.precincts_reshaped),
+            "early-voting sites added": len(self.sites_added),
+            "early-voting sites removed": len(self.sites_removed),
+            "early-voting sites with new hours": len(self.sites_rehoured),
+        }
+        return [f"changes {against}: " + ", ".join(f"{v} {k}" for k, v in counts.items())]
+
+    def markdown(self) -> str:
+        out = [
+            f"# Changes in {self.new_version} ({_day(self.new_election)})",
+            "",
+            f"Against the live version {self.old_version} ({_day(self.old_election)}).",
+            "",
+        ]
+        out += _section(
+            "Polling places moved",
+            [
+                f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
+                for c in self.moved()
+            ],
+            "| precinct | before | after |\n|---|---|---|",
+        )
+        out += _section(
+            "Polling places renamed (same address)",
+            [
+                f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
+                for c in self.places
+                if c.kind == "renamed"
+            ],
+            "| precinct | before | after |\n|---|---|---|",
+        )
+        out += _section(
+            "Polling places added or dropped",
+            [
+                f"| {c.county} {c.precinct} | {c.kind} | {_place(c.before or c.after)} |"
+                for c in self.places
+                if c.kind in ("added", "dropped")
+            ],
+            "| precinct | change | place |\n|---|---|---|",
+        )
+        out += _section("Precincts added", [f"- {p}" for p in self.precincts_added])
+        out += _section("Precincts removed", [f"- {p}" for p in self.precincts_removed])
+        out += _section(
+            "Precincts reshaped",
+            [f"- {p}: {share:.1%} of the area changed" for p, share in self.precincts_reshaped],
+        )
+        out += _section("Early-voting sites added", [f"- {s}" for s in self.sites_added])
+        out += _section("Early-voting sites removed", [f"- {s}" for s in self.sites_removed])
+        out += _section(
+            "Early-voting sites with new hours", [f"- {s}" for s in self.sites_rehoured]
+        )
+        return "\n".join(out) + "\n"
+
+
+def _day(d: date | None) -> str:
+    return d.isoformat() if d else "no election"
+
+
+def _place(p: PollingPlace | None) -> str:
+    if p is None:
+        return "-"
+    return f"{p.name}, {p.address.one_line()}".replace("|", "/")
+
+
+def _section(title: str, rows: list[str], header: str = "") -> list[str]:
+    if not rows:
+        return [f"## {title}", "", "None.", ""]
+    return [f"## {title} ({len(rows)})", "", *([header] if header else []), *rows, ""]
+
+
+def compare_election(old: Dataset, new_day: date) -> date | None:
+    """The old version's election to compare with: the same one, else the last before."""
+    days = [e.day for e in old.elections if e.day <= new_day]
+    return max(days) if days else None
+
+
+def diff(old: Dataset, new: Dataset, new_day: date) -> Changes:
+    old_day = compare_election(old, new_day)
+    ch = Changes(old.version, new.version, old_day, new_day)
+    old_idx = {p.key: i for i, p in enumerate(old.precincts)}
+    new_idx = {p.key: i for i, p in enumerate(new.precincts)}
+    ch.precincts_added = sorted(f"{c} {p}" for c, p in new_idx.keys() - old_idx.keys())
+    ch.precincts_removed = sorted(f"{c} {p}" for c, p in old_idx.keys() - new_idx.keys())
+    for key in sorted(old_idx.keys() & new_idx.keys()):
+        a, b = old.geoms[old_idx[key]], new.geoms[new_idx[key]]
+        changed = shapely.area(shapely.symmetric_difference(a, b)) / max(a.area, b.area)
+        if changed > RESHAPE_TOLERANCE:
+            ch.precincts_reshaped.append((f"{key[0]} {key[1]}", float(changed)))
+
+    before = old.polling.get(old_day, {}) if old_day else {}
+    after = new.polling.get(new_day, {})
+    for key in sorted(before.keys() | after.keys()):
+        b, a = before.get(key), after.get(key)
+        kind = _place_change(b, a)
+        if kind:
+            ch.places.append(PlaceChange(key[0], key[1], kind, b, a))
+
+    old_sites = (
+        {(s.county, s.name): s for s in old.early_voting.get(old_day, ())} if old_day else {}
+    )
+    new_sites = {(s.county, s.name): s for s in new.early_voting.get(new_day, ())}
+    ch.sites_added = sorted(f"{c}: {n}" for c, n in new_sites.keys() - old_sites.keys())
+    ch.sites_removed = sorted(f"{c}: {n}" for c, n in old_sites.keys() - new_sites.keys())
+    ch.sites_rehoured = sorted(
+        f"{c}: {n}"
+        for (c, n) in new_sites.keys() & old_sites.keys()
+        if new_sites[(c, n)].schedule != old_sites[(c, n)].schedule
+    )
+    return ch
+
+
+def _place_change(before: PollingPlace | None, after: PollingPlace | None) -> str:
+    if before is None and after is None:
+        return ""
+    if before is None:
+        return "added"
+    if after is None:
+        return "dropped"
+    same_address = (before.address.line1, before.address.zip) == (
+        after.address.line1,
+        after.address.zip,
+    )
+    if not same_address:
+        return "moved"
+    return "renamed" if before.name != after.name else ""
