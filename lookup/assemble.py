@@ -26,8 +26,9 @@ from .geocode.normalize import ParsedAddress, canonical_street
 from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .sources.addresses import read_addresses
 from .sources.early_voting import SiteRecord, read_statewide_list
+from .sources.kml import read_kml_polling_places, read_kml_sites
 from .sources.polling_places import PollingPlaceRow, read_polling_places
-from .sources.precincts import read_precincts
+from .sources.precincts import KML_SUFFIXES, read_precinct_files
 from .spatial import GridIndex, build_grid
 from .validate import (
     MAX_BAD_ADDRESS_SHARE,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RefreshRequest:
-    precincts: Path
+    precincts: Path | tuple[Path, ...]  # one file, or the parts of one map
     polling_places: tuple[Path, ...]
     early_voting: tuple[Path, ...]
     election_day: date
@@ -56,6 +57,14 @@ class RefreshRequest:
     version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
     allow_shrink: bool = False  # accept big drops in counts against the live version
     keep: int = 5  # published versions kept on disk (rollback needs the last two)
+
+    @property
+    def precinct_files(self) -> tuple[Path, ...]:
+        return (self.precincts,) if isinstance(self.precincts, Path) else tuple(self.precincts)
+
+    @property
+    def source_files(self) -> tuple[Path, ...]:
+        return (*self.precinct_files, *self.polling_places, *self.early_voting, *self.addresses)
 
 
 @dataclass
@@ -184,12 +193,18 @@ def _join_polling_places(
 
 
 def _early_voting_sites(
-    sites: list[SiteRecord], addresses: AddressIndex
+    sites: list[SiteRecord], addresses: AddressIndex, bbox: tuple[float, float, float, float]
 ) -> dict[date, list[EarlyVotingSite]]:
     early: dict[date, list[EarlyVotingSite]] = defaultdict(list)
     seen: Counter[str] = Counter()
     for s in sites:
-        lonlat = _geocode_place(addresses, s.street, s.city, s.zip)
+        lonlat: tuple[float, float] | None = None
+        source = ""
+        if s.lat is not None and s.lon is not None and in_extent(s.lon, s.lat, bbox):
+            lonlat, source = (s.lon, s.lat), "boe_file"
+        else:
+            lonlat = _geocode_place(addresses, s.street, s.city, s.zip)
+            source = "address_points" if lonlat else ""
         sid = _slug(f"{s.county} {s.name}")
         seen[sid] += 1
         if seen[sid] > 1:  # two sites of one name (another street): keep ids unique
@@ -203,7 +218,7 @@ def _early_voting_sites(
                 lon=lonlat[0] if lonlat else None,
                 lat=lonlat[1] if lonlat else None,
                 schedule=s.schedule,
-                latlng_source="address_points" if lonlat else "",
+                latlng_source=source,
             )
         )
     return early
@@ -224,7 +239,7 @@ def _election(day: date, sites: list[EarlyVotingSite], req: RefreshRequest) -> E
 def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
     """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
     problems = report.problems
-    layer = read_precincts(req.precincts, req.county)
+    layer = read_precinct_files(req.precinct_files, req.county)
     problems.warnings += list(layer.warnings)
     frame = layer.frame
     ids = frame["prec_id"].tolist()
@@ -239,11 +254,17 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
 
     rows: list[PollingPlaceRow] = []
     for path in req.polling_places:
-        rows += read_polling_places(path, req.county)
+        if path.suffix.lower() in KML_SUFFIXES:
+            rows += read_kml_polling_places(path, req.county, req.election_day)
+        else:
+            rows += read_polling_places(path, req.county)
     rows = [r for r in rows if r.county in counties]
     sites: list[SiteRecord] = []
     for path in req.early_voting:
-        sites += read_statewide_list(path, req.county)
+        if path.suffix.lower() in KML_SUFFIXES:
+            sites += read_kml_sites(path, req.county, req.election_day)
+        else:
+            sites += read_statewide_list(path, req.county)
     sites = [s for s in sites if s.county in counties]
 
     crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
@@ -270,7 +291,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
             f"(the files hold: {found})"
         )
 
-    early = _early_voting_sites(sites, addresses)
+    early = _early_voting_sites(sites, addresses, bbox)
     if not req.early_voting:
         problems.warnings.append("no early-voting list given: answers will list no sites")
     elif not early.get(req.election_day):
@@ -289,7 +310,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     days = sorted(polling)  # an election needs its polling places
     elections = [_election(d, early.get(d, []), req) for d in days]
 
-    sources = [req.precincts, *req.polling_places, *req.early_voting, *req.addresses]
+    sources = list(req.source_files)
     hashes = [_sha256(p) for p in sources]
     digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
     version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"

@@ -104,7 +104,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from .refresh import RefreshRequest, refresh
 
     req = RefreshRequest(
-        precincts=args.precincts,
+        precincts=tuple(args.precincts),
         polling_places=tuple(args.polling_places),
         early_voting=tuple(args.early_voting or ()),
         addresses=tuple(args.addresses or ()),
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
-    p.add_argument("--precincts", type=_existing, required=True)
+    p.add_argument("--precincts", type=_existing, action="append", required=True)
     p.add_argument("--polling-places", type=_existing, action="append", required=True)
     p.add_argument("--early-voting", type=_existing, action="append")
     p.add_argument("--addresses", type=_existing, action="append")

@@ -47,7 +47,7 @@ def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
 def _sources_digest(req: RefreshRequest) -> str:
     """Keyed by the stored format too, so a new layout never meets an old cached build."""
     h = hashlib.sha256(f"format {FORMAT}".encode())
-    for p in (req.precincts, *req.polling_places, *req.early_voting, *req.addresses):
+    for p in req.source_files:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:12]

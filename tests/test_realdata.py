@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
+from lookup.crosswalk import precinct_key
 from lookup.holder import DatasetHolder
 from lookup.refresh import RefreshRequest, refresh
 from lookup.schedule import LOCAL_TZ
@@ -262,3 +263,60 @@ def test_change_report_2018_to_2020(real: Path, tmp_path: Path) -> None:
     assert 5 <= len(expected) <= 20  # the README: 7-15 places move between general elections
     ds = DatasetHolder(tmp_path).load_now()
     assert [e.day for e in ds.elections] == [date(2018, 11, 6), date(2020, 11, 3)]
+
+
+@pytest.fixture(scope="module")
+def statewide(real: Path, tmp_path_factory: pytest.TempPathFactory):
+    data = tmp_path_factory.mktemp("state")
+    report = refresh(
+        RefreshRequest(
+            precincts=tuple(real / f"statewide/precincts/vtds{i}.kmz" for i in range(4)),
+            polling_places=tuple(real / f"statewide/polling_places/pp{i}.kml" for i in (1, 2, 3)),
+            early_voting=(real / "statewide/early_voting/ossite_2018.kml",),
+            election_day=date(2018, 11, 6),
+            data_dir=data,
+        ),
+        datetime(2018, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    return report, DatasetHolder(data).load_now()
+
+
+def test_statewide_2018_kmz(statewide) -> None:
+    """All of NC from the 2018 KMZ/KML layers: polygons, polling-place points, one-stop sites."""
+    report, ds = statewide
+    assert report.counts["precincts"] > 2600 and len(ds.counties) == 100
+    assert sum(p.county == "MECKLENBURG" for p in ds.precincts) == 195
+    now = datetime(2018, 10, 20, 12, tzinfo=LOCAL_TZ)
+    for (lat, lon), county in {
+        (35.2271, -80.8431): "MECKLENBURG",  # uptown Charlotte
+        (35.7796, -78.6382): "WAKE",  # Raleigh
+        (35.5951, -82.5515): "BUNCOMBE",  # Asheville
+    }.items():
+        a = find_polling_place(ds, PointQuery(lon=lon, lat=lat), now)
+        assert a.precinct.county == county
+        assert a.polling_place is not None and a.polling_place.lat is not None
+        # Early voting is countywide: only this county's sites, nearest first.
+        assert a.early_voting_sites and {s.site.county for s in a.early_voting_sites} == {county}
+        d = [s.distance_miles for s in a.early_voting_sites if s.distance_miles is not None]
+        assert d == sorted(d)
+
+
+def test_kml_precinct_joins_to_its_polling_place(real: Path, statewide) -> None:
+    """The polygon's own description names its polling place: the join must agree."""
+    import geopandas as gpd
+
+    from lookup.sources.kml import parse_description, precinct_attributes
+
+    _report, ds = statewide
+    layer = gpd.read_file(real / "statewide/precincts/vtds1.kmz")
+    checked = 0
+    for html in layer["description"][:150]:
+        county, name = precinct_attributes(html)
+        named = parse_description(html).bold[0].upper()
+        key = (county, precinct_key(name))
+        place = ds.polling[date(2018, 11, 6)].get(key)
+        assert place is not None, key
+        assert place.name == named, key
+        checked += 1
+    assert checked == 150

@@ -152,3 +152,27 @@ def test_unknown_address_layout(tmp_path: Path) -> None:
     path.write_text("foo,bar\n1,2\n")
     with pytest.raises(DataError, match="neither"):
         read_addresses(path)
+
+
+OSSITE = """<div class="googft-info-window ossite">
+One-Stop/Early Voting Site<br>
+Horry County<br>
+<b>TOWN HALL &amp; ANNEX</b><br>
+<address>1 MAIN ST<br>CONWAY,NC 27854</address><br>
+<b>Dates and Hours of Operation</b> <table><tr><td>Wed</td><td>10/17/2018</td><td>7:00AM - 7:00PM</td></tr>
+<tr><td>Sat</td><td>10/20/2018</td><td>Closed</td></tr></table></div>"""
+
+
+def test_kml_description_parsing() -> None:
+    from lookup.sources.kml import _county, _split_address, parse_description, precinct_attributes
+
+    d = parse_description(OSSITE)
+    assert d.bold[0] == "TOWN HALL & ANNEX"  # entities decoded; escaping is the pages' job
+    assert _county(d) == "HORRY"
+    assert _split_address(d, "t") == ("1 MAIN ST", "CONWAY", "NC", "27854")
+    assert [r[2] for r in d.tables[0]] == ["7:00AM - 7:00PM", "Closed"]
+    vtd = (
+        "<table><tr><td>County</td><td>Mecklenburg</td></tr>"
+        "<tr><td>Precinct</td><td>PCT 243</td></tr></table>"
+    )
+    assert precinct_attributes(vtd) == ("MECKLENBURG", "PCT 243")

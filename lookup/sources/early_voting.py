@@ -14,7 +14,10 @@ from ..models import DaySchedule, OpenHours
 from .polling_places import parse_us_date
 from .textfile import read_text_table, rows
 
-_CSZ = re.compile(r"^(?P<city>.+?),?\s+(?P<state>[A-Z]{2})\s+(?P<zip>\d{5})(?:-\d{4})?$")
+# "CHARLOTTE, NC 28277", also "CONWAY,NC 27854" and "MINT HILL NC 28227".
+CITY_STATE_ZIP = re.compile(
+    r"^(?P<city>.+?)\s*(?:,\s*|\s+)(?P<state>[A-Z]{2})\s+(?P<zip>\d{5})(?:-\d{4})?$"
+)
 _RANGE = re.compile(
     r"(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)\s*(?:-|\u2013|TO)\s*(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)"
 )
@@ -32,6 +35,8 @@ class SiteRecord:
     state: str
     zip: str
     schedule: tuple[DaySchedule, ...]
+    lat: float | None = None  # when the file has coordinates (the KML layers)
+    lon: float | None = None
 
 
 def parse_clock(value: str) -> time:
@@ -81,7 +86,7 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
         row_county = row_county.upper()
         if want and row_county != want:
             continue
-        m = _CSZ.match(csz.upper())
+        m = CITY_STATE_ZIP.match(csz.upper())
         if not m:
             raise DataError(f"{where}: cannot read city, state and ZIP from {csz!r}")
         key = (row_county, name.upper(), street.upper(), m["city"], m["state"], m["zip"])

@@ -20,7 +20,9 @@ _LAYOUTS: tuple[tuple[str, str | None, str | None], ...] = (
     ("PREC_ID", "ENR_DESC", "COUNTY_NAM"),  # NCSBE statewide, up to 2016
     ("precinct", None, None),  # Mecklenburg GIS Voter_Precinct and its open-data GeoJSON
     ("PRECINCT", None, None),
+    ("kml_precinct", "kml_precinct", "kml_county"),  # 2018 vtds KMZ, from its descriptions
 )
+KML_SUFFIXES = (".kml", ".kmz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +39,44 @@ def ogr_path(path: Path) -> str:
     return f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
 
 
+def read_precinct_files(paths: tuple[Path, ...], county: str | None = None) -> PrecinctLayer:
+    """Several files of one map (the statewide KMZ comes in four parts), as one layer."""
+    import geopandas as gpd
+    import pandas as pd
+
+    layers = [read_precincts(p, county) for p in paths]
+    frame = gpd.GeoDataFrame(pd.concat([la.frame for la in layers], ignore_index=True), crs=4326)
+    if frame.empty:
+        names = ", ".join(p.name for p in paths)
+        raise DataError(f"{names}: no precincts" + (f" for county {county!r}" if county else ""))
+    if len(layers) == 1:
+        return layers[0]
+    warnings = tuple(w for la in layers for w in la.warnings)
+    return PrecinctLayer(frame=frame, source_crs=layers[0].source_crs, warnings=warnings)
+
+
 def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
     """Read a precinct layer, filter it to ``county`` when it covers several, to EPSG:4326."""
     import geopandas as gpd
     import shapely
 
-    try:
-        frame = gpd.read_file(ogr_path(path), engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        raise DataError(f"{path.name}: cannot read as a precinct layer ({exc})") from exc
+    if path.suffix.lower() in KML_SUFFIXES:
+        from .kml import precinct_attributes, read_layer
+
+        frame = read_layer(path)
+        attrs = [precinct_attributes(html) for html in frame["description"]]
+        frame["kml_county"] = [c for c, _ in attrs]
+        frame["kml_precinct"] = [p for _, p in attrs]
+        if county:
+            # Counties in other parts of a split statewide map are simply absent here.
+            frame = frame[frame["kml_county"] == county.strip().upper()]
+            if frame.empty:
+                return PrecinctLayer(frame=_empty_layer(), source_crs="EPSG:4326", warnings=())
+    else:
+        try:
+            frame = gpd.read_file(ogr_path(path), engine="pyogrio")
+        except Exception as exc:  # pyogrio raises several types for unreadable data
+            raise DataError(f"{path.name}: cannot read as a precinct layer ({exc})") from exc
     if frame.empty:
         raise DataError(f"{path.name}: no features")
     if frame.crs is None:
@@ -80,6 +111,12 @@ def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
         crs=4326,
     )
     return PrecinctLayer(frame=out, source_crs=source_crs, warnings=tuple(warnings))
+
+
+def _empty_layer() -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"prec_id": [], "name": [], "county": []}, geometry=[], crs=4326)
 
 
 def _layout(columns: Iterable[str], name: str) -> tuple[str, str | None, str | None]:

@@ -1,0 +1,225 @@
+"""Readers for NCSBE's 2018 KML/KMZ layers, whose attributes live in HTML descriptions:
+
+* ``vtds*.kmz`` precinct polygons: a table with ``County`` and ``Precinct`` rows (and the
+  assigned polling place);
+* ``pp*.kml`` polling-place points: the place's name and ``<address>``, "X County", and a
+  table whose first cells are the precincts it serves;
+* ``ossite_2018.kml`` early-voting points: "X County", the site's name and address, and a
+  table of day, date and hours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import DataError
+from ..models import DaySchedule
+from .early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
+from .polling_places import PollingPlaceRow, parse_us_date
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+_COUNTY = re.compile(r"^(?P<county>[A-Za-z .'-]+?) County$", re.MULTILINE)
+_PLACE_ID = re.compile(r"PollingPlaceID=(\d+)")
+
+
+@dataclass
+class Description:
+    """What a KML description's HTML says, as text."""
+
+    bold: list[str] = field(default_factory=list)
+    address: list[str] = field(default_factory=list)
+    tables: list[list[list[str]]] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # top-level text lines
+    links: list[str] = field(default_factory=list)
+
+
+class _Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.d = Description()
+        self._in: list[str] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in.append(tag)
+        if tag == "table":
+            self.d.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag == "td":
+            self._cell = []
+        elif tag == "a":
+            self.d.links += [v for k, v in attrs if k == "href" and v]
+        elif tag == "address":
+            self.d.address.append("")
+        elif tag == "br":
+            self._in.pop()  # a void element
+            if "address" in self._in:
+                self.d.address.append("")
+            elif "table" not in self._in:
+                self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._in:
+            while self._in and self._in.pop() != tag:
+                pass
+        if tag == "td" and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.d.tables:
+            self.d.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if "b" in self._in:
+            self.d.bold.append(" ".join(data.split()))
+        if "address" in self._in:
+            self.d.address[-1] += data
+        elif "table" not in self._in and "b" not in self._in:
+            self._buf.append(data)
+
+    def _flush(self) -> None:
+        line = " ".join("".join(self._buf).split())
+        if line:
+            self.d.text.append(line)
+        self._buf = []
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def parse_description(html: str) -> Description:
+    p = _Parser()
+    p.feed(html or "")
+    p.close()
+    p.d.address = [" ".join(a.split()) for a in p.d.address if a.strip()]
+    p.d.bold = [b for b in p.d.bold if b]
+    return p.d
+
+
+def read_layer(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    from .precincts import ogr_path
+
+    try:
+        frame = gpd.read_file(ogr_path(path), engine="pyogrio")  # GDAL's LIBKML reads KMZ
+    except Exception as exc:  # pyogrio raises several types for unreadable data
+        raise DataError(f"{path.name}: cannot read as KML ({exc})") from exc
+    if "description" not in frame.columns or frame.empty:
+        raise DataError(f"{path.name}: no features with descriptions")
+    return frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)
+
+
+def _split_address(d: Description, where: str) -> tuple[str, str, str, str]:
+    if len(d.address) < 2:
+        raise DataError(f"{where}: no street and 'CITY, NC ZIP' in the description")
+    m = CITY_STATE_ZIP.match(d.address[1].upper())
+    if not m:
+        raise DataError(f"{where}: cannot read city, state and ZIP from {d.address[1]!r}")
+    return d.address[0].upper(), m["city"], m["state"], m["zip"]
+
+
+def _county(d: Description) -> str:
+    for line in d.text:
+        m = _COUNTY.match(line)
+        if m:
+            return m["county"].strip().upper()
+    return ""
+
+
+def precinct_attributes(html: str) -> tuple[str, str]:
+    """(county, precinct name) from a ``vtds`` polygon's description table."""
+    d = parse_description(html)
+    rows = {r[0].strip().lower(): r[1] for t in d.tables for r in t if len(r) >= 2}
+    return rows.get("county", "").upper(), rows.get("precinct", "")
+
+
+def read_kml_polling_places(
+    path: Path, county: str | None, election_day: date
+) -> list[PollingPlaceRow]:
+    """One row per precinct served by each polling-place point."""
+    frame = read_layer(path)
+    want = county.strip().upper() if county else None
+    out: list[PollingPlaceRow] = []
+    for n, (html, geom) in enumerate(zip(frame["description"], frame.geometry, strict=True)):
+        where = f"{path.name} feature {n + 1}"
+        d = parse_description(html)
+        row_county = _county(d)
+        if want and row_county != want:
+            continue
+        if not d.bold or not d.tables:
+            raise DataError(f"{where}: no polling place name or precinct table")
+        street, city, state, zip_code = _split_address(d, where)
+        place_id = next((m.group(1) for link in d.links if (m := _PLACE_ID.search(link))), "")
+        for row in d.tables[0]:
+            if row and row[0]:
+                out.append(
+                    PollingPlaceRow(
+                        election_day=election_day,
+                        county=row_county,
+                        id=place_id or f"kml-{n + 1}",
+                        name=d.bold[0].upper(),
+                        precinct_name=row[0],
+                        street=street,
+                        city=city,
+                        state=state,
+                        zip=zip_code,
+                        lat=float(geom.y) if geom is not None else None,
+                        lon=float(geom.x) if geom is not None else None,
+                    )
+                )
+    if not out:
+        raise DataError(
+            f"{path.name}: no polling places" + (f" for county {county}" if want else "")
+        )
+    return out
+
+
+def read_kml_sites(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
+    """Early-voting points with their table of dates and hours."""
+    frame = read_layer(path)
+    want = county.strip().upper() if county else None
+    out: list[SiteRecord] = []
+    for n, (html, geom) in enumerate(zip(frame["description"], frame.geometry, strict=True)):
+        where = f"{path.name} feature {n + 1}"
+        d = parse_description(html)
+        row_county = _county(d)
+        if want and row_county != want:
+            continue
+        if not d.bold:
+            raise DataError(f"{where}: no site name")
+        street, city, state, zip_code = _split_address(d, where)
+        days: dict[date, DaySchedule] = {}
+        for row in (r for t in d.tables for r in t if len(r) >= 3):
+            day = parse_us_date(row[1], where)
+            days[day] = DaySchedule(day=day, hours=parse_hours(row[2], where))
+        out.append(
+            SiteRecord(
+                election_day=election_day,
+                county=row_county,
+                name=d.bold[0].upper(),
+                street=street,
+                city=city,
+                state=state,
+                zip=zip_code,
+                schedule=tuple(days[k] for k in sorted(days)),
+                lat=float(geom.y) if geom is not None else None,
+                lon=float(geom.x) if geom is not None else None,
+            )
+        )
+    if not out:
+        raise DataError(f"{path.name}: no early-voting sites" + (f" for {county}" if want else ""))
+    return out
