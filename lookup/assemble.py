@@ -25,8 +25,8 @@ from .geocode.local import AddressIndex
 from .geocode.normalize import ParsedAddress, canonical_street
 from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .sources.addresses import read_addresses
-from .sources.early_voting import SiteRecord, read_statewide_list
-from .sources.kml import read_kml_polling_places, read_kml_sites
+from .sources.early_voting import SiteRecord, read_early_voting
+from .sources.kml import read_kml_polling_places
 from .sources.polling_places import PollingPlaceRow, read_polling_places
 from .sources.precincts import KML_SUFFIXES, read_precinct_files
 from .spatial import GridIndex, build_grid
@@ -261,10 +261,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     rows = [r for r in rows if r.county in counties]
     sites: list[SiteRecord] = []
     for path in req.early_voting:
-        if path.suffix.lower() in KML_SUFFIXES:
-            sites += read_kml_sites(path, req.county, req.election_day)
-        else:
-            sites += read_statewide_list(path, req.county)
+        sites += read_early_voting(path, req.county, req.election_day)
     sites = [s for s in sites if s.county in counties]
 
     crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))

@@ -176,3 +176,33 @@ def test_kml_description_parsing() -> None:
         "<tr><td>Precinct</td><td>PCT 243</td></tr></table>"
     )
     assert precinct_attributes(vtd) == ("MECKLENBURG", "PCT 243")
+
+
+def test_hand_edited_early_voting_csv(tmp_path: Path) -> None:
+    from lookup.sources.early_voting import read_early_voting
+
+    path = tmp_path / "sites.csv"
+    path.write_text(
+        "county,name,street,city,zip,date,hours,lat,lon\n"
+        "Test,Town Hall,1 Main St,Testville,28999,2028-10-19,8:00AM - 7:30PM,35.1,-80.9\n"
+        "Test,Town Hall,1 Main St,Testville,28999,10/22/2028,Closed,35.1,-80.9\n"
+        'Test,Town Hall,1 Main St,Testville,28999,2028-10-23,"8:00AM - 12:00PM, 1:00PM - 5:00PM",35.1,-80.9\n'
+        "Other,Elsewhere,2 Main St,Otherton,28998,2028-10-19,8:00AM - 7:30PM,,\n"
+    )
+    (site,) = read_early_voting(path, "TEST", date(2028, 11, 7))
+    assert (site.name, site.city, site.zip, site.lat, site.lon) == (
+        "TOWN HALL",
+        "TESTVILLE",
+        "28999",
+        35.1,
+        -80.9,
+    )
+    assert [len(d.hours) for d in site.schedule] == [1, 0, 2]
+    assert site.election_day == date(2028, 11, 7)
+    both = read_early_voting(path, None, date(2028, 11, 7))
+    assert {s.county for s in both} == {"TEST", "OTHER"} and both[1].lat is None
+    path.write_text(
+        "county,name,street,city,zip,date,hours\nTest,X,1 Main,T,28999,2028-10-19,25PM\n"
+    )
+    with pytest.raises(DataError, match="line 2"):
+        read_early_voting(path, None, date(2028, 11, 7))

@@ -110,3 +110,75 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
         )
         for key, sched in days.items()
     ]
+
+
+SIMPLE_COLUMNS = ("county", "name", "street", "city", "zip", "date", "hours")
+
+
+def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
+    """The hand-editable list for county staff: a header row with ``county, name, street,
+    city, zip, date, hours`` (optional ``lat, lon``), one row per site per day; ``date``
+    as YYYY-MM-DD or MM/DD/YYYY; ``hours`` as ``8:00AM - 7:30PM``, ``Closed`` or a split
+    day ``8:00AM - 12:00PM, 1:00PM - 5:00PM``."""
+    table = rows(read_text_table(path))
+    header = [h.strip().lower() for h in table[0]] if table else []
+    missing = [c for c in SIMPLE_COLUMNS if c not in header]
+    if missing:
+        raise DataError(f"{path.name}: missing columns {', '.join(missing)}")
+    col = {name: i for i, name in enumerate(header)}
+    want = county.strip().upper() if county else None
+    days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
+    coords: dict[tuple[str, ...], tuple[float, float]] = {}
+    for n, row in enumerate(table[1:], start=2):
+        where = f"{path.name} line {n}"
+        if len(row) < len(header):
+            raise DataError(f"{where}: {len(row)} fields, expected {len(header)}")
+        cell = {name: row[i].strip() for name, i in col.items()}
+        if want and cell["county"].upper() != want:
+            continue
+        key = (
+            cell["county"].upper(),
+            cell["name"].upper(),
+            cell["street"].upper(),
+            cell["city"].upper(),
+            "NC",
+            cell["zip"][:5],
+        )
+        day = parse_us_date(cell["date"], where)
+        if day in days[key]:
+            raise DataError(f"{where}: {cell['name']} listed twice for {day.isoformat()}")
+        days[key][day] = parse_hours(cell["hours"], where)
+        if cell.get("lat") and cell.get("lon"):
+            try:
+                coords[key] = (float(cell["lat"]), float(cell["lon"]))
+            except ValueError:
+                raise DataError(f"{where}: lat/lon are not numbers") from None
+    if not days:
+        raise DataError(f"{path.name}: no early-voting rows" + (f" for {county}" if want else ""))
+    return [
+        SiteRecord(
+            election_day=election_day,
+            county=key[0],
+            name=key[1],
+            street=key[2],
+            city=key[3],
+            state=key[4],
+            zip=key[5],
+            schedule=tuple(DaySchedule(day=d, hours=h) for d, h in sorted(sched.items())),
+            lat=coords[key][0] if key in coords else None,
+            lon=coords[key][1] if key in coords else None,
+        )
+        for key, sched in days.items()
+    ]
+
+
+def read_early_voting(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
+    """Any of the early-voting shapes, told apart by what the file holds."""
+    if path.suffix.lower() in (".kml", ".kmz"):
+        from .kml import read_kml_sites
+
+        return read_kml_sites(path, county, election_day)
+    first = rows(read_text_table(path))[:1]
+    if first and {"name", "hours", "date"} <= {c.strip().lower() for c in first[0]}:
+        return read_sites_csv(path, county, election_day)
+    return read_statewide_list(path, county)
