@@ -103,11 +103,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .refresh import RefreshRequest, refresh
 
+    cache = args.data_dir / "downloads"
     req = RefreshRequest(
-        precincts=tuple(args.precincts),
-        polling_places=tuple(args.polling_places),
-        early_voting=tuple(args.early_voting or ()),
-        addresses=tuple(args.addresses or ()),
+        precincts=_local(args.precincts, cache),
+        polling_places=_local(args.polling_places, cache),
+        early_voting=_local(args.early_voting, cache),
+        addresses=_local(args.addresses, cache),
         county=args.county,
         election_day=args.election_date,
         election_name=args.election_name,
@@ -143,6 +144,29 @@ def _existing(value: str) -> Path:
     return p
 
 
+def _source(value: str) -> Path | str:
+    """A refresh source: a local file, or an http(s) URL downloaded at refresh time."""
+    from .fetch import is_url
+
+    return value if is_url(value) else _existing(value)
+
+
+def _local(values: list[Path | str] | None, cache: Path) -> tuple[Path, ...]:
+    """URLs brought into the download cache (unchanged files are not downloaded again)."""
+    from .fetch import fetch
+
+    out = []
+    for v in values or ():
+        if isinstance(v, Path):
+            out.append(v)
+            continue
+        got = fetch(v, cache)
+        state = f"downloaded {got.size:,} bytes" if got.downloaded else "unchanged (304)"
+        print(f"{v}: {state}")
+        out.append(got.path)
+    return tuple(out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lookup", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
@@ -175,10 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
-    p.add_argument("--precincts", type=_existing, action="append", required=True)
-    p.add_argument("--polling-places", type=_existing, action="append", required=True)
-    p.add_argument("--early-voting", type=_existing, action="append")
-    p.add_argument("--addresses", type=_existing, action="append")
+    p.add_argument("--precincts", type=_source, action="append", required=True)
+    p.add_argument("--polling-places", type=_source, action="append", required=True)
+    p.add_argument("--early-voting", type=_source, action="append")
+    p.add_argument("--addresses", type=_source, action="append")
     p.add_argument("--county")
     p.add_argument("--election-date", type=_day, required=True)
     p.add_argument("--election-name")
