@@ -209,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--demo", action="store_true", help="mark the dataset as fictional demo data")
     p.add_argument(
+        "--force",
         "--allow-shrink",
+        dest="allow_shrink",
         action="store_true",
         help="publish even if counts fell sharply against the live version",
     )

@@ -5,21 +5,24 @@ Errors stop a refresh (live data stays untouched); warnings are reported and pub
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import shapely
 
 from .dataset import Dataset
+from .models import PollingPlace
 
 # A polling place this far outside the precincts' extent is a bad coordinate (a dropped
 # minus sign, a swapped pair), not a building across the county line.
 PLACE_MARGIN_DEG = 0.15
 MAX_MISSING_PLACE_SHARE = 0.05
 MAX_BAD_ADDRESS_SHARE = 0.05
+FAR_PLACE_MILES = 5.0
 # How far a count may fall against the live version before the refresh asks for
 # --allow-shrink: a truncated download looks exactly like this.
 SHRINK_TOLERANCE = {
@@ -99,7 +102,22 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
             f"{len(no_coords)} polling places without coordinates (answers give the address "
             f"only): {_sample(no_coords)}"
         )
+    far = _far_polling_places(ds, assigned)
+    if far:
+        p.warnings.append(
+            f"{len(far)} polling places more than {FAR_PLACE_MILES:g} miles from their "
+            f"precinct (check the address or coordinates): {_sample(far)}"
+        )
     for d, sites in ds.early_voting.items():
+        start, end = nc_early_voting_window(d)
+        outside = sorted(
+            {s.name for s in sites for x in s.schedule if x.hours and not start <= x.day <= end}
+        )
+        if outside:
+            p.warnings.append(
+                f"{len(outside)} early-voting sites open outside NC's usual window "
+                f"{start.isoformat()}..{end.isoformat()} (a special schedule?): {_sample(outside)}"
+            )
         unplaced = [s.name for s in sites if s.lat is None]
         if unplaced:
             p.warnings.append(
@@ -115,6 +133,34 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
     return p
 
 
+def nc_early_voting_window(election_day: date) -> tuple[date, date]:
+    """NC one-stop voting: from the third Thursday before Election Day to the last
+    Saturday before it (G.S. 163-227.6)."""
+    days_back_to_thursday = (election_day.weekday() - 3) % 7 or 7
+    start = election_day - timedelta(days=days_back_to_thursday + 14)
+    end = election_day - timedelta(days=(election_day.weekday() - 5) % 7 or 7)
+    return start, end
+
+
+def _far_polling_places(
+    ds: Dataset, assigned: Mapping[tuple[str, str], PollingPlace]
+) -> list[str]:
+    """Precincts whose polling place stands far outside them: a wrong address or a
+    geocoding slip, not the building across the street that real data often has."""
+    index = {p.key: i for i, p in enumerate(ds.precincts)}
+    far = []
+    for key, place in assigned.items():
+        lat, lon = place.lat, place.lon
+        if lat is None or lon is None or key not in index:
+            continue
+        degrees = shapely.distance(ds.geoms[index[key]], shapely.Point(lon, lat))
+        # Degrees to miles, with longitude shrunk by cos(latitude): a bound, not a survey.
+        miles = degrees * 69.0 * max(math.cos(math.radians(lat)), 0.5)
+        if miles > FAR_PLACE_MILES:
+            far.append(f"{key[0]} {key[1]} ({miles:.0f} mi)")
+    return sorted(far)
+
+
 def check_against_live(new: Mapping[str, int], live: Mapping[str, int]) -> Problems:
     """Refuse a version whose counts fell sharply against the live one."""
     p = Problems()
@@ -123,7 +169,7 @@ def check_against_live(new: Mapping[str, int], live: Mapping[str, int]) -> Probl
         if before and after < before * (1 - tolerance):
             p.errors.append(
                 f"{key} fell from {before} to {after} against the live version (more than "
-                f"{tolerance:.0%}): a truncated or wrong file? Use --allow-shrink if intended"
+                f"{tolerance:.0%}): a truncated or wrong file? Use --force if intended"
             )
     return p
 
