@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,20 +103,40 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .refresh import RefreshRequest, refresh
+    from .sources_config import SourcesConfig, load_config
 
-    cache = args.data_dir / "downloads"
+    cfg = load_config(args.config) if args.config else SourcesConfig()
+    # Flags win over the file; lists given on the command line replace the file's.
+    data_dir = args.data_dir or cfg.data_dir
+    day = args.election_date or cfg.election_date
+    precincts = args.precincts or list(cfg.precincts)
+    polling = args.polling_places or list(cfg.polling_places)
+    missing = [
+        flag
+        for flag, value in (
+            ("--data-dir", data_dir),
+            ("--election-date", day),
+            ("--precincts", precincts),
+            ("--polling-places", polling),
+        )
+        if not value
+    ]
+    if missing or data_dir is None or day is None:
+        print(f"lookup refresh: give {', '.join(missing)} (or --config FILE)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    cache = data_dir / "downloads"
     req = RefreshRequest(
-        precincts=_local(args.precincts, cache),
-        polling_places=_local(args.polling_places, cache),
-        early_voting=_local(args.early_voting, cache),
-        addresses=_local(args.addresses, cache),
-        county=args.county,
-        election_day=args.election_date,
-        election_name=args.election_name,
-        data_dir=args.data_dir,
-        demo=args.demo,
+        precincts=_local(precincts, cache),
+        polling_places=_local(polling, cache),
+        early_voting=_local(args.early_voting or list(cfg.early_voting), cache),
+        addresses=_local(args.addresses or list(cfg.addresses), cache),
+        county=args.county or cfg.county,
+        election_day=day,
+        election_name=args.election_name or cfg.election_name,
+        data_dir=data_dir,
+        demo=args.demo or cfg.demo,
         allow_shrink=args.allow_shrink,
-        keep=args.keep,
+        keep=args.keep or cfg.keep or 5,
     )
     report = refresh(req, datetime.now(UTC))
     print("\n".join(report.lines()))
@@ -151,7 +172,7 @@ def _source(value: str) -> Path | str:
     return value if is_url(value) else _existing(value)
 
 
-def _local(values: list[Path | str] | None, cache: Path) -> tuple[Path, ...]:
+def _local(values: Sequence[Path | str] | None, cache: Path) -> tuple[Path, ...]:
     """URLs brought into the download cache (unchanged files are not downloaded again)."""
     from .fetch import fetch
 
@@ -199,14 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
-    p.add_argument("--precincts", type=_source, action="append", required=True)
-    p.add_argument("--polling-places", type=_source, action="append", required=True)
+    p.add_argument("--config", type=_existing, help="a sources file (see data/sources.toml)")
+    p.add_argument("--precincts", type=_source, action="append")
+    p.add_argument("--polling-places", type=_source, action="append")
     p.add_argument("--early-voting", type=_source, action="append")
     p.add_argument("--addresses", type=_source, action="append")
     p.add_argument("--county")
-    p.add_argument("--election-date", type=_day, required=True)
+    p.add_argument("--election-date", type=_day)
     p.add_argument("--election-name")
-    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--data-dir", type=Path)
     p.add_argument("--demo", action="store_true", help="mark the dataset as fictional demo data")
     p.add_argument(
         "--force",
@@ -215,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish even if counts fell sharply against the live version",
     )
-    p.add_argument("--keep", type=int, default=5, help="published versions kept (default 5)")
+    p.add_argument("--keep", type=int, help="published versions kept (default 5)")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("rollback", help="make the previously live version live again")

@@ -142,9 +142,7 @@ def nc_early_voting_window(election_day: date) -> tuple[date, date]:
     return start, end
 
 
-def _far_polling_places(
-    ds: Dataset, assigned: Mapping[tuple[str, str], PollingPlace]
-) -> list[str]:
+def _far_polling_places(ds: Dataset, assigned: Mapping[tuple[str, str], PollingPlace]) -> list[str]:
     """Precincts whose polling place stands far outside them: a wrong address or a
     geocoding slip, not the building across the street that real data often has."""
     index = {p.key: i for i, p in enumerate(ds.precincts)}

@@ -192,3 +192,22 @@ def test_batch_survives_ordinary_bad_files(
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert rows[1]["status"] == "ok" and rows[1]["match_source"] == "coordinates"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_refresh_from_the_sources_file(demo_cache: Path, tmp_path: Path) -> None:
+    config = Path(__file__).parents[1] / "data" / "sources.toml"
+    p = run("refresh", "--config", str(config), "--data-dir", str(tmp_path / "d"), cache=demo_cache)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "published: yes" in p.stdout and "precincts: 40" in p.stdout
+    assert "elections: 2026-11-03, 2028-11-07" in p.stdout
+    manifest = json.loads((tmp_path / "d" / "current" / "manifest.json").read_text())
+    assert manifest["demo"] is True
+
+
+def test_refresh_needs_its_sources(demo_cache: Path, tmp_path: Path) -> None:
+    p = run("refresh", "--data-dir", str(tmp_path / "d"), cache=demo_cache)
+    assert p.returncode == 2 and "--election-date, --precincts, --polling-places" in p.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[election\ndate = ")
+    p = run("refresh", "--config", str(bad), cache=demo_cache)
+    assert p.returncode == 3 and "cannot read the sources file" in p.stderr
