@@ -18,7 +18,7 @@ RESHAPE_TOLERANCE = 0.001  # share of a precinct's area that may differ before i
 class PlaceChange:
     county: str
     precinct: str
-    kind: str  # moved (new address), renamed (same address), added, dropped
+    kind: str  # moved (another building), renamed, corrected (same building: ZIP), added, dropped
     before: PollingPlace | None
     after: PollingPlace | None
 
@@ -46,6 +46,7 @@ class Changes:
         counts = {
             "polling places moved": len(self.moved()),
             "polling places renamed": sum(c.kind == "renamed" for c in self.places),
+            "polling place addresses corrected": sum(c.kind == "corrected" for c in self.places),
             "precincts added": len(self.precincts_added),
             "precincts removed": len(self.precincts_removed),
             "precincts reshaped": len(self.precincts_reshaped),
@@ -76,6 +77,15 @@ class Changes:
                 f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
                 for c in self.places
                 if c.kind == "renamed"
+            ],
+            "| precinct | before | after |\n|---|---|---|",
+        )
+        out += _section(
+            "Polling place addresses corrected (same building)",
+            [
+                f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
+                for c in self.places
+                if c.kind == "corrected"
             ],
             "| precinct | before | after |\n|---|---|---|",
         )
@@ -166,10 +176,10 @@ def _place_change(before: PollingPlace | None, after: PollingPlace | None) -> st
         return "added"
     if after is None:
         return "dropped"
-    same_address = (before.address.line1, before.address.zip) == (
-        after.address.line1,
-        after.address.zip,
-    )
-    if not same_address:
+    # The building is the street address in its town; a ZIP fixed on the same building
+    # (McKee Road Elementary, 28226 -> 28270 between 2018 and 2020) is no move.
+    if (before.address.line1, before.address.city) != (after.address.line1, after.address.city):
         return "moved"
-    return "renamed" if before.name != after.name else ""
+    if before.name != after.name:
+        return "renamed"
+    return "corrected" if before.address != after.address else ""

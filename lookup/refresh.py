@@ -46,10 +46,13 @@ def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
     live = current_target(req.data_dir)
     previous = _load_live(live, report)
     ds = carry_over_previous_election(ds, previous, req.election_day)
-    attachments = {}
+    attachments: dict[str, str | bytes] = {}
     if previous is not None:
         report.changes = diff(previous, ds, req.election_day)
         attachments["changes.md"] = report.changes.markdown()
+        picture = _change_map(ds, report)
+        if picture:
+            attachments["changes.png"] = picture
     if live is not None and not req.allow_shrink:
         report.problems.extend(check_against_live(extra["summary"], _live_summary(live)))
     if report.problems.errors:
@@ -95,6 +98,18 @@ def rollback(data_dir: Path, now: datetime) -> str:
     publish(data_dir, target)
     record_publication(data_dir, target, now.isoformat())
     return target.name
+
+
+def _change_map(ds: Dataset, report: RefreshReport) -> bytes | None:
+    """The PNG of the change report (a drawing failure is a warning, not a refusal)."""
+    from .change_map import draw_changes
+
+    assert report.changes is not None
+    try:
+        return draw_changes(ds, report.changes)
+    except (OSError, ValueError) as exc:
+        report.problems.warnings.append(f"could not draw the change map: {exc}")
+        return None
 
 
 def _load_live(live: Path | None, report: RefreshReport) -> Dataset | None:

@@ -110,13 +110,17 @@ def save_dataset(
     ds: Dataset,
     folder: Path,
     extra_manifest: Mapping[str, Any],
-    attachments: Mapping[str, str] | None = None,
+    attachments: Mapping[str, str | bytes] | None = None,
 ) -> None:
     """Write ``ds`` (and text ``attachments`` such as the change report) into an empty
     ``folder``; the caller publishes it atomically."""
     folder.mkdir(parents=True)
-    for name, text in (attachments or {}).items():
-        (folder / name).write_text(text)
+    for name, content in (attachments or {}).items():
+        target = folder / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
     geoms = shapely.force_2d(np.asarray(ds.geoms, dtype=object))
     multi = np.array(
         [g if g.geom_type == "MultiPolygon" else shapely.multipolygons([g]) for g in geoms],

@@ -256,11 +256,15 @@ def test_change_report_2018_to_2020(real: Path, tmp_path: Path) -> None:
     expected = sorted(
         k.removeprefix("PCT ")
         for k in after
-        if (before[k]["house_num"], before[k]["street_name"], before[k]["zip"])
-        != (after[k]["house_num"], after[k]["street_name"], after[k]["zip"])
+        if (before[k]["house_num"], before[k]["street_name"], before[k]["city"])
+        != (after[k]["house_num"], after[k]["street_name"], after[k]["city"])
     )
     assert sorted(c.precinct for c in moved) == expected
     assert 5 <= len(expected) <= 20  # the README: 7-15 places move between general elections
+    corrected = [c.precinct for c in report.changes.places if c.kind == "corrected"]
+    assert "227" in corrected  # same building, its ZIP fixed: not a move
+    png = (tmp_path / "current" / "changes.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
     ds = DatasetHolder(tmp_path).load_now()
     assert [e.day for e in ds.elections] == [date(2018, 11, 6), date(2020, 11, 3)]
 
