@@ -244,9 +244,11 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     frame = layer.frame
     ids = frame["prec_id"].tolist()
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    problems.extend(check_precincts(list(zip(frame["county"], ids, strict=True)), geoms))
-    if problems.errors:
-        raise DataError("; ".join(problems.errors))
+    checked = check_precincts(list(zip(frame["county"], ids, strict=True)), geoms)
+    problems.warnings += checked.warnings
+    if checked.errors:
+        names = ", ".join(p.name for p in req.precinct_files)
+        raise DataError(f"{names}: " + "; ".join(checked.errors))
     counties = tuple(sorted(set(frame["county"])))
     minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
     bbox = (minx, miny, maxx, maxy)

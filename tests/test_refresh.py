@@ -279,3 +279,56 @@ def test_rollback_and_pruning(sources: Path, tmp_path: Path) -> None:
 
     with pytest.raises(DataError, match="no earlier published version"):
         rollback(tmp_path / "empty", NOW)
+
+
+def _rezip_without(zip_path: Path, suffix: str) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as z:
+        members = {n: z.read(n) for n in z.namelist() if not n.endswith(suffix)}
+    with zipfile.ZipFile(zip_path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("no_prj", "no coordinate reference system"),
+        ("empty_polling", "empty file"),
+        ("renamed_column", "missing columns precinct_name"),
+        ("other_county_only", "no polling places for county DEMO"),
+        ("wrong_crs", "SBE_PRECINCTS_20280801.zip"),
+    ],
+)
+def test_more_bad_files_name_the_file(
+    sources: Path, tmp_path: Path, breakage: str, message: str
+) -> None:
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    polling = sources / "demo-polling-places-20281107.csv"
+    shp = sources / "SBE_PRECINCTS_20280801.zip"
+    if breakage == "no_prj":
+        _rezip_without(shp, ".prj")
+    elif breakage == "empty_polling":
+        polling.write_bytes(b"")
+    elif breakage == "renamed_column":
+        rewrite_utf16(polling, "precinct_name", "precinct")
+    elif breakage == "other_county_only":
+        text = polling.read_bytes().decode("utf-16").replace("\tDEMO\t", "\tWAKE\t")
+        polling.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    elif breakage == "wrong_crs":
+        # Feet declared as degrees: a .prj for WGS84 on State Plane coordinates.
+        import zipfile
+
+        with zipfile.ZipFile(shp) as z:
+            members = {n: z.read(n) for n in z.namelist()}
+        prj = next(n for n in members if n.endswith(".prj"))
+        members[prj] = (
+            b'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+        )
+        with zipfile.ZipFile(shp, "w") as z:
+            for name, blob in members.items():
+                z.writestr(name, blob)
+    report = publish_demo(sources, data, "v2")
+    _assert_untouched(data, report, message)

@@ -62,6 +62,8 @@ def read_text_table(path: Path) -> TextFile:
     if size > MAX_TEXT_BYTES:
         raise DataError(f"{path.name}: {size} bytes is over the {MAX_TEXT_BYTES} byte limit")
     text, encoding = decode_bytes(path.read_bytes(), path.name)
+    if not text.strip("\ufeff \r\n\t"):
+        raise DataError(f"{path.name}: empty file")
     # Real NCSBE files carry the odd stray NUL in an empty cell; many mean a wrong decoding.
     nuls = text.count("\x00")
     if nuls > max(10, len(text) // 1000):
