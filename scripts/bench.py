@@ -20,6 +20,7 @@ import argparse
 import csv
 import gc
 import http.client
+import http.server
 import json
 import os
 import platform
@@ -210,6 +211,86 @@ def build_meck(real_dir: Path, tmp: Path, now: datetime) -> tuple[Path, Dataset]
     if not report.published:
         return "the Mecklenburg refresh did not publish: " + "; ".join(report.problems.errors)
     return data_dir, DatasetHolder(data_dir).load_now()
+
+
+def bench_refresh(real_dir: Path, tmp: Path, quick: bool, report: Report) -> list[Target]:
+    """Refresh timings: Mecklenburg from local files, the statewide 2018 KMZ (full runs
+    only), and a no-change refresh from URLs, which must download nothing."""
+    import functools
+
+    from lookup.fetch import fetch
+
+    targets: list[Target] = []
+    paths = [real_dir / p for p in (MECK_PRECINCTS, MECK_POLLING, MECK_EARLY)]
+    if not all(p.exists() for p in paths):
+        report.skip("refresh rows: real Mecklenburg files not found")
+        return targets
+    t0 = time.perf_counter()
+    req = RefreshRequest(
+        precincts=paths[0],
+        polling_places=(paths[1],),
+        early_voting=(paths[2],),
+        election_day=MECK_ELECTION,
+        county="MECKLENBURG",
+        data_dir=tmp / "refresh-meck",
+    )
+    ok = refresh(req, datetime.now(UTC)).published
+    meck_s = time.perf_counter() - t0
+    report.add(Row("refresh, Mecklenburg, local files", meck_s, "s", f"published: {ok}"))
+    targets.append(check("Mecklenburg refresh < 30 s", ok and meck_s < 30, f"{meck_s:.1f} s"))
+
+    kmz = [real_dir / f"statewide/precincts/vtds{i}.kmz" for i in range(4)]
+    kml = [real_dir / f"statewide/polling_places/pp{i}.kml" for i in (1, 2, 3)]
+    sites = real_dir / "statewide/early_voting/ossite_2018.kml"
+    if quick or not all(p.exists() for p in [*kmz, *kml, sites]):
+        targets.append(check("statewide 2018 refresh < 120 s", None, "full runs only"))
+    else:
+        t0 = time.perf_counter()
+        state_req = RefreshRequest(
+            precincts=tuple(kmz),
+            polling_places=tuple(kml),
+            early_voting=(sites,),
+            election_day=date(2018, 11, 6),
+            data_dir=tmp / "refresh-state",
+        )
+        ok = refresh(state_req, datetime.now(UTC)).published
+        state_s = time.perf_counter() - t0
+        report.add(Row("refresh, statewide 2018 KMZ/KML", state_s, "s", f"published: {ok}"))
+        targets.append(
+            check("statewide 2018 refresh < 120 s", ok and state_s < 120, f"{state_s:.1f} s")
+        )
+
+    # The same three files over HTTP twice: the second time, conditional GETs only.
+    handler = functools.partial(_QuietHandler, directory=str(real_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        rels = [MECK_PRECINCTS, MECK_POLLING, MECK_EARLY]
+        first = [fetch(base + str(r), tmp / "downloads") for r in rels]
+        second = [fetch(base + str(r), tmp / "downloads") for r in rels]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    again = sum(f.size for f in second if f.downloaded)
+    report.add(
+        Row(
+            "no-change refresh from URLs, bytes downloaded",
+            float(again),
+            "bytes",
+            f"first run {sum(f.size for f in first):,} bytes; second run: "
+            f"{sum(not f.downloaded for f in second)} of {len(second)} answered 304",
+        )
+    )
+    targets.append(check("no-change refresh downloads nothing", again == 0, f"{again} bytes"))
+    return targets
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Python's file server (it answers If-Modified-Since with 304), without its log."""
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 def uniform_points(
@@ -986,7 +1067,10 @@ def main(argv: list[str] | None = None) -> int:
             report.skip(f"HTTP rows: {exc}")
             report.failures.append(f"HTTP benchmark did not run: {exc}")
 
-    report.targets = evaluate_targets(points, http_results, load_s, load_label)
+        print("refresh timings ...", flush=True)
+        refresh_targets = bench_refresh(args.real_dir, tmp, args.quick, report)
+
+    report.targets = evaluate_targets(points, http_results, load_s, load_label) + refresh_targets
     report.footnotes.append(
         f"1-minute load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end: "
         "anything else running on these cores (a test suite, another server) skews every figure."
