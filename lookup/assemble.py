@@ -24,6 +24,7 @@ from .errors import DataError
 from .geocode.local import AddressIndex
 from .geocode.normalize import ParsedAddress, canonical_street
 from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .progress import QUIET, Progress
 from .sources.addresses import read_addresses
 from .sources.early_voting import SiteRecord, read_early_voting
 from .sources.kml import read_kml_polling_places
@@ -236,9 +237,12 @@ def _election(day: date, sites: list[EarlyVotingSite], req: RefreshRequest) -> E
     )
 
 
-def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple[Dataset, dict]:
+def assemble(
+    req: RefreshRequest, now: datetime, report: RefreshReport, progress: Progress = QUIET
+) -> tuple[Dataset, dict]:
     """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
     problems = report.problems
+    progress.step("reading precincts")
     layer = read_precinct_files(req.precinct_files, req.county)
     problems.warnings += list(layer.warnings)
     frame = layer.frame
@@ -252,7 +256,9 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     counties = tuple(sorted(set(frame["county"])))
     minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
     bbox = (minx, miny, maxx, maxy)
+    progress.step("reading address points")
     addresses = _load_addresses(req.addresses, bbox, problems)
+    progress.step("reading polling places and early-voting sites")
 
     rows: list[PollingPlaceRow] = []
     for path in req.polling_places:
@@ -282,7 +288,13 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
     )
 
-    polling = _join_polling_places(rows, crosswalk, addresses, bbox, problems)
+    polling = _join_polling_places(
+        list(progress.each(rows, "joining and geocoding polling places")),
+        crosswalk,
+        addresses,
+        bbox,
+        problems,
+    )
     if req.election_day not in polling:
         found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
         raise DataError(
@@ -313,6 +325,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
     hashes = [_sha256(p) for p in sources]
     digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
     version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
+    progress.step("building the precinct index")
     grid = build_grid(geoms)
     ds = Dataset(
         version=version,
@@ -327,6 +340,7 @@ def assemble(req: RefreshRequest, now: datetime, report: RefreshReport) -> tuple
         addresses=addresses,
         bbox=bbox,
     )
+    progress.step("validating")
     problems.extend(check_dataset(ds, req.election_day))
     report.counts = {
         "counties": ", ".join(counties),

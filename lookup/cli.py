@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import DataError, ServiceError
+from .progress import Progress
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -125,11 +126,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         print(f"lookup refresh: give {', '.join(missing)} (or --config FILE)", file=sys.stderr)
         return EXIT_BAD_INPUT
     cache = data_dir / "downloads"
+    progress = Progress.for_terminal(quiet=args.quiet)
     req = RefreshRequest(
-        precincts=_local(precincts, cache),
-        polling_places=_local(polling, cache),
-        early_voting=_local(args.early_voting or list(cfg.early_voting), cache),
-        addresses=_local(args.addresses or list(cfg.addresses), cache),
+        precincts=_local(precincts, cache, progress),
+        polling_places=_local(polling, cache, progress),
+        early_voting=_local(args.early_voting or list(cfg.early_voting), cache, progress),
+        addresses=_local(args.addresses or list(cfg.addresses), cache, progress),
         county=args.county or cfg.county,
         election_day=day,
         election_name=args.election_name or cfg.election_name,
@@ -138,7 +140,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         allow_shrink=args.allow_shrink,
         keep=args.keep or cfg.keep or 5,
     )
-    report = refresh(req, datetime.now(UTC))
+    report = refresh(req, datetime.now(UTC), progress)
     print("\n".join(report.lines()))
     return 0 if report.published else 1
 
@@ -172,7 +174,9 @@ def _source(value: str) -> Path | str:
     return value if is_url(value) else _existing(value)
 
 
-def _local(values: Sequence[Path | str] | None, cache: Path) -> tuple[Path, ...]:
+def _local(
+    values: Sequence[Path | str] | None, cache: Path, progress: Progress
+) -> tuple[Path, ...]:
     """URLs brought into the download cache (unchanged files are not downloaded again)."""
     from .fetch import fetch
 
@@ -181,7 +185,7 @@ def _local(values: Sequence[Path | str] | None, cache: Path) -> tuple[Path, ...]
         if isinstance(v, Path):
             out.append(v)
             continue
-        got = fetch(v, cache)
+        got = fetch(v, cache, progress=progress)
         state = f"downloaded {got.size:,} bytes" if got.downloaded else "unchanged (304)"
         print(f"{v}: {state}")
         out.append(got.path)
@@ -238,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="publish even if counts fell sharply against the live version",
     )
     p.add_argument("--keep", type=int, help="published versions kept (default 5)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("rollback", help="make the previously live version live again")

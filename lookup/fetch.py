@@ -10,12 +10,14 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from .errors import DataError
+from .progress import QUIET, Progress
 
 if TYPE_CHECKING:
     import requests
@@ -56,6 +58,7 @@ def fetch(
     retries: int = RETRIES,
     backoff: float = BACKOFF,
     max_bytes: int = MAX_BYTES,
+    progress: Progress = QUIET,
 ) -> Fetched:
     """Bring ``url`` into ``cache_dir``; raise ``DataError`` naming the URL if it cannot."""
     import requests
@@ -74,7 +77,7 @@ def fetch(
     delay = backoff
     for attempt in range(1, retries + 1):
         try:
-            return _get(http, url, target, meta_path, headers, timeout, max_bytes)
+            return _get(http, url, target, meta_path, headers, timeout, max_bytes, progress)
         except _Retry as exc:
             if attempt == retries:
                 raise DataError(f"{url}: {exc} (after {retries} tries)") from None
@@ -84,7 +87,9 @@ def fetch(
     raise AssertionError("unreachable")
 
 
-def _write(resp: requests.Response, tmp: Path, url: str, max_bytes: int) -> int:
+def _write(
+    resp: requests.Response, tmp: Path, url: str, max_bytes: int, advance: Callable[[int], object]
+) -> int:
     size = 0
     with tmp.open("wb") as f:
         for chunk in resp.iter_content(chunk_size=1 << 16):
@@ -92,6 +97,7 @@ def _write(resp: requests.Response, tmp: Path, url: str, max_bytes: int) -> int:
             if size > max_bytes:
                 raise DataError(f"{url}: over the {max_bytes} byte limit")
             f.write(chunk)
+            advance(len(chunk))
         f.flush()
         os.fsync(f.fileno())
     return size
@@ -109,6 +115,7 @@ def _get(
     headers: dict[str, str],
     timeout: tuple[float, float],
     max_bytes: int,
+    progress: Progress,
 ) -> Fetched:
     import requests
 
@@ -125,7 +132,11 @@ def _get(
                 raise DataError(f"{url}: {expected} bytes is over the {max_bytes} byte limit")
             tmp = target.with_name(f".{target.name}.part")
             try:
-                size = _write(resp, tmp, url, max_bytes)
+                bar = progress.bytes_bar(target.name.split("-", 1)[-1], max(expected, 0) or None)
+                try:
+                    size = _write(resp, tmp, url, max_bytes, bar.update)
+                finally:
+                    bar.close()
                 if expected >= 0 and size != expected:
                     raise _Retry(f"truncated download: {size} of {expected} bytes")
                 os.replace(tmp, target)

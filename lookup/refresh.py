@@ -17,6 +17,7 @@ from .assemble import RefreshReport, RefreshRequest, assemble, carry_over_previo
 from .changes import diff
 from .dataset import Dataset
 from .errors import DataError
+from .progress import QUIET, Progress
 from .store import (
     current_target,
     fsync_dir,
@@ -34,11 +35,11 @@ __all__ = ["RefreshReport", "RefreshRequest", "refresh", "rollback"]
 log = logging.getLogger(__name__)
 
 
-def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
+def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> RefreshReport:
     """Run the whole refresh. Returns the report; publishes only when there are no errors."""
     report = RefreshReport()
     try:
-        ds, extra = assemble(req, now, report)
+        ds, extra = assemble(req, now, report, progress)
     except DataError as exc:
         report.problems.errors.append(str(exc))
         return report
@@ -66,6 +67,7 @@ def refresh(req: RefreshRequest, now: datetime) -> RefreshReport:
             # Same sources, same version name (the demo): reuse it if it is whole.
             load_dataset(final)
         else:
+            progress.step("writing the new version")
             save_dataset(ds, tmp, extra, attachments)
             load_dataset(tmp)  # load it back exactly as the service will
             tmp.rename(final)

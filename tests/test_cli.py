@@ -154,6 +154,7 @@ def test_refresh_command(demo_cache: Path, tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "published: yes" in p.stdout and "precincts: 40" in p.stdout
+    assert "reading precincts" not in p.stderr  # not a terminal: no progress output
     p = run(
         "refresh",
         "--precincts",

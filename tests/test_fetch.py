@@ -165,3 +165,20 @@ def test_refresh_the_real_files_from_urls(real: Path, tmp_path: Path) -> None:
         assert missing.returncode == 3 and "nope.zip: HTTP 404" in missing.stderr
     finally:
         srv.close()
+
+
+def test_download_shows_a_bar_on_a_terminal_only(files: FileServer, tmp_path: Path) -> None:
+    import io
+
+    from lookup.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    fetch(files.url + "/a.txt", tmp_path / "c", progress=Progress.for_terminal(False, screen))
+    assert "a.txt" in screen.getvalue()
+    pipe = io.StringIO()
+    fetch(files.url + "/a.txt", tmp_path / "d", progress=Progress.for_terminal(False, pipe))
+    assert pipe.getvalue() == ""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import shutil
 import time
@@ -332,3 +333,23 @@ def test_more_bad_files_name_the_file(
                 z.writestr(name, blob)
     report = publish_demo(sources, data, "v2")
     _assert_untouched(data, report, message)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_only(sources: Path, tmp_path: Path) -> None:
+    from lookup.progress import Progress
+
+    screen = _Terminal()
+    req = replace(demo_request(sources, tmp_path / "a"), version="v1")
+    assert refresh(req, NOW, Progress.for_terminal(quiet=False, stream=screen)).published
+    shown = screen.getvalue()
+    for step in ("reading precincts", "joining and geocoding polling places", "validating"):
+        assert step in shown
+    for quiet, stream in ((True, _Terminal()), (False, io.StringIO())):  # --quiet; a pipe
+        req = replace(demo_request(sources, tmp_path / f"q{quiet}"), version="v1")
+        assert refresh(req, NOW, Progress.for_terminal(quiet=quiet, stream=stream)).published
+        assert stream.getvalue() == ""
