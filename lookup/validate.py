@@ -23,6 +23,7 @@ PLACE_MARGIN_DEG = 0.15
 MAX_MISSING_PLACE_SHARE = 0.05
 MAX_BAD_ADDRESS_SHARE = 0.05
 FAR_PLACE_MILES = 5.0
+GAP_TOLERANCE_M2 = 100.0  # slivers below this are digitising noise, not a missing area
 # How far a count may fall against the live version before the refresh asks for
 # --allow-shrink: a truncated download looks exactly like this.
 SHRINK_TOLERANCE = {
@@ -72,12 +73,31 @@ def check_precincts(keys: list[tuple[str, str]], geoms: np.ndarray) -> Problems:
             area = shapely.area(shapely.intersection(geoms[i], geoms[j]))
             if area > OVERLAP_TOLERANCE * min(geoms[i].area, geoms[j].area):
                 overlaps.append(f"{ids[i]}/{ids[j]}")
+    gaps = _gaps(geoms)
+    if gaps:
+        p.warnings.append(
+            f"{len(gaps)} gaps between precincts (areas no precinct covers, inside the map); "
+            f"largest about {max(gaps):,.0f} m²: an address there gets no precinct"
+        )
     if overlaps:
         p.warnings.append(
             f"{len(overlaps)} overlapping precinct pairs (the first in the file wins): "
             + _sample(overlaps)
         )
     return p
+
+
+def _gaps(geoms: np.ndarray) -> list[float]:
+    """Holes in the union of the precincts larger than ``GAP_TOLERANCE_M2``, in m²."""
+    union = shapely.union_all(geoms)
+    lat = (shapely.bounds(union)[1] + shapely.bounds(union)[3]) / 2
+    m2_per_deg2 = 111_320.0**2 * math.cos(math.radians(lat))
+    holes = [
+        shapely.Polygon(ring).area * m2_per_deg2
+        for part in shapely.get_parts(union)
+        for ring in getattr(part, "interiors", ())
+    ]
+    return [a for a in holes if a > GAP_TOLERANCE_M2]
 
 
 def check_dataset(ds: Dataset, primary_day: date) -> Problems:

@@ -51,3 +51,18 @@ def test_shrink_against_live() -> None:
         {"precincts": 150, "address_points": 1000, "early_voting_sites": 33}, live
     ).errors
     assert len(errors) == 2 and "precincts fell from 195 to 150" in errors[0]
+
+
+def test_gaps_between_precincts_are_reported() -> None:
+    import numpy as np
+    from builders import sq
+
+    from lookup.validate import check_precincts
+
+    # Four precincts around an empty square: an address in the middle has no precinct.
+    ring = [sq(0, 0, 3, 1), sq(0, 2, 3, 3), sq(0, 1, 1, 2), sq(2, 1, 3, 2)]
+    keys = [("TEST", f"{i:03d}") for i in range(4)]
+    problems = check_precincts(keys, np.array(ring, dtype=object))
+    assert any("1 gaps between precincts" in w for w in problems.warnings)
+    closed = [sq(0, 0, 3, 1), sq(0, 2, 3, 3), sq(0, 1, 3, 2)]
+    assert not check_precincts(keys[:3], np.array(closed, dtype=object)).warnings
