@@ -63,32 +63,17 @@ class Changes:
             f"Against the live version {self.old_version} ({_day(self.old_election)}).",
             "",
         ]
-        out += _section(
-            "Polling places moved",
-            [
-                f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
-                for c in self.moved()
-            ],
-            "| precinct | before | after |\n|---|---|---|",
-        )
-        out += _section(
-            "Polling places renamed (same address)",
-            [
+        for kind, title in (
+            ("moved", "Polling places moved"),
+            ("renamed", "Polling places renamed (same address)"),
+            ("corrected", "Polling place addresses corrected (same building)"),
+        ):
+            rows = [
                 f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
                 for c in self.places
-                if c.kind == "renamed"
-            ],
-            "| precinct | before | after |\n|---|---|---|",
-        )
-        out += _section(
-            "Polling place addresses corrected (same building)",
-            [
-                f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
-                for c in self.places
-                if c.kind == "corrected"
-            ],
-            "| precinct | before | after |\n|---|---|---|",
-        )
+                if c.kind == kind
+            ]
+            out += _section(title, rows, "| precinct | before | after |\n|---|---|---|")
         out += _section(
             "Polling places added or dropped",
             [

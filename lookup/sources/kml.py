@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
@@ -147,52 +148,27 @@ def precinct_attributes(html: str) -> tuple[str, str]:
     return rows.get("county", "").upper(), rows.get("precinct", "")
 
 
-def read_kml_polling_places(
-    path: Path, county: str | None, election_day: date
-) -> list[PollingPlaceRow]:
-    """One row per precinct served by each polling-place point."""
-    frame = read_layer(path)
-    want = county.strip().upper() if county else None
-    out: list[PollingPlaceRow] = []
-    for n, (html, geom) in enumerate(zip(frame["description"], frame.geometry, strict=True)):
-        where = f"{path.name} feature {n + 1}"
-        d = parse_description(html)
-        row_county = _county(d)
-        if want and row_county != want:
-            continue
-        if not d.bold or not d.tables:
-            raise DataError(f"{where}: no polling place name or precinct table")
-        street, city, state, zip_code = _split_address(d, where)
-        place_id = next((m.group(1) for link in d.links if (m := _PLACE_ID.search(link))), "")
-        for row in d.tables[0]:
-            if row and row[0]:
-                out.append(
-                    PollingPlaceRow(
-                        election_day=election_day,
-                        county=row_county,
-                        id=place_id or f"kml-{n + 1}",
-                        name=d.bold[0].upper(),
-                        precinct_name=row[0],
-                        street=street,
-                        city=city,
-                        state=state,
-                        zip=zip_code,
-                        lat=float(geom.y) if geom is not None else None,
-                        lon=float(geom.x) if geom is not None else None,
-                    )
-                )
-    if not out:
-        raise DataError(
-            f"{path.name}: no polling places" + (f" for county {county}" if want else "")
-        )
-    return out
+@dataclass(frozen=True)
+class _Point:
+    """One KML point of a county: where it is in the file, what it says, where it stands."""
+
+    where: str
+    index: int
+    d: Description
+    county: str
+    name: str
+    street: str
+    city: str
+    state: str
+    zip: str
+    lat: float | None
+    lon: float | None
 
 
-def read_kml_sites(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    """Early-voting points with their table of dates and hours."""
+def _points(path: Path, county: str | None) -> Iterator[_Point]:
+    """The named, addressed points of ``county`` (all counties when None)."""
     frame = read_layer(path)
     want = county.strip().upper() if county else None
-    out: list[SiteRecord] = []
     for n, (html, geom) in enumerate(zip(frame["description"], frame.geometry, strict=True)):
         where = f"{path.name} feature {n + 1}"
         d = parse_description(html)
@@ -200,26 +176,78 @@ def read_kml_sites(path: Path, county: str | None, election_day: date) -> list[S
         if want and row_county != want:
             continue
         if not d.bold:
-            raise DataError(f"{where}: no site name")
+            raise DataError(f"{where}: no name in the description")
         street, city, state, zip_code = _split_address(d, where)
+        yield _Point(
+            where,
+            n,
+            d,
+            row_county,
+            d.bold[0].upper(),
+            street,
+            city,
+            state,
+            zip_code,
+            float(geom.y) if geom is not None else None,
+            float(geom.x) if geom is not None else None,
+        )
+
+
+def read_kml_polling_places(
+    path: Path, county: str | None, election_day: date
+) -> list[PollingPlaceRow]:
+    """One row per precinct served by each polling-place point."""
+    out: list[PollingPlaceRow] = []
+    for p in _points(path, county):
+        if not p.d.tables:
+            raise DataError(f"{p.where}: no table of the precincts served")
+        place_id = next((m.group(1) for link in p.d.links if (m := _PLACE_ID.search(link))), "")
+        out += [
+            PollingPlaceRow(
+                election_day=election_day,
+                county=p.county,
+                id=place_id or f"kml-{p.index + 1}",
+                name=p.name,
+                precinct_name=row[0],
+                street=p.street,
+                city=p.city,
+                state=p.state,
+                zip=p.zip,
+                lat=p.lat,
+                lon=p.lon,
+            )
+            for row in p.d.tables[0]
+            if row and row[0]
+        ]
+    if not out:
+        scope = f" for county {county}" if county else ""
+        raise DataError(f"{path.name}: no polling places{scope}")
+    return out
+
+
+def read_kml_sites(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
+    """Early-voting points with their table of dates and hours."""
+    out: list[SiteRecord] = []
+    for p in _points(path, county):
         days: dict[date, DaySchedule] = {}
-        for row in (r for t in d.tables for r in t if len(r) >= 3):
-            day = parse_us_date(row[1], where)
-            days[day] = DaySchedule(day=day, hours=parse_hours(row[2], where))
+        for row in (r for t in p.d.tables for r in t if len(r) >= 3):
+            day = parse_us_date(row[1], p.where)
+            days[day] = DaySchedule(day=day, hours=parse_hours(row[2], p.where))
         out.append(
             SiteRecord(
                 election_day=election_day,
-                county=row_county,
-                name=d.bold[0].upper(),
-                street=street,
-                city=city,
-                state=state,
-                zip=zip_code,
+                county=p.county,
+                name=p.name,
+                street=p.street,
+                city=p.city,
+                state=p.state,
+                zip=p.zip,
                 schedule=tuple(days[k] for k in sorted(days)),
-                lat=float(geom.y) if geom is not None else None,
-                lon=float(geom.x) if geom is not None else None,
+                lat=p.lat,
+                lon=p.lon,
             )
         )
     if not out:
-        raise DataError(f"{path.name}: no early-voting sites" + (f" for {county}" if want else ""))
+        scope = f" for {county}" if county else ""
+        raise DataError(f"{path.name}: no early-voting sites{scope}")
     return out
