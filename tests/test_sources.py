@@ -206,3 +206,68 @@ def test_hand_edited_early_voting_csv(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match="line 2"):
         read_early_voting(path, None, date(2028, 11, 7))
+
+
+def test_per_county_one_stop_json(tmp_path: Path) -> None:
+    """NCSBE's GetSites shape: CompleteHoursHTML cells alternate a date range and hours."""
+    import json
+
+    from lookup.sources.early_voting import read_early_voting
+
+    hours = (
+        "<table><tr><td>10/15/2020 - 10/16/2020</td><td>8:00 AM - 7:30 PM</td></tr>"
+        "<tr><td>10/17/2020</td><td>8:00 AM - 3:00 PM</td></tr>"
+        "<tr><td>Sunday, October 18</td><td>1:00 PM - 5:00 PM</td></tr></table>"
+    )
+    doc = {
+        "SelectedCounty": {"Name": "Mecklenburg"},
+        "SiteList": [
+            {
+                "Name": "Ardrey Kell High School",
+                "SiteAddressStreet": "10220 Ardrey Kell Rd",
+                "SiteAddressCSZ": "Charlotte, NC 28277",
+                "SiteCoordLat": "35.0285",
+                "SiteCoordLong": "-80.8485",
+                "CompleteHoursHTML": hours,
+            },
+            {
+                "Name": "Spectrum Center",
+                "SiteAddressStreet": "333 E Trade St",
+                "SiteAddressCSZ": "Charlotte, NC 28202",
+                "SiteCoordLat": 0,
+                "SiteCoordLong": 0,
+                "CompleteHoursHTML": "<table><tr><td>10/19/2020</td><td>Closed</td></tr></table>",
+            },
+        ],
+    }
+    path = tmp_path / "sites.json"
+    path.write_text(json.dumps(doc))
+    kell, spectrum = read_early_voting(path, "MECKLENBURG", date(2020, 11, 3))
+    assert (kell.county, kell.name, kell.city, kell.zip) == (
+        "MECKLENBURG",
+        "ARDREY KELL HIGH SCHOOL",
+        "CHARLOTTE",
+        "28277",
+    )
+    assert (kell.lat, kell.lon) == (35.0285, -80.8485) and spectrum.lat is None  # 0,0: none
+    assert [d.day.isoformat() for d in kell.schedule] == [
+        "2020-10-15",
+        "2020-10-16",
+        "2020-10-17",
+        "2020-10-18",
+    ]
+    assert [(h.start.hour, h.end.hour) for d in kell.schedule for h in d.hours] == [
+        (8, 19),
+        (8, 19),
+        (8, 15),
+        (13, 17),
+    ]
+    assert spectrum.schedule[0].closed
+    doc["SiteList"][0]["CompleteHoursHTML"] = (
+        "<table><tr><td>Someday</td><td>8:00 AM - 1:00 PM</td></tr></table>"
+    )
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DataError, match=r"site 1 .*cannot read the date 'Someday'"):
+        read_early_voting(path, "MECKLENBURG", date(2020, 11, 3))
+    with pytest.raises(DataError, match="sites of MECKLENBURG, not WAKE"):
+        read_early_voting(path, "Wake", date(2020, 11, 3))

@@ -178,6 +178,10 @@ def read_early_voting(path: Path, county: str | None, election_day: date) -> lis
         from .kml import read_kml_sites
 
         return read_kml_sites(path, county, election_day)
+    if path.suffix.lower() == ".json":
+        from .site_json import read_site_json
+
+        return read_site_json(path, county, election_day)
     first = rows(read_text_table(path))[:1]
     if first and {"name", "hours", "date"} <= {c.strip().lower() for c in first[0]}:
         return read_sites_csv(path, county, election_day)

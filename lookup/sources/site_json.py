@@ -1,0 +1,111 @@
+"""NCSBE's per-county one-stop JSON (its site finder's ``GetSites``):
+``{"SelectedCounty": {"Name"}, "SiteList": [{"Name", "SiteAddressStreet", "SiteAddressCSZ",
+"SiteCoordLat", "SiteCoordLong", "CompleteHoursHTML"}]}``. ``CompleteHoursHTML`` is a table
+whose cells alternate a date range (``start - end``, or one date) and the hours that apply
+to every day of it. Dates are read in the forms listed in ``_DATE_FORMATS``; anything else
+is refused with the site and cell named, never guessed."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ..errors import DataError
+from ..models import DaySchedule, OpenHours
+from .early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
+from .kml import parse_description
+from .textfile import decode_bytes
+
+_DATE_FORMATS = (
+    "%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%A, %B %d, %Y",
+    "%a, %b %d, %Y", "%A, %B %d", "%a, %b %d", "%B %d", "%b %d", "%m/%d",
+)  # fmt: skip
+_RANGE_SPLIT = re.compile(r"\s+(?:-|\u2013|to)\s+", re.IGNORECASE)
+
+
+def _day(text: str, year: int, where: str) -> date:
+    text = " ".join(text.replace(".", "").split())
+    for fmt in _DATE_FORMATS:
+        with_year = "%Y" in fmt or "%y" in fmt
+        # Forms without a year belong to the election's year (parsed with it: Feb 29).
+        candidate, pattern = (text, fmt) if with_year else (f"{text} {year}", f"{fmt} %Y")
+        try:
+            return datetime.strptime(candidate, pattern).date()
+        except ValueError:
+            continue
+    raise DataError(f"{where}: cannot read the date {text!r}")
+
+
+def schedule_from_html(html: str, year: int, where: str) -> tuple[DaySchedule, ...]:
+    cells = [c for t in parse_description(html).tables for row in t for c in row if c.strip()]
+    if len(cells) % 2:
+        raise DataError(f"{where}: hours table has an odd number of cells")
+    days: dict[date, list[OpenHours]] = defaultdict(list)
+    for when, hours in zip(cells[0::2], cells[1::2], strict=True):
+        parts = _RANGE_SPLIT.split(when.strip())
+        if len(parts) > 2:
+            raise DataError(f"{where}: cannot read the date range {when!r}")
+        first = _day(parts[0], year, where)
+        last = _day(parts[-1], year, where)
+        if last < first:
+            raise DataError(f"{where}: date range {when!r} ends before it starts")
+        spans = parse_hours(hours, where)
+        d = first
+        while d <= last:
+            days[d] += spans
+            d += timedelta(days=1)
+    return tuple(
+        DaySchedule(day=d, hours=tuple(sorted(h, key=lambda s: s.start)))
+        for d, h in sorted(days.items())
+    )
+
+
+def read_site_json(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
+    text, _enc = decode_bytes(path.read_bytes(), path.name)
+    try:
+        doc = json.loads(text)
+        sites = doc["SiteList"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path.name}: not the one-stop JSON shape (SiteList) ({exc})") from None
+    named = ((doc.get("SelectedCounty") or {}).get("Name") or "").strip().upper()
+    site_county = named or (county or "").strip().upper()
+    if not site_county:
+        raise DataError(f"{path.name}: the file names no county; pass --county")
+    if county and site_county != county.strip().upper():
+        raise DataError(f"{path.name}: sites of {site_county}, not {county.upper()}")
+    out = []
+    for n, s in enumerate(sites, start=1):
+        where = f"{path.name} site {n} ({s.get('Name', '?')})"
+        m = CITY_STATE_ZIP.match(str(s.get("SiteAddressCSZ", "")).strip().upper())
+        if not m:
+            raise DataError(f"{where}: cannot read city, state and ZIP")
+        lat, lon = _coordinate(s.get("SiteCoordLat")), _coordinate(s.get("SiteCoordLong"))
+        out.append(
+            SiteRecord(
+                election_day=election_day,
+                county=site_county,
+                name=str(s.get("Name", "")).strip().upper(),
+                street=str(s.get("SiteAddressStreet", "")).strip().upper(),
+                city=m["city"],
+                state=m["state"],
+                zip=m["zip"],
+                schedule=schedule_from_html(
+                    str(s.get("CompleteHoursHTML", "")), election_day.year, where
+                ),
+                lat=lat if lat and lon else None,  # 0,0 means "not geocoded" here
+                lon=lon if lat and lon else None,
+            )
+        )
+    if not out:
+        raise DataError(f"{path.name}: no early-voting sites")
+    return out
+
+
+def _coordinate(value: object) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
