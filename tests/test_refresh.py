@@ -353,3 +353,25 @@ def test_progress_on_a_terminal_only(sources: Path, tmp_path: Path) -> None:
         req = replace(demo_request(sources, tmp_path / f"q{quiet}"), version="v1")
         assert refresh(req, NOW, Progress.for_terminal(quiet=quiet, stream=stream)).published
         assert stream.getvalue() == ""
+
+
+def test_duplicate_precincts_are_refused(sources: Path, tmp_path: Path) -> None:
+    """Two polygons with one prec_id (seen in the 2020 statewide file): refused, named."""
+    import geopandas as gpd
+
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    shp = sources / "SBE_PRECINCTS_20280801.zip"
+    frame = gpd.read_file(f"zip://{shp}")
+    frame.loc[1, "prec_id"] = frame.loc[0, "prec_id"]
+    out = tmp_path / "dup"
+    out.mkdir()
+    frame.to_file(out / "SBE_PRECINCTS_20280801.shp")
+    import zipfile
+
+    with zipfile.ZipFile(shp, "w") as z:
+        for part in out.iterdir():
+            z.write(part, part.name)
+    report = publish_demo(sources, data, "v2")
+    _assert_untouched(data, report, f"duplicate precinct ids: DEMO {frame.loc[0, 'prec_id']}")
+    assert any("SBE_PRECINCTS_20280801.zip" in e for e in report.problems.errors)
