@@ -229,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--polling-places", type=_source, action="append")
     p.add_argument("--early-voting", type=_source, action="append")
     p.add_argument("--addresses", type=_source, action="append")
-    p.add_argument("--county")
+    p.add_argument(
+        "--county", help="keep this county of statewide files; several: 'MECKLENBURG,UNION'"
+    )
     p.add_argument("--election-date", type=_day)
     p.add_argument("--election-name")
     p.add_argument("--data-dir", type=Path)

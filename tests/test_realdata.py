@@ -324,3 +324,27 @@ def test_kml_precinct_joins_to_its_polling_place(real: Path, statewide) -> None:
         assert place.name == named, key
         checked += 1
     assert checked == 150
+
+
+def test_several_counties_from_statewide_files(real: Path, tmp_path: Path) -> None:
+    """--county with two names keeps both counties' precincts, places and sites."""
+    report = refresh(
+        RefreshRequest(
+            precincts=tuple(real / f"statewide/precincts/vtds{i}.kmz" for i in range(4)),
+            polling_places=(real / "statewide/polling_places/polling_place_20181106.csv",),
+            early_voting=(real / "statewide/early_voting/ossite_2018.kml",),
+            county="Mecklenburg, Union",
+            election_day=date(2018, 11, 6),
+            data_dir=tmp_path,
+        ),
+        datetime(2018, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    ds = DatasetHolder(tmp_path).load_now()
+    assert ds.counties == ("MECKLENBURG", "UNION")
+    assert {c for c, _ in ds.polling[date(2018, 11, 6)]} == {"MECKLENBURG", "UNION"}
+    assert {s.county for s in ds.early_voting[date(2018, 11, 6)]} == {"MECKLENBURG", "UNION"}
+    october_2018 = datetime(2018, 10, 20, 12, tzinfo=LOCAL_TZ)
+    a = find_polling_place(ds, PointQuery(lon=-80.5495, lat=34.9854), october_2018)  # Monroe
+    assert a.precinct.county == "UNION"
+    assert {s.site.county for s in a.early_voting_sites} == {"UNION"}

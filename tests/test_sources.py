@@ -269,5 +269,5 @@ def test_per_county_one_stop_json(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(DataError, match=r"site 1 .*cannot read the date 'Someday'"):
         read_early_voting(path, "MECKLENBURG", date(2020, 11, 3))
-    with pytest.raises(DataError, match="sites of MECKLENBURG, not WAKE"):
+    with pytest.raises(DataError, match="sites of MECKLENBURG, not of Wake"):
         read_early_voting(path, "Wake", date(2020, 11, 3))

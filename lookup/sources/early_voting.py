@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
+from .counties import wanted
 from .polling_places import parse_us_date
 from .textfile import read_text_table, rows
 
@@ -72,7 +73,7 @@ def parse_hours(value: str, where: str) -> tuple[OpenHours, ...]:
 def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:
     """Read NCSBE's statewide one-stop list (no header row, 8 columns)."""
     table = rows(read_text_table(path))
-    want = county.strip().upper() if county else None
+    want = wanted(county)
     days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
     election_of: dict[tuple[str, ...], date] = {}
     for n, row in enumerate(table, start=1):
@@ -84,7 +85,7 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
         # The third column flags the county board's office; no answer depends on it.
         election_s, row_county, _board, name, street, csz, day_s, hours_s = row[:8]
         row_county = row_county.upper()
-        if want and row_county != want:
+        if want and row_county not in want:
             continue
         m = CITY_STATE_ZIP.match(csz.upper())
         if not m:
@@ -126,7 +127,7 @@ def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[S
     if missing:
         raise DataError(f"{path.name}: missing columns {', '.join(missing)}")
     col = {name: i for i, name in enumerate(header)}
-    want = county.strip().upper() if county else None
+    want = wanted(county)
     days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
     coords: dict[tuple[str, ...], tuple[float, float]] = {}
     for n, row in enumerate(table[1:], start=2):
@@ -134,7 +135,7 @@ def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[S
         if len(row) < len(header):
             raise DataError(f"{where}: {len(row)} fields, expected {len(header)}")
         cell = {name: row[i].strip() for name, i in col.items()}
-        if want and cell["county"].upper() != want:
+        if want and cell["county"].upper() not in want:
             continue
         key = (
             cell["county"].upper(),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DataError
 from ..models import DaySchedule
+from .counties import wanted
 from .early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
 from .polling_places import PollingPlaceRow, parse_us_date
 
@@ -168,12 +169,12 @@ class _Point:
 def _points(path: Path, county: str | None) -> Iterator[_Point]:
     """The named, addressed points of ``county`` (all counties when None)."""
     frame = read_layer(path)
-    want = county.strip().upper() if county else None
+    want = wanted(county)
     for n, (html, geom) in enumerate(zip(frame["description"], frame.geometry, strict=True)):
         where = f"{path.name} feature {n + 1}"
         d = parse_description(html)
         row_county = _county(d)
-        if want and row_county != want:
+        if want and row_county not in want:
             continue
         if not d.bold:
             raise DataError(f"{where}: no name in the description")

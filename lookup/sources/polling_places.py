@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import DataError
+from .counties import wanted
 from .textfile import read_text_table, rows
 
 REQUIRED = (
@@ -61,13 +62,13 @@ def read_polling_places(path: Path, county: str | None = None) -> list[PollingPl
     col = {name: header.index(name) for name in header}
     lat_col = next((col[c] for c in ("lat", "latitude") if c in col), None)
     lon_col = next((col[c] for c in ("lon", "lng", "longitude") if c in col), None)
-    want = county.strip().upper() if county else None
+    want = wanted(county)
     out: list[PollingPlaceRow] = []
     for n, row in enumerate(table[1:], start=2):
         if len(row) < len(header):
             raise DataError(f"{path.name} line {n}: {len(row)} fields, expected {len(header)}")
         row_county = row[col["county_name"]].upper()
-        if want and row_county != want:
+        if want and row_county not in want:
             continue
         where = f"{path.name} line {n}"
         street = " ".join(p for p in (row[col["house_num"]], row[col["street_name"]]) if p)

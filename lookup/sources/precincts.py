@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..crosswalk import precinct_key
 from ..errors import DataError
+from .counties import wanted
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -67,9 +68,9 @@ def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
         attrs = [precinct_attributes(html) for html in frame["description"]]
         frame["kml_county"] = [c for c, _ in attrs]
         frame["kml_precinct"] = [p for _, p in attrs]
-        if county:
+        if wanted(county):
             # Counties in other parts of a split statewide map are simply absent here.
-            frame = frame[frame["kml_county"] == county.strip().upper()]
+            frame = frame[frame["kml_county"].isin(wanted(county))]
             if frame.empty:
                 return PrecinctLayer(frame=_empty_layer(), source_crs="EPSG:4326", warnings=())
     else:
@@ -83,19 +84,21 @@ def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
         raise DataError(f"{path.name}: no coordinate reference system (missing .prj?)")
     id_field, name_field, county_field = _layout(frame.columns, path.name)
     warnings: list[str] = []
+    want = wanted(county)
     if county_field is not None:
         counties = frame[county_field].astype(str).str.strip().str.upper()
-        if county:
-            frame = frame[counties == county.strip().upper()]
+        if want:
+            keep = counties.isin(want)
+            frame, counties = frame[keep], counties[keep]
             if frame.empty:
                 raise DataError(f"{path.name}: no precincts for county {county!r}")
-            county_names = [county.strip().upper()] * len(frame)
-        else:
-            county_names = counties.tolist()
-    elif county:
-        county_names = [county.strip().upper()] * len(frame)
+        county_names = counties.tolist()
+    elif want and len(want) == 1:
+        county_names = [next(iter(want))] * len(frame)
     else:
-        raise DataError(f"{path.name}: the layer has no county field; pass --county")
+        raise DataError(
+            f"{path.name}: the layer has no county field; pass --county with its one county"
+        )
     ids = [precinct_key(v) for v in frame[id_field]]
     names = [str(v).strip() for v in frame[name_field]] if name_field else [""] * len(frame)
     source_crs = frame.crs.to_string()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
+from .counties import wanted
 from .early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
 from .kml import parse_description
 from .textfile import decode_bytes
@@ -71,11 +72,12 @@ def read_site_json(path: Path, county: str | None, election_day: date) -> list[S
     except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f"{path.name}: not the one-stop JSON shape (SiteList) ({exc})") from None
     named = ((doc.get("SelectedCounty") or {}).get("Name") or "").strip().upper()
-    site_county = named or (county or "").strip().upper()
+    want = wanted(county)
+    site_county = named or (next(iter(want)) if want and len(want) == 1 else "")
     if not site_county:
-        raise DataError(f"{path.name}: the file names no county; pass --county")
-    if county and site_county != county.strip().upper():
-        raise DataError(f"{path.name}: sites of {site_county}, not {county.upper()}")
+        raise DataError(f"{path.name}: the file names no county; pass --county with its one county")
+    if want and site_county not in want:
+        raise DataError(f"{path.name}: sites of {site_county}, not of {county}")
     out = []
     for n, s in enumerate(sites, start=1):
         where = f"{path.name} site {n} ({s.get('Name', '?')})"
