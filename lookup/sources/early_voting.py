@@ -72,7 +72,10 @@ def parse_hours(value: str, where: str) -> tuple[OpenHours, ...]:
 
 def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:
     """Read NCSBE's statewide one-stop list (no header row, 8 columns)."""
-    table = rows(read_text_table(path))
+    return _statewide(rows(read_text_table(path)), path, county)
+
+
+def _statewide(table: list[list[str]], path: Path, county: str | None) -> list[SiteRecord]:
     want = wanted(county)
     days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
     election_of: dict[tuple[str, ...], date] = {}
@@ -96,8 +99,19 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
             raise DataError(f"{where}: {name} listed twice for {day.isoformat()}")
         days[key][day] = parse_hours(hours_s, where)
         election_of[key] = parse_us_date(election_s, where)
+    return _records(days, election_of, {}, path, county)
+
+
+def _records(
+    days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]],
+    election_of: dict[tuple[str, ...], date],
+    coords: dict[tuple[str, ...], tuple[float, float]],
+    path: Path,
+    county: str | None,
+) -> list[SiteRecord]:
+    """One record per site key (county, name, street, city, state, zip), days in order."""
     if not days:
-        raise DataError(f"{path.name}: no early-voting rows" + (f" for {county}" if want else ""))
+        raise DataError(f"{path.name}: no early-voting rows" + (f" for {county}" if county else ""))
     return [
         SiteRecord(
             election_day=election_of[key],
@@ -108,6 +122,8 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
             state=key[4],
             zip=key[5],
             schedule=tuple(DaySchedule(day=d, hours=h) for d, h in sorted(sched.items())),
+            lat=coords[key][0] if key in coords else None,
+            lon=coords[key][1] if key in coords else None,
         )
         for key, sched in days.items()
     ]
@@ -121,7 +137,12 @@ def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[S
     city, zip, date, hours`` (optional ``lat, lon``), one row per site per day; ``date``
     as YYYY-MM-DD or MM/DD/YYYY; ``hours`` as ``8:00AM - 7:30PM``, ``Closed`` or a split
     day ``8:00AM - 12:00PM, 1:00PM - 5:00PM``."""
-    table = rows(read_text_table(path))
+    return _simple_csv(rows(read_text_table(path)), path, county, election_day)
+
+
+def _simple_csv(
+    table: list[list[str]], path: Path, county: str | None, election_day: date
+) -> list[SiteRecord]:
     header = [h.strip().lower() for h in table[0]] if table else []
     missing = [c for c in SIMPLE_COLUMNS if c not in header]
     if missing:
@@ -154,23 +175,7 @@ def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[S
                 coords[key] = (float(cell["lat"]), float(cell["lon"]))
             except ValueError:
                 raise DataError(f"{where}: lat/lon are not numbers") from None
-    if not days:
-        raise DataError(f"{path.name}: no early-voting rows" + (f" for {county}" if want else ""))
-    return [
-        SiteRecord(
-            election_day=election_day,
-            county=key[0],
-            name=key[1],
-            street=key[2],
-            city=key[3],
-            state=key[4],
-            zip=key[5],
-            schedule=tuple(DaySchedule(day=d, hours=h) for d, h in sorted(sched.items())),
-            lat=coords[key][0] if key in coords else None,
-            lon=coords[key][1] if key in coords else None,
-        )
-        for key, sched in days.items()
-    ]
+    return _records(days, dict.fromkeys(days, election_day), coords, path, county)
 
 
 def read_early_voting(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
@@ -183,7 +188,7 @@ def read_early_voting(path: Path, county: str | None, election_day: date) -> lis
         from .site_json import read_site_json
 
         return read_site_json(path, county, election_day)
-    first = rows(read_text_table(path))[:1]
-    if first and {"name", "hours", "date"} <= {c.strip().lower() for c in first[0]}:
-        return read_sites_csv(path, county, election_day)
-    return read_statewide_list(path, county)
+    table = rows(read_text_table(path))  # read once, then told apart by its first row
+    if table and {"name", "hours", "date"} <= {c.strip().lower() for c in table[0]}:
+        return _simple_csv(table, path, county, election_day)
+    return _statewide(table, path, county)
