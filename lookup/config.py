@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .geocode.base import ARCGIS, CENSUS, NOMINATIM
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = REPO_ROOT / "data" / "precincts" / "demo"
+
+# Remote geocoders that LOOKUP_GEOCODERS may name (see ``geocode.remote``).
+REMOTE_GEOCODERS = (CENSUS, ARCGIS, NOMINATIM)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """``data_dir`` None means: the bundled demo county, built into ``cache_dir``."""
+    """``data_dir`` None means: the bundled demo county, built into ``cache_dir``.
+
+    Remote geocoders are off unless ``geocoders`` names them; a URL left None means that
+    backend's documented default (``geocode.remote``), except Nominatim, which has none.
+    """
 
     data_dir: Path | None = None
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "lookup")
     demo_sources: Path = DEMO_SOURCES
     reload_interval: float = 2.0  # seconds between checks of the ``current`` pointer
     max_request_bytes: int = 4096  # query strings above this are refused (400)
+    geocoders: tuple[str, ...] = ()  # remote backends to ask, in this order
+    census_url: str | None = None
+    arcgis_url: str | None = None
+    nominatim_url: str | None = None
+    geocoder_connect_timeout: float = 1.0  # seconds
+    geocoder_read_timeout: float = 2.5  # seconds
+    geocoder_contact: str = ""  # URL or e-mail put in the User-Agent for operators
+
+    def __post_init__(self) -> None:
+        # Checked here, not only in from_env, so that Settings(...) in code fails as loudly.
+        names = tuple(self.geocoders)
+        object.__setattr__(self, "geocoders", names)
+        unknown = [n for n in names if n not in REMOTE_GEOCODERS]
+        if unknown:
+            raise ValueError(
+                f"unknown geocoder(s) {', '.join(map(repr, unknown))} in LOOKUP_GEOCODERS; "
+                f"known: {', '.join(REMOTE_GEOCODERS)}"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"LOOKUP_GEOCODERS names a geocoder twice: {','.join(names)}")
+        if NOMINATIM in names and not self.nominatim_url:
+            raise ValueError(
+                "geocoder 'nominatim' needs LOOKUP_NOMINATIM_URL (a self-hosted instance; "
+                "the public one forbids this use)"
+            )
+        for name in ("geocoder_connect_timeout", "geocoder_read_timeout"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -32,5 +71,25 @@ class Settings:
             values["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "lookup"
         if env.get("LOOKUP_RELOAD_INTERVAL"):
             values["reload_interval"] = float(env["LOOKUP_RELOAD_INTERVAL"])
+        if env.get("LOOKUP_GEOCODERS"):
+            values["geocoders"] = tuple(
+                n.strip().lower() for n in env["LOOKUP_GEOCODERS"].split(",") if n.strip()
+            )
+        for key, name in (
+            ("LOOKUP_CENSUS_URL", "census_url"),
+            ("LOOKUP_ARCGIS_URL", "arcgis_url"),
+            ("LOOKUP_NOMINATIM_URL", "nominatim_url"),
+            ("LOOKUP_GEOCODER_CONTACT", "geocoder_contact"),
+        ):
+            if env.get(key, "").strip():
+                values[name] = env[key].strip()
+        if env.get("LOOKUP_GEOCODER_TIMEOUT"):
+            try:
+                values["geocoder_read_timeout"] = float(env["LOOKUP_GEOCODER_TIMEOUT"])
+            except ValueError:
+                raise ValueError(
+                    "LOOKUP_GEOCODER_TIMEOUT must be seconds, "
+                    f"not {env['LOOKUP_GEOCODER_TIMEOUT']!r}"
+                ) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
