@@ -23,6 +23,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import random
 import sys
@@ -56,6 +57,7 @@ COUNTY_NAME = "DEMO"
 COUNTY_ID = 101
 SHAPEFILE_STEM = "SBE_PRECINCTS_20280801"
 SHAPEFILE_DATE = dt.date(2028, 8, 1)
+CENTERLINES_STEM = "demo-street-centerlines"
 ELECTION = dt.date(2028, 11, 7)
 PREVIOUS_ELECTION = dt.date(2026, 11, 3)
 EV_FIRST_DAY = dt.date(2028, 10, 19)
@@ -1046,6 +1048,69 @@ def ev_file_bytes(sites: Sequence[Site], campus: Polygon) -> bytes:
 # --------------------------------------------------------------------------------------
 
 
+def _below(n: int, odd: bool) -> int:
+    """The largest odd (or even) number below ``n``."""
+    m = n - 1
+    return m if (m % 2 == 1) == odd else m - 1
+
+
+def centerline_blocks(geo: Geography) -> gpd.GeoDataFrame:
+    """Street centerlines cut into blocks at junctions, with TIGER-style address ranges
+    (odd numbers on the left, as the houses are placed) and a ZIP code per side."""
+    rows: list[dict[str, object]] = []
+    for s in geo.streets:
+        cuts = [0.0, *sorted(j for j in s.junctions if 0 < j < s.line.length), s.line.length]
+        for d0, d1 in itertools.pairwise(cuts):
+            if d1 - d0 < 50:
+                continue
+            lo = s.start_num + int(d0 / FT_PER_HOUSE_NUMBER)
+            hi = s.start_num + int(d1 / FT_PER_HOUSE_NUMBER)
+            block = substring(s.line, d0, d1)
+            mid = block.interpolate(0.5, normalized=True)
+            zipcode = zip_for(mid.x, mid.y)
+            rows.append(
+                {
+                    "FULLNAME": s.full,
+                    # Blocks hold [lo, hi): odd numbers left, even right, none shared.
+                    "LFROMADD": str(lo | 1),
+                    "LTOADD": str(max(lo | 1, _below(hi, odd=True))),
+                    "RFROMADD": str(lo + lo % 2),
+                    "RTOADD": str(max(lo + lo % 2, _below(hi, odd=False))),
+                    "ZIPL": zipcode,
+                    "ZIPR": zipcode,
+                    "geometry": block,
+                }
+            )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+
+
+def zipped_shapefile(gdf: gpd.GeoDataFrame, stem: str) -> bytes:
+    """A layer as a zipped ESRI shapefile, byte-identical on every run."""
+    members: list[tuple[str, bytes]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / f"{stem}.shp"
+        gdf.to_file(shp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+        for ext in ("shp", "shx", "dbf", "prj", "cpg"):
+            path = shp.with_suffix(f".{ext}")
+            data = path.read_bytes() if path.exists() else b""
+            if ext == "dbf":
+                # dBASE header bytes 1-3: date of last update (YY since 1900, MM, DD).
+                d = SHAPEFILE_DATE
+                data = data[:1] + bytes([d.year - 1900, d.month, d.day]) + data[4:]
+            if ext == "cpg" and not data:
+                data = b"UTF-8"
+            members.append((f"{stem}.{ext}", data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data, compresslevel=9)
+    return buf.getvalue()
+
+
 def shapefile_zip_bytes(geo: Geography) -> bytes:
     """Zipped ESRI shapefile with the NCSBE (2020+) attribute layout, made reproducible."""
     order = sorted(range(len(geo.precincts)), key=lambda p: geo.prec_nums[p])
@@ -1061,29 +1126,7 @@ def shapefile_zip_bytes(geo: Geography) -> bytes:
         geometry=[geo.precincts[p] for p in order],
         crs=CRS,
     )
-    members: list[tuple[str, bytes]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        shp = Path(tmp) / f"{SHAPEFILE_STEM}.shp"
-        gdf.to_file(shp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
-        for ext in ("shp", "shx", "dbf", "prj", "cpg"):
-            path = shp.with_suffix(f".{ext}")
-            data = path.read_bytes() if path.exists() else b""
-            if ext == "dbf":
-                # dBASE header bytes 1-3: date of last update (YY since 1900, MM, DD).
-                d = SHAPEFILE_DATE
-                data = data[:1] + bytes([d.year - 1900, d.month, d.day]) + data[4:]
-            if ext == "cpg" and not data:
-                data = b"UTF-8"
-            members.append((f"{SHAPEFILE_STEM}.{ext}", data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data, compresslevel=9)
-    return buf.getvalue()
+    return zipped_shapefile(gdf, SHAPEFILE_STEM)
 
 
 # --------------------------------------------------------------------------------------
@@ -1194,6 +1237,9 @@ def generate(out_dir: Path) -> None:
     writer.writerow(MAT_HEADER)
     writer.writerows(rows)
     (out_dir / "Master_Address_Table_demo.csv").write_bytes(buf.getvalue().encode("utf-8"))
+    (out_dir / f"{CENTERLINES_STEM}.zip").write_bytes(
+        zipped_shapefile(centerline_blocks(geo), CENTERLINES_STEM)
+    )
 
     _summary(geo, elections, ev_sites, rows)
 
