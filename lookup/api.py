@@ -7,15 +7,19 @@ from datetime import date, datetime, time
 
 from flask import Blueprint, Response, g, request
 
+from .addressing import check_text
 from .app import Clock, dataset_or_none, json_response, state
 from .dataset import Dataset
 from .errors import DatasetUnavailable, InvalidParameter
+from .geocode.normalize import MAX_ADDRESS_CHARS
+from .geocode.suggest import MAX_SUGGESTIONS, suggest
 from .i18n import DEFAULT_LANG, languages
 from .schedule import LOCAL_TZ
 from .serialize import answer_bytes
 from .service import AddressQuery, PointQuery, Query, find_polling_place
 
 bp = Blueprint("api", __name__)
+DEFAULT_SUGGESTIONS = 10
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -77,9 +81,39 @@ def lookup() -> Response:
     ds = st.holder.get()  # one snapshot for the whole request
     if ds is None:
         raise DatasetUnavailable("no dataset loaded")
-    answer = find_polling_place(ds, parse_query(args), parse_now(args, st.clock))
+    now = parse_now(args, st.clock)
+    answer = find_polling_place(ds, parse_query(args), now, st.geocoders)
     body = answer_bytes(answer, ds.board, g.lang, st.fragments.get(ds))
     return Response(body, status=200, mimetype="application/json")
+
+
+@bp.get("/api/v1/suggest")
+def suggest_addresses() -> Response:
+    """Address suggestions for a partial address (local address points only)."""
+    args = request.args.to_dict()
+    g.lang = parse_lang(args.get("lang"))
+    q = args.get("q", "")
+    if len(q) > MAX_ADDRESS_CHARS:
+        raise InvalidParameter("q too long", parameter="q", reason="too_long")
+    limit = parse_limit(args.get("limit"))
+    ds = require_dataset()
+    found = suggest(ds.addresses, check_text(q) if q.strip() else "", limit)
+    body = {
+        "data_version": ds.version,
+        "demo": ds.demo,
+        "suggestions": [{"address": p.label(), "lat": p.lat, "lon": p.lon} for p in found],
+    }
+    return json_response(body)
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_SUGGESTIONS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SUGGESTIONS:
+        raise InvalidParameter(
+            "limit must be a whole number from 1 to 20", parameter="limit", maximum=MAX_SUGGESTIONS
+        )
+    return int(raw)
 
 
 @bp.get("/healthz")

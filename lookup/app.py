@@ -23,6 +23,7 @@ from .errors import (
     NotFound,
     ServiceError,
 )
+from .geocode.base import Geocoder
 from .holder import DatasetHolder
 from .schedule import LOCAL_TZ
 from .serialize import Fragments, error_json
@@ -56,6 +57,7 @@ class AppState:
     holder: DatasetHolder
     clock: Clock
     fragments: FragmentCache
+    geocoders: tuple[Geocoder, ...] = ()  # remote fallbacks, in the configured order
 
 
 def resolve_data_dir(settings: Settings, now: datetime) -> Path:
@@ -65,6 +67,15 @@ def resolve_data_dir(settings: Settings, now: datetime) -> Path:
     from .demo import ensure_demo_dataset
 
     return ensure_demo_dataset(settings, now)
+
+
+def remote_geocoders(settings: Settings) -> tuple[Geocoder, ...]:
+    """The configured remote backends (none by default: the service runs offline)."""
+    if not settings.geocoders:
+        return ()
+    from .geocode.remote import build_geocoders
+
+    return tuple(build_geocoders(settings))
 
 
 def create_app(
@@ -84,7 +95,11 @@ def create_app(
     if ds is not None:
         fragments.get(ds)  # built before gunicorn forks, shared by every worker
     app.extensions["lookup"] = AppState(
-        settings=settings, holder=holder, clock=clock, fragments=fragments
+        settings=settings,
+        holder=holder,
+        clock=clock,
+        fragments=fragments,
+        geocoders=remote_geocoders(settings),
     )
 
     from .api import bp as api_bp

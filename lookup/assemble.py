@@ -21,11 +21,13 @@ from .changes import Changes
 from .crosswalk import build_crosswalk, precinct_key
 from .dataset import Dataset, freeze
 from .errors import DataError
+from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .geocode.normalize import ParsedAddress, canonical_street
 from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .progress import QUIET, Progress
 from .sources.addresses import read_addresses
+from .sources.centerlines import read_centerlines
 from .sources.early_voting import SiteRecord, read_early_voting
 from .sources.kml import read_kml_polling_places
 from .sources.polling_places import PollingPlaceRow, read_polling_places
@@ -51,6 +53,7 @@ class RefreshRequest:
     election_day: date
     data_dir: Path
     addresses: tuple[Path, ...] = ()
+    centerlines: tuple[Path, ...] = ()  # street segments with address ranges (optional)
     county: str | None = None
     election_name: str | None = None
     demo: bool = False
@@ -65,7 +68,8 @@ class RefreshRequest:
 
     @property
     def source_files(self) -> tuple[Path, ...]:
-        return (*self.precinct_files, *self.polling_places, *self.early_voting, *self.addresses)
+        files = (*self.precinct_files, *self.polling_places, *self.early_voting, *self.addresses)
+        return (*files, *self.centerlines)
 
 
 @dataclass
@@ -137,6 +141,14 @@ def _load_addresses(
         (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
         frame = frame[good]
     return AddressIndex.build(frame)
+
+
+def _load_streets(paths: tuple[Path, ...]) -> StreetRanges:
+    if not paths:
+        return StreetRanges.empty()
+    import pandas as pd
+
+    return StreetRanges.build(pd.concat([read_centerlines(p) for p in paths], ignore_index=True))
 
 
 def _join_polling_places(
@@ -258,6 +270,7 @@ def assemble(
     bbox = (minx, miny, maxx, maxy)
     progress.step("reading address points")
     addresses = _load_addresses(req.addresses, bbox, problems)
+    streets = _load_streets(req.centerlines)
     progress.step("reading polling places and early-voting sites")
 
     rows: list[PollingPlaceRow] = []
@@ -339,6 +352,7 @@ def assemble(
         early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
         addresses=addresses,
         bbox=bbox,
+        streets=streets,
     )
     progress.step("validating")
     problems.extend(check_dataset(ds, req.election_day))
@@ -349,6 +363,7 @@ def assemble(
         "polling_places": len({(c, p.id) for (c, _), p in polling[req.election_day].items()}),
         "early_voting_sites": len(early.get(req.election_day, [])),
         "address_points": addresses.size,
+        "street_ranges": streets.size,
         "source_crs": layer.source_crs,
     }
     extra = {

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .addressing import locate_address
 from .dataset import Dataset
 from .errors import DataError, ServiceError
 from .models import PollingPlace
+from .progress import QUIET, Progress
 from .schedule import active_election, to_local
-from .service import AddressQuery, PointQuery, as_point, check_point, geocode_address
+from .service import AddressQuery, PointQuery, as_point, check_point
 from .sources.textfile import decode_bytes
 
 OUT_COLUMNS = (
@@ -43,8 +45,11 @@ def _float(value: str | None) -> float:
         return math.nan
 
 
-def run_batch(ds: Dataset, in_path: Path, out_path: Path, now: datetime) -> Counter[str]:
-    """Answer every row; the status column says ``ok`` or the error code. Returns counts.
+def run_batch(
+    ds: Dataset, in_path: Path, out_path: Path, now: datetime, progress: Progress = QUIET
+) -> Counter[str]:
+    """Answer every row; the status column says ``ok`` or the error code. Returns counts
+    by status, and by match source as ``source:<name>`` for the rows answered.
 
     OUT is written to a temporary file and renamed: a reader never sees half a file.
     """
@@ -59,6 +64,7 @@ def run_batch(ds: Dataset, in_path: Path, out_path: Path, now: datetime) -> Coun
     answer = _points if {"lat", "lon"} <= fields else _addresses
     counts: Counter[str] = Counter()
     tmp = out_path.with_name(f".{out_path.name}.tmp")
+    bar = progress.bar("answering", total=max(0, text.count("\n") - 1) or None)
     try:
         with tmp.open("w", newline="", encoding="utf-8") as fout:
             writer = csv.writer(fout)
@@ -66,11 +72,44 @@ def run_batch(ds: Dataset, in_path: Path, out_path: Path, now: datetime) -> Coun
             for chunk in _chunks(reader):
                 for row in answer(ds, chunk, places):
                     counts[row[1]] += 1
+                    if row[1] == "ok":
+                        counts["source:" + row[-1]] += 1
                     writer.writerow(row)
+                bar.update(len(chunk))
         tmp.replace(out_path)
     finally:
+        bar.close()
         tmp.unlink(missing_ok=True)
     return counts
+
+
+NOT_FOUND = ("address_not_found", "outside_jurisdiction")
+
+
+def summary(counts: Counter[str]) -> str:
+    """``120 rows: 100 matched (95 address_point, 5 interpolated), 8 ambiguous,
+    10 not found, 2 other errors (address_po_box 2)``."""
+    total = sum(v for k, v in counts.items() if not k.startswith("source:"))
+    sources = ", ".join(
+        f"{v} {k.removeprefix('source:')}"
+        for k, v in counts.most_common()
+        if k.startswith("source:")
+    )
+    other = {
+        k: v
+        for k, v in counts.items()
+        if k not in ("ok", "address_ambiguous", *NOT_FOUND) and not k.startswith("source:")
+    }
+    text = (
+        f"{total} rows: {counts['ok']} matched"
+        + (f" ({sources})" if sources else "")
+        + f", {counts['address_ambiguous']} ambiguous"
+        + f", {sum(counts[k] for k in NOT_FOUND)} not found"
+    )
+    if other:
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(other.items()))
+        text += f", {sum(other.values())} other errors ({detail})"
+    return text
 
 
 def _chunks(reader: csv.DictReader) -> Iterator[list[dict[str, str]]]:
@@ -133,9 +172,10 @@ def _addresses(ds: Dataset, chunk: list[dict[str, str]], places: Places) -> list
             out += _points(ds, [point_row], places)
             continue
         try:
-            match, hit = geocode_address(ds, query.text)
+            found = locate_address(ds, query.text)
         except ServiceError as exc:
             out.append(_error_row(r["id"], exc.code))
             continue
-        out.append(_ok_row(ds, r["id"], hit.index, match.lat, match.lon, match.source, places))
+        m = found.match
+        out.append(_ok_row(ds, r["id"], found.hit.index, m.lat, m.lon, m.source, places))
     return out

@@ -60,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .app import remote_geocoders
     from .serialize import Fragments, answer_json, error_json
     from .service import AddressQuery, PointQuery, find_polling_place
 
@@ -76,7 +77,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("an address or --lat and --lon are required", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        answer = find_polling_place(ds, query, _now(args))
+        answer = find_polling_place(ds, query, _now(args), remote_geocoders(_settings(args)))
     except ServiceError as exc:
         print(
             json.dumps(error_json(exc, args.lang, ds.board, ds.demo), indent=2, ensure_ascii=False)
@@ -90,13 +91,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from .batch import run_batch, summary
 
     ds = _dataset(args)
-    counts = run_batch(ds, args.input, args.output, _now(args))
-    total = sum(counts.values())
-    summary = ", ".join(f"{k}: {v}" for k, v in counts.most_common())
-    print(f"{total} rows -> {args.output} ({summary})", file=sys.stderr)
+    progress = Progress.for_terminal(quiet=args.quiet)
+    counts = run_batch(ds, args.input, args.output, _now(args), progress)
+    print(f"{args.output}: {summary(counts)}", file=sys.stderr)
     if ds.demo:
         print("DEMO DATA: a fictional county; these are not real polling places.", file=sys.stderr)
     return EXIT_FOUND
@@ -132,6 +132,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         polling_places=_local(polling, cache, progress),
         early_voting=_local(args.early_voting or list(cfg.early_voting), cache, progress),
         addresses=_local(args.addresses or list(cfg.addresses), cache, progress),
+        centerlines=_local(args.centerlines or list(cfg.centerlines), cache, progress),
         county=args.county or cfg.county,
         election_day=day,
         election_name=args.election_name or cfg.election_name,
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_opts(p)
     p.add_argument("input", type=_existing)
     p.add_argument("output", type=Path)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
@@ -229,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--polling-places", type=_source, action="append")
     p.add_argument("--early-voting", type=_source, action="append")
     p.add_argument("--addresses", type=_source, action="append")
+    p.add_argument(
+        "--centerlines", type=_source, action="append", help="street segments with address ranges"
+    )
     p.add_argument(
         "--county", help="keep this county of statewide files; several: 'MECKLENBURG,UNION'"
     )

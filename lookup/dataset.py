@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .spatial import GridIndex, Sites
@@ -60,6 +61,7 @@ class Dataset:
     early_voting: Mapping[date, tuple[EarlyVotingSite, ...]]
     addresses: AddressIndex
     bbox: tuple[float, float, float, float]  # lon/lat of the precincts' extent
+    streets: StreetRanges = field(default_factory=StreetRanges.empty)  # centerline ranges
     # Derived at construction, so requests do no work that can be done once.
     site_tables: Mapping[tuple[date, str], SiteTable] = field(init=False, repr=False)
 

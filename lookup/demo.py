@@ -27,6 +27,7 @@ PRECINCTS = "SBE_PRECINCTS_20280801.zip"
 POLLING_PLACES = ("demo-polling-places-20281107.csv", "demo-polling-places-20261103.csv")
 EARLY_VOTING = ("demo-one-stop-sites-20281107.txt",)
 ADDRESSES = ("Master_Address_Table_demo.csv",)
+CENTERLINES = ("demo-street-centerlines.zip",)
 
 
 def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
@@ -35,6 +36,7 @@ def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
         polling_places=tuple(sources / n for n in POLLING_PLACES),
         early_voting=tuple(sources / n for n in EARLY_VOTING),
         addresses=tuple(sources / n for n in ADDRESSES),
+        centerlines=tuple(sources / n for n in CENTERLINES),
         election_day=ELECTION_DAY,
         election_name="General Election",
         county="DEMO",

@@ -3,6 +3,8 @@
     ServiceError
     ├── InvalidParameter        400 invalid_parameter
     ├── AddressUnparseable      400 address_unparseable
+    ├── AddressIncomplete       400 address_incomplete  (a number or a ZIP alone)
+    ├── AddressPoBox            400 address_po_box      (no precinct for a post-office box)
     ├── AddressNotFound         404 address_not_found
     ├── AddressAmbiguous        422 address_ambiguous   (details.candidates)
     ├── OutsideJurisdiction     404 outside_jurisdiction
@@ -40,6 +42,16 @@ class InvalidParameter(ServiceError):
 
 class AddressUnparseable(ServiceError):
     code = "address_unparseable"
+    status = 400
+
+
+class AddressIncomplete(ServiceError):
+    code = "address_incomplete"
+    status = 400
+
+
+class AddressPoBox(ServiceError):
+    code = "address_po_box"
     status = 400
 
 
@@ -86,6 +98,8 @@ class InternalError(ServiceError):
 ERROR_CLASSES: tuple[type[ServiceError], ...] = (
     InvalidParameter,
     AddressUnparseable,
+    AddressIncomplete,
+    AddressPoBox,
     AddressNotFound,
     AddressAmbiguous,
     OutsideJurisdiction,

@@ -38,12 +38,21 @@ class Progress:
 
     def bytes_bar(self, label: str, total: int | None) -> Any:
         """A bar counting bytes (``update(n)``, ``close()``); a no-op when quiet."""
+        return self.bar(label, total, unit="B")
+
+    def bar(self, label: str, total: int | None, unit: str = "rows") -> Any:
+        """A bar counting ``unit`` (``update(n)``, ``close()``); a no-op when quiet."""
         if self.stream is None:
             return _NoBar()
         from tqdm import tqdm
 
         return tqdm(
-            total=total, desc=label, unit="B", unit_scale=True, file=self.stream, leave=False
+            total=total,
+            desc=label,
+            unit=unit,
+            unit_scale=unit == "B",
+            file=self.stream,
+            leave=False,
         )
 
 

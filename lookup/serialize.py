@@ -169,6 +169,8 @@ def _answer(
             "normalized": a.match.normalized,
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
+        # An estimated location near a precinct line: confirm with the board before answering.
+        "verify": a.verify,
         "election": fragments.elections[e.day] if e else None,
         "polling_place": fragments.places[(e.day, a.precinct.county, a.polling_place.id)]
         if (a.polling_place and e)

@@ -9,24 +9,32 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from .addressing import locate_address, point_needs_verify
 from .dataset import Dataset, SiteTable
-from .errors import (
-    AddressAmbiguous,
-    AddressNotFound,
-    AddressUnparseable,
-    GeocoderUnavailable,
-    InvalidParameter,
-    OutsideJurisdiction,
-)
-from .geocode.local import AddressPoint
-from .geocode.normalize import MAX_ADDRESS_CHARS, parse_address
+from .errors import InvalidParameter, OutsideJurisdiction
+from .geocode.base import Geocoder
 from .models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
 from .schedule import active_election, to_local
 from .spatial import Hit
+
+# Every notice an answer can carry (each has a message in every catalog).
+NOTICE_CODES = (
+    "demo_data",
+    "no_active_election",
+    "on_precinct_boundary",  # exactly on a line
+    "verify_with_board",  # an estimated location near a line
+    "polling_place_unknown",
+    "unit_not_found",
+    "street_type_assumed",
+    "directional_assumed",
+    "spelling_corrected",
+    "interpolated",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,7 @@ class Answer:
     early_voting_sites: tuple[SiteDistance, ...]
     notices: tuple[str, ...]
     today: date
+    verify: bool = False  # an estimated point near a precinct line: confirm with the board
 
 
 def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
@@ -81,59 +90,6 @@ def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
     if ds.index.locate(-lon, lat) is not None:
         raise InvalidParameter("longitude has the wrong sign", parameter="lon", reason="sign")
     raise OutsideJurisdiction("point outside every precinct")
-
-
-def geocode_address(ds: Dataset, text: str) -> tuple[Match, Hit]:
-    """Address text -> matched point and its precinct (raises with a reason otherwise)."""
-    text = text.strip()
-    if not text:
-        raise InvalidParameter("empty address", parameter="address", reason="empty")
-    if len(text) > MAX_ADDRESS_CHARS:
-        raise InvalidParameter(
-            "address too long", parameter="address", reason="too_long", max_chars=MAX_ADDRESS_CHARS
-        )
-    if ds.addresses.size == 0:
-        # A dataset published without address points cannot search addresses at all:
-        # say so instead of claiming this one address does not exist.
-        raise GeocoderUnavailable("no address points in this dataset")
-    parsed = parse_address(text)
-    if parsed is None:
-        raise AddressUnparseable("no house number and street found")
-    result = ds.addresses.geocode(parsed)
-    if result.best is None and not result.candidates:
-        raise AddressNotFound("no address point matches", normalized=parsed.normalized())
-    if result.best is None:
-        raise AddressAmbiguous(
-            "address points to confirm",
-            reason=result.reason,
-            normalized=parsed.normalized(),
-            candidates=[_candidate(ds, c) for c in result.candidates],
-        )
-    best = result.best
-    hit = ds.index.locate(best.lon, best.lat)
-    if hit is None:
-        raise OutsideJurisdiction("address point outside every precinct")
-    match = Match(
-        address=best.label(),
-        lat=best.lat,
-        lon=best.lon,
-        source="address_points",
-        score=result.score,
-        normalized=parsed.normalized(),
-        notes=result.notes,
-    )
-    return match, hit
-
-
-def _candidate(ds: Dataset, c: AddressPoint) -> dict[str, object]:
-    hit = ds.index.locate(c.lon, c.lat)
-    p = ds.precincts[hit.index] if hit else None
-    return {
-        "address": c.label(),
-        "lat": c.lat,
-        "lon": c.lon,
-        "precinct": {"id": p.id, "name": p.name, "county": p.county} if p else None,
-    }
 
 
 def nearest_sites(table: SiteTable | None, lon: float, lat: float) -> tuple[SiteDistance, ...]:
@@ -160,18 +116,25 @@ def as_point(query: Query) -> Query:
     return query
 
 
-def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
-    """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York)."""
+def find_polling_place(
+    ds: Dataset, query: Query, now: datetime, remotes: Sequence[Geocoder] = ()
+) -> Answer:
+    """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York).
+    ``remotes``: the configured remote geocoders, asked only when local data has no answer."""
     query = as_point(query)
     if isinstance(query, PointQuery):
         hit = check_point(ds, query.lon, query.lat)
         match = Match(address="", lat=query.lat, lon=query.lon, source="coordinates", score=1.0)
+        verify = point_needs_verify(ds, hit, query.lon, query.lat)
     else:
-        match, hit = geocode_address(ds, query.text)
+        located = locate_address(ds, query.text, remotes)
+        match, hit, verify = located.match, located.hit, located.verify
     precinct = ds.precincts[hit.index]
     notices: list[str] = ["demo_data"] if ds.demo else []
     if hit.on_boundary:
         notices.append("on_precinct_boundary")
+    elif verify:
+        notices.append("verify_with_board")
     notices += list(match.notes)
     today = to_local(now).date()
     election, over = active_election(ds.elections, today)
@@ -198,4 +161,5 @@ def find_polling_place(ds: Dataset, query: Query, now: datetime) -> Answer:
         early_voting_sites=sites,
         notices=tuple(notices),
         today=today,
+        verify=verify,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import DataError
 
-_LISTS = ("precincts", "polling_places", "early_voting", "addresses")
+_LISTS = ("precincts", "polling_places", "early_voting", "addresses", "centerlines")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class SourcesConfig:
     polling_places: tuple[Path | str, ...] = ()
     early_voting: tuple[Path | str, ...] = ()
     addresses: tuple[Path | str, ...] = ()
+    centerlines: tuple[Path | str, ...] = ()
 
 
 def load_config(path: Path) -> SourcesConfig:

@@ -7,6 +7,7 @@ One folder per version under ``versions/``; ``current`` is a symlink to the live
     precincts.npz   precinct polygons as shapely ragged arrays (no GeoJSON parsing at start)
     grid.npz        the precomputed point->precinct cell grid (see ``spatial``)
     addresses/      address points, one memory-mapped ``.npy`` per column
+    streets/        street-centerline address ranges (same form), for interpolation
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shapely
 
 from .dataset import Dataset, freeze
 from .errors import DataError
+from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .models import (
     Address,
@@ -38,7 +40,7 @@ from .models import (
 )
 from .spatial import Grid, GridIndex
 
-FORMAT = 2  # bump when the on-disk layout changes
+FORMAT = 3  # bump when the on-disk layout changes
 CURRENT = "current"
 
 
@@ -133,6 +135,7 @@ def save_dataset(
     )
     ds.index.grid.save(folder / "grid.npz")
     ds.addresses.save(folder / "addresses")
+    ds.streets.save(folder / "streets")
     places = {
         "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
         "polling": {
@@ -161,6 +164,7 @@ def save_dataset(
         "counts": {
             "precincts": len(ds.precincts),
             "addresses": ds.addresses.size,
+            "street_ranges": ds.streets.size,
             "polling_places": {
                 d.isoformat(): len({(c, p.id) for (c, _), p in m.items()})
                 for d, m in ds.polling.items()
@@ -256,6 +260,7 @@ def load_dataset(folder: Path) -> Dataset:
         }
         board = BoardOfElections(**manifest["board_of_elections"])
         addresses = AddressIndex.load(folder / "addresses")
+        streets = StreetRanges.load(folder / "streets")
     except DataError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -272,6 +277,7 @@ def load_dataset(folder: Path) -> Dataset:
         early_voting=MappingProxyType(early),
         addresses=addresses,
         bbox=tuple(manifest["bbox"]),
+        streets=streets,
     )
 
 

@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from lookup.dataset import Dataset, freeze
+from lookup.geocode.interpolate import StreetRanges
 from lookup.geocode.local import AddressIndex
 from lookup.geocode.normalize import canonical_street
 from lookup.models import (
@@ -130,6 +131,7 @@ def tiny_dataset(
     sites=None,
     polling=None,
     precincts=None,
+    streets=(),
 ) -> Dataset:
     geoms = np.array(tiny_geoms(), dtype=object)
     if precincts is None:
@@ -168,4 +170,27 @@ def tiny_dataset(
         if addresses
         else AddressIndex.empty(),
         bbox=tuple(float(v) for v in shapely.total_bounds(geoms)),
+        streets=StreetRanges.build(street_frame(streets)) if streets else StreetRanges.empty(),
     )
+
+
+def street_frame(rows: list[tuple[str, int, int, int, int, str, list[tuple[float, float]]]]):
+    """(street name, left from/to, right from/to, zip, unit-square vertices) per segment,
+    in the columns of ``read_centerlines``."""
+    recs = []
+    for seg, (name, lf, lt, rf, rt, zip_code, xy) in enumerate(rows):
+        coords = np.array([lonlat(x, y) for x, y in xy], dtype=float)
+        street = canonical_street("1 " + name).split(" ", 1)[1]
+        for side, a, b in (("L", lf, lt), ("R", rf, rt)):
+            recs.append(
+                {
+                    "street": street,
+                    "side": side,
+                    "from_num": a,
+                    "to_num": b,
+                    "zip": zip_code,
+                    "segment": seg,
+                    "coords": coords,
+                }
+            )
+    return pd.DataFrame(recs)

@@ -6,15 +6,9 @@ import re
 
 from lookup.errors import ERROR_CODES
 from lookup.i18n import catalog, languages
+from lookup.service import NOTICE_CODES
 
-NOTICES = {
-    "demo_data",
-    "no_active_election",
-    "on_precinct_boundary",
-    "polling_place_unknown",
-    "unit_not_found",
-    "street_type_assumed",
-}
+NOTICES = set(NOTICE_CODES)
 
 
 def test_languages() -> None:

@@ -61,6 +61,7 @@ def test_batch_addresses_and_points(demo_dir: Path, demo_cache: Path, tmp_path: 
     addr_in = tmp_path / "addr.csv"
     addr_in.write_text(
         'id,address\na,"13186 5th St, Demo City NC 28990"\nb,999 Nowhere Ln\nc,\nd,912 Main St\n'
+        'e,"3001 Harbor Dr, Riverton"\nf,PO Box 12\n'
     )
     out = tmp_path / "out.csv"
     p = run(
@@ -75,13 +76,20 @@ def test_batch_addresses_and_points(demo_dir: Path, demo_cache: Path, tmp_path: 
     )
     assert p.returncode == 0, p.stderr
     assert "DEMO DATA" in p.stderr
+    assert (
+        "6 rows: 2 matched (1 address_point, 1 interpolated), 1 ambiguous, 1 not found, "
+        "2 other errors (address_po_box 1, invalid_parameter 1)" in p.stderr
+    )
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [r["status"] for r in rows] == [
         "ok",
         "address_not_found",
         "invalid_parameter",
         "address_ambiguous",
+        "ok",
+        "address_po_box",
     ]
+    assert rows[4]["match_source"] == "interpolated"
     assert rows[0]["precinct_id"] and rows[0]["polling_place_name"]
     assert list(rows[0]) == [
         "id",

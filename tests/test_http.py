@@ -39,7 +39,7 @@ def test_lookup_by_address(server) -> None:
     body = r.json()
     assert body["ok"] is True and body["demo"] is True
     assert body["notices"][0]["code"] == "demo_data"
-    assert body["match"]["source"] == "address_points"
+    assert body["match"]["source"] == "address_point"
     assert set(body["match"]) >= {"address", "lat", "lon", "source", "score"}
     assert set(body["precinct"]) == {"id", "name", "county"}
     assert body["election"]["date"] == "2028-11-07"
@@ -100,6 +100,15 @@ def test_spanish(server) -> None:
         ({"address": ADDRESS, "date": "2028-13-45"}, 400, "invalid_parameter"),
         ({"address": ADDRESS, "date": "tomorrow"}, 400, "invalid_parameter"),
         ({"address": ADDRESS, "date": "20281025"}, 400, "invalid_parameter"),
+        ({"address": "PO Box 1234, Demo City NC 28990"}, 400, "address_po_box"),
+        ({"address": "28990"}, 400, "address_incomplete"),
+        ({"address": "13186"}, 400, "address_incomplete"),
+        ({"address": "13186 5th St, Fort Mill, SC 29715"}, 404, "outside_jurisdiction"),
+        ({"address": "🗳️🗳️"}, 400, "address_unparseable"),
+        ({"address": "1' OR '1'='1"}, 404, "address_not_found"),
+        ({"address": "'; DROP TABLE voters; --"}, 400, "address_unparseable"),
+        ({"address": "<img src=x onerror=alert(1)>"}, 400, "address_unparseable"),
+        ({"address": "x" * 1000}, 400, "invalid_parameter"),
     ],
 )
 def test_bad_input_gets_one_error_shape(server, params, status, code) -> None:
@@ -144,3 +153,36 @@ def test_resident_page_has_demo_banner_and_escapes(server) -> None:
     assert r.status_code == 200
     assert 'id="demo-banner"' in r.text
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_messy_address_is_matched_with_its_score(server) -> None:
+    body = server.get("/api/v1/lookup", address="5841 harbour drive riverton", date=BEFORE).json()
+    assert body["match"]["address"].startswith("5841 HARBOR DR")
+    assert body["match"]["source"] == "address_point" and body["match"]["score"] < 1
+    assert "spelling_corrected" in {n["code"] for n in body["notices"]}
+    assert body["match"]["normalized"] == "5841 HARBOUR DR, RIVERTON"
+
+
+def test_number_missing_from_points_is_interpolated(server) -> None:
+    body = server.get("/api/v1/lookup", address="3001 Harbor Dr, Riverton", date=BEFORE).json()
+    assert body["match"]["source"] == "interpolated" and body["match"]["score"] < 1
+    assert "interpolated" in {n["code"] for n in body["notices"]}
+    assert isinstance(body["verify"], bool)
+
+
+def test_suggest(server) -> None:
+    r = server.get("/api/v1/suggest", q="5841 harb", limit=5)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["demo"] is True and body["data_version"].startswith("demo-")
+    assert body["suggestions"][0]["address"] == "5841 HARBOR DR, RIVERTON, NC 28993"
+    assert {"address", "lat", "lon"} == set(body["suggestions"][0])
+    assert server.get("/api/v1/suggest", q="").json()["suggestions"] == []
+    assert len(server.get("/api/v1/suggest", q="1", limit=3).json()["suggestions"]) == 3
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "1 Main", "limit": "0"}, {"q": "1 Main", "limit": "x"}, {"q": "9" * 300}]
+)
+def test_suggest_bad_input(server, params) -> None:
+    assert_error_shape(server.get("/api/v1/suggest", **params), 400, "invalid_parameter")

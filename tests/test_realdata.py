@@ -151,7 +151,7 @@ def test_early_voting_real_schedule(meck) -> None:
 def test_facility_addresses_geocode(meck) -> None:
     _report, ds = meck
     a = find_polling_place(ds, AddressQuery("310 North Tryon Street, Charlotte"), NOW)
-    assert a.match.source == "address_points"
+    assert a.match.source == "address_point"
     assert -80.85 < a.match.lon < -80.83 and 35.22 < a.match.lat < 35.24
     # Sites that are schools or libraries in the facility layers now have coordinates,
     # and the list is sorted by distance from the caller.

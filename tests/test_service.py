@@ -79,7 +79,7 @@ def test_demo_dataset_says_so() -> None:
 def test_address_exact(ds) -> None:
     a = find_polling_place(ds, AddressQuery("200 Oak Street, Testville NC 28999"), BEFORE)
     assert a.precinct.id == "002"
-    assert a.match.source == "address_points" and a.match.score == 1.0
+    assert a.match.source == "address_point" and a.match.score == 1.0
     assert a.match.normalized.startswith("200 OAK ST")
 
 

@@ -1,19 +1,22 @@
-"""The embedded geocoder: exact matching of a normalised address against address points.
+"""The embedded geocoder: a normalised address matched against the county's address points.
 
 The table is stored column by column as ``.npy`` files sorted by key and memory-mapped on
 load: nothing is parsed at start-up and the pages are shared by every worker. A look-up is
-a binary search (``numpy.searchsorted``) on the key column.
+a binary search (``numpy.searchsorted``) on the key column. Keys start with the house
+number, so every address with one number is a contiguous run: the fuzzy search compares
+street names only within that run (``fuzzy.rank_streets``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .normalize import ParsedAddress, street_without_type
+from .fuzzy import rank_streets
+from .normalize import ParsedAddress, canonical_street, street_parts, street_without_type
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,6 +73,12 @@ class AddressIndex:
         order = np.argsort(alt, kind="stable")
         cols["alt_key"] = alt[order]
         cols["alt_row"] = order.astype(np.int64)
+        # Every street name on file, to tell "no such street" from "no such number on it".
+        rests = {k.partition(" ")[2] for k in frame["key"].astype(str).unique()}
+        names = sorted({street_parts(r).name for r in rests})
+        cols["names"] = np.array([n.encode() for n in names], dtype=bytes)
+        cities = set(frame["city"].astype(str)) | set(frame["municipality"].astype(str))
+        cols["cities"] = np.array(sorted(c.encode() for c in cities if c), dtype=bytes)
         return cls(cols)
 
     def save(self, folder: Path) -> None:
@@ -79,12 +88,12 @@ class AddressIndex:
 
     @classmethod
     def load(cls, folder: Path) -> AddressIndex:
-        names = (*_TEXT, *_FLOAT, "alt_key", "alt_row")
+        names = (*_TEXT, *_FLOAT, "alt_key", "alt_row", "names", "cities")
         return cls({n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names})
 
     @classmethod
     def empty(cls) -> AddressIndex:
-        cols = {n: np.array([], dtype=bytes) for n in (*_TEXT, "alt_key")}
+        cols = {n: np.array([], dtype=bytes) for n in (*_TEXT, "alt_key", "names", "cities")}
         cols |= {n: np.array([], dtype=np.float64) for n in _FLOAT}
         cols["alt_row"] = np.array([], dtype=np.int64)
         return cls(cols)
@@ -114,34 +123,99 @@ class AddressIndex:
         hi = int(np.searchsorted(self._c["alt_key"], k, side="right"))
         return [self._point(int(self._c["alt_row"][i])) for i in range(lo, hi)]
 
+    def prefix_range(self, prefix: str) -> tuple[int, int]:
+        """Rows whose key starts with ``prefix`` (keys are sorted: one contiguous run)."""
+        p = prefix.encode()
+        keys = self._c["key"]
+        lo = int(np.searchsorted(keys, p, side="left"))
+        hi = int(np.searchsorted(keys, p + b"\xff", side="left"))
+        return lo, hi
+
+    def point(self, i: int) -> AddressPoint:
+        return self._point(i)
+
+    def streets_at(self, number: str) -> set[str]:
+        """The streets (keys without the number) that have house number ``number``."""
+        lo, hi = self.prefix_range(number + " ")
+        cut = len(number) + 1
+        return {k[cut:].decode() for k in set(self._c["key"][lo:hi].tolist())}
+
+    def _has(self, column: str, value: str) -> bool:
+        arr, v = self._c[column], value.encode()
+        i = int(np.searchsorted(arr, v))
+        return i < len(arr) and arr[i] == v
+
+    def has_street_name(self, name: str) -> bool:
+        return self._has("names", name)
+
+    def without_trailing_city(self, parsed: ParsedAddress) -> ParsedAddress:
+        """``600 East Blvd Charlotte`` (no comma) read as street "E BLVD CHARLOTTE": when
+        that street is unknown and its last words are a city on file, they are the city."""
+        tokens = parsed.street.split()
+        if parsed.city or self.rows_for(parsed.street):
+            return parsed
+        for n in (3, 2, 1):
+            city = " ".join(tokens[-n:])
+            if len(tokens) - n >= 2 and self._has("cities", city):
+                street = canonical_street(" ".join(tokens[:-n]))
+                return replace(parsed, street=street, city=city)
+        return parsed
+
     def geocode(self, parsed: ParsedAddress) -> GeocodeResult:
-        """Match exactly on the key, then narrow by ZIP, city and unit.
+        """Match exactly on the key, then without the street type, then fuzzily on the
+        street name among the streets with that house number; narrow by ZIP, city, unit.
 
         Never answers for a building the caller did not describe: a street type, ZIP or
         city that contradicts every match turns the matches into candidates to confirm
         (``reason``) instead of a silent answer in another town.
         """
-        notes: list[str] = []
-        score = 1.0
         rows = self.rows_for(parsed.street)
-        if not rows:
-            rows = self.rows_without_type(parsed.street)
-            if rows and street_without_type(parsed.street) != parsed.street:
-                # "3rd Ave" given, only "3rd St" exists: a different street until confirmed.
-                return self._confirm(rows, "street_type_mismatch")
+        if rows:
+            return self._resolve(rows, parsed, 1.0, ())
+        rows = self.rows_without_type(parsed.street)
+        if rows and street_without_type(parsed.street) != parsed.street:
+            # "3rd Ave" given, only "3rd St" exists: a different street until confirmed.
+            return self._confirm(rows, "street_type_mismatch")
+        if rows:
+            return self._resolve(rows, parsed, 0.9, ("street_type_assumed",))
+        return self._fuzzy(parsed)
+
+    def _fuzzy(self, parsed: ParsedAddress) -> GeocodeResult:
+        number, _, rest = parsed.street.partition(" ")
+        # A street name that exists is no typo: "100 Oak St" must not become "100 Oaks St"
+        # because Oak St has no number 100. Only missing parts may then be filled in.
+        spelled_right = self.has_street_name(street_parts(rest).name)
+        matches = [
+            m
+            for m in rank_streets(rest, self.streets_at(number))
+            if not (spelled_right and "spelling_corrected" in m.notes)
+        ]
+        fits = []
+        for m in matches:
+            rows = self._in_locality(self.rows_for(f"{number} {m.street}"), parsed)
             if rows:
-                notes.append("street_type_assumed")
-                score = 0.9
-        if not rows:
+                fits.append((m, rows))
+        if not fits:
             return GeocodeResult(best=None, candidates=(), score=0.0)
-        # A point with no ZIP or city on file (facility layers) is not contradicted by one.
-        narrowed = rows
+        if len(fits) > 1:
+            return self._confirm([r for _m, rows in fits for r in rows], "several_match")
+        m, rows = fits[0]
+        return self._resolve(rows, parsed, m.score, m.notes)
+
+    @staticmethod
+    def _in_locality(rows: list[AddressPoint], parsed: ParsedAddress) -> list[AddressPoint]:
+        """Rows the caller's ZIP and city allow. A point with no ZIP or city on file
+        (facility layers) is not contradicted by one."""
         if parsed.zip:
-            narrowed = [r for r in narrowed if r.zip in (parsed.zip, "")]
+            rows = [r for r in rows if r.zip in (parsed.zip, "")]
         if parsed.city:
-            narrowed = [
-                r for r in narrowed if parsed.city in (r.city, r.municipality) or not r.city
-            ]
+            rows = [r for r in rows if parsed.city in (r.city, r.municipality) or not r.city]
+        return rows
+
+    def _resolve(
+        self, rows: list[AddressPoint], parsed: ParsedAddress, score: float, notes: tuple[str, ...]
+    ) -> GeocodeResult:
+        narrowed = self._in_locality(rows, parsed)
         if not narrowed:
             # The ZIP or city rules out every match (or they point at different buildings).
             return self._confirm(rows, "locality_mismatch")
@@ -151,8 +225,8 @@ class AddressIndex:
         units = next(iter(buildings.values()))
         best = self._building_point(units, parsed.unit)
         if parsed.unit and best.unit != parsed.unit:
-            notes.append("unit_not_found")
-        return GeocodeResult(best=best, candidates=(best,), score=score, notes=tuple(notes))
+            notes = (*notes, "unit_not_found")
+        return GeocodeResult(best=best, candidates=(best,), score=score, notes=notes)
 
     @staticmethod
     def _buildings(rows: list[AddressPoint]) -> dict[tuple[str, str, str], list[AddressPoint]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .pub28 import DIRECTIONAL_OF, SUFFIX_OF, UNIT_OF
+from .pub28 import DIRECTIONAL_OF, ORDINAL_OF, STREET_SUFFIXES, SUFFIX_OF, UNIT_OF
 
 MAX_ADDRESS_CHARS = 200
 
@@ -32,6 +32,7 @@ _STREET_LABELS = frozenset(
 _UNIT_ID_LABELS = frozenset({"OccupancyIdentifier", "SubaddressIdentifier"})
 _FRACTION = re.compile(r"^\d+/\d+$")
 _HOUSE_NUMBER = re.compile(r"^(\d+)([A-Z]?)$")
+_LEADING_DIGITS = re.compile(r"\d+")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 _TRAILING_ZIP = re.compile(r"[\s,](\d{5})(?:-\d{4})?$")
 _UNIT_AT_END = re.compile(
@@ -50,6 +51,7 @@ class ParsedAddress:
     city: str = ""
     state: str = ""
     zip: str = ""
+    raw_state: str = ""  # the state as written when it is not North Carolina
 
     def normalized(self) -> str:
         unit = f" UNIT {self.unit}" if self.unit else ""
@@ -90,6 +92,7 @@ def canonical_street(street: str) -> str:
         i = 1
         if i < len(tokens) and _FRACTION.match(tokens[i]):
             i += 1
+    tokens = tokens[:i] + _numbered(tokens[i:])
     end = len(tokens)
     if end - i >= 2 and tokens[i] in DIRECTIONAL_OF:
         tokens[i] = DIRECTIONAL_OF[tokens[i]]
@@ -101,6 +104,68 @@ def canonical_street(street: str) -> str:
     # Highway forms ("NC HIGHWAY 16") keep their number after the type: standardise anywhere.
     tokens = [SUFFIX_OF.get(t, t) if t in ("HIGHWAY", "HIWAY", "HWAY") else t for t in tokens]
     return " ".join(tokens)
+
+
+def _numbered(words: list[str]) -> list[str]:
+    """Ordinal words as numerals: ``EAST FOURTH ST`` -> ``EAST 4TH ST``."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i : i + 2])
+        if i + 1 < len(words) and pair in ORDINAL_OF:
+            out.append(ORDINAL_OF[pair])
+            i += 2
+            continue
+        out.append(ORDINAL_OF.get(words[i], words[i]))
+        i += 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class StreetParts:
+    """A canonical street (no house number) in its Pub 28 parts, for fuzzy comparison."""
+
+    fraction: str
+    predir: str
+    name: str
+    type: str
+    postdir: str
+
+    @property
+    def directions(self) -> frozenset[str]:
+        return frozenset(d for d in (self.predir, self.postdir) if d)
+
+    def type_as_name(self) -> StreetParts | None:
+        """The type read as the last word of the name ("MINT HL" -> "MINT HILL"): a caller
+        who leaves out the type ends on a word like Hill, Park or Lake that is a suffix."""
+        if not self.type:
+            return None
+        word = STREET_SUFFIXES[self.type][0]
+        return StreetParts(self.fraction, self.predir, f"{self.name} {word}", "", self.postdir)
+
+
+def street_parts(street: str) -> StreetParts:
+    """Split a canonical street without number (``1/2 N TRYON ST``) into its parts."""
+    tokens = street.split()
+    fraction = tokens.pop(0) if tokens and _FRACTION.match(tokens[0]) else ""
+    predir = postdir = stype = ""
+    if len(tokens) >= 2 and tokens[0] in DIRECTIONAL_OF.values():
+        predir = tokens.pop(0)
+    if len(tokens) >= 2 and tokens[-1] in DIRECTIONAL_OF.values():
+        postdir = tokens.pop()
+    if len(tokens) >= 2 and tokens[-1] in SUFFIX_OF.values():
+        stype = tokens.pop()
+    return StreetParts(fraction, predir, " ".join(tokens), stype, postdir)
+
+
+_PO_BOX = re.compile(
+    r"\b(?:P\s*O|POST\s+OFFICE|POB)\s*(?:BOX|BX|DRAWER)?\s*#?\s*\d+|\bBOX\s+\d+\s*$"
+)
+
+
+def is_po_box(text: str) -> bool:
+    """A post-office box is no residence: no precinct can be found for it."""
+    return bool(_PO_BOX.search(clean_text(text)))
 
 
 def street_without_type(key: str) -> str:
@@ -153,13 +218,19 @@ def parse_address(text: str) -> ParsedAddress | None:
     street = " ".join(v for k, vs in parts.items() if k in _STREET_LABELS for v in vs)
     unit = " ".join(v for k, vs in parts.items() if k in _UNIT_ID_LABELS for v in vs)
     city = " ".join(parts.get("PlaceName", [])).replace(",", "").strip()
-    state = _STATES.get(" ".join(parts.get("StateName", [])).replace(",", "").strip(), "")
+    raw_state = " ".join(parts.get("StateName", [])).replace(",", "").strip()
+    state = _STATES.get(raw_state, "")
     zip_code = normalize_zip(" ".join(parts.get("ZipCode", [])).replace(",", "")) or trailing_zip
     if not street or "AddressNumber" not in parts:
         street, unit = _fallback_street(cleaned)
     key = canonical_street(street)
     number = key.split(" ", 1)[0] if key else ""
     if not key or not number[:1].isdigit() or len(key.split()) < 2:
+        return None
+    # The house number leads its part of the address; "SCRIPT ALERT 1 SCRIPT" is no address.
+    digits = _LEADING_DIGITS.match(number)
+    starts = [part.split()[:1] for part in cleaned.split(",")]
+    if digits is None or not any(s and s[0].startswith(digits.group()) for s in starts):
         return None
     return ParsedAddress(
         street=key,
@@ -168,6 +239,7 @@ def parse_address(text: str) -> ParsedAddress | None:
         city=city,
         state=state,
         zip=zip_code,
+        raw_state="" if state else raw_state,
     )
 
 
@@ -183,3 +255,69 @@ def split_unit(line: str) -> tuple[str, str]:
 def _fallback_street(cleaned: str) -> tuple[str, str]:
     """When the parser found no street: the first comma part, its trailing unit split off."""
     return split_unit(cleaned.split(",", 1)[0].strip())
+
+
+_LOCALITY = re.compile(
+    r"^(?P<city>[A-Z][A-Z ]*?)??\s*(?P<state>\bNC|\bN C|\bNORTH CAROLINA)?\s*"
+    r"(?P<zip>\d{5}(?:-?\d{4})?)?$"
+)
+
+
+def parse_simple(text: str) -> ParsedAddress | None:
+    """The common well-formed case, without the CRF parser (~250 µs a call here):
+    ``street line[, city][, NC][ ZIP]``, each comma part recognised for certain.
+
+    ``None`` whenever anything is unusual; the caller then uses ``parse_address``. Used
+    only when the street key it gives is on file, so a misreading cannot match.
+    """
+    parts = [p.strip() for p in clean_text(text).split(",")]
+    if not parts[0] or len(parts) > 4:
+        return None
+    street, unit = split_unit(parts[0])
+    key = canonical_street(street)
+    number = key.split(" ", 1)[0]
+    if len(key.split()) < 2 or not number[:1].isdigit() or not _HOUSE_NUMBER.match(number):
+        return None
+    city = state = zip_code = ""
+    for part in parts[1:]:
+        m = _LOCALITY.match(part)
+        if not part or m is None:
+            return None
+        if m.group("city"):
+            if city or state or zip_code:
+                return None  # a city after the state or ZIP: not the plain form
+            city = m.group("city").strip()
+        if m.group("state"):
+            state = "NC"
+        if m.group("zip"):
+            zip_code = normalize_zip(m.group("zip"))
+    return ParsedAddress(key, number, normalize_unit(unit), city, state, zip_code)
+
+
+# USPS state codes and names, to tell "another state" from "a word we did not read".
+US_STATES = {
+    "AL": "ALABAMA", "AK": "ALASKA", "AZ": "ARIZONA", "AR": "ARKANSAS", "CA": "CALIFORNIA",
+    "CO": "COLORADO", "CT": "CONNECTICUT", "DE": "DELAWARE", "DC": "DISTRICT OF COLUMBIA",
+    "FL": "FLORIDA", "GA": "GEORGIA", "HI": "HAWAII", "ID": "IDAHO", "IL": "ILLINOIS",
+    "IN": "INDIANA", "IA": "IOWA", "KS": "KANSAS", "KY": "KENTUCKY", "LA": "LOUISIANA",
+    "ME": "MAINE", "MD": "MARYLAND", "MA": "MASSACHUSETTS", "MI": "MICHIGAN",
+    "MN": "MINNESOTA", "MS": "MISSISSIPPI", "MO": "MISSOURI", "MT": "MONTANA",
+    "NE": "NEBRASKA", "NV": "NEVADA", "NH": "NEW HAMPSHIRE", "NJ": "NEW JERSEY",
+    "NM": "NEW MEXICO", "NY": "NEW YORK", "NC": "NORTH CAROLINA", "ND": "NORTH DAKOTA",
+    "OH": "OHIO", "OK": "OKLAHOMA", "OR": "OREGON", "PA": "PENNSYLVANIA", "RI": "RHODE ISLAND",
+    "SC": "SOUTH CAROLINA", "SD": "SOUTH DAKOTA", "TN": "TENNESSEE", "TX": "TEXAS",
+    "UT": "UTAH", "VT": "VERMONT", "VA": "VIRGINIA", "WA": "WASHINGTON",
+    "WV": "WEST VIRGINIA", "WI": "WISCONSIN", "WY": "WYOMING", "PR": "PUERTO RICO",
+}  # fmt: skip
+_STATE_CODE = {name: code for code, name in US_STATES.items()} | {c: c for c in US_STATES}
+NC_ZIP_PREFIXES = ("27", "28")  # NC ZIP codes run 27006-28909
+
+
+def other_state(parsed: ParsedAddress) -> str:
+    """The other state an address names (by state or by ZIP code), else ``""``."""
+    state = _STATE_CODE.get(parsed.raw_state, "")
+    if state and state != "NC":
+        return state
+    if parsed.zip and not parsed.zip.startswith(NC_ZIP_PREFIXES):
+        return "ZIP " + parsed.zip
+    return ""

@@ -138,3 +138,61 @@ def _invert(table: MappingProxyType[str, tuple[str, ...]]) -> dict[str, str]:
 DIRECTIONAL_OF = MappingProxyType(_invert(DIRECTIONALS))
 SUFFIX_OF = MappingProxyType(_invert(STREET_SUFFIXES))
 UNIT_OF = MappingProxyType(_invert(UNIT_DESIGNATORS))
+
+# Numbered streets: Pub 28 prints them as numerals with an ordinal suffix ("4TH ST");
+# callers say the word ("Fourth Street"). Both sides of a match are written as numerals.
+_ORDINAL_UNITS = (
+    "FIRST",
+    "SECOND",
+    "THIRD",
+    "FOURTH",
+    "FIFTH",
+    "SIXTH",
+    "SEVENTH",
+    "EIGHTH",
+    "NINTH",
+)
+_ORDINAL_TEENS = (
+    "TENTH",
+    "ELEVENTH",
+    "TWELFTH",
+    "THIRTEENTH",
+    "FOURTEENTH",
+    "FIFTEENTH",
+    "SIXTEENTH",
+    "SEVENTEENTH",
+    "EIGHTEENTH",
+    "NINETEENTH",
+)
+_TENS = ("TWENTY", "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY")
+_TENTHS = (
+    "TWENTIETH",
+    "THIRTIETH",
+    "FORTIETH",
+    "FIFTIETH",
+    "SIXTIETH",
+    "SEVENTIETH",
+    "EIGHTIETH",
+    "NINETIETH",
+)
+
+
+def ordinal_suffix(n: int) -> str:
+    if n % 100 in (11, 12, 13):
+        return f"{n}TH"
+    return f"{n}{ {1: 'ST', 2: 'ND', 3: 'RD'}.get(n % 10, 'TH') }"
+
+
+def _ordinals() -> dict[str, str]:
+    words = {w: ordinal_suffix(i + 1) for i, w in enumerate(_ORDINAL_UNITS)}
+    words |= {w: ordinal_suffix(i + 10) for i, w in enumerate(_ORDINAL_TEENS)}
+    for t, (tens, tenth) in enumerate(zip(_TENS, _TENTHS, strict=True)):
+        base = (t + 2) * 10
+        words[tenth] = ordinal_suffix(base)
+        for u, unit in enumerate(_ORDINAL_UNITS):
+            words[f"{tens} {unit}"] = ordinal_suffix(base + u + 1)
+    return words
+
+
+# "FOURTH" -> "4TH", "TWENTY FIRST" -> "21ST" (hyphens are spaces by then).
+ORDINAL_OF = MappingProxyType(_ordinals())

@@ -1,0 +1,96 @@
+"""Autocomplete: address suggestions as a representative types, from local points only.
+
+Keys start with the house number, so "4337 glenw" is a prefix range of the sorted key
+column. Words the caller has finished are normalised as the keys are ("north" -> "N",
+"fourth" -> "4TH", "drive" -> "DR"); the word being typed is matched as a prefix. When the
+prefix finds nothing and enough of the street is typed, the streets with that house
+number are compared by their beginning, tolerating a typo.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from .local import AddressIndex, AddressPoint
+from .normalize import canonical_street, clean_text
+from .pub28 import DIRECTIONAL_OF, ORDINAL_OF, SUFFIX_OF
+
+MAX_SUGGESTIONS = 20
+TYPO_AFTER = 4  # letters of the street typed before a typo is tolerated
+TYPO_SCORE = 80.0  # rapidfuzz ratio of the typed street against the street's beginning
+_SCAN_LIMIT = 2_000  # rows read per prefix range at most: one keystroke stays cheap
+
+
+def _typed(q: str) -> tuple[str, str] | None:
+    """(house number, street as typed and normalised) or None without a leading number."""
+    text = clean_text(q).split(",", 1)[0].replace("-", " ")
+    tokens = text.split()
+    if not tokens or not tokens[0][:1].isdigit():
+        return None
+    number, words = tokens[0], tokens[1:]
+    if not words:
+        return number, ""
+    # Finished words take their canonical form; the last word is still being typed.
+    done = canonical_street(" ".join([number, *words[:-1], "X"])).split()[1:-1]
+    last = words[-1]
+    return number, " ".join([*done, last])
+
+
+def _variants(street: str, complete: bool) -> list[str]:
+    """The typed street, plus its canonical form when its last word is a whole word."""
+    out = [street]
+    words = street.split()
+    if words:
+        last = words[-1]
+        whole = SUFFIX_OF.get(last) or DIRECTIONAL_OF.get(last) or ORDINAL_OF.get(last)
+        if whole and whole != last:
+            out.append(" ".join([*words[:-1], whole]))
+    if complete:
+        out = [s + " " for s in out]
+    return out
+
+
+def suggest(index: AddressIndex, q: str, limit: int = 10) -> list[AddressPoint]:
+    """Up to ``limit`` buildings (units folded into their building), best first."""
+    typed = _typed(q)
+    if typed is None or limit <= 0:
+        return []
+    number, street = typed
+    complete = q.rstrip() != q and bool(street)
+    found: dict[tuple[str, str, str], AddressPoint] = {}
+    prefixes = [f"{number} {s}" if s else number for s in _variants(street, complete)]
+    for prefix in prefixes:
+        _collect(index, *index.prefix_range(prefix), found, limit)
+    if not found and sum(c.isalpha() for c in street) >= TYPO_AFTER:
+        for rest in _close_streets(index, number, street):
+            _collect(index, *index.prefix_range(f"{number} {rest}"), found, limit)
+    return list(found.values())[:limit]
+
+
+def _collect(
+    index: AddressIndex,
+    lo: int,
+    hi: int,
+    found: dict[tuple[str, str, str], AddressPoint],
+    limit: int,
+) -> None:
+    for i in range(lo, min(hi, lo + _SCAN_LIMIT)):
+        if len(found) >= limit:
+            return
+        p = index.point(i)
+        found.setdefault((p.line, p.city, p.zip), p if not p.unit else _building(p))
+
+
+def _building(p: AddressPoint) -> AddressPoint:
+    """A unit's row shown as its building (the representative picks the building)."""
+    return AddressPoint(p.line, "", p.city, p.municipality, p.zip, p.lon, p.lat)
+
+
+def _close_streets(index: AddressIndex, number: str, street: str) -> list[str]:
+    """Streets with this number whose beginning is within a typo of what was typed."""
+    scored = []
+    for rest in index.streets_at(number):
+        score = fuzz.ratio(street, rest[: len(street)])
+        if score >= TYPO_SCORE:
+            scored.append((-score, rest))
+    return [rest for _s, rest in sorted(scored)]
