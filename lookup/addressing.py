@@ -27,7 +27,7 @@ from .errors import (
 )
 from .geocode.base import ADDRESS_POINT, Candidate, Geocoder
 from .geocode.interpolate import split_house_number
-from .geocode.local import AddressPoint, GeocodeResult
+from .geocode.local import AddressIndex, AddressPoint, GeocodeResult
 from .geocode.normalize import (
     MAX_ADDRESS_CHARS,
     ParsedAddress,
@@ -68,14 +68,14 @@ def check_text(text: str) -> str:
     return text
 
 
-def readings(ds: Dataset, text: str) -> list[ParsedAddress]:
+def readings(index: AddressIndex, text: str) -> list[ParsedAddress]:
     """The ways to read ``text``, most likely first. A plainly formed address whose street
     is on file is read without the CRF parser (~250 µs here); otherwise the parser's
     reading comes first and the plain one, if different, is a second try."""
     if is_po_box(text):
         raise AddressPoBox("post-office box")
     simple = parse_simple(text)
-    if simple is not None and ds.addresses.rows_for(simple.street):
+    if simple is not None and index.rows_for(simple.street):
         return [simple]
     parsed = parse_address(text)
     if parsed is None and simple is not None:
@@ -90,8 +90,10 @@ def readings(ds: Dataset, text: str) -> list[ParsedAddress]:
     state = other_state(parsed)
     if state:
         raise OutsideJurisdiction("address in another state", reason="other_state", state=state)
-    out = [ds.addresses.without_trailing_city(parsed)]
-    return out if simple is None or simple == parsed else [*out, simple]
+    out = [index.without_trailing_city(parsed)]
+    if simple is not None and simple != parsed:
+        out.append(index.without_trailing_city(simple))
+    return out
 
 
 def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> Located:
@@ -101,7 +103,7 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
         # A dataset published without address data cannot search addresses at all:
         # say so instead of claiming this one address does not exist.
         raise GeocoderUnavailable("no address points in this dataset")
-    parsed, result = search_points(ds, readings(ds, text))
+    parsed, result = search_points(ds.addresses, readings(ds.addresses, text))
     normalized = parsed.normalized()
     if result.best is not None:
         best = result.best
@@ -132,14 +134,14 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
 
 
 def search_points(
-    ds: Dataset, options: Sequence[ParsedAddress]
+    index: AddressIndex, options: Sequence[ParsedAddress]
 ) -> tuple[ParsedAddress, GeocodeResult]:
     """The first reading the address points know (or the first reading, unknown)."""
     for parsed in options:
-        result = ds.addresses.geocode(parsed)
+        result = index.geocode(parsed)
         if result.best is not None or result.candidates:
             return parsed, result
-    return options[0], ds.addresses.geocode(options[0])
+    return options[0], index.geocode(options[0])
 
 
 def interpolate(ds: Dataset, parsed: ParsedAddress) -> list[Candidate]:
@@ -159,7 +161,8 @@ class LocalGeocoder:
 
     def geocode(self, text: str) -> list[Candidate]:
         try:
-            parsed, result = search_points(self._ds, readings(self._ds, check_text(text)))
+            index = self._ds.addresses
+            parsed, result = search_points(index, readings(index, check_text(text)))
         except (
             InvalidParameter,
             AddressUnparseable,

@@ -38,6 +38,10 @@ EXTRA = [
     ("100 E 4TH ST", "", T, Z, 0.7, 0.2),
     ("150 OAKS ST", "", T, Z, 1.8, 0.2),
     ("123 1/2 MAIN ST", "", T, Z, 1.1, 0.15),
+    ("6800 MONROE RD", "", T, Z, 1.5, 0.8),
+    ("6800 N MONROE RD", "", T, Z, 1.9, 0.9),
+    ("6624 WALSH BV", "", T, Z, 1.5, 0.9),
+    ("12100 SHOPTON RD W", "", T, Z, 1.2, 0.9),
 ]
 # BORDER RD runs north along the 001|002 line: odd numbers on its west (left) side.
 STREETS = [
@@ -106,6 +110,17 @@ def test_ordinal_words_and_trailing_city_without_comma(ds) -> None:
     assert where(ds, "100 East Fourth Street").match.address.startswith("100 E 4TH ST")
     assert where(ds, "600 East Boulevard Testville").precinct.id == "002"
     assert where(ds, "123 1/2 Main St").match.address.startswith("123 1/2 MAIN ST")
+
+
+def test_fewest_letters_changed_then_fewest_parts_filled_in(ds) -> None:
+    # One letter off both; "MONROE RD" needs nothing filled in, "N MONROE RD" a directional.
+    a = where(ds, "6800 Montoe Rd, Testville")
+    assert a.match.address.startswith("6800 MONROE RD,") and a.precinct.id == "002"
+
+
+def test_county_abbreviations_and_a_city_after_a_suffix_directional(ds) -> None:
+    assert where(ds, "6624 Walsh Boulevard").match.address.startswith("6624 WALSH BV")
+    assert where(ds, "12100 Shopton Rd W Testville").match.address.startswith("12100 SHOPTON")
 
 
 def test_unit_not_on_file_falls_back_to_the_building(ds) -> None:

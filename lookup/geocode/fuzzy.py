@@ -1,8 +1,9 @@
 """Fuzzy street matching: which streets with the caller's house number did they mean?
 
-Only the street *name* is compared loosely (rapidfuzz); directionals and street types are
-structured parts that must agree when the caller gave them. "E Main St" and "W Main St"
-are a mile apart and differ by one letter: no edit distance may turn one into the other.
+Only the street *name* is compared loosely (rapidfuzz's edit distance); directionals and
+street types are structured parts that must agree when the caller gave them. "E Main St"
+and "W Main St" are a mile apart and differ by one letter: no edit distance may turn one
+into the other.
 A part the caller left out may be filled in, with a note and a lower score.
 """
 
@@ -11,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from .normalize import StreetParts, street_parts
 
-MIN_NAME_SCORE = 85.0  # rapidfuzz ratio (0-100): one wrong letter in a 7-letter name is 86
-CLOSE_SCORE = 5.0  # streets within this of the best are equally plausible: ask, never guess
+# Edits allowed in a street name (optimal string alignment: a swap of two neighbouring
+# letters is one edit), by the length of the name on file. A caller's one slip in a
+# name of 4+ letters is corrected, two in a long name; a 3-letter name is never guessed.
+ONE_EDIT_FROM = 4
+TWO_EDITS_FROM = 9
 ASSUMED_PART = 0.95  # score factor for each part (directional, type) filled in for the caller
 
 
@@ -25,6 +29,12 @@ class StreetMatch:
     street: str  # canonical street without number, as in the index
     score: float  # 0..1
     notes: tuple[str, ...]
+    edits: int = 0  # letters changed in the name
+    assumed: int = 0  # parts (directional, type) filled in for the caller
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (self.edits, self.assumed)
 
 
 def _compare(asked: StreetParts, found: StreetParts) -> StreetMatch | None:
@@ -44,17 +54,23 @@ def _compare(asked: StreetParts, found: StreetParts) -> StreetMatch | None:
     elif found.type:
         notes.append("street_type_assumed")
         score *= ASSUMED_PART
-    name_score = fuzz.ratio(asked.name, found.name)
-    if name_score < MIN_NAME_SCORE:
+    size = len(found.name.replace(" ", ""))
+    allowed = 2 if size >= TWO_EDITS_FROM else 1 if size >= ONE_EDIT_FROM else 0
+    edits = OSA.distance(asked.name, found.name, score_cutoff=allowed)
+    if edits > allowed:
         return None
-    if name_score < 100:
+    if edits:
         notes.append("spelling_corrected")
-    return StreetMatch("", round(score * name_score / 100, 3), tuple(notes))
+        score *= 1 - edits / max(len(found.name), len(asked.name))
+    assumed = sum(n.endswith("_assumed") for n in notes)
+    return StreetMatch("", round(score, 3), tuple(notes), edits, assumed)
 
 
 def rank_streets(asked: str, streets: Iterable[str]) -> list[StreetMatch]:
-    """Streets that could be what ``asked`` (canonical, no number) means, best first,
-    keeping only those within ``CLOSE_SCORE`` of the best: one entry means one answer."""
+    """The streets that best explain ``asked`` (canonical, no number): fewest letters
+    changed, then fewest parts filled in. One entry is an answer; several are equally
+    good and the caller must choose. As on the exact path, a street that needs nothing
+    filled in ("6800 MONROE RD") beats one that needs a directional ("N MONROE RD")."""
     wanted = street_parts(asked)
     readings = [wanted] + [r for r in (wanted.type_as_name(),) if r is not None]
     found: list[StreetMatch] = []
@@ -63,12 +79,11 @@ def rank_streets(asked: str, streets: Iterable[str]) -> list[StreetMatch]:
         best = None
         for reading in readings:
             m = _compare(reading, parts)
-            if m is not None and (best is None or m.score > best.score):
+            if m is not None and (best is None or m.rank < best.rank):
                 best = m
         if best is not None:
-            found.append(StreetMatch(street, best.score, best.notes))
+            found.append(StreetMatch(street, best.score, best.notes, best.edits, best.assumed))
     if not found:
         return []
-    found.sort(key=lambda m: (-m.score, m.street))
-    top = found[0].score
-    return [m for m in found if (top - m.score) * 100 < CLOSE_SCORE]
+    top = min(m.rank for m in found)
+    return sorted((m for m in found if m.rank == top), key=lambda m: m.street)
