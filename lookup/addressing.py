@@ -62,7 +62,9 @@ def check_text(text: str) -> str:
             "address too long", parameter="address", reason="too_long", max_chars=MAX_ADDRESS_CHARS
         )
     # Control and format characters (a pasted tab, a zero-width space) are noise, not words.
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).strip()
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    text = text.strip()
     if not text:
         raise InvalidParameter("empty address", parameter="address", reason="empty")
     return text
@@ -75,7 +77,7 @@ def readings(index: AddressIndex, text: str) -> list[ParsedAddress]:
     if is_po_box(text):
         raise AddressPoBox("post-office box")
     simple = parse_simple(text)
-    if simple is not None and index.rows_for(simple.street):
+    if simple is not None and index.has_key(simple.street):
         return [simple]
     parsed = parse_address(text)
     if parsed is None and simple is not None:

@@ -9,9 +9,10 @@ A part the caller left out may be filled in, with a note and a lower score.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .normalize import StreetParts, street_parts
@@ -66,15 +67,23 @@ def _compare(asked: StreetParts, found: StreetParts) -> StreetMatch | None:
     return StreetMatch("", round(score, 3), tuple(notes), edits, assumed)
 
 
-def rank_streets(asked: str, streets: Iterable[str]) -> list[StreetMatch]:
+def rank_streets(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetMatch]:
     """The streets that best explain ``asked`` (canonical, no number): fewest letters
     changed, then fewest parts filled in. One entry is an answer; several are equally
     good and the caller must choose. As on the exact path, a street that needs nothing
     filled in ("6800 MONROE RD") beats one that needs a directional ("N MONROE RD")."""
     wanted = street_parts(asked)
     readings = [wanted] + [r for r in (wanted.type_as_name(),) if r is not None]
+    # rapidfuzz compares every name in C (thousands of streets may share a house number);
+    # only the few within two edits are looked at part by part.
+    names = [name for _street, name in streets]
+    near: set[int] = set()
+    for reading in readings:
+        hits = process.extract(reading.name, names, scorer=OSA.distance, score_cutoff=2, limit=None)
+        near.update(k for _name, _d, k in hits)
     found: list[StreetMatch] = []
-    for street in set(streets):
+    for k in sorted(near):
+        street = streets[k][0]
         parts = street_parts(street)
         best = None
         for reading in readings:

@@ -89,7 +89,7 @@ def _building(p: AddressPoint) -> AddressPoint:
 def _close_streets(index: AddressIndex, number: str, street: str) -> list[str]:
     """Streets with this number whose beginning is within a typo of what was typed."""
     scored = []
-    for rest in index.streets_at(number):
+    for rest, _name in index.streets_at(number):
         score = fuzz.ratio(street, rest[: len(street)])
         if score >= TYPO_SCORE:
             scored.append((-score, rest))
