@@ -106,7 +106,6 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
         # say so instead of claiming this one address does not exist.
         raise GeocoderUnavailable("no address points in this dataset")
     parsed, result = search_points(ds.addresses, readings(ds.addresses, text))
-    normalized = parsed.normalized()
     if result.best is not None:
         best = result.best
         hit = ds.index.locate(best.lon, best.lat)
@@ -118,7 +117,8 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
             lon=best.lon,
             source=ADDRESS_POINT,
             score=result.score,
-            normalized=normalized,
+            normalized=parsed.normalized(),
+            parsed=parsed.parts(),
             notes=result.notes,
         )
         return Located(match, hit, verify=hit.on_boundary)
@@ -126,13 +126,13 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
         raise AddressAmbiguous(
             "address points to confirm",
             reason=result.reason,
-            normalized=normalized,
+            normalized=parsed.normalized(),
             candidates=[candidate_json(ds, _as_candidate(c)) for c in result.candidates],
         )
     estimates = interpolate(ds, parsed)
     if estimates:
-        return _one_of(ds, estimates, normalized, ("interpolated",))
-    return _remote(ds, text, remotes, normalized)
+        return _one_of(ds, estimates, parsed, ("interpolated",))
+    return _remote(ds, text, remotes, parsed)
 
 
 def search_points(
@@ -180,7 +180,7 @@ class LocalGeocoder:
         return interpolate(self._ds, parsed)
 
 
-def _remote(ds: Dataset, text: str, remotes: Sequence[Geocoder], normalized: str) -> Located:
+def _remote(ds: Dataset, text: str, remotes: Sequence[Geocoder], parsed: ParsedAddress) -> Located:
     """Ask each configured backend in turn; the first that knows the address answers."""
     failed: list[str] = []
     for backend in remotes:
@@ -190,15 +190,15 @@ def _remote(ds: Dataset, text: str, remotes: Sequence[Geocoder], normalized: str
             failed.append(backend.name)
             continue
         if found:
-            return _one_of(ds, found, normalized, ())
+            return _one_of(ds, found, parsed, ())
     if failed:
         # Someone else might have known it: "not found" would be a claim we cannot make.
         raise GeocoderUnavailable("remote geocoders failed", backends=failed)
-    raise AddressNotFound("no address point matches", normalized=normalized)
+    raise AddressNotFound("no address point matches", normalized=parsed.normalized())
 
 
 def _one_of(
-    ds: Dataset, found: Sequence[Candidate], normalized: str, notes: tuple[str, ...]
+    ds: Dataset, found: Sequence[Candidate], parsed: ParsedAddress, notes: tuple[str, ...]
 ) -> Located:
     """One estimate becomes the answer; several plausible ones are for the caller to pick."""
     located = [(c, ds.index.locate(c.lon, c.lat)) for c in found]
@@ -211,7 +211,7 @@ def _one_of(
         raise AddressAmbiguous(
             "estimates to confirm",
             reason="several_match",
-            normalized=normalized,
+            normalized=parsed.normalized(),
             candidates=[candidate_json(ds, c) for c, _h in list(plausible.values())[:10]],
         )
     c, hit = next(iter(plausible.values()))
@@ -222,7 +222,8 @@ def _one_of(
         lon=c.lon,
         source=c.source,
         score=c.score,
-        normalized=normalized,
+        normalized=parsed.normalized(),
+        parsed=parsed.parts(),
         notes=notes,
     )
     return Located(match, hit, verify=hit.on_boundary or near)

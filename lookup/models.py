@@ -124,4 +124,5 @@ class Match:
     source: str
     score: float
     normalized: str = ""
+    parsed: tuple[tuple[str, str], ...] = ()  # (part, value): number, street, unit, city...
     notes: tuple[str, ...] = field(default=())

@@ -167,6 +167,7 @@ def _answer(
             "source": a.match.source,
             "score": a.match.score,
             "normalized": a.match.normalized,
+            "parsed": dict(a.match.parsed),
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
         # An estimated location near a precinct line: confirm with the board before answering.

@@ -1,4 +1,4 @@
-"""Benchmark the polling-place lookup: point -> precinct, geopandas.sjoin, start-up, HTTP.
+"""Benchmark the polling-place lookup: point -> precinct, sjoin, start-up, HTTP, geocoding.
 
 Usage (from the repository root)::
 
@@ -37,13 +37,15 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
+from bench_geocode import bench_geocoding
+from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
 
 from lookup.config import Settings
 from lookup.dataset import Dataset
@@ -87,68 +89,7 @@ FULL = Plan(50_000, 3, 1_000_000, 1_000_000, 3, 3, 3, 10.0, 1.0, 3000, 5000)
 QUICK = Plan(10_000, 3, 1_000_000, 250_000, 1, 1, 1, 4.0, 0.5, 1000, 2000)
 
 
-@dataclass
-class Row:
-    benchmark: str
-    value: float | None
-    unit: str
-    note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Target:
-    name: str
-    status: str  # PASS, FAIL or SKIP
-    detail: str
-
-
-class Report:
-    def __init__(self) -> None:
-        self.rows: list[Row] = []
-        self.targets: list[Target] = []
-        self.footnotes: list[str] = []
-        self.skipped: list[str] = []
-        self.failures: list[str] = []
-
-    def add(self, row: Row) -> Row:
-        self.rows.append(row)
-        print(f"  {_row_line(row)}", flush=True)
-        return row
-
-    def skip(self, reason: str) -> None:
-        self.skipped.append(reason)
-        print(f"  SKIPPED: {reason}", flush=True)
-
-
 # ---- formatting ---------------------------------------------------------------------
-
-
-def _si(value: float) -> str:
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "points/s":
-        return _si(value)
-    if unit in ("req/s", "points", "requests"):
-        return f"{value:,.0f}"
-    if unit == "s":
-        return f"{value:.3f}"
-    return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
-
-
-def _row_line(row: Row) -> str:
-    return f"{row.benchmark:<44} {fmt_value(row.value, row.unit):<10} {row.unit:<10} {row.note}"
-
-
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x" if b else "n/a"
 
 
 # ---- timing helpers -----------------------------------------------------------------
@@ -930,10 +871,6 @@ def bench_http(
 # ---- targets and output -------------------------------------------------------------
 
 
-def check(name: str, ok: bool | None, detail: str) -> Target:
-    return Target(name, "SKIP" if ok is None else ("PASS" if ok else "FAIL"), detail)
-
-
 def evaluate_targets(
     points: dict[str, dict[str, Any]],
     http: dict[str, LoadResult],
@@ -1070,7 +1007,14 @@ def main(argv: list[str] | None = None) -> int:
         print("refresh timings ...", flush=True)
         refresh_targets = bench_refresh(args.real_dir, tmp, args.quick, report)
 
-    report.targets = evaluate_targets(points, http_results, load_s, load_label) + refresh_targets
+        print("geocoding: 700,000 address points, suggest, lookup batch ...", flush=True)
+        geocode_targets = bench_geocoding(tmp, demo_dir, args.quick, report)
+
+    report.targets = (
+        evaluate_targets(points, http_results, load_s, load_label)
+        + refresh_targets
+        + geocode_targets
+    )
     report.footnotes.append(
         f"1-minute load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end: "
         "anything else running on these cores (a test suite, another server) skews every figure."

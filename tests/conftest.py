@@ -57,11 +57,13 @@ def free_port() -> int:
 class Server:
     """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it."""
 
-    def __init__(self, data_dir: Path, log: Path, workers: int = 2) -> None:
+    def __init__(
+        self, data_dir: Path, log: Path, workers: int = 2, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
-        env = dict(os.environ, LOOKUP_RELOAD_INTERVAL="0.2")
+        env = dict(os.environ, LOOKUP_RELOAD_INTERVAL="0.2", **(env or {}))
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
             [

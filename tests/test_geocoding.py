@@ -66,6 +66,7 @@ def test_one_letter_typo_is_corrected_with_a_lower_score(ds) -> None:
     assert a.match.source == "address_point" and 0.85 <= a.match.score < 1
     assert "spelling_corrected" in a.notices
     assert a.match.normalized == "4337 GLENWOD DR, TESTVILLE"
+    assert dict(a.match.parsed) == {"number": "4337", "street": "GLENWOD DR", "city": "TESTVILLE"}
 
 
 def test_typo_on_a_street_in_two_towns_asks_which(ds) -> None:

@@ -161,6 +161,7 @@ def test_messy_address_is_matched_with_its_score(server) -> None:
     assert body["match"]["source"] == "address_point" and body["match"]["score"] < 1
     assert "spelling_corrected" in {n["code"] for n in body["notices"]}
     assert body["match"]["normalized"] == "5841 HARBOUR DR, RIVERTON"
+    assert body["match"]["parsed"] == {"number": "5841", "street": "HARBOUR DR", "city": "RIVERTON"}
 
 
 def test_number_missing_from_points_is_interpolated(server) -> None:

@@ -126,7 +126,9 @@ class AddressIndex:
 
     @classmethod
     def load(cls, folder: Path) -> AddressIndex:
-        return cls({n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in _ALL})
+        # Memory-mapped (shared by every worker, nothing parsed), then seen as plain arrays:
+        # np.memmap's subclass hooks cost microseconds on every slice of every look-up.
+        return cls({n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in _ALL})
 
     @classmethod
     def empty(cls) -> AddressIndex:

@@ -53,6 +53,19 @@ class ParsedAddress:
     zip: str = ""
     raw_state: str = ""  # the state as written when it is not North Carolina
 
+    def parts(self) -> tuple[tuple[str, str], ...]:
+        """The parse, as shown to the representative: what was read as what."""
+        street = self.street.partition(" ")[2]
+        pairs = (
+            ("number", self.number),
+            ("street", street),
+            ("unit", self.unit),
+            ("city", self.city),
+            ("state", self.state or self.raw_state),
+            ("zip", self.zip),
+        )
+        return tuple((k, v) for k, v in pairs if v)
+
     def normalized(self) -> str:
         unit = f" UNIT {self.unit}" if self.unit else ""
         tail = " ".join(p for p in (self.state, self.zip) if p)
