@@ -38,7 +38,7 @@ from .geocode.normalize import (
     parse_simple,
 )
 from .models import Match
-from .spatial import Hit, boundary_distance_m
+from .spatial import Hit
 
 VERIFY_DISTANCE_M = 50.0  # an estimated point closer than this to a precinct line
 REMOTE_CLOSE = 0.05  # remote candidates within this score of the best are all plausible
@@ -215,7 +215,7 @@ def _one_of(
             candidates=[candidate_json(ds, c) for c, _h in list(plausible.values())[:10]],
         )
     c, hit = next(iter(plausible.values()))
-    near = boundary_distance_m(ds.geoms[hit.index], c.lon, c.lat) <= VERIFY_DISTANCE_M
+    near = ds.index.near_boundary(c.lon, c.lat, hit.index, VERIFY_DISTANCE_M)
     match = Match(
         address=c.address,
         lat=c.lat,
@@ -231,9 +231,7 @@ def _one_of(
 
 def point_needs_verify(ds: Dataset, hit: Hit, lon: float, lat: float) -> bool:
     """A point given as coordinates is no address point: verify near a precinct line."""
-    return hit.on_boundary or boundary_distance_m(ds.geoms[hit.index], lon, lat) <= (
-        VERIFY_DISTANCE_M
-    )
+    return hit.on_boundary or ds.index.near_boundary(lon, lat, hit.index, VERIFY_DISTANCE_M)
 
 
 def _as_candidate(p: AddressPoint, score: float = 1.0) -> Candidate:

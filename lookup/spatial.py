@@ -35,6 +35,8 @@ import shapely
 # <= -2 a mixed cell whose candidates are cand_ids[cand_offsets[m]:cand_offsets[m + 1]],
 # with m = -value - 2.
 EMPTY = -1
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+_M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 _EPS = 1e-9  # degrees (~0.1 mm): the margin by which "full" cells are tested
 _PAD = 1e-7  # degrees (~1 cm) added around the precincts' extent
 
@@ -195,6 +197,8 @@ class GridIndex:
         self._cells = self.grid.cells.tolist()
         self._offsets = self.grid.cand_offsets.tolist()
         self._ids = self.grid.cand_ids
+        self._clear: dict[float, np.ndarray] = {}  # metres -> cells that far from any line
+        self._outlines: dict[int, tuple[float, shapely.Geometry]] = {}
 
     def locate(self, lon: float, lat: float) -> Hit | None:
         i = int((lon - self._x0) / self._dx) if lon >= self._x0 else -1
@@ -208,6 +212,44 @@ class GridIndex:
             return None
         m = -v - 2
         return refine(self.geoms, self._ids[self._offsets[m] : self._offsets[m + 1]], lon, lat)
+
+    def near_boundary(self, lon: float, lat: float, index: int, metres: float) -> bool:
+        """Whether the point (inside precinct ``index``) is within ``metres`` of its edge.
+
+        Most points answer from the grid: when every cell within ``metres`` of the
+        point's cell is wholly inside the same precinct, no edge can be that close. Only
+        the others measure the distance to the (cached, locally projected) outline.
+        """
+        clear = self._clear.get(metres)
+        if clear is None:
+            clear = self._clear[metres] = self._clear_cells(metres)
+        i = int((lon - self._x0) / self._dx)
+        j = int((lat - self._y0) / self._dy)
+        if 0 <= i < self._nx and 0 <= j < self._ny and clear[j * self._nx + i]:
+            return False
+        cached = self._outlines.get(index)
+        if cached is None:
+            k = math.cos(math.radians(lat))
+            outline = shapely.transform(
+                shapely.boundary(self.geoms[index]), lambda c: c * np.array([k, 1.0])
+            )
+            shapely.prepare(outline)
+            cached = self._outlines[index] = (k, outline)
+        k, outline = cached
+        return bool(shapely.dwithin(outline, shapely.Point(lon * k, lat), metres / _M_PER_DEG))
+
+    def _clear_cells(self, metres: float) -> np.ndarray:
+        """Cells whose neighbours within ``metres`` all lie wholly in the same precinct."""
+        lat_mid = self._y0 + self._dy * self._ny / 2
+        side_m = min(self._dx * math.cos(math.radians(lat_mid)), self._dy) * _M_PER_DEG
+        r = max(1, math.ceil(metres / side_m))
+        cells = self.grid.cells.reshape(self._ny, self._nx)
+        padded = np.pad(cells, r, constant_values=EMPTY)
+        clear = cells >= 0
+        for dj in range(-r, r + 1):
+            for di in range(-r, r + 1):
+                clear &= padded[r + dj : r + dj + self._ny, r + di : r + di + self._nx] == cells
+        return clear.ravel()
 
     def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         lon = np.asarray(lon, dtype=np.float64)
@@ -260,10 +302,6 @@ class Sites:
             * asin(sqrt(sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) / 2) ** 2))
             for p2, l2, c2 in zip(self.lat_rad, self.lon_rad, self.cos_lat, strict=True)
         ]
-
-
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
-_M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 
 
 def boundary_distance_m(geom: shapely.Geometry, lon: float, lat: float) -> float:

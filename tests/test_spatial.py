@@ -71,3 +71,26 @@ def test_nearest_by_great_circle_not_raw_degrees() -> None:
     # is nearer than one 0.010 deg north, though farther in raw degrees.
     east, north = Sites.of([-80.789, -80.8], [35.2, 35.21]).miles_from(-80.8, 35.2)
     assert east < north
+
+
+def test_near_boundary_agrees_with_the_measured_distance(demo_ds) -> None:
+    """The grid shortcut never hides a point that is within 50 m of a precinct line:
+    checked against the plain distance on 20,000 points of the demo county."""
+    from lookup.spatial import boundary_distance_m
+
+    index = demo_ds.index
+    rng = np.random.default_rng(5)
+    minx, miny, maxx, maxy = demo_ds.bbox
+    lon, lat = rng.uniform(minx, maxx, 20_000), rng.uniform(miny, maxy, 20_000)
+    checked = near = 0
+    for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
+        hit = index.locate(x, y)
+        if hit is None or hit.on_boundary:
+            continue
+        d = boundary_distance_m(index.geoms[hit.index], x, y)
+        if abs(d - 50) < 0.5:
+            continue  # the two projections may differ by centimetres
+        assert index.near_boundary(x, y, hit.index, 50.0) == (d <= 50), (x, y, d)
+        checked += 1
+        near += d <= 50
+    assert checked > 15_000 and near > 500
