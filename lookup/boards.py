@@ -9,12 +9,14 @@ KNOWN_BOARDS: dict[str, BoardOfElections] = {
         name="Mecklenburg County Board of Elections",
         phone="704-336-2133",
         url="https://www.mecknc.gov/BOE",
+        address="741 Kenilworth Ave, Suite 202, Charlotte, NC 28204",
     ),
     # The generated demo county: a fictional number from the 555-01xx range.
     "DEMO": BoardOfElections(
         name="Demo County Board of Elections (fictional)",
         phone="919-555-0100",
         url="https://example.org/demo-county-board-of-elections",
+        address="1 Demo Plaza, Demo City, NC 28990 (fictional)",
     ),
 }
 
@@ -22,6 +24,7 @@ STATE_BOARD = BoardOfElections(
     name="North Carolina State Board of Elections",
     phone="919-814-0700",
     url="https://www.ncsbe.gov/",
+    address="430 N Salisbury St, Raleigh, NC 27603",
 )
 
 

@@ -46,6 +46,7 @@ class BoardOfElections:
     name: str
     phone: str
     url: str
+    address: str = ""  # the office (where mail ballots may be returned by hand)
 
 
 @dataclass(frozen=True, slots=True)

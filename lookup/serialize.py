@@ -28,7 +28,7 @@ from .service import Answer
 
 
 def board_json(board: BoardOfElections) -> dict[str, str]:
-    return {"name": board.name, "phone": board.phone, "url": board.url}
+    return {"name": board.name, "phone": board.phone, "url": board.url, "address": board.address}
 
 
 def directions_url(a: Address) -> str:

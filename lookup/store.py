@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date
 from datetime import time as dtime
 from pathlib import Path
@@ -157,7 +158,7 @@ def save_dataset(
         "format": FORMAT,
         "version": ds.version,
         "demo": ds.demo,
-        "board_of_elections": {"name": ds.board.name, "phone": ds.board.phone, "url": ds.board.url},
+        "board_of_elections": asdict(ds.board),
         "counties": list(ds.counties),
         "elections": [_election_json(e) for e in ds.elections],
         "bbox": list(ds.bbox),

@@ -52,7 +52,7 @@ def test_lookup_by_address(server) -> None:
     assert dist == sorted(dist)
     assert {"date", "open", "close"} <= set(sites[0]["schedule"][0])
     assert any(d["open"] is None and d["close"] is None for s in sites for d in s["schedule"])
-    assert set(body["board_of_elections"]) == {"name", "phone", "url"}
+    assert set(body["board_of_elections"]) == {"name", "phone", "url", "address"}
 
 
 def test_lookup_by_point_matches_address(server) -> None:
