@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
+from datetime import datetime
 
 from flask import Blueprint, Response, g, request
 
@@ -14,13 +13,12 @@ from .errors import DatasetUnavailable, InvalidParameter
 from .geocode.normalize import MAX_ADDRESS_CHARS
 from .geocode.suggest import MAX_SUGGESTIONS, suggest
 from .i18n import DEFAULT_LANG, languages
-from .schedule import LOCAL_TZ
-from .serialize import answer_bytes
-from .service import AddressQuery, PointQuery, Query, find_polling_place
+from .schedule import active_election, election_window, parse_moment, to_local
+from .serialize import answer_bytes, answer_json, board_json
+from .service import AddressQuery, Answer, PointQuery, Query, find_polling_place
 
 bp = Blueprint("api", __name__)
 DEFAULT_SUGGESTIONS = 10
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_lang(value: str | None) -> str:
@@ -31,17 +29,8 @@ def parse_lang(value: str | None) -> str:
 
 
 def parse_now(args: dict[str, str], clock: Clock) -> datetime:
-    """``date=YYYY-MM-DD`` answers as of noon that day; otherwise the clock's now."""
-    raw = args.get("date")
-    if raw is None or raw == "":
-        return clock()
-    try:
-        if not _ISO_DAY.match(raw.strip()):
-            raise ValueError(raw)
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        raise InvalidParameter("bad date", parameter="date", expected="YYYY-MM-DD") from None
-    return datetime.combine(day, time(12, 0), tzinfo=LOCAL_TZ)
+    """``date=`` (noon that day) or ``at=`` (local time) override the clock's now."""
+    return parse_moment(args.get("date"), args.get("at")) or clock()
 
 
 def parse_coordinate(args: dict[str, str], name: str) -> float:
@@ -81,10 +70,61 @@ def lookup() -> Response:
     ds = st.holder.get()  # one snapshot for the whole request
     if ds is None:
         raise DatasetUnavailable("no dataset loaded")
-    now = parse_now(args, st.clock)
-    answer = find_polling_place(ds, parse_query(args), now, st.geocoders)
+    answer = _answer(ds, args)
     body = answer_bytes(answer, ds.board, g.lang, st.fragments.get(ds))
     return Response(body, status=200, mimetype="application/json")
+
+
+def _answer(ds: Dataset, args: dict[str, str]) -> Answer:
+    st = state()
+    return find_polling_place(
+        ds,
+        parse_query(args),
+        parse_now(args, st.clock),
+        st.geocoders,
+        only=args.get("open") or None,
+        staff=st.staff_notices,
+    )
+
+
+@bp.get("/api/v1/early-voting")
+def early_voting() -> Response:
+    """The early-voting sites of the voter's county alone, nearest first, with status."""
+    args = request.args.to_dict()
+    g.lang = parse_lang(args.get("lang"))
+    ds = require_dataset()
+    full = answer_json(_answer(ds, args), ds.board, g.lang, state().fragments.get(ds))
+    keys = ("ok", "demo", "data_version", "as_of", "match", "precinct", "election")
+    body = {k: full[k] for k in keys} | {
+        "early_voting_sites": full["early_voting_sites"],
+        "notices": full["notices"],
+        "board_of_elections": full["board_of_elections"],
+    }
+    return json_response(body)
+
+
+@bp.get("/api/v1/elections")
+def elections() -> Response:
+    """Every election in the data, and the one that applies as of ``date``/``at``."""
+    args = request.args.to_dict()
+    g.lang = parse_lang(args.get("lang"))
+    ds = require_dataset()
+    now = to_local(parse_now(args, state().clock))
+    active, over = active_election(ds.elections, now.date())
+    fragments = state().fragments.get(ds)
+    body = {
+        "ok": True,
+        "demo": ds.demo,
+        "data_version": ds.version,
+        "as_of": now.date().isoformat(),
+        "active": None if active is None or over else fragments.elections[active.day],
+        "elections": [
+            fragments.elections[e.day] | {"status": election_window(e, now.date())}
+            for e in ds.elections
+        ],
+        "board_of_elections": board_json(ds.board),
+    }
+    return json_response(body)
 
 
 @bp.get("/api/v1/suggest")

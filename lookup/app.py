@@ -25,8 +25,10 @@ from .errors import (
 )
 from .geocode.base import Geocoder
 from .holder import DatasetHolder
+from .i18n import languages
 from .schedule import LOCAL_TZ
 from .serialize import Fragments, error_json
+from .staff_notices import StaffNotice, load_notices
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ class AppState:
     clock: Clock
     fragments: FragmentCache
     geocoders: tuple[Geocoder, ...] = ()  # remote fallbacks, in the configured order
+    staff_notices: tuple[StaffNotice, ...] = ()
 
 
 def resolve_data_dir(settings: Settings, now: datetime) -> Path:
@@ -100,6 +103,9 @@ def create_app(
         clock=clock,
         fragments=fragments,
         geocoders=remote_geocoders(settings),
+        staff_notices=load_notices(settings.notices_file, languages())
+        if settings.notices_file
+        else (),
     )
 
     from .api import bp as api_bp

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,11 +28,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _now(args: argparse.Namespace) -> datetime:
-    from .schedule import LOCAL_TZ
+    """``--date`` (noon that day) or ``--at`` (local time), else the wall clock: read
+    here, at the edge, and passed in."""
+    from .schedule import LOCAL_TZ, parse_moment
 
-    if getattr(args, "date", None):
-        return datetime.combine(args.date, time(12, 0), tzinfo=LOCAL_TZ)
-    return datetime.now(LOCAL_TZ)
+    try:
+        moment = parse_moment(getattr(args, "date", None), getattr(args, "at", None))
+    except ServiceError as exc:
+        print(f"lookup: {exc.detail} ({exc.details})", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    return moment or datetime.now(LOCAL_TZ)
 
 
 def _dataset(args: argparse.Namespace) -> Dataset:
@@ -77,7 +82,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("an address or --lat and --lon are required", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        answer = find_polling_place(ds, query, _now(args), remote_geocoders(_settings(args)))
+        remotes = remote_geocoders(_settings(args))
+        answer = find_polling_place(ds, query, _now(args), remotes, only=args.open)
     except ServiceError as exc:
         print(
             json.dumps(error_json(exc, args.lang, ds.board, ds.demo), indent=2, ensure_ascii=False)
@@ -200,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def data_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
-        p.add_argument("--date", type=_day, help="answer as of this day (YYYY-MM-DD)")
+        p.add_argument("--date", help="answer as of noon this day (YYYY-MM-DD)")
+        p.add_argument("--at", help="answer as of this local time (YYYY-MM-DDTHH:MM)")
 
     p = sub.add_parser("serve", help="serve the API and pages with gunicorn")
     p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
@@ -216,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lat", type=float)
     p.add_argument("--lon", type=float)
     p.add_argument("--lang", default="en", choices=("en", "es"))
+    p.add_argument("--open", choices=("today", "now"), help="only early-voting sites open then")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("batch", help="answer a CSV of id,address or id,lat,lon")

@@ -36,6 +36,7 @@ class Settings:
     geocoder_connect_timeout: float = 1.0  # seconds
     geocoder_read_timeout: float = 2.5  # seconds
     geocoder_contact: str = ""  # URL or e-mail put in the User-Agent for operators
+    notices_file: Path | None = None  # staff's last-minute notices (``staff_notices``)
 
     def __post_init__(self) -> None:
         # Checked here, not only in from_env, so that Settings(...) in code fails as loudly.
@@ -69,6 +70,8 @@ class Settings:
             values["cache_dir"] = Path(env["LOOKUP_CACHE_DIR"])
         elif env.get("XDG_CACHE_HOME"):
             values["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "lookup"
+        if env.get("LOOKUP_NOTICES_FILE"):
+            values["notices_file"] = Path(env["LOOKUP_NOTICES_FILE"])
         if env.get("LOOKUP_RELOAD_INTERVAL"):
             values["reload_interval"] = float(env["LOOKUP_RELOAD_INTERVAL"])
         if env.get("LOOKUP_GEOCODERS"):

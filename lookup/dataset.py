@@ -13,6 +13,7 @@ import numpy as np
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .schedule import Timeline
 from .spatial import GridIndex, Sites
 
 
@@ -23,6 +24,7 @@ class SiteTable:
     placed: tuple[EarlyVotingSite, ...]
     points: Sites
     unplaced: tuple[EarlyVotingSite, ...]  # no coordinates: listed last, by name
+    timelines: Mapping[str, Timeline]  # site id -> its opening instants
 
 
 def build_site_tables(
@@ -41,6 +43,7 @@ def build_site_tables(
             # "or 0.0" only narrows the type: every placed site has both coordinates.
             points=Sites.of([s.lon or 0.0 for s in placed], [s.lat or 0.0 for s in placed]),
             unplaced=unplaced,
+            timelines=MappingProxyType({s.id: Timeline.of(s.schedule) for s in members}),
         )
     return MappingProxyType(tables)
 

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from .models import Election
+from .errors import InvalidParameter
+from .models import DaySchedule, Election, OpenHours
 
 LOCAL_TZ = ZoneInfo("America/New_York")
 
@@ -23,3 +28,104 @@ def active_election(elections: Sequence[Election], today: date) -> tuple[Electio
         if e.day >= today:
             return e, False
     return (elections[-1], True) if elections else (None, False)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatus:
+    """A site as of one moment: open now, its hours that day (``None`` when the day is
+    not in its schedule, ``()`` when it is closed), and the next time it opens."""
+
+    open_now: bool
+    hours_today: tuple[OpenHours, ...] | None
+    next_open: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A site's opening spans as sorted instants, built once per dataset: a status is
+    then two binary searches, not a walk over 17 days per site per request.
+
+    Hours are local wall-clock times on their own date; each span becomes an instant
+    with the UTC offset of *its* date, so the 8:00 a.m. after daylight saving time ends
+    (13:00 UTC) is not confused with the one before it (12:00 UTC)."""
+
+    starts: tuple[float, ...]  # POSIX seconds, sorted
+    ends: tuple[float, ...]
+    by_day: Mapping[date, tuple[OpenHours, ...]]
+
+    @classmethod
+    def of(cls, schedule: Sequence[DaySchedule]) -> Timeline:
+        spans = sorted(
+            (
+                datetime.combine(d.day, h.start, tzinfo=LOCAL_TZ).timestamp(),
+                datetime.combine(d.day, h.end, tzinfo=LOCAL_TZ).timestamp(),
+            )
+            for d in schedule
+            for h in d.hours
+        )
+        by_day = MappingProxyType({d.day: d.hours for d in schedule})
+        return cls(tuple(a for a, _ in spans), tuple(b for _, b in spans), by_day)
+
+    def status(self, now: datetime) -> SiteStatus:
+        t = to_local(now).timestamp()
+        k = bisect_right(self.starts, t)
+        open_now = k > 0 and t < self.ends[k - 1]
+        next_open = (
+            datetime.fromtimestamp(self.starts[k], LOCAL_TZ) if k < len(self.starts) else None
+        )
+        return SiteStatus(open_now, self.by_day.get(to_local(now).date()), next_open)
+
+
+def site_status(schedule: Sequence[DaySchedule], now: datetime) -> SiteStatus:
+    return Timeline.of(schedule).status(now)
+
+
+def election_window(e: Election, today: date) -> str:
+    """Where ``today`` stands: before early voting, during it, between it and Election
+    Day, on Election Day, or after."""
+    if today > e.day:
+        return "over"
+    if today == e.day:
+        return "election_day"
+    if e.early_voting_start and e.early_voting_end:
+        if today < e.early_voting_start:
+            return "before_early_voting"
+        if today <= e.early_voting_end:
+            return "early_voting"
+    return "before_election_day"
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def parse_moment(day: str | None, at: str | None) -> datetime | None:
+    """``date=YYYY-MM-DD`` (noon that day) or ``at=YYYY-MM-DDTHH:MM`` (local wall time),
+    as an aware local moment; ``None`` when neither is given (the caller's clock then).
+    A nonexistent local time (the skipped hour when DST starts) is read as zoneinfo does
+    (the offset before the change), an ambiguous one (the repeated hour) as its first."""
+    day, at = (day or "").strip(), (at or "").strip()
+    if day and at:
+        raise InvalidParameter("give date or at, not both", parameter="at", reason="both")
+    if not day and not at:
+        return None
+    name, pattern, expected = (
+        ("at", _AT, "YYYY-MM-DDTHH:MM") if at else ("date", _DAY, "YYYY-MM-DD")
+    )
+    raw = at or day
+    try:
+        if not pattern.match(raw):
+            raise ValueError(raw)
+        moment = datetime.fromisoformat(raw if at else f"{raw}T12:00")
+    except ValueError:
+        raise InvalidParameter(f"bad {name}", parameter=name, expected=expected) from None
+    if not EARLIEST <= moment.date() <= LATEST:
+        raise InvalidParameter(
+            f"{name} out of range",
+            parameter=name,
+            reason="out_of_range",
+            earliest=EARLIEST.isoformat(),
+            latest=LATEST.isoformat(),
+        )
+    return moment.replace(tzinfo=LOCAL_TZ)

@@ -24,6 +24,7 @@ from .models import (
     Election,
     PollingPlace,
 )
+from .schedule import SiteStatus
 from .service import Answer
 
 
@@ -40,6 +41,8 @@ def election_json(e: Election) -> dict[str, Any]:
     return {
         "date": e.day.isoformat(),
         "name": e.name,
+        "polls_open": e.polls_open.isoformat("minutes"),
+        "polls_close": e.polls_close.isoformat("minutes"),
         "early_voting_start": e.early_voting_start.isoformat() if e.early_voting_start else None,
         "early_voting_end": e.early_voting_end.isoformat() if e.early_voting_end else None,
     }
@@ -122,19 +125,50 @@ class Fragments:
         }
 
 
+def status_json(st: SiteStatus) -> dict[str, Any]:
+    """What varies with the moment: open now, today's hours, the next opening."""
+    today = None
+    if st.hours_today is not None:
+        today = [
+            {"open": h.start.isoformat("minutes"), "close": h.end.isoformat("minutes")}
+            for h in st.hours_today
+        ]
+    return {
+        "open_now": st.open_now,
+        "hours_today": today,
+        "next_open": st.next_open.isoformat(timespec="minutes") if st.next_open else None,
+    }
+
+
+def _status_bytes(st: SiteStatus) -> bytes:
+    """``status_json`` as the bytes that follow a site's distance value."""
+    return orjson.dumps(status_json(st))[1:-1]
+
+
+def _site(static: dict[str, Any], distance: float | None, st: SiteStatus) -> dict[str, Any]:
+    """A site's answer: its static JSON with the distance and, after it, its status (the
+    key order of the bytes form)."""
+    out: dict[str, Any] = {}
+    for k, v in static.items():
+        if k == "distance_miles":
+            out[k] = distance
+            out.update(status_json(st))
+        else:
+            out[k] = v
+    return out
+
+
 def answer_json(
     a: Answer, board: BoardOfElections, lang: str, fragments: Fragments
 ) -> dict[str, Any]:
     """The answer as plain data (for the CLI and the pages)."""
     e = a.election
-    sites = (
-        [
-            {**fragments.sites[(e.day, sd.site.id)], "distance_miles": sd.distance_miles}
+    sites = []
+    if e is not None:
+        sites = [
+            _site(fragments.sites[(e.day, sd.site.id)], sd.distance_miles, sd.status)
             for sd in a.early_voting_sites
         ]
-        if e
-        else []
-    )
     return _answer(a, board, lang, fragments, sites)
 
 
@@ -146,7 +180,8 @@ def answer_bytes(a: Answer, board: BoardOfElections, lang: str, fragments: Fragm
     if e is not None:
         for sd in a.early_voting_sites:
             head, tail = fragments.site_bytes[(e.day, sd.site.id)]
-            parts.append(head + orjson.dumps(sd.distance_miles) + tail)
+            middle = orjson.dumps(sd.distance_miles) + b"," + _status_bytes(sd.status)
+            parts.append(head + middle + tail)
     sites = orjson.Fragment(b"[" + b",".join(parts) + b"]")
     return orjson.dumps(_answer(a, board, lang, fragments, sites))
 
@@ -176,11 +211,24 @@ def _answer(
         "polling_place": fragments.places[(e.day, a.precinct.county, a.polling_place.id)]
         if (a.polling_place and e)
         else None,
+        # Whether the voter's Election Day place is another building than at the
+        # previous election (null: nothing earlier on file to compare with).
+        "changed": a.changed,
+        "previous_polling_place": {
+            "name": a.previous_polling_place.name,
+            "address": a.previous_polling_place.address.as_dict(),
+        }
+        if a.previous_polling_place
+        else None,
         "early_voting_sites": sites,
         "notices": [
-            {"code": c, "message": message(lang, "notices", c, phone=board.phone)}
+            {
+                "code": c,
+                "message": message(lang, "notices", c, phone=board.phone, address=board.address),
+            }
             for c in a.notices
-        ],
+        ]
+        + [{"code": "election_notice", "message": n.message(lang)} for n in a.staff_notices],
         "board_of_elections": board_json(board),
     }
 

@@ -18,9 +18,11 @@ from .addressing import locate_address, point_needs_verify
 from .dataset import Dataset, SiteTable
 from .errors import InvalidParameter, OutsideJurisdiction
 from .geocode.base import Geocoder
+from .geocode.normalize import canonical_street
 from .models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
-from .schedule import active_election, to_local
+from .schedule import SiteStatus, active_election, to_local
 from .spatial import Hit
+from .staff_notices import StaffNotice
 
 # Every notice an answer can carry (each has a message in every catalog).
 NOTICE_CODES = (
@@ -34,6 +36,8 @@ NOTICE_CODES = (
     "directional_assumed",
     "spelling_corrected",
     "interpolated",
+    "polling_place_changed",
+    "mail_ballot_return",
 )
 
 
@@ -52,10 +56,15 @@ Query = AddressQuery | PointQuery
 
 
 class SiteDistance(NamedTuple):
-    """A site and its distance (a tuple: built for every site of every answer)."""
+    """A site, its distance and its status now (a tuple: built for every site of every
+    answer)."""
 
     site: EarlyVotingSite
     distance_miles: float | None
+    status: SiteStatus
+
+
+OPEN_FILTERS = ("today", "now")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,11 @@ class Answer:
     notices: tuple[str, ...]
     today: date
     verify: bool = False  # an estimated point near a precinct line: confirm with the board
+    # The precinct's place at the previous election, and whether the voter must now go
+    # elsewhere (None: no earlier place on file to compare with).
+    previous_polling_place: PollingPlace | None = None
+    changed: bool | None = None
+    staff_notices: tuple[StaffNotice, ...] = ()
 
 
 def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
@@ -92,15 +106,43 @@ def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
     raise OutsideJurisdiction("point outside every precinct")
 
 
-def nearest_sites(table: SiteTable | None, lon: float, lat: float) -> tuple[SiteDistance, ...]:
-    """Sites by great-circle distance; sites without coordinates last, by name."""
+def nearest_sites(
+    table: SiteTable | None, lon: float, lat: float, now: datetime, only: str | None = None
+) -> tuple[SiteDistance, ...]:
+    """Sites by great-circle distance; sites without coordinates last, by name.
+    ``only``: ``"today"`` keeps sites with opening hours today, ``"now"`` those open now."""
     if table is None:
         return ()
     d = table.points.miles_from(lon, lat)
     order = sorted(range(len(d)), key=d.__getitem__)  # stable: ties keep file order
-    out = [SiteDistance(table.placed[i], round(d[i], 2)) for i in order]
-    out += [SiteDistance(s, None) for s in table.unplaced]
+    ranked: list[tuple[EarlyVotingSite, float | None]] = [
+        (table.placed[i], round(d[i], 2)) for i in order
+    ]
+    ranked += [(s, None) for s in table.unplaced]
+    out = [SiteDistance(s, dist, table.timelines[s.id].status(now)) for s, dist in ranked]
+    if only == "now":
+        out = [sd for sd in out if sd.status.open_now]
+    elif only == "today":
+        out = [sd for sd in out if sd.status.hours_today]
     return tuple(out)
+
+
+def previous_place(ds: Dataset, election: Election, key: tuple[str, str]) -> PollingPlace | None:
+    """The precinct's place at the last earlier election the data holds."""
+    for e in reversed(ds.elections):
+        if e.day < election.day and key in ds.polling.get(e.day, {}):
+            return ds.polling[e.day][key]
+    return None
+
+
+def moved(before: PollingPlace, after: PollingPlace) -> bool:
+    """Another building: a different street address or town (a new name or ZIP spelling
+    for the same building is no move; ``changes`` reports those to staff)."""
+
+    def where(p: PollingPlace) -> tuple[str, str]:
+        return canonical_street(p.address.line1), p.address.city.strip().upper()
+
+    return where(before) != where(after)
 
 
 _LATLON_TEXT = re.compile(r"^\s*(-?\d{1,3}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)\s*$")
@@ -117,10 +159,20 @@ def as_point(query: Query) -> Query:
 
 
 def find_polling_place(
-    ds: Dataset, query: Query, now: datetime, remotes: Sequence[Geocoder] = ()
+    ds: Dataset,
+    query: Query,
+    now: datetime,
+    remotes: Sequence[Geocoder] = (),
+    *,
+    only: str | None = None,
+    staff: Sequence[StaffNotice] = (),
 ) -> Answer:
     """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York).
-    ``remotes``: the configured remote geocoders, asked only when local data has no answer."""
+    ``remotes``: the configured remote geocoders, asked only when local data has no answer;
+    ``only``: filter the early-voting sites (``OPEN_FILTERS``); ``staff``: last-minute
+    notices configured by the board's staff (shown where they apply)."""
+    if only is not None and only not in OPEN_FILTERS:
+        raise InvalidParameter("bad open filter", parameter="open", allowed=list(OPEN_FILTERS))
     query = as_point(query)
     if isinstance(query, PointQuery):
         hit = check_point(ds, query.lon, query.lat)
@@ -136,19 +188,27 @@ def find_polling_place(
     elif verify:
         notices.append("verify_with_board")
     notices += list(match.notes)
-    today = to_local(now).date()
+    local = to_local(now)
+    today = local.date()
     election, over = active_election(ds.elections, today)
-    place = None
+    place = previous = None
+    changed: bool | None = None
     sites: tuple[SiteDistance, ...] = ()
     if election is not None:
         place = ds.polling.get(election.day, {}).get(precinct.key)
+        previous = previous_place(ds, election, precinct.key)
+        if place is not None and previous is not None:
+            changed = moved(previous, place)
+            if changed:
+                notices.append("polling_place_changed")
         if over:
             # The last known place, flagged; its early-voting sites are history, not answers.
             notices.append("no_active_election")
         else:
             # NC early voting is countywide: every site of the voter's county, no other.
             table = ds.site_tables.get((election.day, precinct.county))
-            sites = nearest_sites(table, match.lon, match.lat)
+            sites = nearest_sites(table, match.lon, match.lat, local, only)
+            notices.append("mail_ballot_return")
     if place is None:
         notices.append("polling_place_unknown")
     return Answer(
@@ -162,4 +222,7 @@ def find_polling_place(
         notices=tuple(notices),
         today=today,
         verify=verify,
+        previous_polling_place=previous if changed else None,
+        changed=changed,
+        staff_notices=tuple(n for n in staff if n.applies(local, precinct)),
     )

@@ -187,3 +187,69 @@ def test_suggest(server) -> None:
 )
 def test_suggest_bad_input(server, params) -> None:
     assert_error_shape(server.get("/api/v1/suggest", **params), 400, "invalid_parameter")
+
+
+def test_sites_carry_their_status_as_of_at(server) -> None:
+    body = server.get("/api/v1/lookup", address=ADDRESS, at="2028-10-24T10:00").json()
+    site = body["early_voting_sites"][0]
+    assert list(site)[list(site).index("distance_miles") + 1 :][:3] == [
+        "open_now", "hours_today", "next_open"
+    ]  # fmt: skip
+    assert any(s["open_now"] for s in body["early_voting_sites"])
+    early = server.get("/api/v1/lookup", address=ADDRESS, at="2028-10-24T06:00", open="now").json()
+    assert early["early_voting_sites"] == []
+    assert early["as_of"] == "2028-10-24"
+    nxt = server.get("/api/v1/lookup", address=ADDRESS, at="2028-10-24T06:00").json()
+    assert all(
+        s["next_open"].startswith("2028-10-24T")
+        for s in nxt["early_voting_sites"]
+        if s["hours_today"]
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"at": "2028-10-24 10:00"},
+        {"at": "2028-10-24T10:00", "date": "2028-10-24"},
+        {"date": "1066-10-14"},
+        {"date": "9999-01-01"},
+        {"open": "soon"},
+    ],
+)
+def test_bad_moments_and_filters(server, params) -> None:
+    r = server.get("/api/v1/lookup", address=ADDRESS, **params)
+    assert_error_shape(r, 400, "invalid_parameter")
+
+
+def test_elections_endpoint(server) -> None:
+    body = server.get("/api/v1/elections", date="2028-10-25").json()
+    assert body["demo"] is True and body["as_of"] == "2028-10-25"
+    assert [e["date"] for e in body["elections"]] == ["2026-11-03", "2028-11-07"]
+    assert [e["status"] for e in body["elections"]] == ["over", "early_voting"]
+    assert body["active"]["date"] == "2028-11-07"
+    assert body["active"]["polls_open"] == "06:30" and body["active"]["polls_close"] == "19:30"
+    after = server.get("/api/v1/elections", date="2029-01-01").json()
+    assert after["active"] is None and after["elections"][-1]["status"] == "over"
+
+
+def test_early_voting_endpoint_lists_the_county_sites_alone(server) -> None:
+    full = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    body = server.get(
+        "/api/v1/early-voting", lat=full["match"]["lat"], lon=full["match"]["lon"], date=BEFORE
+    ).json()
+    assert [s["id"] for s in body["early_voting_sites"]] == [
+        s["id"] for s in full["early_voting_sites"]
+    ]
+    assert "polling_place" not in body and body["precinct"] == full["precinct"]
+    assert_error_shape(server.get("/api/v1/early-voting"), 400, "invalid_parameter")
+
+
+def test_a_moved_polling_place_says_so(server, demo_ds) -> None:
+    pids = [p.id for p in demo_ds.precincts]
+    geom = demo_ds.geoms[pids.index("005")]  # moved between 2026 and 2028 in the demo
+    pt = geom.representative_point()
+    body = server.get("/api/v1/lookup", lat=pt.y, lon=pt.x, date=BEFORE).json()
+    assert body["changed"] is True and body["previous_polling_place"]["name"]
+    assert "polling_place_changed" in {n["code"] for n in body["notices"]}
+    assert body["previous_polling_place"]["address"] != body["polling_place"]["address"]

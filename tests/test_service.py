@@ -35,7 +35,7 @@ def test_point_answer(ds) -> None:
     # The place lies across the line in 001: we answer the assigned one, never the nearest.
     assert a.polling_place is not None and a.polling_place.name == "SECOND SCHOOL"
     assert a.data_version == "test-1" and a.demo is False
-    assert a.notices == ()
+    assert a.notices == ("mail_ballot_return",)  # during an election, nothing else to say
 
 
 def test_early_voting_sorted_by_distance_and_county_only(ds) -> None:
@@ -220,3 +220,70 @@ def test_api_bytes_equal_the_plain_answer(ds) -> None:
     assert [s["id"] for s in sites] == ["near", "far"] and sites[0]["distance_miles"] > 0
     closed = [d for d in sites[0]["schedule"] if d["open"] is None]
     assert closed == [{"date": "2028-10-22", "open": None, "close": None}]
+
+
+# ---- what depends on the day: changed places, notices, open filters ----------------
+def test_a_renamed_place_in_the_same_building_is_no_change(ds) -> None:
+    a = find_polling_place(ds, point(0.2, 0.2), BEFORE)
+    assert a.changed is False and a.previous_polling_place is None
+    assert "polling_place_changed" not in a.notices
+    assert find_polling_place(ds, point(1.5, 0.5), BEFORE).changed is None  # nothing earlier
+
+
+def test_a_moved_place_is_flagged_with_the_previous_one() -> None:
+    from builders import place
+
+    polling = {
+        ELECTION.day: {("TEST", "001"): place("10", "FIRST CHURCH", 0.1, 0.1, "1 MAIN ST")},
+        PREVIOUS.day: {("TEST", "001"): place("11", "OLD HALL", 0.2, 0.1, "9 Elm Avenue")},
+    }
+    a = find_polling_place(tiny_dataset(polling=polling), point(0.2, 0.2), BEFORE)
+    assert a.changed is True and "polling_place_changed" in a.notices
+    assert a.previous_polling_place is not None and a.previous_polling_place.name == "OLD HALL"
+
+
+def test_mail_ballot_notice_only_while_an_election_is_ahead(ds) -> None:
+    assert "mail_ballot_return" in find_polling_place(ds, point(0.2, 0.2), BEFORE).notices
+    after = find_polling_place(ds, point(0.2, 0.2), datetime(2029, 1, 1, tzinfo=LOCAL_TZ))
+    assert "mail_ballot_return" not in after.notices
+
+
+def test_open_filters(ds) -> None:
+    monday = datetime(2028, 10, 23, 12, 30, tzinfo=LOCAL_TZ)  # the split day's lunch gap
+    every = find_polling_place(ds, point(0.25, 0.25), monday).early_voting_sites
+    assert [s.status.hours_today is not None for s in every] == [True, True]
+    assert (
+        len(find_polling_place(ds, point(0.25, 0.25), monday, only="today").early_voting_sites) == 2
+    )
+    assert find_polling_place(ds, point(0.25, 0.25), monday, only="now").early_voting_sites == ()
+    one = datetime(2028, 10, 23, 13, 0, tzinfo=LOCAL_TZ)
+    assert len(find_polling_place(ds, point(0.25, 0.25), one, only="now").early_voting_sites) == 2
+    sunday = datetime(2028, 10, 22, 12, 0, tzinfo=LOCAL_TZ)
+    assert find_polling_place(ds, point(0.25, 0.25), sunday, only="today").early_voting_sites == ()
+    with pytest.raises(InvalidParameter):
+        find_polling_place(ds, point(0.25, 0.25), monday, only="tomorrow")
+
+
+def test_staff_notices_where_and_when_they_apply(ds, tmp_path) -> None:
+    from lookup.errors import DataError
+    from lookup.staff_notices import load_notices
+
+    f = tmp_path / "notices.toml"
+    f.write_text(
+        '[[notice]]\nen = "Flooding: PCT 001 votes at the gym."\nes = "Inundación."\n'
+        'precincts = ["1"]\nstarts = 2028-10-20T08:00:00\nends = 2028-11-07T19:30:00\n'
+        '[[notice]]\nen = "Everywhere."\n'
+    )
+    staff = load_notices(f, ("en", "es"))
+    a = find_polling_place(ds, point(0.2, 0.2), BEFORE, staff=staff)
+    assert [n.message("es") for n in a.staff_notices] == ["Inundación.", "Everywhere."]
+    b = find_polling_place(ds, point(1.5, 0.5), BEFORE, staff=staff)
+    assert [n.message("en") for n in b.staff_notices] == ["Everywhere."]
+    early = find_polling_place(
+        ds, point(0.2, 0.2), datetime(2028, 10, 20, 7, tzinfo=LOCAL_TZ), staff=staff
+    )
+    assert len(early.staff_notices) == 1
+    for bad in ('[[notice]]\nes = "sin inglés"\n', '[[notice]]\nen = "x"\nwhen = 1\n', "x ="):
+        f.write_text(bad)
+        with pytest.raises(DataError):
+            load_notices(f, ("en", "es"))
