@@ -160,6 +160,22 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_vip(args: argparse.Namespace) -> int:
+    from .vip import export_vip
+
+    ds = _dataset(args)
+    try:
+        counts = export_vip(ds, args.out_dir, datetime.now(UTC), args.election_date)
+    except (ValueError, FileExistsError) as exc:
+        print(f"lookup export-vip: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rows = ", ".join(f"{name} {n}" for name, n in counts.items())
+    print(f"{args.out_dir}: VIP 5.2 CSV feed of {ds.version} ({rows})")
+    if ds.demo:
+        print("DEMO DATA: a fictional county; not for the national feed.", file=sys.stderr)
+    return EXIT_FOUND
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -259,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", type=int, help="published versions kept (default 5)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("export-vip", help="write the live dataset as a VIP 5.2 CSV feed")
+    p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
+    p.add_argument("--election-date", type=_day, help="default: the dataset's last election")
+    p.add_argument("out_dir", type=Path)
+    p.set_defaults(func=cmd_export_vip)
 
     p = sub.add_parser("rollback", help="make the previously live version live again")
     p.add_argument("--data-dir", type=Path, required=True)

@@ -18,6 +18,8 @@ CORE = [
     "lookup.geocode.interpolate",
     "lookup.addressing",
     "lookup.sources.centerlines",
+    "lookup.vip",
+    "lookup.staff_notices",
     "lookup.dataset",
     "lookup.store",
     "lookup.holder",

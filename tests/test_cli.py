@@ -49,7 +49,19 @@ def test_check_exit_codes(demo_dir: Path, demo_cache: Path, args, code, error) -
 
 def test_check_bad_date_is_a_usage_error(demo_cache: Path) -> None:
     p = run("check", "--date", "someday", "1 Main St", cache=demo_cache)
-    assert p.returncode == 2 and "not a date" in p.stderr
+    assert p.returncode == 2 and "bad date" in p.stderr and "YYYY-MM-DD" in p.stderr
+    p = run("check", "--at", "2028-10-24 10:00", "1 Main St", cache=demo_cache)
+    assert p.returncode == 2 and "bad at" in p.stderr
+
+
+def test_check_at_a_moment_with_a_filter(demo_dir: Path, demo_cache: Path) -> None:
+    args = ("check", "--data-dir", str(demo_dir), "13186 5th St, Demo City NC 28990")
+    p = run(*args, "--at", "2028-10-24T06:00", "--open", "now", cache=demo_cache)
+    assert p.returncode == 0, p.stderr
+    body = json.loads(p.stdout)
+    assert body["as_of"] == "2028-10-24" and body["early_voting_sites"] == []
+    p = run(*args, "--at", "2028-10-24T10:00", cache=demo_cache)
+    assert any(s["open_now"] for s in json.loads(p.stdout)["early_voting_sites"])
 
 
 def test_check_missing_data_dir(tmp_path: Path, demo_cache: Path) -> None:
@@ -220,3 +232,15 @@ def test_refresh_needs_its_sources(demo_cache: Path, tmp_path: Path) -> None:
     bad.write_text("[election\ndate = ")
     p = run("refresh", "--config", str(bad), cache=demo_cache)
     assert p.returncode == 3 and "cannot read the sources file" in p.stderr
+
+
+def test_export_vip(demo_dir: Path, demo_cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "vip"
+    p = run("export-vip", "--data-dir", str(demo_dir), str(out), cache=demo_cache)
+    assert p.returncode == 0, p.stderr
+    assert "precinct.txt 40" in p.stdout and "DEMO DATA" in p.stderr
+    with (out / "precinct.txt").open(newline="", encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == 40
+    bad = run("export-vip", "--data-dir", str(demo_dir), "--election-date", "2027-01-01",
+              str(tmp_path / "v2"), cache=demo_cache)  # fmt: skip
+    assert bad.returncode == 2 and "2028-11-07" in bad.stderr
