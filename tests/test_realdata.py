@@ -148,6 +148,75 @@ def test_early_voting_real_schedule(meck) -> None:
     assert (e.early_voting_start, e.early_voting_end) == (date(2020, 10, 15), date(2020, 10, 31))
 
 
+def _statuses(ds, moment: str):
+    """Every 2020 Mecklenburg early-voting site as seen at a local moment."""
+    from lookup.schedule import parse_moment
+
+    now = parse_moment(None, moment)
+    a = find_polling_place(ds, PointQuery(lon=-80.8431, lat=35.2271), now)
+    return {sd.site.name: sd.status for sd in a.early_voting_sites}
+
+
+def test_one_stop_2020_first_day(meck) -> None:
+    """2020-10-15: the closed site (Spectrum Center) is closed, the other 32 open 8-7:30."""
+    _report, ds = meck
+    st = _statuses(ds, "2020-10-15T12:00")
+    assert len(st) == 33
+    closed = [name for name, s in st.items() if s.hours_today == ()]
+    assert closed == ["SPECTRUM CENTER"] and not st["SPECTRUM CENTER"].open_now
+    others = [s for name, s in st.items() if name != "SPECTRUM CENTER"]
+    assert len(others) == 32 and all(s.open_now for s in others)
+    assert {(h.start.isoformat("minutes"), h.end.isoformat("minutes")) for s in others
+            for h in s.hours_today or ()} == {("08:00", "19:30")}  # fmt: skip
+
+
+def test_one_stop_2020_sunday_and_last_saturday(meck) -> None:
+    _report, ds = meck
+    noon = _statuses(ds, "2020-10-18T12:00")
+    assert not any(s.open_now for s in noon.values())
+    assert {s.next_open.isoformat(timespec="minutes") for s in noon.values()} == {
+        "2020-10-18T13:00-04:00"
+    }
+    assert all(s.open_now for s in _statuses(ds, "2020-10-18T14:00").values())
+    saturday = _statuses(ds, "2020-10-31T14:59")
+    assert all(s.open_now for s in saturday.values())
+    assert {h.end.isoformat("minutes") for s in saturday.values() for h in s.hours_today or ()} == {
+        "15:00"
+    }
+    assert not any(s.open_now for s in _statuses(ds, "2020-10-31T15:00").values())
+    # After the last day nothing opens again: no next opening to offer.
+    assert all(s.next_open is None for s in _statuses(ds, "2020-11-01T09:00").values())
+
+
+def test_places_that_moved_since_2018_say_changed(real: Path, meck) -> None:
+    """With the 2018 and 2020 files, a point in a precinct whose place moved gets
+    changed: true and the 2018 place; the others changed: false."""
+    _report, ds = meck
+    before = ncsbe_rows(real / "statewide/polling_places/polling_place_20181106.csv")
+    after = ncsbe_rows(real / "statewide/polling_places/polling_place_20201103.csv")
+    moved = {
+        k.removeprefix("PCT ")
+        for k in after
+        if k in before
+        and (before[k]["house_num"], before[k]["street_name"], before[k]["city"])
+        != (after[k]["house_num"], after[k]["street_name"], after[k]["city"])
+    }
+    assert 5 <= len(moved) <= 20
+    shp = gpd.read_file(f"zip://{real / 'mecklenburg/precincts/Voter_Precinct_20241003.zip'}")
+    inner = shp.to_crs(4326).representative_point()
+    seen = 0
+    for number, pt in zip(shp["precinct"], inner, strict=True):
+        pid = f"{int(number):03d}"
+        a = find_polling_place(ds, PointQuery(lon=pt.x, lat=pt.y), NOW)
+        assert a.precinct.id == pid
+        assert a.changed is (pid in moved), pid
+        if pid in moved:
+            seen += 1
+            assert a.previous_polling_place is not None
+            assert "polling_place_changed" in a.notices
+    assert seen == len(moved)
+
+
 def test_facility_addresses_geocode(meck) -> None:
     _report, ds = meck
     a = find_polling_place(ds, AddressQuery("310 North Tryon Street, Charlotte"), NOW)
