@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, request
 
 from .addressing import check_text
 from .app import Clock, dataset_or_none, json_response, state
+from .calendar_ics import early_voting_ics, election_day_ics
 from .dataset import Dataset
 from .errors import DatasetUnavailable, InvalidParameter
 from .geocode.normalize import MAX_ADDRESS_CHARS
@@ -101,6 +102,29 @@ def early_voting() -> Response:
         "board_of_elections": full["board_of_elections"],
     }
     return json_response(body)
+
+
+@bp.get("/api/v1/calendar.ics")
+def calendar() -> Response:
+    """Election Day at the voter's polling place; with ``site=`` and ``day=``, that
+    early-voting site's hours that day."""
+    args = request.args.to_dict()
+    g.lang = parse_lang(args.get("lang"))
+    ds = require_dataset()
+    answer = _answer(ds, args)
+    stamp = state().clock()
+    if args.get("site") or args.get("day"):
+        day = parse_moment(args.get("day"), None)
+        if not args.get("site") or day is None:
+            raise InvalidParameter("site and day go together", parameter="site")
+        body = early_voting_ics(answer, ds.board, g.lang, stamp, args["site"], day.date())
+        name = f"early-voting-{day.date()}.ics"
+    else:
+        body = election_day_ics(answer, ds.board, g.lang, stamp)
+        name = "election-day.ics"
+    resp = Response(body, mimetype="text/calendar")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
 
 
 @bp.get("/api/v1/elections")

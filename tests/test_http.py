@@ -253,3 +253,53 @@ def test_a_moved_polling_place_says_so(server, demo_ds) -> None:
     assert body["changed"] is True and body["previous_polling_place"]["name"]
     assert "polling_place_changed" in {n["code"] for n in body["notices"]}
     assert body["previous_polling_place"]["address"] != body["polling_place"]["address"]
+
+
+def test_calendar_for_election_day_and_an_early_voting_visit(server) -> None:
+    from icalendar import Calendar
+
+    r = server.get("/api/v1/calendar.ics", address=ADDRESS, date=BEFORE, lang="es")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/calendar")
+    assert "attachment" in r.headers["Content-Disposition"]
+    (ev,) = Calendar.from_ical(r.content).walk("VEVENT")
+    start = ev.decoded("dtstart")
+    assert start.isoformat() == "2028-11-07T06:30:00-05:00"  # EST: after DST ends
+    assert ev.decoded("dtend").hour == 19 and ev.decoded("dtend").minute == 30
+    lookup = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    assert lookup["polling_place"]["name"] in str(ev["location"])
+    assert str(ev["summary"]).startswith("DATOS DE DEMOSTRACIÓN") and "Votar:" in str(ev["summary"])
+    site = lookup["early_voting_sites"][0]
+    open_day = next(d for d in site["schedule"] if d["open"])
+    r = server.get(
+        "/api/v1/calendar.ics", address=ADDRESS, date=BEFORE, site=site["id"], day=open_day["date"]
+    )
+    events = Calendar.from_ical(r.content).walk("VEVENT")
+    spans = [d for d in site["schedule"] if d["date"] == open_day["date"]]
+    assert len(events) == len(spans) and str(events[0]["location"]).startswith(site["name"])
+    assert events[0].decoded("dtstart").isoformat()[11:16] == spans[0]["open"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"site": "no-such-site", "day": "2028-10-24"}, 404, "not_found"),
+        ({"site": "x"}, 400, "invalid_parameter"),
+        ({"day": "2028-10-24"}, 400, "invalid_parameter"),
+        ({"site": "x", "day": "someday"}, 400, "invalid_parameter"),
+    ],
+)
+def test_calendar_bad_requests(server, params, status, code) -> None:
+    r = server.get("/api/v1/calendar.ics", address=ADDRESS, date=BEFORE, **params)
+    assert_error_shape(r, status, code)
+
+
+def test_calendar_on_a_closed_day(server) -> None:
+    lookup = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    site = next(
+        s for s in lookup["early_voting_sites"] if any(d["open"] is None for d in s["schedule"])
+    )
+    closed = next(d["date"] for d in site["schedule"] if d["open"] is None)
+    r = server.get(
+        "/api/v1/calendar.ics", address=ADDRESS, date=BEFORE, site=site["id"], day=closed
+    )
+    assert assert_error_shape(r, 400, "invalid_parameter")["error"]["details"]["reason"] == "closed"
