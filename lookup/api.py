@@ -14,6 +14,7 @@ from .errors import DatasetUnavailable, InvalidParameter
 from .geocode.normalize import MAX_ADDRESS_CHARS
 from .geocode.suggest import MAX_SUGGESTIONS, suggest
 from .i18n import DEFAULT_LANG, languages
+from .openapi import spec
 from .schedule import active_election, election_window, parse_moment, to_local
 from .serialize import answer_bytes, answer_json, board_json
 from .service import AddressQuery, Answer, PointQuery, Query, find_polling_place
@@ -178,6 +179,11 @@ def parse_limit(raw: str | None) -> int:
             "limit must be a whole number from 1 to 20", parameter="limit", maximum=MAX_SUGGESTIONS
         )
     return int(raw)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return json_response(spec())
 
 
 @bp.get("/healthz")

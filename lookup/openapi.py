@@ -1,0 +1,299 @@
+"""``GET /openapi.json``: every public endpoint, parameter, response and error code.
+
+Written as data (OpenAPI 3.1, whose schemas are JSON Schema 2020-12), next to the code it
+describes; tests check it against the app's routes and validate real responses with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+from .errors import ERROR_CODES
+from .geocode.base import SOURCES
+from .geocode.normalize import MAX_ADDRESS_CHARS
+from .service import NOTICE_CODES, OPEN_FILTERS
+
+_STR: dict[str, Any] = {"type": "string"}
+_NSTR: dict[str, Any] = {"type": ["string", "null"]}
+_NUM: dict[str, Any] = {"type": "number"}
+_NNUM: dict[str, Any] = {"type": ["number", "null"]}
+_BOOL: dict[str, Any] = {"type": "boolean"}
+
+
+def _obj(props: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": [k for k in props if k not in optional],
+        "additionalProperties": False,
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or _STR,
+    }
+
+
+_ADDRESS = _param(
+    "address",
+    "A one-line street address (or a pasted 'lat, lon'). Give address or lat/lon.",
+    {"type": "string", "maxLength": MAX_ADDRESS_CHARS},
+)
+_LAT = _param("lat", "Latitude, WGS84.", _NUM)
+_LON = _param("lon", "Longitude, WGS84.", _NUM)
+_DATE = _param("date", "Answer as of noon that day (YYYY-MM-DD, local time).")
+_AT = _param("at", "Answer as of this local time (YYYY-MM-DDTHH:MM, America/New_York).")
+_LANG = _param("lang", "Language of messages.", {"type": "string", "enum": ["en", "es"]})
+_OPEN = _param(
+    "open", "Keep only early-voting sites open today or now.", {"enum": list(OPEN_FILTERS)}
+)
+_WHERE = [_ADDRESS, _LAT, _LON, _DATE, _AT, _LANG]
+
+
+def _schemas() -> dict[str, Any]:
+    address = _obj({"line1": _STR, "city": _STR, "state": _STR, "zip": _STR})
+    hours = _obj({"open": _STR, "close": _STR})
+    board = _obj({"name": _STR, "phone": _STR, "url": _STR, "address": _STR})
+    election = _obj(
+        {
+            "date": _STR,
+            "name": _STR,
+            "polls_open": _STR,
+            "polls_close": _STR,
+            "early_voting_start": _NSTR,
+            "early_voting_end": _NSTR,
+        }
+    )
+    site = _obj(
+        {
+            "id": _STR,
+            "name": _STR,
+            "address": address,
+            "lat": _NNUM,
+            "lon": _NNUM,
+            "distance_miles": _NNUM,
+            "open_now": _BOOL,
+            "hours_today": {"type": ["array", "null"], "items": hours},
+            "next_open": _NSTR,
+            "schedule": {
+                "type": "array",
+                "items": _obj({"date": _STR, "open": _NSTR, "close": _NSTR}),
+            },
+            "directions_url": _STR,
+        }
+    )
+    place = _obj(
+        {
+            "id": _STR,
+            "name": _STR,
+            "address": address,
+            "lat": _NNUM,
+            "lon": _NNUM,
+            "hours": _obj({"date": _STR, "open": _STR, "close": _STR}),
+            "directions_url": _STR,
+        }
+    )
+    notice = _obj({"code": {"enum": [*NOTICE_CODES, "election_notice"]}, "message": _STR})
+    match = _obj(
+        {
+            "address": _STR,
+            "lat": _NUM,
+            "lon": _NUM,
+            "source": {"enum": [*SOURCES, "coordinates"]},
+            "score": _NUM,
+            "normalized": _STR,
+            "parsed": {"type": "object", "additionalProperties": _STR},
+        }
+    )
+    precinct = _obj({"id": _STR, "name": _STR, "county": _STR})
+    answer = _obj(
+        {
+            "ok": {"const": True},
+            "demo": _BOOL,
+            "data_version": _STR,
+            "as_of": _STR,
+            "match": match,
+            "precinct": precinct,
+            "verify": _BOOL,
+            "election": {"anyOf": [election, {"type": "null"}]},
+            "polling_place": {"anyOf": [place, {"type": "null"}]},
+            "changed": {"type": ["boolean", "null"]},
+            "previous_polling_place": {
+                "anyOf": [_obj({"name": _STR, "address": address}), {"type": "null"}]
+            },
+            "early_voting_sites": {"type": "array", "items": site},
+            "notices": {"type": "array", "items": notice},
+            "board_of_elections": board,
+        }
+    )
+    early = _obj(
+        {
+            k: answer["properties"][k]
+            for k in (
+                "ok",
+                "demo",
+                "data_version",
+                "as_of",
+                "match",
+                "precinct",
+                "election",
+                "early_voting_sites",
+                "notices",
+                "board_of_elections",
+            )
+        }
+    )
+    error = _obj(
+        {
+            "ok": {"const": False},
+            "status": {"type": "integer"},
+            "error": _obj(
+                {
+                    "code": {"enum": list(ERROR_CODES)},
+                    "message": _STR,
+                    "details": {"type": "object"},
+                }
+            ),
+            "board_of_elections": board,
+            "demo": _BOOL,
+        },
+        optional=("demo",),
+    )
+    suggestions = _obj(
+        {
+            "data_version": _STR,
+            "demo": _BOOL,
+            "suggestions": {
+                "type": "array",
+                "items": _obj({"address": _STR, "lat": _NUM, "lon": _NUM}),
+            },
+        }
+    )
+    elections = _obj(
+        {
+            "ok": {"const": True},
+            "demo": _BOOL,
+            "data_version": _STR,
+            "as_of": _STR,
+            "active": {"anyOf": [election, {"type": "null"}]},
+            "elections": {
+                "type": "array",
+                "items": {
+                    **election,
+                    "properties": {
+                        **election["properties"],
+                        "status": {
+                            "enum": [
+                                "before_early_voting",
+                                "early_voting",
+                                "before_election_day",
+                                "election_day",
+                                "over",
+                            ]
+                        },
+                    },
+                    "required": [*election["required"], "status"],
+                },
+            },
+            "board_of_elections": board,
+        }
+    )
+    return {
+        "Answer": answer,
+        "EarlyVoting": early,
+        "Elections": elections,
+        "Suggestions": suggestions,
+        "Error": error,
+        "Health": _obj({"ok": _BOOL}),
+        "Ready": _obj({"ok": _BOOL, "data_version": _STR, "demo": _BOOL}),
+    }
+
+
+def _json(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+_ERRORS = {
+    "400": _json(
+        "Error",
+        "Bad input: invalid_parameter, address_unparseable, address_incomplete, address_po_box",
+    ),
+    "404": _json("Error", "address_not_found, outside_jurisdiction, not_found"),
+    "422": _json("Error", "address_ambiguous: details.candidates to choose from"),
+    "503": _json("Error", "dataset_unavailable, geocoder_unavailable"),
+}
+
+
+def _get(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, **_ERRORS}}}
+
+
+def spec() -> dict[str, Any]:
+    ics = {"description": "An iCalendar file", "content": {"text/calendar": {"schema": _STR}}}
+    paths = {
+        "/api/v1/lookup": _get(
+            "Precinct, Election Day polling place and early-voting sites for an address or point",
+            [*_WHERE, _OPEN],
+            _json("Answer"),
+        ),
+        "/api/v1/early-voting": _get(
+            "The early-voting sites of the voter's county, nearest first, with status",
+            [*_WHERE, _OPEN],
+            _json("EarlyVoting"),
+        ),
+        "/api/v1/elections": _get(
+            "Every election in the data and the active one", [_DATE, _AT, _LANG], _json("Elections")
+        ),
+        "/api/v1/suggest": _get(
+            "Address suggestions from the county's address points",
+            [
+                _param("q", "What has been typed so far.", {"type": "string", "maxLength": 200}),
+                _param(
+                    "limit", "1-20 (default 10).", {"type": "integer", "minimum": 1, "maximum": 20}
+                ),
+                _LANG,
+            ],
+            _json("Suggestions"),
+        ),
+        "/api/v1/calendar.ics": _get(
+            "Election Day at the polling place, or an early-voting site on a day (site + day)",
+            [
+                *_WHERE,
+                _param("site", "An early-voting site id."),
+                _param("day", "YYYY-MM-DD, with site."),
+            ],
+            ics,
+        ),
+        "/healthz": {
+            "get": {"summary": "Liveness", "parameters": [], "responses": {"200": _json("Health")}}
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: a dataset is loaded",
+                "parameters": [],
+                "responses": {"200": _json("Ready"), "503": _ERRORS["503"]},
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Polling-place lookup",
+            "version": __version__,
+            "description": "Where do I vote? Errors share one shape; error.code is one of: "
+            + ", ".join(ERROR_CODES)
+            + ". Every answer and error carries the board of elections' contact.",
+        },
+        "paths": paths,
+        "components": {"schemas": _schemas()},
+    }
