@@ -72,12 +72,13 @@ def lookup() -> Response:
     ds = st.holder.get()  # one snapshot for the whole request
     if ds is None:
         raise DatasetUnavailable("no dataset loaded")
-    answer = _answer(ds, args)
+    answer = answer_for(ds, args)
     body = answer_bytes(answer, ds.board, g.lang, st.fragments.get(ds))
     return Response(body, status=200, mimetype="application/json")
 
 
-def _answer(ds: Dataset, args: dict[str, str]) -> Answer:
+def answer_for(ds: Dataset, args: dict[str, str]) -> Answer:
+    """The answer for a request's parameters, with the app's geocoders and staff notices."""
     st = state()
     return find_polling_place(
         ds,
@@ -95,7 +96,7 @@ def early_voting() -> Response:
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
     ds = require_dataset()
-    full = answer_json(_answer(ds, args), ds.board, g.lang, state().fragments.get(ds))
+    full = answer_json(answer_for(ds, args), ds.board, g.lang, state().fragments.get(ds))
     keys = ("ok", "demo", "data_version", "as_of", "match", "precinct", "election")
     body = {k: full[k] for k in keys} | {
         "early_voting_sites": full["early_voting_sites"],
@@ -112,7 +113,7 @@ def calendar() -> Response:
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
     ds = require_dataset()
-    answer = _answer(ds, args)
+    answer = answer_for(ds, args)
     stamp = state().clock()
     if args.get("site") or args.get("day"):
         day = parse_moment(args.get("day"), None)

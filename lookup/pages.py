@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from .api import parse_lang, parse_now, parse_query, require_dataset
+from .api import answer_for, parse_lang, require_dataset
 from .app import state
 from .errors import ServiceError
 from .i18n import catalog, message
 from .serialize import answer_json, error_json
-from .service import find_polling_place
 
 bp = Blueprint("pages", __name__)
 
@@ -25,7 +24,7 @@ def index() -> str:
     answer = error = None
     if args.get("address") or "lat" in args:
         try:
-            found = find_polling_place(ds, parse_query(args), parse_now(args, state().clock))
+            found = answer_for(ds, args)
             answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds))
         except ServiceError as exc:
             error = error_json(exc, g.lang, ds.board, ds.demo)
