@@ -238,6 +238,11 @@ def _get(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> dict
     return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, **_ERRORS}}}
 
 
+def _google(description: str) -> dict[str, Any]:
+    """Google's shapes (see its discovery document for civicinfo v2)."""
+    return {"description": description, "content": {"application/json": {"schema": {}}}}
+
+
 def spec() -> dict[str, Any]:
     ics = {"description": "An iCalendar file", "content": {"text/calendar": {"schema": _STR}}}
     paths = {
@@ -274,6 +279,35 @@ def spec() -> dict[str, Any]:
             ],
             ics,
         ),
+        "/civicinfo/v2/voterinfo": {
+            "get": {
+                "summary": "Google Civic Information API v2 voterinfo, same field names and "
+                "nesting (existing clients can point here); errors in Google's error body",
+                "parameters": [
+                    {**_ADDRESS, "required": True},
+                    _param("electionId", "An election id from /civicinfo/v2/elections."),
+                    _param("officialOnly", "true/false.", _BOOL),
+                    _param("returnAllAvailableData", "true/false.", _BOOL),
+                    _param("key", "Accepted and ignored."),
+                    _DATE,
+                    _AT,
+                    _LANG,
+                ],
+                "responses": {
+                    "200": _google("civicinfo#voterInfoResponse"),
+                    "400": _google("Google error: parseError, required, invalid"),
+                    "404": _google("Google error: notFound"),
+                    "503": _google("Google error: backendError"),
+                },
+            }
+        },
+        "/civicinfo/v2/elections": {
+            "get": {
+                "summary": "Google Civic Information API v2 elections",
+                "parameters": [],
+                "responses": {"200": _google("civicinfo#electionsQueryResponse")},
+            }
+        },
         "/healthz": {
             "get": {"summary": "Liveness", "parameters": [], "responses": {"200": _json("Health")}}
         },

@@ -19,6 +19,7 @@ CORE = [
     "lookup.addressing",
     "lookup.sources.centerlines",
     "lookup.vip",
+    "lookup.civic",
     "lookup.staff_notices",
     "lookup.dataset",
     "lookup.store",
