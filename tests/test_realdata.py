@@ -217,6 +217,31 @@ def test_places_that_moved_since_2018_say_changed(real: Path, meck) -> None:
     assert seen == len(moved)
 
 
+def test_real_voterinfo_validates_and_says_what_a_client_needs(meck) -> None:
+    """The Google-compatible voterinfo for a real Charlotte address, 2020 general."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from lookup.civic import voterinfo_json
+
+    _report, ds = meck
+    schema = json.loads((Path(__file__).parent / "schemas" / "civicinfo_v2.json").read_text())
+    a = find_polling_place(ds, AddressQuery("310 North Tryon Street, Charlotte"), NOW)
+    body = voterinfo_json(a, ds, "en")
+    v = Draft202012Validator({"$ref": "#/$defs/VoterInfoResponse", "$defs": schema["$defs"]})
+    assert not [e.message for e in v.iter_errors(body)]
+    assert body["election"]["id"] == "20201103" and body["precinctId"] == a.precinct.id
+    assert body["normalizedInput"]["line1"].startswith("310 N")
+    assert body["pollingLocations"][0]["address"]["locationName"] == a.polling_place.name
+    assert len(body["earlyVoteSites"]) == 33
+    assert {s["startDate"] for s in body["earlyVoteSites"]} >= {"2020-10-15"}
+    assert {s["endDate"] for s in body["earlyVoteSites"]} == {"2020-10-31"}
+    local = body["state"][0]["local_jurisdiction"]["electionAdministrationBody"]
+    assert local["electionOfficials"][0]["officePhoneNumber"] == "704-336-2133"
+    assert all(src["official"] for src in body["state"][0]["sources"])
+
+
 def test_facility_addresses_geocode(meck) -> None:
     _report, ds = meck
     a = find_polling_place(ds, AddressQuery("310 North Tryon Street, Charlotte"), NOW)
