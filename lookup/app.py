@@ -122,6 +122,10 @@ def create_app(
         if len(request.query_string) > settings.max_request_bytes:
             raise InvalidParameter("query string too long", reason="too_long")
 
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        return secure(resp, settings)
+
     @app.errorhandler(ServiceError)
     def _service_error(err: ServiceError) -> Response:
         if err.status >= 500:
@@ -153,6 +157,34 @@ def create_app(
         return error_response(InternalError("unhandled exception"))
 
     return app
+
+
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}"
+)
+_EMBEDDABLE = ("/widget",)
+_CROSS_ORIGIN = ("/api/v1/", "/civicinfo/")
+
+
+def secure(resp: Response, settings: Settings) -> Response:
+    """Headers on every response: a CSP with no inline script, no MIME sniffing, no
+    Referer (a page's URL holds the resident's address; a directions link must not carry
+    it to a map site), framing only of the widget and only by configured origins, CORS
+    only for the API and only for configured origins."""
+    h = resp.headers
+    embeddable = request.path.startswith(_EMBEDDABLE)
+    ancestors = " ".join(("'self'", *settings.frame_ancestors)) if embeddable else "'none'"
+    h["Content-Security-Policy"] = _CSP.format(ancestors)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    if not embeddable:
+        h["X-Frame-Options"] = "DENY"
+    origin = request.headers.get("Origin")
+    if origin and request.path.startswith(_CROSS_ORIGIN) and origin in settings.cors_origins:
+        h["Access-Control-Allow-Origin"] = origin
+        h.add("Vary", "Origin")
+    return resp
 
 
 def state() -> AppState:

@@ -37,6 +37,10 @@ class Settings:
     geocoder_read_timeout: float = 2.5  # seconds
     geocoder_contact: str = ""  # URL or e-mail put in the User-Agent for operators
     notices_file: Path | None = None  # staff's last-minute notices (``staff_notices``)
+    # Origins of the city's sites: may call the API from their pages (CORS) and frame
+    # /widget. None by default: the API answers its own pages, nothing else frames them.
+    cors_origins: tuple[str, ...] = ()
+    frame_ancestors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Checked here, not only in from_env, so that Settings(...) in code fails as loudly.
@@ -70,6 +74,12 @@ class Settings:
             values["cache_dir"] = Path(env["LOOKUP_CACHE_DIR"])
         elif env.get("XDG_CACHE_HOME"):
             values["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "lookup"
+        for key, name in (
+            ("LOOKUP_CORS_ORIGINS", "cors_origins"),
+            ("LOOKUP_FRAME_ANCESTORS", "frame_ancestors"),
+        ):
+            if env.get(key):
+                values[name] = tuple(o.strip() for o in env[key].replace(",", " ").split())
         if env.get("LOOKUP_NOTICES_FILE"):
             values["notices_file"] = Path(env["LOOKUP_NOTICES_FILE"])
         if env.get("LOOKUP_RELOAD_INTERVAL"):

@@ -1,5 +1,7 @@
-"""Message catalogs: one JSON file per language in ``locales/``; adding a language is
-adding a file. Catalogs are read on first use, never at import."""
+"""Message catalogs: one folder per language in ``locales/`` (``en/``, ``es/``), each
+holding JSON files of sections (``core.json``, ``rep.json``...) merged into one catalog.
+Adding a language is adding a folder; a test fails when a key is missing in any
+language. Catalogs are read on first use, never at import."""
 
 from __future__ import annotations
 
@@ -11,16 +13,28 @@ from typing import Any
 DEFAULT_LANG = "en"
 
 
+def _root() -> Any:
+    return resources.files("lookup").joinpath("locales")
+
+
 @cache
 def languages() -> tuple[str, ...]:
-    files = resources.files("lookup").joinpath("locales").iterdir()
-    return tuple(sorted(f.name.removesuffix(".json") for f in files if f.name.endswith(".json")))
+    return tuple(sorted(d.name for d in _root().iterdir() if d.is_dir() and len(d.name) == 2))
 
 
 @cache
 def catalog(lang: str) -> dict[str, Any]:
-    text = resources.files("lookup").joinpath("locales", f"{lang}.json").read_text("utf-8")
-    return json.loads(text)
+    """All sections of one language; a section defined twice is a packaging error."""
+    merged: dict[str, Any] = {}
+    files = sorted(_root().joinpath(lang).iterdir(), key=lambda f: f.name)
+    for f in files:
+        if not f.name.endswith(".json"):
+            continue
+        for section, entries in json.loads(f.read_text("utf-8")).items():
+            if section in merged:
+                raise ValueError(f"locales/{lang}/{f.name}: section {section!r} defined twice")
+            merged[section] = entries
+    return merged
 
 
 def message(lang: str, section: str, code: str, **fmt: str) -> str:

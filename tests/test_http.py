@@ -303,3 +303,21 @@ def test_calendar_on_a_closed_day(server) -> None:
         "/api/v1/calendar.ics", address=ADDRESS, date=BEFORE, site=site["id"], day=closed
     )
     assert assert_error_shape(r, 400, "invalid_parameter")["error"]["details"]["reason"] == "closed"
+
+
+def test_security_headers(server) -> None:
+    for path in ("/", "/api/v1/lookup?address=x", "/no/such"):
+        h = requests_get(server, path).headers
+        csp = h["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp and h["X-Frame-Options"] == "DENY"
+        assert h["X-Content-Type-Options"] == "nosniff" and h["Referrer-Policy"] == "no-referrer"
+    # No origin is configured for the demo server: no page of another site may call the API.
+    r = requests_get(server, "/api/v1/suggest?q=1", Origin="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def requests_get(server, path: str, **headers: str):
+    import requests
+
+    return requests.get(server.url + path, headers=headers, timeout=10)

@@ -9,7 +9,7 @@ from lookup.openapi import spec
 
 ADDRESS = "13186 5th St, Demo City NC 28990"
 BEFORE = "2028-10-25"
-PAGES = {"/", "/static/<path:filename>", "/openapi.json"}
+PAGES = {"/", "/rep", "/widget", "/static/<path:filename>", "/openapi.json"}
 
 
 def validator(schema: str) -> Draft202012Validator:
