@@ -111,10 +111,12 @@ def create_app(
     from .api import bp as api_bp
     from .civic_api import bp as civic_bp
     from .pages import bp as pages_bp
+    from .rep import bp as rep_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(civic_bp)
+    app.register_blueprint(rep_bp)
 
     @app.before_request
     def _limit_size() -> None:
