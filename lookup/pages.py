@@ -5,6 +5,8 @@ Jinja autoescaping covers every BOE-supplied name and address shown here.
 
 from __future__ import annotations
 
+from datetime import date, time
+
 from flask import Blueprint, g, render_template, request
 
 from .api import answer_for, parse_lang, require_dataset
@@ -14,6 +16,25 @@ from .i18n import catalog, message
 from .serialize import answer_json, error_json
 
 bp = Blueprint("pages", __name__)
+_LOCALES = {"en": "en_US", "es": "es_US"}  # US conventions; another language: its own
+
+
+@bp.app_template_filter("local_date")
+def local_date(iso: str) -> str:
+    """``2028-11-07`` -> "Tuesday, November 7, 2028" / "martes, 7 de noviembre de 2028"."""
+    from babel.dates import format_date
+
+    lang = g.get("lang", "en")
+    return format_date(date.fromisoformat(iso), format="full", locale=_LOCALES.get(lang, lang))
+
+
+@bp.app_template_filter("local_time")
+def local_time(hhmm: str) -> str:
+    """``19:30`` -> "7:30 PM" / "7:30 p.m."."""
+    from babel.dates import format_time
+
+    lang = g.get("lang", "en")
+    return format_time(time.fromisoformat(hhmm), format="short", locale=_LOCALES.get(lang, lang))
 
 
 @bp.get("/")

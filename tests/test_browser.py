@@ -66,3 +66,21 @@ def test_spanish_page(page, server) -> None:
     page.goto(server.url + "/?lang=es")
     assert page.locator("html").get_attribute("lang") == "es"
     assert "DATOS DE DEMOSTRACIÓN" in page.locator("#demo-banner").inner_text()
+
+
+def test_dates_and_times_per_locale_and_no_axe_violations(page, server) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    for lang, day, opens in (
+        ("en", "Tuesday, November 7, 2028", "6:30 AM"),
+        ("es", "martes, 7 de noviembre de 2028", "6:30 a.m."),
+    ):
+        page.goto(f"{server.url}/?lang={lang}&date=2028-10-25&address=13186+5th+St,+Demo+City")
+        text = (
+            page.locator("#polling-place").inner_text().replace("\u202f", " ")
+        )  # CLDR: narrow no-break space
+        assert day in text and opens in text
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    page.goto(f"{server.url}/?address=912+Main+St")
+    assert Axe().run(page).violations_count == 0
