@@ -113,3 +113,41 @@ def server(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     srv = Server(demo_dir, tmp_path_factory.mktemp("log") / "server.log")
     yield srv
     srv.stop()
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="session")
+def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo county with PCT 019's 2028 polling place renamed to an HTML payload (BOE
+    files are untrusted input): published by a real refresh into a temporary folder."""
+    import shutil
+
+    from lookup.config import DEMO_SOURCES
+    from lookup.demo import demo_request
+    from lookup.refresh import refresh
+
+    sources = tmp_path_factory.mktemp("hostile-sources")
+    for f in DEMO_SOURCES.iterdir():
+        if f.is_file():
+            shutil.copy(f, sources / f.name)
+    polling = sources / "demo-polling-places-20281107.csv"
+    rows = polling.read_bytes().decode("utf-16").split("\r\n")
+    for k, row in enumerate(rows):
+        cells = row.split("\t")
+        if len(cells) > 4 and cells[4] == "PCT 019":
+            cells[3] = HOSTILE
+            rows[k] = "\t".join(cells)
+    polling.write_bytes("\r\n".join(rows).encode("utf-16"))
+    data = tmp_path_factory.mktemp("hostile-data")
+    report = refresh(demo_request(sources, data), datetime(2028, 1, 1))
+    assert report.published, report.lines()
+    return data
+
+
+@pytest.fixture(scope="session")
+def hostile_server(hostile_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(hostile_dir, tmp_path_factory.mktemp("hostile-log") / "server.log")
+    yield srv
+    srv.stop()

@@ -137,3 +137,29 @@ def test_phone_width(browser, server) -> None:
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     pg.screenshot(path=str(ARTIFACTS / "rep-answer-es-360.png"), full_page=True)
     context.close()
+
+
+def test_board_data_is_shown_as_text_never_run(browser, hostile_server) -> None:
+    """A polling-place name that is an HTML payload, in the console and on /: shown as
+    text, no element created, no dialog."""
+    from conftest import HOSTILE
+
+    context = browser.new_context()
+    page = context.new_page()
+    url = hostile_server.url
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{url}/rep?date=2028-10-25")
+    page.fill("#address", ADDRESS)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer:not([hidden])")
+    assert page.inner_text("#election-day strong") == HOSTILE
+    assert HOSTILE in page.inner_text("#script")
+    assert page.locator("img[src=x]").count() == 0
+    page.goto(f"{url}/?date=2028-10-25&address=13186+5th+St,+Demo+City")
+    assert HOSTILE in page.inner_text("#polling-place")
+    assert page.locator("img[src=x]").count() == 0
+    assert dialogs == []
+    context.close()
