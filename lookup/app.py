@@ -112,10 +112,12 @@ def create_app(
     from .civic_api import bp as civic_bp
     from .pages import bp as pages_bp
     from .rep import bp as rep_bp
+    from .widget import bp as widget_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(civic_bp)
+    app.register_blueprint(widget_bp)
     app.register_blueprint(rep_bp)
 
     @app.before_request

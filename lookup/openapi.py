@@ -214,6 +214,19 @@ def _schemas() -> dict[str, Any]:
         "Elections": elections,
         "Suggestions": suggestions,
         "Error": error,
+        "PrecinctFeature": _obj(
+            {
+                "type": {"const": "Feature"},
+                "bbox": {"type": "array", "items": _NUM, "minItems": 4, "maxItems": 4},
+                "geometry": _obj(
+                    {
+                        "type": {"enum": ["Polygon", "MultiPolygon"]},
+                        "coordinates": {"type": "array"},
+                    }
+                ),
+                "properties": precinct,
+            }
+        ),
         "Health": _obj({"ok": _BOOL}),
         "Ready": _obj({"ok": _BOOL, "data_version": _STR, "demo": _BOOL}),
     }
@@ -279,6 +292,70 @@ def spec() -> dict[str, Any]:
             ],
             ics,
         ),
+        "/api/v1/precinct.geojson": {
+            "get": {
+                "summary": "One precinct's boundary as a GeoJSON Feature (WGS84), simplified "
+                "for display (about 1 m) and rounded to 6 decimals; cacheable for an hour",
+                "parameters": [
+                    {
+                        **_param("county", "The precinct's county, as in precinct.county."),
+                        "required": True,
+                    },
+                    {**_param("id", "The precinct id, as in precinct.id."), "required": True},
+                    _LANG,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"application/geo+json": {"schema": _ref("PrecinctFeature")}},
+                    },
+                    "400": _json("Error", "invalid_parameter: county or id missing"),
+                    "404": _json("Error", "not_found: no such precinct"),
+                    "503": _ERRORS["503"],
+                },
+            }
+        },
+        "/api/v1/strings": {
+            "get": {
+                "summary": "The resident widget's strings in one language (the widget "
+                "catalog section), the languages offered, the demo flag and the board",
+                "parameters": [_LANG],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": _obj(
+                                    {
+                                        "lang": _STR,
+                                        "languages": {
+                                            "type": "array",
+                                            "items": _obj({"code": _STR, "name": _STR}),
+                                        },
+                                        "demo": _BOOL,
+                                        "demo_notice": _STR,
+                                        "board_of_elections": _obj(
+                                            {
+                                                "name": _STR,
+                                                "phone": _STR,
+                                                "url": _STR,
+                                                "address": _STR,
+                                            }
+                                        ),
+                                        "strings": {
+                                            "type": "object",
+                                            "additionalProperties": _STR,
+                                        },
+                                    }
+                                )
+                            }
+                        },
+                    },
+                    "400": _json("Error", "invalid_parameter: unknown lang"),
+                    "503": _ERRORS["503"],
+                },
+            }
+        },
         "/civicinfo/v2/voterinfo": {
             "get": {
                 "summary": "Google Civic Information API v2 voterinfo, same field names and "
