@@ -163,3 +163,13 @@ def test_board_data_is_shown_as_text_never_run(browser, hostile_server) -> None:
     assert page.locator("img[src=x]").count() == 0
     assert dialogs == []
     context.close()
+
+
+def test_console_weighs_under_150_kb(server) -> None:
+    import requests
+
+    total = sum(
+        len(requests.get(server.url + p, timeout=10).content)
+        for p in ("/rep", "/static/rep.js", "/static/rep.css")
+    )
+    assert total < 150 * 1024, total
