@@ -13,6 +13,7 @@ import orjson
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from . import requestlog
 from .boards import STATE_BOARD
 from .config import Settings
 from .dataset import Dataset
@@ -120,6 +121,8 @@ def create_app(
     app.register_blueprint(widget_bp)
     app.register_blueprint(rep_bp)
 
+    requestlog.install(app)
+
     @app.before_request
     def _limit_size() -> None:
         g.lang = "en"
@@ -206,6 +209,7 @@ def json_response(body: object, status: int = 200) -> Response:
 
 
 def error_response(err: ServiceError) -> Response:
+    g.outcome = err.code  # for the request log
     ds = dataset_or_none()
     board = ds.board if ds else STATE_BOARD
     lang = getattr(g, "lang", "en")

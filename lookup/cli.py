@@ -230,7 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--no-access-log", dest="access_log", action="store_false")
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also gunicorn's access log (the JSON request log is always on)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("check", help="answer one address or point, print the JSON")

@@ -73,7 +73,9 @@ class Server(BaseApplication):
 
     def load(self) -> Any:
         from .app import create_app
+        from .requestlog import configure
 
+        configure()
         app = create_app(self.settings)
         # Everything loaded so far lives as long as the server: out of the collector's
         # sight, full collections no longer walk it on the request path (measured: exact

@@ -537,7 +537,7 @@ def gunicorn(data_dir: Path, log_path: Path) -> Iterator[int]:
     port = free_port()
     cmd = [
         sys.executable, "-m", "lookup.cli", "serve", "--data-dir", str(data_dir),
-        "--port", str(port), "--workers", str(HTTP_WORKERS), "--no-access-log",
+        "--port", str(port), "--workers", str(HTTP_WORKERS),
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(

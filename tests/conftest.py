@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -54,6 +55,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Every server log of the session, read at its end by ``no_resident_data_in_any_log``.
+SERVER_LOGS: list[Path] = []
+# What the tests send as residents' addresses and positions: none may reach a log line.
+RESIDENT_DATA = (
+    "13186", "Privacy", "4242", "Nowhere", "5841", "HARBOUR", "Harbor View", "912 Main",
+    "3001 Harbor", "Glenwood", "34.91234", "-75.28765", "34.902294", "-75.283443",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_resident_data_in_any_log() -> Iterator[None]:
+    """After the whole run: grep every server's log for the addresses and coordinates the
+    tests used. A failure here names the file and the leaked text."""
+    yield
+    for path in SERVER_LOGS:
+        text = path.read_text(errors="replace") if path.exists() else ""
+        # As whole words: "4242" inside a random request id (hex) is no leak.
+        leaked = [
+            s
+            for s in RESIDENT_DATA
+            if re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text, re.IGNORECASE)
+        ]
+        assert not leaked, f"{path}: {leaked}"
+
+
 class Server:
     """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it."""
 
@@ -63,6 +89,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
+        SERVER_LOGS.append(log)
         env = dict(os.environ, LOOKUP_RELOAD_INTERVAL="0.2", **(env or {}))
         self._log = log.open("wb")
         self.proc = subprocess.Popen(

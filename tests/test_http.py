@@ -142,10 +142,33 @@ def test_no_resident_data_in_logs(server) -> None:
     server.get("/api/v1/lookup", lat="34.91234", lon="-75.28765")
     time.sleep(0.5)  # let the workers flush their log lines
     log = server.log_path.read_text()
-    assert "GET /api/v1/lookup" in log
-    assert "Invalid request (details withheld" in log  # the access log is on, without query strings
-    for leaked in ("Privacy", "4242", "13186", "34.91234", "-75.28765", "127.0.0.1 -"):
+    assert "Invalid request (details withheld" in log
+    for leaked in ("Privacy", "4242", "13186", "34.91234", "-75.28765", "127.0.0.1"):
         assert leaked not in log
+
+
+def test_request_log_is_json_with_an_id_and_no_query(server) -> None:
+    import json
+
+    r = server.get("/api/v1/lookup", address="4242 Privacy Lane")
+    rid = r.headers["X-Request-ID"]
+    assert len(rid) == 32
+    mine = requests_get(server, "/healthz", **{"X-Request-ID": "call-0042"})
+    assert mine.headers["X-Request-ID"] == "call-0042"
+    bad = requests_get(server, "/healthz", **{"X-Request-ID": "<script>"})
+    assert bad.headers["X-Request-ID"] != "<script>"
+    time.sleep(0.5)
+    lines = [json.loads(x) for x in server.log_path.read_text().splitlines() if x.startswith("{")]
+    by_id = {x.get("request_id"): x for x in lines}
+    entry = by_id[rid]
+    assert entry["route"] == "/api/v1/lookup" and entry["status"] == 404
+    assert entry["outcome"] == "address_not_found" and entry["latency_ms"] >= 0
+    assert entry["data_version"].startswith("demo-")
+    assert by_id["call-0042"]["outcome"] == "ok"
+    assert set(entry) == {
+        "ts", "level", "request_id", "method", "route", "status", "outcome", "latency_ms",
+        "data_version", "lang",
+    }  # fmt: skip
 
 
 def test_resident_page_has_demo_banner_and_escapes(server) -> None:

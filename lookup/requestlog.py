@@ -1,0 +1,75 @@
+"""One JSON line per request: what staff need to run the service, nothing about who asked.
+
+Fields: time, request id (the caller's ``X-Request-ID`` if it is a plain token, else a new
+one; echoed in the response), method, route (the URL rule, e.g. ``/api/v1/lookup``: never
+the query string, which holds addresses and coordinates), status, outcome code (``ok`` or
+the error code), latency, data version. No address, coordinate, IP or phone number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+log = logging.getLogger("lookup.requests")
+_TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """A record's ``fields`` (or its message) as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "fields", None) or {"message": record.getMessage()}
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return json.dumps({"ts": f"{stamp}Z", "level": record.levelname.lower(), **fields})
+
+
+def configure(stream: Any = None) -> None:
+    """JSON lines on stderr for the request log (idempotent: one handler only)."""
+    if any(isinstance(h.formatter, JsonFormatter) for h in log.handlers):
+        return
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def install(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _TOKEN.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        g.outcome = "ok"
+
+    @app.after_request
+    def _finish(resp: Response) -> Response:
+        resp.headers["X-Request-ID"] = g.get("request_id", "")
+        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        ds = app.extensions["lookup"].holder.get()
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "request_id": g.get("request_id", ""),
+                    "method": request.method,
+                    "route": rule,
+                    "status": resp.status_code,
+                    "outcome": g.get("outcome", "ok")
+                    if resp.status_code < 400
+                    else g.get("outcome", "error"),
+                    "latency_ms": round((time.perf_counter() - g.get("started", 0)) * 1e3, 2),
+                    "data_version": ds.version if ds is not None else None,
+                    "lang": g.get("lang", ""),
+                }
+            },
+        )
+        return resp
