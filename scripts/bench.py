@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import shapely
 from bench_geocode import bench_geocoding
+from bench_postgis import bench_postgis, ensure_postgis, postgis_targets
 from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
 
 from lookup.config import Settings
@@ -977,6 +978,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"point -> precinct and sjoin, {label} ...", flush=True)
             points[label] = bench_points(label, ds, plan, rng, report)
 
+        print("PostGIS side by side (same precincts, uniform points) ...", flush=True)
+        postgis: dict[str, dict[str, float]] = {}
+        server = ensure_postgis()
+        if isinstance(server, str):
+            report.skip(f"PostGIS rows: {server}")
+        else:
+            pg_rng = np.random.default_rng(args.seed + 1)  # leaves rng's later draws unchanged
+            try:
+                for label, _dir, ds in datasets:
+                    bounds = tuple(float(v) for v in shapely.total_bounds(ds.geoms))
+                    lon, lat = uniform_points(pg_rng, bounds, plan.batch_points)
+                    postgis[label] = bench_postgis(
+                        label, ds, lon, lat, plan.single_points, plan.single_runs, report,
+                        server=server, grid_single_us=points[label]["single"]["grid"],
+                    )  # fmt: skip
+            finally:
+                server.stop()
+
         print("start-up ...", flush=True)
         load_label, load_dir = ("demo", demo_dir) if isinstance(meck, str) else ("meck", meck[0])
         load_s = bench_startup(load_label, load_dir, plan, report)
@@ -1010,8 +1029,14 @@ def main(argv: list[str] | None = None) -> int:
         print("geocoding: 700,000 address points, suggest, lookup batch ...", flush=True)
         geocode_targets = bench_geocoding(tmp, demo_dir, args.quick, report)
 
+    meck_grid = points.get("meck")
     report.targets = (
         evaluate_targets(points, http_results, load_s, load_label)
+        + postgis_targets(
+            meck_grid["single"]["grid"] if meck_grid else None,
+            meck_grid["batch"]["grid"] if meck_grid else None,
+            postgis.get("meck"),
+        )
         + refresh_targets
         + geocode_targets
     )
