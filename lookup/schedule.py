@@ -67,13 +67,17 @@ class Timeline:
         return cls(tuple(a for a, _ in spans), tuple(b for _, b in spans), by_day)
 
     def status(self, now: datetime) -> SiteStatus:
-        t = to_local(now).timestamp()
+        local = to_local(now)
+        return self.status_at(local.timestamp(), local.date())
+
+    def status_at(self, t: float, today: date) -> SiteStatus:
+        """``status`` for a moment converted once per answer, not once per site."""
         k = bisect_right(self.starts, t)
         open_now = k > 0 and t < self.ends[k - 1]
         next_open = (
             datetime.fromtimestamp(self.starts[k], LOCAL_TZ) if k < len(self.starts) else None
         )
-        return SiteStatus(open_now, self.by_day.get(to_local(now).date()), next_open)
+        return SiteStatus(open_now, self.by_day.get(today), next_open)
 
 
 def site_status(schedule: Sequence[DaySchedule], now: datetime) -> SiteStatus:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from .addressing import locate_address, point_needs_verify
@@ -119,7 +120,9 @@ def nearest_sites(
         (table.placed[i], round(d[i], 2)) for i in order
     ]
     ranked += [(s, None) for s in table.unplaced]
-    out = [SiteDistance(s, dist, table.timelines[s.id].status(now)) for s, dist in ranked]
+    local = to_local(now)
+    t, today = local.timestamp(), local.date()
+    out = [SiteDistance(s, d, table.timelines[s.id].status_at(t, today)) for s, d in ranked]
     if only == "now":
         out = [sd for sd in out if sd.status.open_now]
     elif only == "today":
@@ -135,6 +138,7 @@ def previous_place(ds: Dataset, election: Election, key: tuple[str, str]) -> Pol
     return None
 
 
+@lru_cache(maxsize=8192)  # places are frozen values: the same pair, the same answer
 def moved(before: PollingPlace, after: PollingPlace) -> bool:
     """Another building: a different street address or town (a new name or ZIP spelling
     for the same building is no move; ``changes`` reports those to staff)."""
