@@ -13,6 +13,7 @@ CORE = [
     "lookup.geocode.normalize",
     "lookup.geocode.local",
     "lookup.geocode.base",
+    "lookup.columns",
     "lookup.geocode.fuzzy",
     "lookup.geocode.suggest",
     "lookup.geocode.interpolate",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..columns import load_columns, save_columns
 from .base import INTERPOLATED, Candidate
 
 if TYPE_CHECKING:
@@ -146,14 +147,11 @@ class StreetRanges:
         return cls(cols)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, arr in self._c.items():
-            np.save(folder / f"{name}.npy", arr, allow_pickle=False)
+        save_columns(folder, self._c)
 
     @classmethod
     def load(cls, folder: Path) -> StreetRanges:
-        names = (*_TEXT, *_INT, "coords")
-        return cls({n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names})
+        return cls(load_columns(folder, (*_TEXT, *_INT, "coords")))
 
     @classmethod
     def empty(cls) -> StreetRanges:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..columns import load_columns, save_columns
 from .fuzzy import rank_streets
 from .normalize import ParsedAddress, canonical_street, street_parts, street_without_type
 
@@ -120,15 +121,11 @@ class AddressIndex:
         return cls(cols)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, arr in self._c.items():
-            np.save(folder / f"{name}.npy", arr, allow_pickle=False)
+        save_columns(folder, self._c)
 
     @classmethod
     def load(cls, folder: Path) -> AddressIndex:
-        # Memory-mapped (shared by every worker, nothing parsed), then seen as plain arrays:
-        # np.memmap's subclass hooks cost microseconds on every slice of every look-up.
-        return cls({n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in _ALL})
+        return cls(load_columns(folder, _ALL))
 
     @classmethod
     def empty(cls) -> AddressIndex:
