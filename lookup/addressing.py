@@ -139,11 +139,13 @@ def search_points(
     index: AddressIndex, options: Sequence[ParsedAddress]
 ) -> tuple[ParsedAddress, GeocodeResult]:
     """The first reading the address points know (or the first reading, unknown)."""
+    results = []
     for parsed in options:
         result = index.geocode(parsed)
         if result.best is not None or result.candidates:
             return parsed, result
-    return options[0], index.geocode(options[0])
+        results.append(result)
+    return options[0], results[0]
 
 
 def interpolate(ds: Dataset, parsed: ParsedAddress) -> list[Candidate]:

@@ -68,12 +68,9 @@ def require_dataset() -> Dataset:
 def lookup() -> Response:
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
-    st = state()
-    ds = st.holder.get()  # one snapshot for the whole request
-    if ds is None:
-        raise DatasetUnavailable("no dataset loaded")
+    ds = require_dataset()  # one snapshot for the whole request
     answer = answer_for(ds, args)
-    body = answer_bytes(answer, ds.board, g.lang, st.fragments.get(ds))
+    body = answer_bytes(answer, ds.board, g.lang, state().fragments.get(ds))
     return Response(body, status=200, mimetype="application/json")
 
 

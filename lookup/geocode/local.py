@@ -205,7 +205,7 @@ class AddressIndex:
         """``600 East Blvd Charlotte`` (no comma) read as street "E BLVD CHARLOTTE": when
         that street is unknown and its last words are a city on file, they are the city."""
         tokens = parsed.street.split()
-        if parsed.city or self.rows_for(parsed.street):
+        if parsed.city or self.has_key(parsed.street):
             return parsed
         for n in (3, 2, 1):
             city = " ".join(tokens[-n:])
