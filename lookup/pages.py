@@ -9,13 +9,26 @@ from datetime import date, time
 
 from flask import Blueprint, g, render_template, request
 
-from .api import answer_for, parse_lang, require_dataset
+from .api import answer_for, require_dataset
 from .app import state
 from .errors import ServiceError
-from .i18n import catalog, message
+from .i18n import DEFAULT_LANG, catalog, languages, message
 from .serialize import answer_json, error_json
 
 bp = Blueprint("pages", __name__)
+
+
+def page_lang() -> tuple[str, bool]:
+    """A page's language and whether the URL chose it. A page never refuses a language
+    (the API does): a stale link with ``?lang=fr`` still shows the page, in the browser's
+    language (Accept-Language) if we have it, else English."""
+    asked = (request.args.get("lang") or "").strip().lower()
+    if asked in languages():
+        return asked, True
+    best = request.accept_languages.best_match(languages(), default=DEFAULT_LANG)
+    return best or DEFAULT_LANG, False
+
+
 _LOCALES = {"en": "en_US", "es": "es_US"}  # US conventions; another language: its own
 
 
@@ -40,7 +53,7 @@ def local_time(hhmm: str) -> str:
 @bp.get("/")
 def index() -> str:
     args = request.args.to_dict()
-    g.lang = parse_lang(args.get("lang"))
+    g.lang, _explicit = page_lang()
     ds = require_dataset()
     answer = error = None
     if args.get("address") or "lat" in args:

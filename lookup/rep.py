@@ -8,17 +8,18 @@ CSP's ``script-src 'self'`` holds; Jinja's ``tojson`` escapes ``<``, ``>`` and `
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template
 
-from .api import parse_lang, require_dataset
+from .api import require_dataset
 from .i18n import catalog, languages, message
+from .pages import page_lang
 
 bp = Blueprint("rep", __name__)
 
 
 @bp.get("/rep")
 def console() -> str:
-    g.lang = parse_lang(request.args.get("lang"))
+    g.lang, _explicit = page_lang()
     ds = require_dataset()
     strings = {lang: catalog(lang)["rep"] for lang in languages()}
     return render_template(

@@ -27,7 +27,8 @@ from .api import parse_lang, parse_now, require_dataset
 from .app import state
 from .dataset import Dataset
 from .errors import InvalidParameter, NotFound
-from .i18n import DEFAULT_LANG, catalog, languages, message
+from .i18n import catalog, languages, message
+from .pages import page_lang
 from .serialize import board_json
 
 bp = Blueprint("widget", __name__)
@@ -36,15 +37,6 @@ SIMPLIFY_DEGREES = 1e-5  # about a metre: invisible at widget size, drops most v
 DECIMALS = 6  # about 10 cm
 GEOJSON_MAX_AGE = 3600
 STRINGS_MAX_AGE = 300  # the demo flag and the board may change with a refresh
-
-
-def page_lang() -> tuple[str, bool]:
-    """The page's language and whether the URL chose it (else the browser's choice, read
-    here from Accept-Language and in the script from ``navigator.language``, wins)."""
-    if "lang" in request.args:
-        return parse_lang(request.args.get("lang")), True
-    best = request.accept_languages.best_match(languages(), default=DEFAULT_LANG)
-    return best or DEFAULT_LANG, False
 
 
 @bp.get("/widget")

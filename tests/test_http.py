@@ -344,3 +344,13 @@ def requests_get(server, path: str, **headers: str):
     import requests
 
     return requests.get(server.url + path, headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize("path", ["/", "/rep", "/widget"])
+def test_pages_never_refuse_a_language(server, path) -> None:
+    """A stale link with ?lang=fr shows the page, in the browser's language if we have it;
+    only the API refuses an unknown language."""
+    r = requests_get(server, f"{path}?lang=fr", **{"Accept-Language": "es-MX,es;q=0.9"})
+    assert r.status_code == 200 and '<html lang="es">' in r.text
+    assert '<html lang="en">' in requests_get(server, f"{path}?lang=fr").text
+    assert '<html lang="es">' in requests_get(server, f"{path}?lang=es").text
