@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
 from . import civic
 from .api import parse_lang, parse_now
@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("civicinfo", __name__)
 
 
-def _error(err: civic.CivicError) -> Response:
+def _error(err: civic.CivicError, code: str = "") -> Response:
+    g.outcome = code or err.reason  # for the request log: our code, else Google's reason
     return json_response(err.body(), err.status)
 
 
@@ -53,13 +54,14 @@ def google_errors(view: Callable[[], Response]) -> Callable[[], Response]:
         except ServiceError as err:
             if err.status >= 500:
                 log.error("%s on %s: %s", err.code, request.path, err.detail)
-            return _error(civic.from_service_error(err, _board()))
+            return _error(civic.from_service_error(err, _board()), err.code)
         except Exception as err:
             # As the app logs it: the path and the stack only (the query string and the
             # exception's message may hold a resident's address).
             stack = "".join(traceback.format_tb(err.__traceback__))
             log.error("unhandled %s on %s\n%s", type(err).__name__, request.path, stack)
-            return _error(civic.from_service_error(ServiceError("unhandled"), STATE_BOARD))
+            unhandled = civic.from_service_error(ServiceError("unhandled"), STATE_BOARD)
+            return _error(unhandled, "internal_error")
 
     return wrapper
 
@@ -68,7 +70,7 @@ def google_errors(view: Callable[[], Response]) -> Callable[[], Response]:
 def _before_the_view(err: ServiceError) -> Response:
     """Errors raised before a view of these routes runs (the app's request-size limit):
     in Google's shape too. The app's own handlers are untouched."""
-    return _error(civic.from_service_error(err, _board()))
+    return _error(civic.from_service_error(err, _board()), err.code)
 
 
 def _board() -> BoardOfElections:

@@ -42,6 +42,13 @@ def configure(stream: Any = None) -> None:
     log.propagate = False
 
 
+def _outcome(status: int) -> str:
+    """``ok``, the error code the handlers recorded, or ``http_<status>`` for a failure
+    that went through none of them."""
+    recorded = g.get("outcome", "ok")
+    return f"http_{status}" if status >= 400 and recorded == "ok" else recorded
+
+
 def install(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
@@ -63,9 +70,7 @@ def install(app: Flask) -> None:
                     "method": request.method,
                     "route": rule,
                     "status": resp.status_code,
-                    "outcome": g.get("outcome", "ok")
-                    if resp.status_code < 400
-                    else g.get("outcome", "error"),
+                    "outcome": _outcome(resp.status_code),
                     "latency_ms": round((time.perf_counter() - g.get("started", 0)) * 1e3, 2),
                     "data_version": ds.version if ds is not None else None,
                     "lang": g.get("lang", ""),

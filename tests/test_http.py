@@ -165,6 +165,14 @@ def test_request_log_is_json_with_an_id_and_no_query(server) -> None:
     assert entry["outcome"] == "address_not_found" and entry["latency_ms"] >= 0
     assert entry["data_version"].startswith("demo-")
     assert by_id["call-0042"]["outcome"] == "ok"
+    # Google-shaped errors are logged with our code too, never as "ok".
+    civic = requests_get(
+        server, "/civicinfo/v2/voterinfo?address=1+Nowhere+Ln", **{"X-Request-ID": "civic-1"}
+    )
+    assert civic.status_code == 404
+    time.sleep(0.5)
+    lines = [json.loads(x) for x in server.log_path.read_text().splitlines() if x.startswith("{")]
+    assert {x["request_id"]: x for x in lines}["civic-1"]["outcome"] == "address_not_found"
     assert set(entry) == {
         "ts", "level", "request_id", "method", "route", "status", "outcome", "latency_ms",
         "data_version", "lang",
