@@ -11,6 +11,7 @@ from pathlib import Path
 
 import orjson
 from flask import Flask, Response, g, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from . import requestlog
@@ -22,6 +23,7 @@ from .errors import (
     InvalidParameter,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     ServiceError,
 )
 from .geocode.base import Geocoder
@@ -109,6 +111,8 @@ def create_app(
         else (),
     )
 
+    from . import limits
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .civic_api import bp as civic_bp
     from .pages import bp as pages_bp
@@ -120,6 +124,8 @@ def create_app(
     app.register_blueprint(civic_bp)
     app.register_blueprint(widget_bp)
     app.register_blueprint(rep_bp)
+    app.register_blueprint(admin_bp)
+    limits.install(app, settings)
 
     requestlog.install(app)
 
@@ -142,16 +148,20 @@ def create_app(
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:
         mapped: ServiceError
-        if err.code == 404:
+        if isinstance(err, RateLimitExceeded):
+            mapped = limits.as_service_error(err)
+        elif err.code == 404:
             mapped = NotFound("no such route")
         elif err.code == 405:
             mapped = MethodNotAllowed("method not allowed")
+        elif err.code == 413:
+            mapped = PayloadTooLarge("request body too large")
         elif err.code is not None and err.code < 500:
             mapped = InvalidParameter(err.description or "bad request")
         else:
             mapped = InternalError(err.description or "server error")
         resp = error_response(mapped)
-        if err.code in (405, 413, 414):
+        if err.code in (405, 414):
             resp.status_code = err.code
         return resp
 

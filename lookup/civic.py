@@ -88,6 +88,13 @@ _PARSE_DETAIL = {
     "address_po_box": "a post-office box has no polling place; give the street address",
     "address_ambiguous": "more than one address matches; add the city, ZIP code or unit",
 }
+# Errors Google answers with the same status (its reason and message).
+_GOOGLE_SAME = {
+    "rate_limited": ("rateLimitExceeded", "Rate Limit Exceeded"),
+    "payload_too_large": ("invalid", "Request too large"),
+    "unauthorized": ("required", "Login Required"),
+    "admin_disabled": ("forbidden", "Forbidden"),
+}
 # Address input that reached the service as coordinates ("35.2, -80.8" pasted in).
 _ADDRESS_PARAMETERS = frozenset({"address", "lat/lon", "lat", "lon"})
 
@@ -148,6 +155,8 @@ def from_service_error(err: ServiceError, board: BoardOfElections) -> CivicError
         return CivicError(404, "notFound", NO_INFORMATION + contact)
     if code in ("dataset_unavailable", "geocoder_unavailable"):
         return CivicError(503, "backendError", BACKEND_ERROR + contact)
+    if code in _GOOGLE_SAME:
+        return CivicError(err.status, *_GOOGLE_SAME[code])
     return CivicError(500, "backendError", BACKEND_ERROR + contact)
 
 

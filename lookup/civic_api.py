@@ -9,9 +9,9 @@ answered from our data so existing clients (widgets, SMS bots) can point here.
 ``GET /civicinfo/v2/elections``: every election in the data.
 
 Every error of these routes is in Google's error body, not the project's: the views
-catch errors themselves, and a blueprint handler answers the few raised before a view
-runs (the app's request-size limit); the app's handlers (and the rest of the API) are
-unchanged. Routing errors (404, 405) stay the app's.
+catch errors themselves, and blueprint handlers answer the few raised before a view
+runs (the app's request-size limit, the rate limit); the app's handlers (and the rest of
+the API) are unchanged. Routing errors (404, 405) stay the app's.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, Response, g, request
+from flask_limiter.errors import RateLimitExceeded
 
 from . import civic
 from .api import parse_lang, parse_now
@@ -29,6 +30,7 @@ from .app import dataset_or_none, json_response, state
 from .boards import STATE_BOARD
 from .dataset import Dataset
 from .errors import DatasetUnavailable, ServiceError
+from .limits import as_service_error
 from .models import BoardOfElections
 from .service import AddressQuery, find_polling_place
 
@@ -71,6 +73,11 @@ def _before_the_view(err: ServiceError) -> Response:
     """Errors raised before a view of these routes runs (the app's request-size limit):
     in Google's shape too. The app's own handlers are untouched."""
     return _error(civic.from_service_error(err, _board()), err.code)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(err: RateLimitExceeded) -> Response:
+    return _before_the_view(as_service_error(err))
 
 
 def _board() -> BoardOfElections:

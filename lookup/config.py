@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ DEMO_SOURCES = REPO_ROOT / "data" / "precincts" / "demo"
 
 # Remote geocoders that LOOKUP_GEOCODERS may name (see ``geocode.remote``).
 REMOTE_GEOCODERS = (CENSUS, ARCGIS, NOMINATIM)
+MIN_TOKEN_CHARS = 24
+_OFF = ("0", "off", "false", "no")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,22 @@ class Settings:
     # /widget. None by default: the API answers its own pages, nothing else frames them.
     cors_origins: tuple[str, ...] = ()
     frame_ancestors: tuple[str, ...] = ()
+    # Staff operations (reload, insights) need this token; with none set they are off.
+    admin_token: str = ""
+    # Per-client limits on the public API (Flask-Limiter syntax; "" turns one off). Memory
+    # of each worker by default; LOOKUP_RATE_LIMIT_STORAGE=redis://… shares them.
+    rate_limit: str = "60 per minute;600 per hour"
+    suggest_rate_limit: str = "300 per minute"
+    rate_limit_storage: str = "memory://"
+    # Networks never limited: the call center's NAT, the city's own proxies (CIDR).
+    rate_limit_exempt: tuple[str, ...] = ()
+    # How many proxies in front set X-Forwarded-For (0: the peer address is the client).
+    trusted_proxies: int = 0
+    # Aggregate counters of what residents ask (``insights``); a path or a SQL URL.
+    insights: bool = True
+    insights_db: str = ""  # "" means <cache_dir>/insights.sqlite3
+    insights_min_count: int = 5  # published cells under this are suppressed
+    insights_retention_days: int = 730
 
     def __post_init__(self) -> None:
         # Checked here, not only in from_env, so that Settings(...) in code fails as loudly.
@@ -59,6 +78,15 @@ class Settings:
                 "geocoder 'nominatim' needs LOOKUP_NOMINATIM_URL (a self-hosted instance; "
                 "the public one forbids this use)"
             )
+        if self.admin_token and len(self.admin_token) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"LOOKUP_ADMIN_TOKEN must be at least {MIN_TOKEN_CHARS} characters "
+                "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
+            )
+        for exempt in self.rate_limit_exempt:
+            ipaddress.ip_network(exempt, strict=False)  # ValueError names the bad one
+        if self.insights_min_count < 1 or self.insights_retention_days < 1:
+            raise ValueError("insights threshold and retention must be positive")
         for name in ("geocoder_connect_timeout", "geocoder_read_timeout"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
@@ -77,6 +105,7 @@ class Settings:
         for key, name in (
             ("LOOKUP_CORS_ORIGINS", "cors_origins"),
             ("LOOKUP_FRAME_ANCESTORS", "frame_ancestors"),
+            ("LOOKUP_RATE_LIMIT_EXEMPT", "rate_limit_exempt"),
         ):
             if env.get(key):
                 values[name] = tuple(o.strip() for o in env[key].replace(",", " ").split())
@@ -93,9 +122,31 @@ class Settings:
             ("LOOKUP_ARCGIS_URL", "arcgis_url"),
             ("LOOKUP_NOMINATIM_URL", "nominatim_url"),
             ("LOOKUP_GEOCODER_CONTACT", "geocoder_contact"),
+            ("LOOKUP_ADMIN_TOKEN", "admin_token"),
+            ("LOOKUP_RATE_LIMIT_STORAGE", "rate_limit_storage"),
+            ("LOOKUP_INSIGHTS_DB", "insights_db"),
         ):
             if env.get(key, "").strip():
                 values[name] = env[key].strip()
+        for key, name in (
+            ("LOOKUP_RATE_LIMIT", "rate_limit"),
+            ("LOOKUP_SUGGEST_RATE_LIMIT", "suggest_rate_limit"),
+        ):
+            if key in env:
+                value = env[key].strip()
+                values[name] = "" if value.lower() in _OFF else value
+        if env.get("LOOKUP_INSIGHTS", "").strip().lower() in _OFF:
+            values["insights"] = False
+        for key, name in (
+            ("LOOKUP_TRUSTED_PROXIES", "trusted_proxies"),
+            ("LOOKUP_INSIGHTS_MIN_COUNT", "insights_min_count"),
+            ("LOOKUP_INSIGHTS_RETENTION_DAYS", "insights_retention_days"),
+        ):
+            if env.get(key, "").strip():
+                try:
+                    values[name] = int(env[key])
+                except ValueError:
+                    raise ValueError(f"{key} must be a whole number, not {env[key]!r}") from None
         if env.get("LOOKUP_GEOCODER_TIMEOUT"):
             try:
                 values["geocoder_read_timeout"] = float(env["LOOKUP_GEOCODER_TIMEOUT"])
@@ -106,3 +157,8 @@ class Settings:
                 ) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def insights_url(self) -> str:
+        """Where the insight counters live: the configured path/URL or the cache folder."""
+        return self.insights_db or str(self.cache_dir / "insights.sqlite3")

@@ -8,8 +8,13 @@
     ├── AddressNotFound         404 address_not_found
     ├── AddressAmbiguous        422 address_ambiguous   (details.candidates)
     ├── OutsideJurisdiction     404 outside_jurisdiction
+    ├── Unauthorized            401 unauthorized        (staff operation, no/wrong token)
+    ├── AdminDisabled           403 admin_disabled      (no LOOKUP_ADMIN_TOKEN configured)
     ├── NotFound                404 not_found           (unknown route)
     ├── MethodNotAllowed        405 method_not_allowed
+    ├── ReloadFailed            409 reload_failed       (the last good version stays live)
+    ├── PayloadTooLarge         413 payload_too_large
+    ├── RateLimited             429 rate_limited        (details.retry_after, seconds)
     ├── DatasetUnavailable      503 dataset_unavailable
     ├── GeocoderUnavailable     503 geocoder_unavailable
     └── InternalError           500 internal_error
@@ -70,6 +75,31 @@ class OutsideJurisdiction(ServiceError):
     status = 404
 
 
+class Unauthorized(ServiceError):
+    code = "unauthorized"
+    status = 401
+
+
+class AdminDisabled(ServiceError):
+    code = "admin_disabled"
+    status = 403
+
+
+class ReloadFailed(ServiceError):
+    code = "reload_failed"
+    status = 409
+
+
+class PayloadTooLarge(ServiceError):
+    code = "payload_too_large"
+    status = 413
+
+
+class RateLimited(ServiceError):
+    code = "rate_limited"
+    status = 429
+
+
 class NotFound(ServiceError):
     code = "not_found"
     status = 404
@@ -103,8 +133,13 @@ ERROR_CLASSES: tuple[type[ServiceError], ...] = (
     AddressNotFound,
     AddressAmbiguous,
     OutsideJurisdiction,
+    Unauthorized,
+    AdminDisabled,
     NotFound,
     MethodNotAllowed,
+    ReloadFailed,
+    PayloadTooLarge,
+    RateLimited,
     DatasetUnavailable,
     GeocoderUnavailable,
     InternalError,

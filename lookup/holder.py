@@ -44,6 +44,19 @@ class DatasetHolder:
         self._checked = time.monotonic()
         return ds
 
+    def reload_now(self) -> Dataset:
+        """Make the version ``current`` points at live now (staff's reload). Raises
+        ``DataError`` if it does not load; the last good version then stays live."""
+        target = current_target(self.data_dir)
+        if target is None:
+            raise DataError(f"{self.data_dir}: no published dataset ('{CURRENT}' is missing)")
+        if target == self._target and self._dataset is not None:
+            return self._dataset
+        ds = load_dataset(target)
+        self._dataset, self._target = ds, target
+        log.info("dataset version %s is live (staff reload)", ds.version)
+        return ds
+
     def get(self) -> Dataset | None:
         now = time.monotonic()
         if now - self._checked >= self.check_interval:

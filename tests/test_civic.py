@@ -132,6 +132,11 @@ EXPECTED_MAPPING = {
     "dataset_unavailable": (503, "backendError", "Backend Error"),
     "geocoder_unavailable": (503, "backendError", "Backend Error"),
     "internal_error": (500, "backendError", "Backend Error"),
+    "rate_limited": (429, "rateLimitExceeded", "Rate Limit Exceeded"),
+    "payload_too_large": (413, "invalid", "Request too large"),
+    "unauthorized": (401, "required", "Login Required"),
+    "admin_disabled": (403, "forbidden", "Forbidden"),
+    "reload_failed": (500, "backendError", "Backend Error"),
 }
 
 

@@ -26,7 +26,7 @@ def test_every_route_is_documented_and_every_documented_path_exists(demo_dir) ->
     from lookup import create_app
     from lookup.config import Settings
 
-    app = create_app(Settings(data_dir=demo_dir))
+    app = create_app(Settings(data_dir=demo_dir, rate_limit_exempt=("127.0.0.0/8",)))
     routes = {r.rule for r in app.url_map.iter_rules() if "GET" in (r.methods or set())}
     documented = set(spec()["paths"])
     assert routes - PAGES == documented, (routes - PAGES) ^ documented
