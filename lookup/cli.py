@@ -59,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "accesslog": "-" if args.access_log else None,
+        "preload_app": not args.no_preload,
     }
     Server(settings, options).run()
     return 0
@@ -234,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--access-log",
         action="store_true",
         help="also gunicorn's access log (the JSON request log is always on)",
+    )
+    p.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="load the dataset in each worker instead of once in the master (no sharing)",
     )
     p.set_defaults(func=cmd_serve)
 

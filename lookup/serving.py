@@ -49,8 +49,8 @@ class PrivateLogger(Logger):
 
 
 class Server(BaseApplication):
-    """``lookup serve``: the app, loaded once in the master (``preload_app``) so the
-    dataset's pages are shared copy-on-write by every worker."""
+    """``lookup serve``: the app, loaded once in the master (``preload_app``, on unless
+    ``--no-preload``) so the dataset's pages are shared copy-on-write by every worker."""
 
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
