@@ -128,6 +128,9 @@ def create_app(
     limits.install(app, settings)
 
     requestlog.install(app)
+    from . import metrics
+
+    metrics.install(app)
 
     @app.before_request
     def _limit_size() -> None:

@@ -16,6 +16,8 @@ DEMO_SOURCES = REPO_ROOT / "data" / "precincts" / "demo"
 # Remote geocoders that LOOKUP_GEOCODERS may name (see ``geocode.remote``).
 REMOTE_GEOCODERS = (CENSUS, ARCGIS, NOMINATIM)
 MIN_TOKEN_CHARS = 24
+# Where gunicorn's workers share metric samples (prometheus_client reads it on import).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _OFF = ("0", "off", "false", "no")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .dataset import Dataset
 from .errors import DataError
-from .store import CURRENT, current_target, load_dataset
+from .store import CURRENT, MANIFEST, current_target, load_dataset
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,16 @@ class DatasetHolder:
         finally:
             with self._lock:
                 self._loading = False
+
+    def built_at(self) -> float | None:
+        """When the live version was written (its manifest's mtime, epoch seconds)."""
+        target = self._target
+        if target is None:
+            return None
+        try:
+            return (target / MANIFEST).stat().st_mtime
+        except OSError:
+            return None
 
     @property
     def version(self) -> str | None:

@@ -243,6 +243,7 @@ _ERRORS = {
     ),
     "404": _json("Error", "address_not_found, outside_jurisdiction, not_found"),
     "422": _json("Error", "address_ambiguous: details.candidates to choose from"),
+    "429": _json("Error", "rate_limited: details.retry_after (seconds); Retry-After header"),
     "503": _json("Error", "dataset_unavailable, geocoder_unavailable"),
 }
 
@@ -393,6 +394,19 @@ def spec() -> dict[str, Any]:
                 "summary": "Readiness: a dataset is loaded",
                 "parameters": [],
                 "responses": {"200": _json("Ready"), "503": _ERRORS["503"]},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics: requests by route and outcome, latency, "
+                "geocoder health, data version and age (no resident data)",
+                "parameters": [],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
             }
         },
     }

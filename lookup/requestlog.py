@@ -42,7 +42,12 @@ def configure(stream: Any = None) -> None:
     log.propagate = False
 
 
-def _outcome(status: int) -> str:
+def route() -> str:
+    """The URL rule that answered (never the path with its query string)."""
+    return request.url_rule.rule if request.url_rule is not None else "(no route)"
+
+
+def outcome(status: int) -> str:
     """``ok``, the error code the handlers recorded, or ``http_<status>`` for a failure
     that went through none of them."""
     recorded = g.get("outcome", "ok")
@@ -60,7 +65,6 @@ def install(app: Flask) -> None:
     @app.after_request
     def _finish(resp: Response) -> Response:
         resp.headers["X-Request-ID"] = g.get("request_id", "")
-        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
         ds = app.extensions["lookup"].holder.get()
         log.info(
             "request",
@@ -68,9 +72,9 @@ def install(app: Flask) -> None:
                 "fields": {
                     "request_id": g.get("request_id", ""),
                     "method": request.method,
-                    "route": rule,
+                    "route": route(),
                     "status": resp.status_code,
-                    "outcome": _outcome(resp.status_code),
+                    "outcome": outcome(resp.status_code),
                     "latency_ms": round((time.perf_counter() - g.get("started", 0)) * 1e3, 2),
                     "data_version": ds.version if ds is not None else None,
                     "lang": g.get("lang", ""),

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from .config import Settings
+from .config import MULTIPROC_ENV, Settings
 
 # Access log: method, path without the query string, status, size, time. No client IP.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -54,6 +58,16 @@ class Server(BaseApplication):
 
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
+        # Every worker writes its metric samples into one folder that any worker's
+        # /metrics adds up. prometheus_client picks its storage when first imported, so
+        # this runs before anything imports it (``lookup.metrics`` is imported by the app).
+        given = os.environ.get(MULTIPROC_ENV)
+        folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="lookup-metrics-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        os.environ[MULTIPROC_ENV] = str(folder)
+        self._made_folder = None if given else folder
         self.options = {
             "preload_app": True,
             "access_log_format": ACCESS_LOG_FORMAT,
@@ -63,6 +77,8 @@ class Server(BaseApplication):
             "limit_request_line": 8190,
             "timeout": 30,
             "graceful_timeout": 10,
+            "child_exit": _child_exit,
+            "on_exit": self._on_exit,
             **options,
         }
         super().__init__()
@@ -82,3 +98,13 @@ class Server(BaseApplication):
         # address look-ups 36 us steady vs 55-70 us), and its pages stay shared after fork.
         gc.freeze()
         return app
+
+    def _on_exit(self, server: Any) -> None:
+        if self._made_folder is not None:
+            shutil.rmtree(self._made_folder, ignore_errors=True)
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    from .metrics import worker_exited
+
+    worker_exited(worker.pid)

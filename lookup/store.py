@@ -43,6 +43,7 @@ from .spatial import Grid, GridIndex
 
 FORMAT = 3  # bump when the on-disk layout changes
 CURRENT = "current"
+MANIFEST = "manifest.json"
 
 
 def _place_json(p: PollingPlace) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def save_dataset(
         **extra_manifest,
     }
     # allow_nan=False: a NaN that slipped through is a bug to stop on, not invalid JSON.
-    (folder / "manifest.json").write_text(
+    (folder / MANIFEST).write_text(
         json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False)
     )
     _fsync_tree(folder)
@@ -192,7 +193,7 @@ def _time(s: str) -> dtime:
 def load_dataset(folder: Path) -> Dataset:
     """Load a published version folder. Raises ``DataError`` with the reason if unusable."""
     try:
-        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest = json.loads((folder / MANIFEST).read_text())
         if manifest.get("format") != FORMAT:
             raise DataError(
                 f"{folder}: dataset format {manifest.get('format')!r}, expected {FORMAT}"
