@@ -36,6 +36,7 @@ from .staff_notices import StaffNotice, load_notices
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+MAX_BODY_BYTES = 16 * 1024
 
 
 def wall_clock() -> datetime:
@@ -96,6 +97,7 @@ def create_app(
         holder = DatasetHolder(resolve_data_dir(settings, clock()), settings.reload_interval)
         holder.load_now()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # also bounds a body sent chunked
     fragments = FragmentCache()
     ds = holder.get()
     if ds is not None:
@@ -137,6 +139,9 @@ def create_app(
         g.lang = "en"
         if len(request.query_string) > settings.max_request_bytes:
             raise InvalidParameter("query string too long", reason="too_long")
+        # No route reads a body; a large one is refused before anything looks at it.
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise PayloadTooLarge("request body too large", maximum=MAX_BODY_BYTES)
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -57,6 +57,12 @@ def test_a_missing_or_wrong_token_is_refused(data: Path, header: str) -> None:
     assert r.get_json()["board_of_elections"]["phone"]
 
 
+def test_a_large_body_is_refused_before_anything_reads_it(data: Path) -> None:
+    r = _client(data).post("/admin/reload", headers=AUTH, data=b"x" * 100_000)
+    assert r.status_code == 413 and _code(r) == "payload_too_large"
+    assert r.get_json()["error"]["details"]["maximum"] == 16 * 1024
+
+
 def test_staff_operations_are_not_reachable_by_get(data: Path) -> None:
     assert _client(data).get("/admin/reload", headers=AUTH).status_code == 405
 
