@@ -7,7 +7,7 @@ import csv
 import io
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +35,8 @@ OUT_COLUMNS = (
 )
 CHUNK = 100_000
 Places = Mapping[tuple[str, str], PollingPlace]
+# A chunk of CSV rows (cells are None where a short row has none) -> output rows.
+Answerer = Callable[[Dataset, list[dict[str, str]], Places], list[list[str]]]
 
 
 def _float(value: str | None) -> float:
@@ -53,15 +55,11 @@ def run_batch(
 
     OUT is written to a temporary file and renamed: a reader never sees half a file.
     """
-    election, _over = active_election(ds.elections, to_local(now).date())
-    places = ds.polling.get(election.day, {}) if election else {}
+    places = election_places(ds, now)
     # Excel saves cp1252 or UTF-16: decode as the BOE readers do, never assume.
     text, _encoding = decode_bytes(in_path.read_bytes(), in_path.name)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    fields = set(reader.fieldnames or ())
-    if "id" not in fields or not ({"address"} <= fields or {"lat", "lon"} <= fields):
-        raise DataError(f"{in_path.name}: columns must be id,address or id,lat,lon")
-    answer = _points if {"lat", "lon"} <= fields else _addresses
+    answer = answerer(reader.fieldnames or (), in_path.name)
     counts: Counter[str] = Counter()
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     bar = progress.bar("answering", total=max(0, text.count("\n") - 1) or None)
@@ -81,6 +79,21 @@ def run_batch(
         bar.close()
         tmp.unlink(missing_ok=True)
     return counts
+
+
+def election_places(ds: Dataset, now: datetime) -> Places:
+    """The polling places of the election active at ``now`` (none after the last one)."""
+    election, _over = active_election(ds.elections, to_local(now).date())
+    return ds.polling.get(election.day, {}) if election else {}
+
+
+def answerer(fields: Collection[str], name: str) -> Answerer:
+    """How a file with these columns is answered; lat/lon win over an address column.
+    Shared with ``batch_dask`` so both engines accept and refuse the same files."""
+    present = set(fields)
+    if "id" not in present or not ({"address"} <= present or {"lat", "lon"} <= present):
+        raise DataError(f"{name}: columns must be id,address or id,lat,lon")
+    return _points if {"lat", "lon"} <= present else _addresses
 
 
 NOT_FOUND = ("address_not_found", "outside_jurisdiction")
