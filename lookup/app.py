@@ -11,7 +11,6 @@ from pathlib import Path
 
 import orjson
 from flask import Flask, Response, g, request
-from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from . import requestlog
@@ -156,9 +155,7 @@ def create_app(
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:
         mapped: ServiceError
-        if isinstance(err, RateLimitExceeded):
-            mapped = limits.as_service_error(err)
-        elif err.code == 404:
+        if err.code == 404:
             mapped = NotFound("no such route")
         elif err.code == 405:
             mapped = MethodNotAllowed("method not allowed")

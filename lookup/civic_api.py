@@ -22,7 +22,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, Response, g, request
-from flask_limiter.errors import RateLimitExceeded
 
 from . import civic
 from .api import parse_lang, parse_now
@@ -30,7 +29,6 @@ from .app import dataset_or_none, json_response, state
 from .boards import STATE_BOARD
 from .dataset import Dataset
 from .errors import DatasetUnavailable, ServiceError
-from .limits import as_service_error
 from .models import BoardOfElections
 from .service import AddressQuery, find_polling_place
 
@@ -73,11 +71,6 @@ def _before_the_view(err: ServiceError) -> Response:
     """Errors raised before a view of these routes runs (the app's request-size limit):
     in Google's shape too. The app's own handlers are untouched."""
     return _error(civic.from_service_error(err, _board()), err.code)
-
-
-@bp.errorhandler(RateLimitExceeded)
-def _rate_limited(err: RateLimitExceeded) -> Response:
-    return _before_the_view(as_service_error(err))
 
 
 def _board() -> BoardOfElections:
