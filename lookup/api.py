@@ -14,6 +14,7 @@ from .errors import DatasetUnavailable, InvalidParameter
 from .geocode.normalize import MAX_ADDRESS_CHARS
 from .geocode.suggest import MAX_SUGGESTIONS, suggest
 from .i18n import DEFAULT_LANG, languages
+from .insights.events import API_CHANNELS
 from .openapi import spec
 from .schedule import active_election, election_window, parse_moment, to_local
 from .serialize import answer_bytes, answer_json, board_json
@@ -28,6 +29,15 @@ def parse_lang(value: str | None) -> str:
     if lang not in languages():
         raise InvalidParameter("unknown language", parameter="lang", allowed=list(languages()))
     return lang
+
+
+def parse_channel(value: str | None) -> str:
+    """Who is asking, for the insight counters: ``rep`` (the 311 console), ``widget``,
+    or ``api`` (absent: any other client)."""
+    channel = (value or "api").strip().lower()
+    if channel not in API_CHANNELS:
+        raise InvalidParameter("unknown channel", parameter="channel", allowed=list(API_CHANNELS))
+    return channel
 
 
 def parse_now(args: dict[str, str], clock: Clock) -> datetime:
@@ -68,6 +78,7 @@ def require_dataset() -> Dataset:
 def lookup() -> Response:
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
+    g.channel = parse_channel(args.get("channel"))
     ds = require_dataset()  # one snapshot for the whole request
     answer = answer_for(ds, args)
     body = answer_bytes(answer, ds.board, g.lang, state().fragments.get(ds))
@@ -77,14 +88,15 @@ def lookup() -> Response:
 def answer_for(ds: Dataset, args: dict[str, str]) -> Answer:
     """The answer for a request's parameters, with the app's geocoders and staff notices."""
     st = state()
-    return find_polling_place(
+    g.answer = find_polling_place(
         ds,
         parse_query(args),
         parse_now(args, st.clock),
         st.geocoders,
         only=args.get("open") or None,
         staff=st.staff_notices,
-    )
+    )  # kept on g for the insight counters (``insights.web``)
+    return g.answer
 
 
 @bp.get("/api/v1/early-voting")
@@ -92,6 +104,7 @@ def early_voting() -> Response:
     """The early-voting sites of the voter's county alone, nearest first, with status."""
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
+    g.channel = parse_channel(args.get("channel"))
     ds = require_dataset()
     full = answer_json(answer_for(ds, args), ds.board, g.lang, state().fragments.get(ds))
     keys = ("ok", "demo", "data_version", "as_of", "match", "precinct", "election")
@@ -109,6 +122,7 @@ def calendar() -> Response:
     early-voting site's hours that day."""
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
+    g.channel = parse_channel(args.get("channel"))
     ds = require_dataset()
     answer = answer_for(ds, args)
     stamp = state().clock()

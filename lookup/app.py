@@ -127,6 +127,9 @@ def create_app(
     app.register_blueprint(rep_bp)
     app.register_blueprint(admin_bp)
     limits.install(app, settings)
+    from .insights import web as insights
+
+    insights.install(app, settings)  # counters of what is asked (never who or where)
 
     requestlog.install(app)
     from . import metrics

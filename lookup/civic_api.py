@@ -104,6 +104,7 @@ def voterinfo() -> Response:
     answer = find_polling_place(
         ds, AddressQuery(address), now, st.geocoders, staff=st.staff_notices
     )
+    g.answer = answer  # for the insight counters (``insights.web``)
     civic.require_election(answer, return_all)
     return json_response(civic.voterinfo_json(answer, ds, lang, wanted))
 

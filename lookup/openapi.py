@@ -12,6 +12,7 @@ from . import __version__
 from .errors import ERROR_CODES
 from .geocode.base import SOURCES
 from .geocode.normalize import MAX_ADDRESS_CHARS
+from .insights.events import API_CHANNELS, REPORT_TABLES
 from .service import NOTICE_CODES, OPEN_FILTERS
 
 _STR: dict[str, Any] = {"type": "string"}
@@ -56,6 +57,12 @@ _AT = _param("at", "Answer as of this local time (YYYY-MM-DDTHH:MM, America/New_
 _LANG = _param("lang", "Language of messages.", {"type": "string", "enum": ["en", "es"]})
 _OPEN = _param(
     "open", "Keep only early-voting sites open today or now.", {"enum": list(OPEN_FILTERS)}
+)
+_CHANNEL = _param(
+    "channel",
+    "Who asks, for the aggregate insight counters (default api): rep = the 311 console, "
+    "widget = the resident widget. Nothing about the caller is kept.",
+    {"type": "string", "enum": list(API_CHANNELS)},
 )
 _WHERE = [_ADDRESS, _LAT, _LON, _DATE, _AT, _LANG]
 
@@ -252,6 +259,24 @@ def _get(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> dict
     return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, **_ERRORS}}}
 
 
+_PERIOD = [
+    _param("from", "First day (YYYY-MM-DD); default: 29 days before to."),
+    _param("to", "Last day (YYYY-MM-DD); default: today."),
+]
+
+
+def _staff(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> dict[str, Any]:
+    """A staff route: the admin token as a bearer token (``admin.staff_only``)."""
+    errors = {
+        "400": _json("Error", "invalid_parameter: a bad from, to or table"),
+        "401": _json("Error", "unauthorized: missing or wrong admin token"),
+        "403": _json("Error", "admin_disabled: no admin token configured"),
+        "404": _json("Error", "not_found: insights are off (LOOKUP_INSIGHTS=off)"),
+    }
+    op = {"summary": summary, "parameters": params, "security": [{"bearerAuth": []}]}
+    return {"get": {**op, "responses": {"200": ok, **errors}}}
+
+
 def _google(description: str) -> dict[str, Any]:
     """Google's shapes (see its discovery document for civicinfo v2)."""
     return {"description": description, "content": {"application/json": {"schema": {}}}}
@@ -262,12 +287,12 @@ def spec() -> dict[str, Any]:
     paths = {
         "/api/v1/lookup": _get(
             "Precinct, Election Day polling place and early-voting sites for an address or point",
-            [*_WHERE, _OPEN],
+            [*_WHERE, _OPEN, _CHANNEL],
             _json("Answer"),
         ),
         "/api/v1/early-voting": _get(
             "The early-voting sites of the voter's county, nearest first, with status",
-            [*_WHERE, _OPEN],
+            [*_WHERE, _OPEN, _CHANNEL],
             _json("EarlyVoting"),
         ),
         "/api/v1/elections": _get(
@@ -290,6 +315,7 @@ def spec() -> dict[str, Any]:
                 *_WHERE,
                 _param("site", "An early-voting site id."),
                 _param("day", "YYYY-MM-DD, with site."),
+                _CHANNEL,
             ],
             ics,
         ),
@@ -299,10 +325,22 @@ def spec() -> dict[str, Any]:
                 "for display (about 1 m) and rounded to 6 decimals; cacheable for an hour",
                 "parameters": [
                     {
-                        **_param("county", "The precinct's county, as in precinct.county."),
+                        # An empty value is refused like a missing one (400).
+                        **_param(
+                            "county",
+                            "The precinct's county, as in precinct.county.",
+                            {"type": "string", "minLength": 1},
+                        ),
                         "required": True,
                     },
-                    {**_param("id", "The precinct id, as in precinct.id."), "required": True},
+                    {
+                        **_param(
+                            "id",
+                            "The precinct id, as in precinct.id.",
+                            {"type": "string", "minLength": 1},
+                        ),
+                        "required": True,
+                    },
                     _LANG,
                 ],
                 "responses": {
@@ -386,6 +424,20 @@ def spec() -> dict[str, Any]:
                 "responses": {"200": _google("civicinfo#electionsQueryResponse")},
             }
         },
+        "/admin/insights": _staff(
+            "Staff: what residents ask, as aggregate counts (charts and tables; counts "
+            "under the threshold merged or withheld)",
+            [*_PERIOD, _LANG],
+            {"description": "An HTML page", "content": {"text/html": {"schema": _STR}}},
+        ),
+        "/admin/insights.csv": _staff(
+            "Staff: one table of the insights report as CSV",
+            [
+                {**_param("table", "A table.", {"enum": list(REPORT_TABLES)}), "required": True},
+                *_PERIOD,
+            ],
+            {"description": "CSV with a header row", "content": {"text/csv": {"schema": _STR}}},
+        ),
         "/healthz": {
             "get": {"summary": "Liveness", "parameters": [], "responses": {"200": _json("Health")}}
         },
@@ -420,5 +472,10 @@ def spec() -> dict[str, Any]:
             + ". Every answer and error carries the board of elections' contact.",
         },
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "the admin token"}
+            },
+        },
     }

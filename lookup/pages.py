@@ -61,6 +61,7 @@ def index() -> str:
             found = answer_for(ds, args)
             answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds))
         except ServiceError as exc:
+            g.answer_error = exc.code  # shown, not raised: for the insight counters
             error = error_json(exc, g.lang, ds.board, ds.demo)
     return render_template(
         "index.html",

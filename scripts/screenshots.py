@@ -33,12 +33,14 @@ VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 740)}
 
 
 @contextmanager
-def serve() -> Iterator[str]:
+def serve(env: dict[str, str] | None = None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "lookup.cli", "serve", "--port", str(port), "--workers", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=env
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -77,17 +79,95 @@ FACES = {
 }
 
 
+TOKEN = "screenshots-admin-token-0123456789"
+RUN_UP = ("2028-10-10", "2028-11-07")  # four weeks to the demo county's election
+
+
+def simulate_traffic(db: Path) -> None:
+    """Fill the insights store for the staff page: look-ups of the demo county's
+    addresses (and some it lacks) through the real app, its clock moved day by day
+    through the run-up, more each day as in a real season (seeded: the same every run)."""
+    import random
+    from datetime import date, datetime, timedelta
+
+    from lookup import create_app
+    from lookup.config import Settings
+    from lookup.schedule import LOCAL_TZ
+
+    rng = random.Random(2028)
+    now = [datetime(2028, 10, 10, 8, tzinfo=LOCAL_TZ)]
+    settings = Settings.from_env(insights_db=str(db), rate_limit="", suggest_rate_limit="")
+    app = create_app(settings, clock=lambda: now[0])
+    ds = app.extensions["lookup"].holder.get()
+    client = app.test_client()
+    start, end = (date.fromisoformat(d) for d in RUN_UP)
+    missing = ["Nowhere Ln", "Quail Hollow Way", "Sandpiper Ct", "Heron Bay Dr"]
+    for k in range((end - start).days + 1):
+        day = start + timedelta(days=k)
+        for _ in range(20 + 6 * k):
+            hour = rng.choice((8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19))
+            now[0] = datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
+            point = ds.addresses.point(rng.randrange(ds.addresses.size))
+            roll = rng.random()
+            address = (
+                f"{rng.randint(100, 9999)} {rng.choice(missing)}, Demo City NC 28990"
+                if roll < 0.08
+                else "912 Main St"
+                if roll < 0.11
+                else point.label()
+            )
+            lang = "es" if rng.random() < 0.15 else "en"
+            channel = rng.choices(("rep", "widget", "api", "civic"), (5, 4, 2, 1))[0]
+            if channel == "civic":
+                client.get("/civicinfo/v2/voterinfo", query_string={"address": address})
+                continue
+            query = {"address": address, "lang": lang, "channel": channel}
+            answer = client.get("/api/v1/lookup", query_string=query)
+            if answer.status_code == 200 and channel == "widget" and rng.random() < 0.3:
+                sites = [s for s in answer.json["early_voting_sites"] if s["hours_today"]]
+                if sites:
+                    ics = {**query, "site": sites[0]["id"], "day": day.isoformat()}
+                    client.get("/api/v1/calendar.ics", query_string=ics).close()
+    app.extensions["insights"].close()  # write everything before the server reads it
+
+
+def insights_shot(browser: Any, url: str, out: Path) -> Path:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    page.goto(f"{url}/admin/insights?lang=en&from={RUN_UP[0]}&to={RUN_UP[1]}")
+    path = out / "insights.png"
+    page.screenshot(path=str(path), full_page=True)
+    context.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    ap.add_argument("--only", choices=[*FACES, "insights"], help="one set of screenshots")
     args = ap.parse_args(argv)
+    import os
+    import tempfile
+
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    with serve() as url, sync_playwright() as p:
+    db = Path(tempfile.mkdtemp(prefix="insights-")) / "insights.sqlite3"
+    if args.only in (None, "insights"):
+        simulate_traffic(db)
+    env = {**os.environ, "LOOKUP_ADMIN_TOKEN": TOKEN, "LOOKUP_INSIGHTS_DB": str(db)}
+    with serve(env) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        if args.only in (None, "insights"):
+            print(insights_shot(browser, url, args.out).relative_to(REPO))
         for face, face_ in FACES.items():
+            if args.only not in (None, face):
+                continue
             for view, (w, h) in VIEWPORTS.items():
                 for lang in ("en", "es"):
                     context = browser.new_context(viewport={"width": w, "height": h}, locale=lang)

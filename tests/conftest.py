@@ -92,10 +92,12 @@ class Server:
         SERVER_LOGS.append(log)
         # The suites send far more than a resident would from 127.0.0.1: loopback is exempt
         # from the rate limits here (test_limits.py starts servers without the exemption).
+        # Each server counts its insights beside its log, never in the user's cache.
         env = {
             **os.environ,
             "LOOKUP_RELOAD_INTERVAL": "0.2",
             "LOOKUP_RATE_LIMIT_EXEMPT": "127.0.0.0/8",
+            "LOOKUP_INSIGHTS_DB": str(log.with_suffix(".insights.sqlite3")),
             **(env or {}),
         }
         self._log = log.open("wb")

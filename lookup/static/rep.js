@@ -116,7 +116,7 @@
   async function lookUp(address) {
     $("status").textContent = T.searching;
     for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
-    const { status, body } = await api("/api/v1/lookup", { address, lang: UI });
+    const { status, body } = await api("/api/v1/lookup", { address, lang: UI, channel: "rep" });
     if (status === 200) return showAnswer(body);
     if (status === 422 && body.error.details.candidates) return showCandidates(body);
     return showError(body);

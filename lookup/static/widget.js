@@ -294,7 +294,7 @@
       this.closeList();
       this.results.setAttribute("aria-busy", "true");
       if (!quiet) this.results.replaceChildren(el("p", { class: "wtv-searching", text: this.T.searching }));
-      const res = await this.api("/api/v1/lookup", { ...query, lang: this.lang }).catch(() => null);
+      const res = await this.api("/api/v1/lookup", { ...query, lang: this.lang, channel: "widget" }).catch(() => null);
       if (seq !== this.seq) return;
       this.results.removeAttribute("aria-busy");
       if (!res) return this.showError(this.T.network_error, null);
@@ -356,7 +356,7 @@
     }
 
     icsUrl(extra) {
-      const q = new URLSearchParams({ ...this.query, lang: this.lang, ...this.moment, ...extra });
+      const q = new URLSearchParams({ ...this.query, lang: this.lang, channel: "widget", ...this.moment, ...extra });
       return `${BASE}/api/v1/calendar.ics?${q}`;
     }
 

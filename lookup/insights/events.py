@@ -1,0 +1,154 @@
+"""One answered request as an ``Event``, and events reduced to counter increments.
+
+The request path only builds an ``Event`` (references, no work); ``reduce`` runs in the
+writer thread. An event of an address that was not found carries the text typed, in
+memory only, until ``street_and_zip`` has kept its street name and ZIP: the text itself
+is never stored, logged or counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ..service import Answer
+
+# Who asked. ``channel=`` may name the first three on the API; the others are implied by
+# the route: /civicinfo is ``civic``, the resident page / is ``page``.
+API_CHANNELS = ("api", "rep", "widget")
+CHANNELS = (*API_CHANNELS, "civic", "page")
+LOOKUP, CALENDAR = "lookup", "calendar"
+
+# The outcome of a lookup as reported; any other error code stands for itself.
+FOUND, VERIFY = "found", "verify"
+OUTCOME_OF_CODE = {
+    "address_not_found": "not_found",
+    "address_ambiguous": "ambiguous",
+    "outside_jurisdiction": "outside",
+}
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+MAX_STREET_CHARS = 64
+_STREET_TEXT = re.compile(r"[^A-Z0-9 '&/-]")
+
+Key = tuple[str | int, ...]
+# One Counter per store table; a key holds that table's dimension values in column order.
+Counts = dict[str, Counter[Key]]
+
+
+class Event(NamedTuple):
+    """What the request answered. ``answer``/``dataset`` are the request's own snapshot
+    (references: nothing is copied on the request path; a tuple: the cheapest to build)."""
+
+    kind: str  # LOOKUP or CALENDAR
+    at: datetime  # local time the request was answered (the app's clock)
+    channel: str
+    lang: str
+    code: str  # "ok" or the error code
+    answer: Answer | None = None
+    dataset: Dataset | None = None
+    unmatched_text: str = ""  # address_not_found only; never stored as such
+    site: str = ""  # the early-voting site of a calendar export ("" = Election Day)
+
+    def __repr__(self) -> str:  # never the text typed, should an event reach a log
+        return f"Event({self.kind}, {self.channel}, {self.lang}, {self.code})"
+
+
+def outcome(code: str, answer: Answer | None) -> str:
+    if code == "ok":
+        return VERIFY if answer is not None and answer.verify else FOUND
+    return OUTCOME_OF_CODE.get(code, code)
+
+
+def yes_no(value: bool | None) -> str:
+    return UNKNOWN if value is None else YES if value else NO
+
+
+def early_voting_open(answer: Answer, ds: Dataset | None) -> str:
+    """Was any early-voting site of the voter's county open on the answer's day? Read
+    from the dataset, not the answer's site list, which ``open=now`` may have emptied."""
+    if answer.election is None or ds is None:
+        return NO
+    table = ds.site_tables.get((answer.election.day, answer.precinct.county))
+    if table is None:
+        return NO
+    return YES if any(t.by_day.get(answer.today) for t in table.timelines.values()) else NO
+
+
+def street_and_zip(text: str) -> tuple[str, str] | None:
+    """The street name and ZIP of an address that was not found: no house number, unit,
+    city or anything else typed. None when no street can be read."""
+    from ..geocode.normalize import parse_address, parse_simple
+
+    parsed = parse_address(text) or parse_simple(text)
+    if parsed is None:
+        return None
+    # The canonical key leads with the house number ("4242 NOWHERE LN"): drop it.
+    name = parsed.street.partition(" ")[2]
+    name = _STREET_TEXT.sub("", name).strip()[:MAX_STREET_CHARS]
+    if not name:
+        return None
+    return name, parsed.zip
+
+
+def reduce(events: Iterable[Event]) -> tuple[Counts, int]:
+    """Counter increments for ``store.add``, and how many events went in."""
+    counts: Counts = {name: Counter() for name in ("requests", "answers", "calendar", "unmatched")}
+    streets: dict[str, tuple[str, str] | None] = {}  # a text asked again: parsed once per batch
+    n = 0
+    for e in events:
+        n += 1
+        day = e.at.date().isoformat()
+        a = e.answer
+        if e.kind == CALENDAR:
+            if a is None:
+                continue
+            name = next((s.site.name for s in a.early_voting_sites if s.site.id == e.site), "")
+            counts["calendar"][(day, e.channel, a.precinct.county, e.site, name)] += 1
+            continue
+        result = outcome(e.code, a)
+        counts["requests"][(day, e.at.hour, e.channel, e.lang, result)] += 1
+        if a is not None:
+            p = a.precinct
+            key = (
+                day,
+                e.channel,
+                e.lang,
+                result,
+                p.county,
+                p.id,
+                p.name,
+                yes_no(a.changed),
+                early_voting_open(a, e.dataset),
+            )
+            counts["answers"][key] += 1
+        elif e.unmatched_text:
+            text = e.unmatched_text
+            if text not in streets:
+                streets[text] = street_and_zip(text)
+            street = streets[text]
+            if street is not None:
+                counts["unmatched"][(day, street[1], street[0])] += 1
+    return counts, n
+
+
+# The report's tables, each a CSV (``report.build`` makes exactly these); the last is
+# for data staff only.
+REPORT_TABLES = (
+    "requests_by_day",
+    "summary",
+    "outcomes",
+    "channels",
+    "languages",
+    "hours",
+    "precincts",
+    "changed_places",
+    "changed",
+    "early_voting_open",
+    "calendar_sites",
+    "unmatched_streets",
+)
