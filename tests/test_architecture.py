@@ -27,6 +27,11 @@ CORE = [
     "lookup.holder",
     "lookup.refresh",
     "lookup.batch",
+    "lookup.insights.events",
+    "lookup.insights.store",
+    "lookup.insights.recorder",
+    "lookup.insights.report",
+    "lookup.insights.charts",
 ]
 
 
