@@ -267,6 +267,7 @@ def test_staff_page_and_csv(app) -> None:
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "<svg" in html and "style=" not in html and "<script" not in html
     assert "NOWHERE LN" in html and not re.search(r"\b4242\b", html)
+    assert 'id="demo-banner"' in html  # counts of real requests, but about the demo county
     csv = client.get("/admin/insights.csv?table=channels", headers=AUTH)
     assert csv.mimetype == "text/csv"
     # rep 6 stands; widget 1 is too small alone: merged with rep, nothing is shown below 5.

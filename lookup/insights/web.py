@@ -22,7 +22,7 @@ from ..admin import staff_only
 from ..app import AppState, state
 from ..config import Settings
 from ..errors import InvalidParameter, NotFound
-from ..i18n import catalog, languages
+from ..i18n import catalog, languages, message
 from ..schedule import to_local
 from . import charts
 from .events import CALENDAR, CHANNELS, LOOKUP, Event
@@ -227,5 +227,13 @@ def insights_page() -> Response:
         tables={name: shown(name) for name in report.tables},
         languages=languages(),
         names=names,
+        demo=_demo(),
+        demo_notice=message(g.lang, "notices", "demo_data"),
     )
     return _private(Response(html, mimetype="text/html"))
+
+
+def _demo() -> bool:
+    """Whether the live dataset is the demo county: the page then says so, as all do."""
+    ds = state().holder.get()
+    return bool(ds is not None and ds.demo)
