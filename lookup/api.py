@@ -174,13 +174,22 @@ def suggest_addresses() -> Response:
         raise InvalidParameter("q too long", parameter="q", reason="too_long")
     limit = parse_limit(args.get("limit"))
     ds = require_dataset()
-    found = suggest(ds.addresses, check_text(q) if q.strip() else "", limit)
+    found = suggest(ds.addresses, _typed(q), limit)
     body = {
         "data_version": ds.version,
         "demo": ds.demo,
         "suggestions": [{"address": p.label(), "lat": p.lat, "lon": p.lon} for p in found],
     }
     return json_response(body)
+
+
+def _typed(q: str) -> str:
+    """What the caller has typed so far; nothing printable (control or unassigned
+    characters only) is nothing typed yet, not an error."""
+    try:
+        return check_text(q)
+    except InvalidParameter:
+        return ""  # too long was refused above; only "empty after cleaning" gets here
 
 
 def parse_limit(raw: str | None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import orjson
 from flask import Flask, Response, g, request
+from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 
 from . import requestlog
@@ -171,6 +172,8 @@ def create_app(
         resp = error_response(mapped)
         if err.code in (405, 414):
             resp.status_code = err.code
+        if isinstance(err, werkzeug_exceptions.MethodNotAllowed) and err.valid_methods:
+            resp.headers["Allow"] = ", ".join(err.valid_methods)  # RFC 9110: a 405 says
         return resp
 
     @app.errorhandler(Exception)

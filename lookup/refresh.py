@@ -68,6 +68,7 @@ def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> R
             load_dataset(final)
         else:
             progress.step("writing the new version")
+            shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier run's half-written one
             save_dataset(ds, tmp, extra, attachments)
             load_dataset(tmp)  # load it back exactly as the service will
             tmp.rename(final)

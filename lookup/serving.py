@@ -77,6 +77,9 @@ class Server(BaseApplication):
             "limit_request_line": 8190,
             "timeout": 30,
             "graceful_timeout": 10,
+            # gunicorn 27's control socket is one per user (~/.gunicorn): several
+            # instances on a host would take each other's. Nothing here uses it.
+            "control_socket_disable": True,
             "child_exit": _child_exit,
             "on_exit": self._on_exit,
             **options,

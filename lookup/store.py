@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
@@ -21,6 +22,7 @@ from datetime import time as dtime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zipfile import BadZipFile
 
 import numpy as np
 import shapely
@@ -265,7 +267,8 @@ def load_dataset(folder: Path) -> Dataset:
         streets = StreetRanges.load(folder / "streets")
     except DataError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    # A truncated .npz surfaces as BadZipFile, zlib.error or EOFError, not as OSError.
+    except (OSError, ValueError, KeyError, TypeError, EOFError, BadZipFile, zlib.error) as exc:
         raise DataError(f"{folder}: unreadable dataset ({type(exc).__name__}: {exc})") from exc
     return Dataset(
         version=manifest["version"],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up the project on a fresh machine: a virtualenv in .venv with the package (editable)
-# and, with --test, the test tools and Debian's Chromium for the browser tests.
+# and, with --test, the test tools and Debian's Chromium and wrk for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +10,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-  if ! command -v chromium >/dev/null 2>&1; then
+  # Debian packages the tests drive: chromium (browser tests), wrk (tests/test_load.py).
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    echo "setup: installing Debian's chromium for the browser tests" >&2
+    echo "setup: installing Debian's ${missing[*]} for the tests" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 else
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
