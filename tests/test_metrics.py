@@ -51,13 +51,16 @@ def test_counts_add_up_over_every_worker(metered: Server) -> None:
         assert metered.get("/no/such/route").status_code == 404
     after = scrape(metered)
     ok = {"route": "/api/v1/lookup", "outcome": "ok"}
-    assert total(after, "lookup_requests_total", **ok) - total(
-        before, "lookup_requests_total", **ok
-    ) == 20
+    assert (
+        total(after, "lookup_requests_total", **ok) - total(before, "lookup_requests_total", **ok)
+        == 20
+    )
     missing = {"route": "(no route)", "outcome": "not_found"}
-    assert total(after, "lookup_requests_total", **missing) - total(
-        before, "lookup_requests_total", **missing
-    ) == 7
+    assert (
+        total(after, "lookup_requests_total", **missing)
+        - total(before, "lookup_requests_total", **missing)
+        == 7
+    )
     histogram = total(after, "lookup_request_seconds_count", route="/api/v1/lookup")
     assert histogram == total(after, "lookup_requests_total", route="/api/v1/lookup")
     # The live version, once, whatever worker answered.
