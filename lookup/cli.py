@@ -100,9 +100,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch, summary
 
-    ds = _dataset(args)
     progress = Progress.for_terminal(quiet=args.quiet)
-    counts = run_batch(ds, args.input, args.output, _now(args), progress)
+    if args.engine == "dask":
+        # Imported here only: the service and the default engine never load Dask.
+        from .app import resolve_data_dir
+        from .batch_dask import PARTITION_ROWS, DaskOptions, load_live, run_batch_dask
+
+        now = _now(args)
+        version_dir, ds = load_live(resolve_data_dir(_settings(args), now))
+        options = DaskOptions(args.scheduler, args.partition_rows or PARTITION_ROWS)
+        counts = run_batch_dask(version_dir, args.input, args.output, now, options, progress)
+    elif args.scheduler is not None or args.partition_rows is not None:
+        print("lookup batch: --scheduler and --partition-rows need --engine dask", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    else:
+        ds = _dataset(args)
+        counts = run_batch(ds, args.input, args.output, _now(args), progress)
     print(f"{args.output}: {summary(counts)}", file=sys.stderr)
     if ds.demo:
         print("DEMO DATA: a fictional county; these are not real polling places.", file=sys.stderr)
@@ -177,11 +190,52 @@ def cmd_export_vip(args: argparse.Namespace) -> int:
     return EXIT_FOUND
 
 
+def cmd_insights(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .insights.report import build
+    from .insights.store import Store
+    from .schedule import LOCAL_TZ
+
+    settings = Settings.from_env()
+    end = args.end or datetime.now(LOCAL_TZ).date()  # the wall clock, read at the edge
+    start = args.start or end - timedelta(days=29)
+    if start > end:
+        print("lookup insights: --from is after --to", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    store = Store(settings.insights_url)
+    try:
+        report = build(store, start, end, settings.insights_min_count)
+    except SQLAlchemyError as exc:  # the type only: its text may quote stored values
+        print(f"lookup insights: store unavailable ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_DATA
+    finally:
+        store.close()
+    if args.csv is None:
+        print(report.text(staff=args.staff))
+        return EXIT_FOUND
+    for path in report.write_csv(args.csv, staff=args.staff):
+        print(path)
+    return EXIT_FOUND
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return n
 
 
 def _existing(value: str) -> Path:
@@ -257,6 +311,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=_existing)
     p.add_argument("output", type=Path)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="dask: the same answers, partitioned over this machine's cores or a cluster",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 "
+        "(default: a local cluster, one process per core)",
+    )
+    p.add_argument(
+        "--partition-rows",
+        type=_positive,
+        metavar="N",
+        help="with --engine dask: rows per partition (default: 20000)",
+    )
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
@@ -291,6 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--election-date", type=_day, help="default: the dataset's last election")
     p.add_argument("out_dir", type=Path)
     p.set_defaults(func=cmd_export_vip)
+
+    p = sub.add_parser(
+        "insights", help="what residents ask: the aggregate counts (LOOKUP_INSIGHTS_DB)"
+    )
+    p.add_argument("--from", dest="start", type=_day, help="first day (default: --to - 29 days)")
+    p.add_argument("--to", dest="end", type=_day, help="last day (default: today)")
+    p.add_argument("--csv", type=Path, help="write one CSV per table into this folder")
+    p.add_argument(
+        "--staff", action="store_true", help="also the staff-only unmatched streets (not public)"
+    )
+    p.set_defaults(func=cmd_insights)
 
     p = sub.add_parser("rollback", help="make the previously live version live again")
     p.add_argument("--data-dir", type=Path, required=True)
