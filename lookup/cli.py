@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -101,6 +102,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch, summary
 
     progress = Progress.for_terminal(quiet=args.quiet)
+    if args.engine == "dask" and args.jobs is not None:
+        print(
+            "lookup batch: --jobs is for the local engine (dask uses its workers)", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
     if args.engine == "dask":
         # Imported here only: the service and the default engine never load Dask.
         from .app import resolve_data_dir
@@ -115,7 +121,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     else:
         ds = _dataset(args)
-        counts = run_batch(ds, args.input, args.output, _now(args), progress)
+        jobs = args.jobs or len(os.sched_getaffinity(0))
+        counts = run_batch(ds, args.input, args.output, _now(args), progress, jobs=jobs)
     print(f"{args.output}: {summary(counts)}", file=sys.stderr)
     if ds.demo:
         print("DEMO DATA: a fictional county; these are not real polling places.", file=sys.stderr)
@@ -311,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=_existing)
     p.add_argument("output", type=Path)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="processes answering at once (default: one per core; the same output)",
+    )
     p.add_argument(
         "--engine",
         choices=("local", "dask"),

@@ -347,3 +347,30 @@ def test_the_service_and_the_default_engine_never_import_dask(
     )  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("kind", ["addresses", "points"])
+def test_local_jobs_give_the_one_process_file(
+    demo_ds, demo_cache: Path, demo_dir: Path, address_lines: list[str],
+    point_lines: list[str], tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """``--jobs``: forked processes answer chunks; the file is the one process's, byte
+    for byte (chunks made small here so that every process gets several)."""
+    import lookup.batch
+
+    assert NOW is not None
+    src = _write(tmp_path / "in.csv", address_lines if kind == "addresses" else point_lines)
+    one = summary(run_batch(demo_ds, src, tmp_path / "one.csv", NOW, jobs=1))
+    monkeypatch.setattr(lookup.batch, "JOB_CHUNK", 97)
+    two = summary(run_batch(demo_ds, src, tmp_path / "two.csv", NOW, jobs=2))
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert two == one
+    p = cli(
+        "batch", "--jobs", "2", "--data-dir", str(demo_dir), "--date", DATE, str(src),
+        str(tmp_path / "cli.csv"), cache=demo_cache,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "cli.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    refused = cli("batch", "--engine", "dask", "--jobs", "2", str(src), str(tmp_path / "x.csv"),
+                  cache=demo_cache)  # fmt: skip
+    assert refused.returncode == 2 and "--jobs" in refused.stderr
