@@ -13,7 +13,7 @@ import numpy as np
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
-from .schedule import Timeline
+from .schedule import StatusBoard, Timeline
 from .spatial import GridIndex, Sites
 
 
@@ -25,6 +25,7 @@ class SiteTable:
     points: Sites
     unplaced: tuple[EarlyVotingSite, ...]  # no coordinates: listed last, by name
     timelines: Mapping[str, Timeline]  # site id -> its opening instants
+    board: StatusBoard  # every site's status at a moment, memoised per stretch
 
 
 def build_site_tables(
@@ -38,12 +39,14 @@ def build_site_tables(
     for key, members in groups.items():
         placed = tuple(s for s in members if s.lat is not None and s.lon is not None)
         unplaced = tuple(sorted((s for s in members if s not in placed), key=lambda s: s.name))
+        timelines = MappingProxyType({s.id: Timeline.of(s.schedule) for s in members})
         tables[key] = SiteTable(
             placed=placed,
             # "or 0.0" only narrows the type: every placed site has both coordinates.
             points=Sites.of([s.lon or 0.0 for s in placed], [s.lat or 0.0 for s in placed]),
             unplaced=unplaced,
-            timelines=MappingProxyType({s.id: Timeline.of(s.schedule) for s in members}),
+            timelines=timelines,
+            board=StatusBoard(timelines),
         )
     return MappingProxyType(tables)
 

@@ -7,7 +7,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,40 @@ class Timeline:
             datetime.fromtimestamp(self.starts[k], LOCAL_TZ) if k < len(self.starts) else None
         )
         return SiteStatus(open_now, self.by_day.get(today), next_open)
+
+
+class StatusBoard:
+    """The statuses of a county's sites at once, memoised per stretch of time in which
+    none of them can change: every site's status is fixed between two consecutive
+    "events" (any opening, any closing, any midnight of a schedule day). Requests in the
+    same stretch, most of a day's callers, share one computation and the same objects.
+    A pure memo of immutable timelines: the dataset stays immutable in meaning."""
+
+    MAX_MEMO = 256  # stretches kept; an election has a few hundred at most
+
+    def __init__(self, timelines: Mapping[str, Timeline]) -> None:
+        self.timelines = timelines
+        events: set[float] = set()
+        for tl in timelines.values():
+            events.update(tl.starts, tl.ends)
+            for day in tl.by_day:
+                for d in (day, day + timedelta(days=1)):
+                    events.add(datetime.combine(d, dtime(0), tzinfo=LOCAL_TZ).timestamp())
+        self.events = tuple(sorted(events))
+        self._memo: dict[int, Mapping[str, SiteStatus]] = {}
+
+    def at(self, t: float, today: date) -> Mapping[str, SiteStatus]:
+        """Every site's status at POSIX time ``t`` (``today``: its local date)."""
+        stretch = bisect_right(self.events, t)
+        found = self._memo.get(stretch)
+        if found is None:
+            if len(self._memo) >= self.MAX_MEMO:
+                self._memo.clear()
+            found = MappingProxyType(
+                {sid: tl.status_at(t, today) for sid, tl in self.timelines.items()}
+            )
+            self._memo[stretch] = found
+        return found
 
 
 def site_status(schedule: Sequence[DaySchedule], now: datetime) -> SiteStatus:

@@ -140,9 +140,23 @@ def status_json(st: SiteStatus) -> dict[str, Any]:
     }
 
 
+# Status objects are shared by every answer in the same stretch of time (``StatusBoard``):
+# their bytes are memoised by identity, the object kept alive beside them so that its id
+# cannot be reused while the entry exists.
+_STATUS_BYTES: dict[int, tuple[SiteStatus, bytes]] = {}
+_MAX_STATUS_BYTES = 8192
+
+
 def _status_bytes(st: SiteStatus) -> bytes:
     """``status_json`` as the bytes that follow a site's distance value."""
-    return orjson.dumps(status_json(st))[1:-1]
+    entry = _STATUS_BYTES.get(id(st))
+    if entry is not None and entry[0] is st:
+        return entry[1]
+    if len(_STATUS_BYTES) >= _MAX_STATUS_BYTES:
+        _STATUS_BYTES.clear()
+    raw = orjson.dumps(status_json(st))[1:-1]
+    _STATUS_BYTES[id(st)] = (st, raw)
+    return raw
 
 
 def _site(static: dict[str, Any], distance: float | None, st: SiteStatus) -> dict[str, Any]:

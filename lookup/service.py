@@ -122,7 +122,8 @@ def nearest_sites(
     ranked += [(s, None) for s in table.unplaced]
     local = to_local(now)
     t, today = local.timestamp(), local.date()
-    out = [SiteDistance(s, d, table.timelines[s.id].status_at(t, today)) for s, d in ranked]
+    statuses = table.board.at(t, today)
+    out = [SiteDistance(s, d, statuses[s.id]) for s, d in ranked]
     if only == "now":
         out = [sd for sd in out if sd.status.open_now]
     elif only == "today":

@@ -96,3 +96,29 @@ def test_parse_moment_refuses(day: str | None, moment: str | None, reason: str |
     with pytest.raises(InvalidParameter) as e:
         parse_moment(day, moment)
     assert e.value.details.get("reason") == reason
+
+
+def test_the_status_board_equals_each_sites_own_status_at_every_moment(demo_ds) -> None:
+    """The memo per stretch of time gives what each timeline says, at every event, a
+    second either side of it, and at random moments (with its memo cleared and not)."""
+    import random
+
+    from lookup.schedule import LOCAL_TZ, StatusBoard
+
+    rng = random.Random(7)
+    for table in demo_ds.site_tables.values():
+        fresh = StatusBoard(table.timelines)
+        events = table.board.events
+        moments = [e + d for e in events for d in (-1.0, 0.0, 1.0)]
+        moments += [rng.uniform(events[0] - 86400 * 3, events[-1] + 86400 * 3) for _ in range(500)]
+        for t in moments:
+            today = datetime.fromtimestamp(t, UTC).astimezone(LOCAL_TZ).date()
+            expected = {sid: tl.status_at(t, today) for sid, tl in table.timelines.items()}
+            assert dict(table.board.at(t, today)) == expected
+            assert dict(fresh.at(t, today)) == expected
+        fresh.MAX_MEMO = 2  # eviction: answers stay right
+        for t in rng.sample(moments, 50):
+            today = datetime.fromtimestamp(t, UTC).astimezone(LOCAL_TZ).date()
+            assert dict(fresh.at(t, today)) == {
+                sid: tl.status_at(t, today) for sid, tl in table.timelines.items()
+            }
