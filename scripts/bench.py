@@ -1,74 +1,93 @@
-"""Benchmark the polling-place lookup: point -> precinct, sjoin, start-up, HTTP, geocoding.
+"""Benchmark the polling-place lookup, from one county to the whole state (issue 7).
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/bench.py [--quick] [--json OUT.json] [--real-dir ../shared/data/nc]
+    .venv/bin/python scripts/bench.py [--quick] [--json OUT.json] [--profiles docs/profiles]
+                                      [--real-dir ../shared/data/nc]
 
-Every figure is measured in the same run, on datasets built by the real code: the demo
-county through ``lookup.demo.ensure_demo_dataset`` and, where ``--real-dir`` holds them,
-the real 195 Mecklenburg precincts through ``lookup.refresh.refresh``. Both are written
-to a temporary folder that is removed at the end. The HTTP figures come from a real
-gunicorn (``python -m lookup.cli serve``) on 127.0.0.1, always stopped before exit.
+Every figure is measured in the same run, on datasets built by the real code in a
+temporary folder removed at the end (``bench_datasets``: the demo county, the real
+Mecklenburg files, Mecklenburg with a 700,000-point synthetic address table, and the
+statewide 2018 map):
 
-Exit status: 0, or 1 when a correctness check fails (the indexes or sjoin disagree, or
-the HTTP run had errors). Missed performance targets are reported, not fatal.
+* point -> precinct, single look-ups in process and batch, beside the floor (one Point
+  and one prepared ``contains``), STRtree, rtree, ``geopandas.sjoin`` and PostGIS
+  (``bench_postgis``), with the number of points where the answers differ;
+* start-up and memory per gunicorn worker, with and without ``--preload``
+  (``bench_startup``); the dataset load in a fresh process;
+* HTTP requests/s and latency of four endpoints of one gunicorn (``bench_http``);
+* the geocoder on 700,000 address points and ``lookup batch`` on 1,000,000 addresses
+  (``bench_geocode``); refresh timings.
+
+Each section also records how much of this shared 2-core machine other processes took
+meanwhile (``bench_machine``); a section over 10 % is reported as disturbed. With
+``--profiles DIR``, py-spy profiles of the HTTP endpoints, the start-up and ``lookup
+batch`` are summarised there as plain text (``bench_profile``).
+
+Exit status: 0, or 1 when a correctness check fails (the indexes, sjoin or PostGIS
+disagree, or the HTTP run had errors). Missed performance targets are reported, not fatal.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import functools
 import gc
-import http.client
 import http.server
 import json
 import os
 import platform
-import random
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
+from bench_datasets import (
+    MECK_EARLY,
+    MECK_POLLING,
+    MECK_PRECINCTS,
+    Built,
+    build_demo,
+    build_meck,
+    build_state,
+    facility_csv,
+    synthetic_table,
+)
 from bench_geocode import bench_geocoding
+from bench_http import (
+    HttpResult,
+    Workload,
+    bench_http,
+    bench_wsgi,
+    build_workload,
+    mixed_paths,
+)
+from bench_machine import CpuShare, CpuWatch, machine_line
 from bench_postgis import bench_postgis, ensure_postgis, postgis_targets
+from bench_profile import ensure_py_spy
 from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
+from bench_serve import gunicorn
+from bench_startup import StartSummary, bench_startup, profile_startup
 
-from lookup.config import Settings
 from lookup.dataset import Dataset
-from lookup.demo import ensure_demo_dataset
 from lookup.errors import ServiceError
-from lookup.holder import DatasetHolder
-from lookup.refresh import RefreshRequest, refresh
+from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, PointQuery, find_polling_place
 from lookup.spatial import GridIndex, PrecinctIndex
-from lookup.store import current_target, load_dataset
+from lookup.store import load_dataset
 from lookup.trees import RtreeIndex, StrTreeIndex
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_ADDRESSES = REPO / "data" / "precincts" / "demo" / "Master_Address_Table_demo.csv"
-MECK_PRECINCTS = Path("mecklenburg/precincts/Voter_Precinct_20241003.zip")
-MECK_POLLING = Path("statewide/polling_places/polling_place_20201103.csv")
-MECK_EARLY = Path("mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt")
-MECK_ELECTION = date(2020, 11, 3)
-
-CONNECTIONS = 8
-HTTP_WORKERS = 2
-URLS_PER_ENDPOINT = 2000
 
 
 @dataclass(frozen=True)
@@ -79,18 +98,17 @@ class Plan:
     compare_points: int  # batch points for the comparison trees (strtree, rtree)
     batch_runs: int
     sjoin_runs: int
-    startup_runs: int
+    postgis_points: int  # points in the PostGIS batch join
+    startup_runs: int  # fresh servers per dataset and mode
     http_seconds: float  # per endpoint
     warmup_seconds: float  # per endpoint, not counted
     service_calls: int  # in-process find_polling_place calls per kind
     check_points: int  # single look-ups compared with the batch answers, per index
+    grid_rebuild: bool  # rebuild the statewide grid in process (timed, compared)
 
 
-FULL = Plan(50_000, 3, 1_000_000, 1_000_000, 3, 3, 3, 10.0, 1.0, 3000, 5000)
-QUICK = Plan(10_000, 3, 1_000_000, 250_000, 1, 1, 1, 4.0, 0.5, 1000, 2000)
-
-
-# ---- formatting ---------------------------------------------------------------------
+FULL = Plan(50_000, 3, 1_000_000, 1_000_000, 3, 3, 1_000_000, 3, 10.0, 1.0, 3000, 5000, True)
+QUICK = Plan(10_000, 3, 1_000_000, 250_000, 1, 1, 250_000, 1, 4.0, 0.5, 1000, 2000, False)
 
 
 # ---- timing helpers -----------------------------------------------------------------
@@ -126,89 +144,44 @@ def single_us(
     return statistics.median(times) / len(xs) * 1e6
 
 
-# ---- datasets -----------------------------------------------------------------------
+# ---- refresh ------------------------------------------------------------------------
 
 
-def build_demo(tmp: Path, now: datetime) -> tuple[Path, Dataset]:
-    data_dir = ensure_demo_dataset(Settings(cache_dir=tmp / "cache"), now)
-    return data_dir, DatasetHolder(data_dir).load_now()
+def refresh_rows(built: dict[str, Built], report: Report) -> list[Target]:
+    """The dataset builds of this run are real refreshes: their times are the figures."""
+    targets = []
+    notes = {
+        "meck": "real files + 160 facility addresses",
+        "meck700k": "real files + 700,000 synthetic MAT rows (read, geocode index)",
+        "state": "statewide 2018 KMZ/KML, 2,706 precincts",
+    }
+    for label, limit in (("meck", 30.0), ("meck700k", None), ("state", 120.0)):
+        b = built.get(label)
+        if b is None:
+            if limit is not None:
+                targets.append(check(f"{label} refresh < {limit:.0f} s", None, "not built"))
+            continue
+        report.add(Row(f"refresh, {label}, local files", b.seconds, "s", notes[label]))
+        if limit is not None:
+            targets.append(check(f"{label} refresh < {limit:.0f} s", b.seconds < limit,
+                                 f"{b.seconds:.1f} s"))  # fmt: skip
+    return targets
 
 
-def build_meck(real_dir: Path, tmp: Path, now: datetime) -> tuple[Path, Dataset] | str:
-    """The real Mecklenburg dataset, or the reason it cannot be built."""
-    paths = [real_dir / p for p in (MECK_PRECINCTS, MECK_POLLING, MECK_EARLY)]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        return "real Mecklenburg files not found: " + ", ".join(missing)
-    data_dir = tmp / "meck"
-    req = RefreshRequest(
-        precincts=paths[0],
-        polling_places=(paths[1],),
-        early_voting=(paths[2],),
-        election_day=MECK_ELECTION,
-        county="MECKLENBURG",
-        data_dir=data_dir,
-    )
-    report = refresh(req, now)
-    if not report.published:
-        return "the Mecklenburg refresh did not publish: " + "; ".join(report.problems.errors)
-    return data_dir, DatasetHolder(data_dir).load_now()
-
-
-def bench_refresh(real_dir: Path, tmp: Path, quick: bool, report: Report) -> list[Target]:
-    """Refresh timings: Mecklenburg from local files, the statewide 2018 KMZ (full runs
-    only), and a no-change refresh from URLs, which must download nothing."""
-    import functools
-
+def bench_no_change(real_dir: Path, tmp: Path, report: Report) -> list[Target]:
+    """A no-change refresh from URLs must download nothing: the Mecklenburg files over
+    HTTP twice, the second time conditional GETs only."""
     from lookup.fetch import fetch
 
-    targets: list[Target] = []
-    paths = [real_dir / p for p in (MECK_PRECINCTS, MECK_POLLING, MECK_EARLY)]
-    if not all(p.exists() for p in paths):
-        report.skip("refresh rows: real Mecklenburg files not found")
-        return targets
-    t0 = time.perf_counter()
-    req = RefreshRequest(
-        precincts=paths[0],
-        polling_places=(paths[1],),
-        early_voting=(paths[2],),
-        election_day=MECK_ELECTION,
-        county="MECKLENBURG",
-        data_dir=tmp / "refresh-meck",
-    )
-    ok = refresh(req, datetime.now(UTC)).published
-    meck_s = time.perf_counter() - t0
-    report.add(Row("refresh, Mecklenburg, local files", meck_s, "s", f"published: {ok}"))
-    targets.append(check("Mecklenburg refresh < 30 s", ok and meck_s < 30, f"{meck_s:.1f} s"))
-
-    kmz = [real_dir / f"statewide/precincts/vtds{i}.kmz" for i in range(4)]
-    kml = [real_dir / f"statewide/polling_places/pp{i}.kml" for i in (1, 2, 3)]
-    sites = real_dir / "statewide/early_voting/ossite_2018.kml"
-    if quick or not all(p.exists() for p in [*kmz, *kml, sites]):
-        targets.append(check("statewide 2018 refresh < 120 s", None, "full runs only"))
-    else:
-        t0 = time.perf_counter()
-        state_req = RefreshRequest(
-            precincts=tuple(kmz),
-            polling_places=tuple(kml),
-            early_voting=(sites,),
-            election_day=date(2018, 11, 6),
-            data_dir=tmp / "refresh-state",
-        )
-        ok = refresh(state_req, datetime.now(UTC)).published
-        state_s = time.perf_counter() - t0
-        report.add(Row("refresh, statewide 2018 KMZ/KML", state_s, "s", f"published: {ok}"))
-        targets.append(
-            check("statewide 2018 refresh < 120 s", ok and state_s < 120, f"{state_s:.1f} s")
-        )
-
-    # The same three files over HTTP twice: the second time, conditional GETs only.
+    rels = [MECK_PRECINCTS, MECK_POLLING, MECK_EARLY]
+    if not all((real_dir / r).exists() for r in rels):
+        report.skip("no-change refresh: real Mecklenburg files not found")
+        return [check("no-change refresh downloads nothing", None, "files absent")]
     handler = functools.partial(_QuietHandler, directory=str(real_dir))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-        rels = [MECK_PRECINCTS, MECK_POLLING, MECK_EARLY]
         first = [fetch(base + str(r), tmp / "downloads") for r in rels]
         second = [fetch(base + str(r), tmp / "downloads") for r in rels]
     finally:
@@ -224,8 +197,7 @@ def bench_refresh(real_dir: Path, tmp: Path, quick: bool, report: Report) -> lis
             f"{sum(not f.downloaded for f in second)} of {len(second)} answered 304",
         )
     )
-    targets.append(check("no-change refresh downloads nothing", again == 0, f"{again} bytes"))
-    return targets
+    return [check("no-change refresh downloads nothing", again == 0, f"{again} bytes")]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -233,6 +205,34 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def bench_grid_build(state: Built, report: Report) -> None:
+    """Build the statewide grid again in this process, as ``lookup.spatial`` does for
+    every refresh (prepare the polygons, classify the cells), and compare it with the
+    published one."""
+    t0 = time.perf_counter()
+    fresh = GridIndex(state.ds.geoms)
+    seconds = time.perf_counter() - t0
+    same = np.array_equal(fresh.grid.cells, state.ds.index.grid.cells) and np.array_equal(
+        fresh.grid.cand_ids, state.ds.index.grid.cand_ids
+    )
+    ny, nx = fresh.grid.shape
+    report.add(
+        Row(
+            "precinct grid build, state",
+            seconds,
+            "s",
+            f"GridIndex over {len(state.ds.geoms):,} polygons "
+            f"({int(shapely.get_num_coordinates(state.ds.geoms).sum()):,} vertices): "
+            f"{nx}x{ny} cells; identical to the published grid: {same}",
+        )
+    )
+    if not same:
+        report.failures.append("statewide grid rebuilt in process differs from the published one")
+
+
+# ---- point -> precinct, in process, and geopandas.sjoin -----------------------------
 
 
 def uniform_points(
@@ -278,8 +278,8 @@ def bench_points(
     indexes: list[tuple[str, PrecinctIndex]] = [("grid", ds.index)]
     for cls in (StrTreeIndex, RtreeIndex):
         t0 = time.perf_counter()
-        idx = cls(geoms)
-        indexes.append((cls.name, idx))
+        tree: PrecinctIndex = cls(geoms)
+        indexes.append((cls.name, tree))
         print(
             f"  ({cls.name} index over {len(geoms)} precincts built in "
             f"{time.perf_counter() - t0:.2f} s)"
@@ -323,7 +323,7 @@ def bench_points(
         # --quick gives the slow comparison trees a prefix of the same points.
         n = plan.batch_points if name == "grid" else min(plan.compare_points, plan.batch_points)
         x, y = bx[:n], by[:n]
-        secs, out = median_seconds(lambda idx=idx, x=x, y=y: idx.locate_many(x, y), plan.batch_runs)
+        secs, out = median_seconds(functools.partial(idx.locate_many, x, y), plan.batch_runs)
         batch_rate[name] = n / secs
         answers[name] = np.asarray(out)
     ref = answers["grid"]
@@ -373,7 +373,14 @@ def bench_points(
     report.add(
         Row(f"geopandas.sjoin within, {label}", sjoin_rate, "points/s", sjoin_note, sjoin_extra)
     )
-    return {"single": single, "floor": floor_us, "batch": batch_rate, "sjoin": sjoin_rate}
+    return {
+        "single": single,
+        "floor": floor_us,
+        "batch": batch_rate,
+        "sjoin": sjoin_rate,
+        "sjoin_mismatch": sjoin_extra["mismatch"],
+        "sjoin_assigned": sjoin_extra["assigned"],
+    }
 
 
 def bench_sjoin(
@@ -391,7 +398,8 @@ def bench_sjoin(
         )
         return geopandas.sjoin(points, polygons, predicate="within", how="inner")
 
-    secs, joined = median_seconds(run, plan.sjoin_runs)
+    secs, result = median_seconds(run, plan.sjoin_runs)
+    joined: Any = result
     rate = len(lon) / secs
     # A point in two polygons (overlapping data) would appear twice: keep the lowest, as
     # the grid does.
@@ -410,7 +418,7 @@ def bench_sjoin(
     return rate, note, {"mismatch": mismatch, "assigned": int(has.sum()), "only_grid": only_grid}
 
 
-# ---- 3: start-up --------------------------------------------------------------------
+# ---- dataset load in a fresh process -------------------------------------------------
 
 _CHILD = """
 import sys, time
@@ -424,20 +432,22 @@ print(t1 - t0, t2 - t1, len(ds.precincts))
 """
 
 
-def bench_startup(label: str, data_dir: Path, plan: Plan, report: Report) -> float:
-    folder = current_target(data_dir)
-    assert folder is not None
+def bench_load(b: Built, plan: Plan, report: Report) -> float | None:
+    """Python start + imports + ``load_dataset`` in a fresh process (median), and the load
+    call alone in this one; None (and a failure) if the child fails."""
     walls, imports, loads = [], [], []
     for _ in range(plan.startup_runs):
         t0 = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(folder)],
-            check=True,
+            [sys.executable, "-c", _CHILD, str(b.folder)],
             capture_output=True,
             text=True,
             cwd=REPO,
             timeout=120,
         )
+        if out.returncode != 0:
+            report.failures.append(f"load_dataset in a fresh process failed: {out.stderr[-600:]}")
+            return None
         walls.append(time.perf_counter() - t0)
         imp, load, _n = out.stdout.split()
         imports.append(float(imp))
@@ -445,7 +455,7 @@ def bench_startup(label: str, data_dir: Path, plan: Plan, report: Report) -> flo
     wall = statistics.median(walls)
     report.add(
         Row(
-            f"dataset load, fresh process, {label}",
+            f"dataset load, fresh process, {b.label}",
             wall,
             "s",
             f"python start + imports + load_dataset; in the child: imports "
@@ -453,20 +463,50 @@ def bench_startup(label: str, data_dir: Path, plan: Plan, report: Report) -> flo
             {"imports_s": statistics.median(imports), "child_load_s": statistics.median(loads)},
         )
     )
-    warm, _ = median_seconds(lambda: load_dataset(folder), 3)
+    warm, _ = median_seconds(lambda: load_dataset(b.folder), 3)
     report.add(
-        Row(f"dataset load call alone, {label}", warm, "s", "load_dataset() in this process, med 3")
+        Row(
+            f"dataset load call alone, {b.label}",
+            warm,
+            "s",
+            "load_dataset() in this process, median of 3",
+        )
     )
     return wall
+
+
+# What the benchmark's other subprocesses import (lookup batch, the fresh-process load,
+# the address index build): compiled once, before anything is timed.
+PRIMED = ("lookup.batch", "lookup.cli", "lookup.store", "lookup.sources.addresses",
+          "lookup.geocode.local", "pandas", "pyproj", "geopandas")  # fmt: skip
+
+
+def prime_bytecode(demo: Built, tmp: Path, report: Report) -> None:
+    """One server start, then the imports of the other subprocesses, with the bytecode
+    cache empty: every later start is measured as a deployed service starts."""
+    with gunicorn(demo.data_dir, tmp / "prime.log") as server:
+        ready = server.ready_s
+    subprocess.run(
+        [sys.executable, "-c", f"import {', '.join(PRIMED)}"], cwd=REPO, timeout=300, check=False
+    )
+    report.add(
+        Row(
+            "start-up to /readyz, demo, empty bytecode cache",
+            ready,
+            "s",
+            "the first start compiles every module (PYTHONPYCACHEPREFIX in the temporary "
+            "folder); every other start-up figure is with the cache filled",
+        )
+    )
 
 
 # ---- in-process service (no HTTP), to read the HTTP figures against -------------------
 
 
 def bench_address_points(
-    ds: Dataset, points: list[tuple[float, float]], plan: Plan, report: Report
+    label: str, ds: Dataset, points: list[tuple[float, float]], plan: Plan, report: Report
 ) -> float:
-    """Single grid look-ups on real address points: they cluster along streets, which are
+    """Single grid look-ups on address points: they cluster along streets, which are
     often precinct boundaries, so more of them fall in mixed cells than uniform points."""
     grid = ds.index
     reps = plan.single_points // max(1, len(points)) + 1
@@ -481,24 +521,26 @@ def bench_address_points(
     mixed = float((grid.grid.cells[cell] <= -2).mean())
     report.add(
         Row(
-            "point->precinct single, grid, demo addr pts",
+            f"point->precinct single, grid, {label} addr pts",
             us,
             "us/lookup",
-            f"{len(points):,} real address points, {mixed:.0%} of them in mixed cells",
+            f"{len(points):,} address points, {mixed:.0%} of them in mixed cells",
             {"mixed_share": mixed},
         )
     )
     return us
 
 
-def bench_service(
-    ds: Dataset, points: list[tuple[float, float]], addresses: list[str], plan: Plan
-) -> dict[str, float]:
-    now = datetime.now(UTC)
-    out: dict[str, float] = {}
+def bench_service(b: Built, work: Workload, plan: Plan, report: Report) -> None:
+    """``find_polling_place`` in process (no Flask, no JSON) on the HTTP run's queries."""
+    now = (
+        datetime.fromisoformat(b.day).replace(hour=12, tzinfo=LOCAL_TZ)
+        if b.day
+        else datetime.now(UTC)
+    )
     queries: dict[str, list[Any]] = {
-        "coordinates": [PointQuery(lon=x, lat=y) for x, y in points],
-        "address": [AddressQuery(a) for a in addresses],
+        "coordinates": [PointQuery(lon=x, lat=y) for x, y in work.points],
+        "address": [AddressQuery(a) for a in work.texts],
     }
     for kind, qs in queries.items():
         qs = (qs * (plan.service_calls // max(1, len(qs)) + 1))[: plan.service_calls]
@@ -506,421 +548,115 @@ def bench_service(
         def run(qs: list[Any] = qs) -> None:
             for q in qs:
                 with suppress(ServiceError):
-                    find_polling_place(ds, q, now)
+                    find_polling_place(b.ds, q, now)
 
         secs, _ = median_seconds(run, 3)
-        out[kind] = secs / len(qs) * 1e6
-    return out
-
-
-# ---- 4: HTTP under gunicorn ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
-
-
-@contextmanager
-def gunicorn(data_dir: Path, log_path: Path) -> Iterator[int]:
-    """Run ``lookup serve`` on a free port until the block exits (even on error)."""
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "lookup.cli", "serve", "--data-dir", str(data_dir),
-        "--port", str(port), "--workers", str(HTTP_WORKERS),
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{tail}")
-            try:
-                if http_get(port, "/readyz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn not ready after 60 s")
-            time.sleep(0.1)
-        yield port
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with suppress(ProcessLookupError):  # its own session: master and workers
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
-
-
-@dataclass
-class LoadResult:
-    requests: int
-    seconds: float
-    errors: int
-    p50_ms: float
-    p99_ms: float
-    closed: int  # responses that closed the connection (no keep-alive)
-    statuses: dict[int, int]
-    round_rps: tuple[float, ...] = ()  # requests/s of each round, in order
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-HTTP_ROUNDS = 5
-
-
-def merge_rounds(runs: list[LoadResult]) -> LoadResult:
-    """Requests over time summed across rounds; latencies the median of the rounds'."""
-    statuses: dict[int, int] = {}
-    for r in runs:
-        for s, c in r.statuses.items():
-            statuses[s] = statuses.get(s, 0) + c
-    return LoadResult(
-        requests=sum(r.requests for r in runs),
-        seconds=sum(r.seconds for r in runs),
-        errors=sum(r.errors for r in runs),
-        p50_ms=statistics.median(r.p50_ms for r in runs),
-        p99_ms=statistics.median(r.p99_ms for r in runs),
-        closed=sum(r.closed for r in runs),
-        statuses=dict(sorted(statuses.items())),
-        round_rps=tuple(r.rps for r in runs),
-    )
-
-
-def paired_ratio(x: LoadResult, base: LoadResult) -> tuple[float, float, float]:
-    """Median, min and max of the per-round ratios x/base. Rounds next to each other in
-    time share the machine's noise, so their ratio is steadier than a ratio of totals."""
-    ratios = [a / b for a, b in zip(x.round_rps, base.round_rps, strict=True) if b] or [0.0]
-    return statistics.median(ratios), min(ratios), max(ratios)
-
-
-def generate_load(
-    port: int, paths: Sequence[str], seconds: float, ok: frozenset[int]
-) -> LoadResult:
-    """``CONNECTIONS`` threads, each one keep-alive ``http.client`` connection, for
-    ``seconds``; every thread stops by itself at the deadline."""
-    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
-    statuses: list[dict[int, int]] = [{} for _ in range(CONNECTIONS)]
-    closed = [0] * CONNECTIONS
-    start = time.perf_counter()
-    deadline = start + seconds
-
-    def worker(k: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        lat, st = latencies[k], statuses[k]
-        i = k
-        try:
-            while time.perf_counter() < deadline:
-                path = paths[i % len(paths)]
-                i += CONNECTIONS
-                t0 = time.perf_counter()
-                try:
-                    conn.request("GET", path)
-                    resp = conn.getresponse()
-                    resp.read()
-                    status = resp.status
-                    closed[k] += bool(resp.will_close)
-                except (OSError, http.client.HTTPException):
-                    status = 0  # connection error: counted as an error
-                    conn.close()
-                lat.append(time.perf_counter() - t0)
-                st[status] = st.get(status, 0) + 1
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=max(0.0, deadline - time.perf_counter()) + 20)
-    elapsed = time.perf_counter() - start
-    all_lat = np.array([x for lat in latencies for x in lat]) * 1e3
-    merged: dict[int, int] = {}
-    for st in statuses:
-        for s, c in st.items():
-            merged[s] = merged.get(s, 0) + c
-    errors = sum(c for s, c in merged.items() if s not in ok)
-    return LoadResult(
-        requests=len(all_lat),
-        seconds=elapsed,
-        errors=errors,
-        p50_ms=float(np.percentile(all_lat, 50)) if len(all_lat) else float("nan"),
-        p99_ms=float(np.percentile(all_lat, 99)) if len(all_lat) else float("nan"),
-        closed=sum(closed),
-        statuses=dict(sorted(merged.items())),
-    )
-
-
-WRK_SCRIPT = r"""
-paths = {}
-for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCH {\"requests\": %d, \"us\": %d, \"p50\": %d, \"p99\": %d, \"bad\": %d}\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout + e.status))
-end
-"""
-
-
-def ensure_wrk() -> str | None:
-    """Debian's wrk (a C load generator: it leaves the cores to the server under test),
-    installed by the benchmark itself where it may; None to use the Python generator."""
-    found = shutil.which("wrk")
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    print("  (installing Debian's wrk for the HTTP load)", flush=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-        if subprocess.run(cmd, capture_output=True, env=env, timeout=300).returncode != 0:
-            return None
-    return shutil.which("wrk")
-
-
-def generate_load_wrk(
-    wrk: str, port: int, paths: Sequence[str], seconds: float, tmp: Path
-) -> LoadResult:
-    """``CONNECTIONS`` connections from 2 wrk threads for ``seconds`` (wrk stops itself)."""
-    script, listing = tmp / "bench.lua", tmp / "paths.txt"
-    script.write_text(WRK_SCRIPT)
-    listing.write_text("\n".join(paths) + "\n")
-    out = subprocess.run(
-        [
-            wrk,
-            "-t2",
-            f"-c{CONNECTIONS}",
-            f"-d{max(1, round(seconds))}s",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        env=dict(os.environ, BENCH_PATHS=str(listing)),
-    )
-    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no summary: {out.stdout[-500:]} {out.stderr[-500:]}")
-    r = json.loads(line.removeprefix("BENCH "))
-    return LoadResult(
-        requests=r["requests"],
-        seconds=r["us"] / 1e6,
-        errors=r["bad"],
-        p50_ms=r["p50"] / 1e3,
-        p99_ms=r["p99"] / 1e3,
-        closed=0,
-        statuses={},
-    )
-
-
-def demo_lookup_points(ds: Dataset, data_dir: Path, rng: np.random.Generator) -> list[tuple]:
-    """Coordinates of real demo address points (the published address columns) that the
-    serving index places in a precinct; random points in the precincts if unavailable."""
-    folder = current_target(data_dir)
-    lon = lat = np.array([])
-    if folder is not None and (folder / "addresses" / "lon.npy").exists():
-        lon = np.load(folder / "addresses" / "lon.npy")
-        lat = np.load(folder / "addresses" / "lat.npy")
-    if len(lon) == 0:
-        lon, lat = uniform_points(rng, ds.bbox, 20 * URLS_PER_ENDPOINT)
-    pick = rng.permutation(len(lon))
-    out: list[tuple[float, float]] = []
-    for k in pick:
-        x, y = float(lon[k]), float(lat[k])
-        if ds.index.locate(x, y) is not None:
-            out.append((x, y))
-            if len(out) == URLS_PER_ENDPOINT:
-                break
-    return out
-
-
-def street_line(r: dict[str, str]) -> str:
-    """ADDRNUM ADDRNUMSUF STDIR STREETNAME STREETTYPE SUFDIR, as a resident writes it: a
-    letter suffix is part of the number ("114A"), a fraction is its own word ("205 1/2")."""
-    number, suffix = r["ADDRNUM"].strip(), r["ADDRNUMSUF"].strip()
-    if suffix.isalpha():
-        number, suffix = number + suffix, ""
-    parts = (number, suffix, *(r[c].strip() for c in ("STDIR", "STREETNAME", "STREETTYPE")))
-    return " ".join(p for p in (*parts, r["SUFDIR"].strip()) if p)
-
-
-def demo_addresses(seed: int) -> list[str]:
-    """One-line addresses of active, unit-less rows of the demo Master Address Table."""
-    with DEMO_ADDRESSES.open(newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["STATUS_CODE"] == "A" and not r["UNITID"]]
-    lines = [f"{street_line(r)}, {r['ZIPCODE'].strip()}" for r in rows]
-    random.Random(seed).shuffle(lines)
-    return lines[:URLS_PER_ENDPOINT]
-
-
-def bench_http(
-    data_dir: Path,
-    points: list[tuple[float, float]],
-    addresses: list[str],
-    plan: Plan,
-    tmp: Path,
-    report: Report,
-) -> dict[str, LoadResult]:
-    endpoints: list[tuple[str, str, list[str], frozenset[int]]] = [
-        ("a", "/healthz", ["/healthz"], frozenset({200})),
-        (
-            "b",
-            "/api/v1/lookup?lat=..&lon=..",
-            [f"/api/v1/lookup?lat={y:.6f}&lon={x:.6f}" for x, y in points],
-            frozenset({200}),
-        ),
-        (
-            "c",
-            "/api/v1/lookup?address=..",
-            ["/api/v1/lookup?" + urllib.parse.urlencode({"address": a}) for a in addresses],
-            frozenset({200, 422}),
-        ),
-    ]
-    results: dict[str, LoadResult] = {}
-    log_path = tmp / "gunicorn.log"
-    wrk = ensure_wrk()
-
-    def load(paths: list[str], seconds: float, ok: frozenset[int]) -> LoadResult:
-        if wrk:
-            return generate_load_wrk(wrk, port, paths, seconds, tmp)
-        return generate_load(port, paths, seconds, ok)
-
-    t0 = time.perf_counter()
-    with gunicorn(data_dir, log_path) as port:
-        print(f"  (gunicorn ready on 127.0.0.1:{port} in {time.perf_counter() - t0:.1f} s)")
-        for _key, _label, paths, ok in endpoints:
-            load(paths, plan.warmup_seconds, ok)  # warm-up, not counted
-        # Endpoints take turns in short rounds, so that a noisy neighbour on this shared
-        # machine slows all of them alike instead of whichever ran at the time.
-        rounds: dict[str, list[LoadResult]] = {key: [] for key, *_ in endpoints}
-        for _ in range(HTTP_ROUNDS):
-            for key, _label, paths, ok in endpoints:
-                rounds[key].append(load(paths, plan.http_seconds / HTTP_ROUNDS, ok))
-        results = {key: merge_rounds(runs) for key, runs in rounds.items()}
-        for key, label, _paths, ok in endpoints:
-            r = results[key]
-            if key == "a":
-                vs = ""
-            else:
-                med, lo, hi = paired_ratio(r, results["a"])
-                vs = f"{med:.2f}x /healthz (rounds {lo:.2f}-{hi:.2f}); "
-            accepted = "/".join(str(s) for s in sorted(ok))
-            report.add(
-                Row(
-                    f"HTTP ({key}) {label}",
-                    r.rps,
-                    "req/s",
-                    f"{vs}p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms, "
-                    f"errors {r.errors} (non-{accepted}) of {r.requests:,}",
-                    asdict(r) | {"rps": r.rps},
-                )
+        report.add(
+            Row(
+                f"find_polling_place, {kind}, {b.label}",
+                secs / len(qs) * 1e6,
+                "us/call",
+                "the service call alone, in process (no Flask, no JSON), same queries as HTTP",
             )
-            if r.errors:
-                report.failures.append(f"HTTP {label}: {r.errors} errors, statuses {r.statuses}")
-    if "c" in results and results["c"].statuses:
-        c = results["c"]
-        report.footnotes.append(
-            f"HTTP (c) statuses: {c.statuses} (422 = the address did not resolve to one point)"
         )
-    n_closed = sum(r.closed for r in results.values())
-    n_total = sum(r.requests for r in results.values())
-    client = (
-        f"wrk (2 threads, {CONNECTIONS} connections)"
-        if wrk
-        else f"{CONNECTIONS} Python client threads (wrk not available)"
-    )
-    report.footnotes.append(
-        f"HTTP: {client} on the same {os.cpu_count()} cores as the {HTTP_WORKERS} gunicorn "
-        "workers; requests/s are a lower bound of what the server alone can do, and the "
-        "ratios between endpoints in the same run matter more."
-    )
-    if n_closed:
-        report.footnotes.append(
-            f"HTTP: {n_closed:,} of {n_total:,} responses closed the connection (gunicorn's "
-            "sync worker has no keep-alive), so those requests each paid a new TCP connect."
-        )
-    return results
 
 
 # ---- targets and output -------------------------------------------------------------
 
 
-def evaluate_targets(
-    points: dict[str, dict[str, Any]],
-    http: dict[str, LoadResult],
-    load_s: float | None,
-    load_label: str,
+def point_targets(
+    label: str, single_max_us: float, figures: dict[str, Any] | None, pg: dict[str, float] | None
 ) -> list[Target]:
-    meck = points.get("meck")
-    targets = []
-    if meck:
-        us, rate, sj = meck["single"]["grid"], meck["batch"]["grid"], meck["sjoin"]
-        targets += [
-            check("single <= 15 us (meck, grid)", us <= 15, f"{us:.2f} us"),
-            check("batch >= 1,000,000 points/s (meck, grid)", rate >= 1e6, f"{_si(rate)} pts/s"),
-            check("grid batch >= 2x sjoin (meck)", rate >= 2 * sj, ratio(rate, sj)),
-        ]
-    else:
-        for name in (
-            "single <= 15 us (meck, grid)",
-            "batch >= 1,000,000 points/s (meck, grid)",
-            "grid batch >= 2x sjoin (meck)",
-        ):
-            targets.append(check(name, None, "real Mecklenburg data absent"))
-    if "a" in http and "b" in http:
-        r, lo, hi = paired_ratio(http["b"], http["a"])
-        targets.append(
-            check(
-                "lookup by coordinates >= 0.7x /healthz req/s",
-                r >= 0.7,
-                f"{r:.2f}x (median of {len(http['b'].round_rps)} paired rounds, {lo:.2f}-{hi:.2f})",
-            )
+    """Single <= ``single_max_us``, batch >= 1M/s and >= 2x sjoin; PostGIS >= 15x single and
+    >= 3x batch; and the answers agree with sjoin and PostGIS."""
+    names = [
+        f"single <= {single_max_us:g} us ({label}, grid)",
+        f"batch >= 1,000,000 points/s ({label}, grid)",
+        f"grid batch >= 2x sjoin ({label})",
+        f"answers agree with sjoin ({label})",
+        f"answers agree with PostGIS ({label})",
+    ]
+    if figures is None:
+        out = [check(n, None, f"no {label} dataset") for n in names]
+        return out + postgis_targets(None, None, None, label)
+    us, rate, sj = figures["single"]["grid"], figures["batch"]["grid"], figures["sjoin"]
+    sj_bad = figures["sjoin_mismatch"]
+    out = [
+        check(names[0], us <= single_max_us, f"{us:.2f} us"),
+        check(names[1], rate >= 1e6, f"{_si(rate)} pts/s"),
+        check(names[2], rate >= 2 * sj, ratio(rate, sj)),
+        check(names[3], sj_bad == 0, f"{sj_bad} mismatches on {figures['sjoin_assigned']:,} pts"),
+    ]
+    if pg:
+        off = int(pg["mismatch_off_boundary"] + pg["single_off_boundary"])
+        detail = (
+            f"{off} mismatches away from a boundary, {int(pg['mismatch_on_boundary'])} on one "
+            f"({int(pg['points']):,} batch + {int(pg['single_points']):,} single points)"
         )
+        out.append(check(names[4], off == 0, detail))
     else:
-        targets.append(check("lookup by coordinates >= 0.7x /healthz req/s", None, "not run"))
-    if load_s is not None:
-        targets.append(
-            check(
-                f"dataset load < 1 s ({load_label}, fresh process)",
-                load_s < 1.0,
-                f"{load_s:.3f} s",
-            )
-        )
-    else:
-        targets.append(check("dataset load < 1 s", None, "not run"))
-    return targets
+        out.append(check(names[4], None, "PostGIS did not run"))
+    return out + postgis_targets(us, rate, pg, label)
 
 
-def print_table(report: Report, header: str) -> None:
+def serve_targets(
+    http: HttpResult | None, startup: dict[tuple[str, bool], StartSummary], county: str
+) -> list[Target]:
+    out = []
+    for key, name, floor in (
+        ("b", "lookup by coordinates >= 0.8x /healthz req/s", 0.8),
+        ("c", "lookup by address >= 0.7x /healthz req/s", 0.7),
+    ):
+        if http is None:
+            out.append(check(name, None, "HTTP not run"))
+            continue
+        med = http.ratios[key][0]
+        out.append(check(f"{name} ({http.label})", med >= floor, http.ratio_detail(key)))
+    for label, limit, kind in ((county, 0.5, "county"), ("state", 1.0, "statewide")):
+        for preload in (True, False):
+            mode = "preload" if preload else "no-preload"
+            name = f"{kind} worker ready <= {limit:g} s ({label}, {mode})"
+            s = startup.get((label, preload))
+            if s is None:
+                out.append(check(name, None, "not run"))
+                continue
+            ready, own = s.med("ready_s"), s.med("worker_init_s")
+            out.append(
+                check(
+                    name,
+                    ready <= limit,
+                    f"start -> /readyz {ready:.3f} s; worker's own init {own:.3f} s",
+                )
+            )
+    for preload in (True, False):
+        mode = "preload" if preload else "no-preload"
+        name = f"county worker <= 150 MB resident ({county}, {mode})"
+        s = startup.get((county, preload))
+        if s is None:
+            out.append(check(name, None, "not run"))
+            continue
+        # The worst of: after the start-up warm-up, and (preloaded, as HTTP runs) after
+        # the whole HTTP run, which has touched more of the memory-mapped address columns.
+        seen = [*s.runs[-1].warm["workers"].values()]
+        if preload and http is not None and http.label == county:
+            seen += http.memory["workers"].values()
+        rss = max(w["Rss"] for w in seen)
+        pss = max(w["Pss"] for w in seen)
+        uss = max(w["Uss"] for w in seen)
+        out.append(
+            check(
+                name,
+                rss <= 150,
+                f"largest worker RSS {rss:.0f} MB (PSS {pss:.0f}, USS {uss:.0f} MB)",
+            )
+        )
+    return out
+
+
+def print_table(report: Report, header: str, machine: str) -> None:
     print()
     print(header)
+    print(machine)
     print(f"{'benchmark':<44} {'value':<10} {'unit':<10} ratio / note")
     for row in report.rows:
         print(_row_line(row))
@@ -936,10 +672,40 @@ def print_table(report: Report, header: str) -> None:
         print(f"! check failed: {failure}")
 
 
+class Sections:
+    """Wall time of each part of the run and the share of the machine other processes
+    took meanwhile."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, CpuShare]] = []
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        print(f"{name} ...", flush=True)
+        watch = CpuWatch().start()
+        try:
+            yield
+        finally:
+            share = watch.stop()
+            self.done.append((name, share))
+            flag = " DISTURBED" if share.disturbed else ""
+            print(f"  ({name}: {share.seconds:.0f} s; {share.describe()}{flag})", flush=True)
+
+    def footnote(self) -> str:
+        parts = [
+            f"{name} {s.foreign:.0%}{' (disturbed)' if s.disturbed else ''}"
+            for name, s in self.done
+        ]
+        return "other processes' share of the machine per section: " + "; ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, shorter HTTP load")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument(
+        "--profiles", type=Path, help="profile with py-spy and write text summaries here"
+    )
     parser.add_argument(
         "--real-dir",
         type=Path,
@@ -951,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     rng = np.random.default_rng(args.seed)
     report = Report()
+    section = Sections()
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     now = datetime.now(UTC)
@@ -959,101 +726,149 @@ def main(argv: list[str] | None = None) -> int:
         f", python {platform.python_version()}, shapely {shapely.__version__}, "
         f"numpy {np.__version__}, {os.cpu_count()} cores"
     )
+    machine = machine_line()
     print(header, flush=True)
+    print(machine, flush=True)
+    py_spy = ensure_py_spy() if args.profiles else None
+    if args.profiles and not py_spy:
+        report.skip("profiles: py-spy not available")
 
     with tempfile.TemporaryDirectory(prefix="lookup-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        print("building datasets with the real refresh ...", flush=True)
-        demo_dir, demo = build_demo(tmp, now)
-        meck = build_meck(args.real_dir, tmp, now)
-        datasets: list[tuple[str, Path, Dataset]] = []
-        if isinstance(meck, str):
-            report.skip(f"Mecklenburg rows: {meck}")
-        else:
-            datasets.append(("meck", *meck))
-        datasets.append(("demo", demo_dir, demo))
+        built: dict[str, Built] = {}
+        with section("building datasets with the real refresh"):
+            built["demo"] = build_demo(tmp, now)
+            real = args.real_dir
+            has_meck = (real / "mecklenburg" / "places").exists()
+            fac = facility_csv(real, tmp / "facilities.csv") if has_meck else None
+            meck = build_meck(real, tmp, now, "meck", (fac,) if fac else ())
+            state = build_state(real, tmp, now)
+            table = synthetic_table(tmp)
+            county = build_meck(real, tmp, now, "meck700k", (*((fac,) if fac else ()), table.mat))
+            for label, b in (("meck", meck), ("state", state), ("meck700k", county)):
+                if isinstance(b, str):
+                    report.skip(f"{label} rows: {b}")
+                else:
+                    built[label] = b
+                    print(f"  ({label}: built in {b.seconds:.1f} s)")
+        refresh_targets = refresh_rows(built, report)
+        if plan.grid_rebuild and "state" in built:
+            with section("statewide grid rebuilt in process"):
+                bench_grid_build(built["state"], report)
 
         points: dict[str, dict[str, Any]] = {}
-        for label, _dir, ds in datasets:
-            print(f"point -> precinct and sjoin, {label} ...", flush=True)
-            points[label] = bench_points(label, ds, plan, rng, report)
+        point_sets = [built[label] for label in ("meck", "demo", "state") if label in built]
+        for ps in point_sets:
+            with section(f"point -> precinct and sjoin, {ps.label}"):
+                points[ps.label] = bench_points(ps.label, ps.ds, plan, rng, report)
 
-        print("PostGIS side by side (same precincts, uniform points) ...", flush=True)
         postgis: dict[str, dict[str, float]] = {}
-        server = ensure_postgis()
-        if isinstance(server, str):
-            report.skip(f"PostGIS rows: {server}")
-        else:
-            pg_rng = np.random.default_rng(args.seed + 1)  # leaves rng's later draws unchanged
-            try:
-                for label, _dir, ds in datasets:
-                    bounds = tuple(float(v) for v in shapely.total_bounds(ds.geoms))
-                    lon, lat = uniform_points(pg_rng, bounds, plan.batch_points)
-                    postgis[label] = bench_postgis(
-                        label, ds, lon, lat, plan.single_points, plan.single_runs, report,
-                        server=server, grid_single_us=points[label]["single"]["grid"],
-                    )  # fmt: skip
-            finally:
-                server.stop()
+        with section("PostGIS side by side (same precincts, uniform points)"):
+            server = ensure_postgis()
+            if isinstance(server, str):
+                report.skip(f"PostGIS rows: {server}")
+            else:
+                pg_rng = np.random.default_rng(args.seed + 1)  # leaves rng's draws unchanged
+                try:
+                    for ps in point_sets:
+                        bounds = tuple(float(v) for v in shapely.total_bounds(ps.ds.geoms))
+                        lon, lat = uniform_points(pg_rng, bounds, plan.postgis_points)
+                        postgis[ps.label] = bench_postgis(
+                            ps.label, ps.ds, lon, lat, plan.single_points, plan.single_runs,
+                            report, server=server,
+                            grid_single_us=points[ps.label]["single"]["grid"],
+                        )  # fmt: skip
+                finally:
+                    server.stop()
 
-        print("start-up ...", flush=True)
-        load_label, load_dir = ("demo", demo_dir) if isinstance(meck, str) else ("meck", meck[0])
-        load_s = bench_startup(load_label, load_dir, plan, report)
+        serve_label = "meck700k" if "meck700k" in built else "demo"
+        serve_set = built[serve_label]
+        work = {lb: build_workload(bb.folder, bb.ds, rng, bb.day) for lb, bb in built.items()}
+        # The sandbox sets PYTHONDONTWRITEBYTECODE, so modules without a cached .pyc would be
+        # compiled at every start: a deployed service has its bytecode cached. Subprocesses
+        # cache theirs in the temporary folder, filled by one first (reported) start.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+        with section("first server start, empty bytecode cache"):
+            prime_bytecode(built["demo"], tmp, report)
+        load_s: float | None = None
+        with section("dataset load in a fresh process"):
+            for label in ("meck", "meck700k", "state"):
+                if label in built:
+                    wall = bench_load(built[label], plan, report)
+                    load_s = wall if label == "meck" else load_s
 
-        lookup_points = demo_lookup_points(demo, demo_dir, rng)
-        addresses = demo_addresses(args.seed)
-        print("in-process service calls (no HTTP), demo ...", flush=True)
-        bench_address_points(demo, lookup_points, plan, report)
-        svc = bench_service(demo, lookup_points, addresses, plan)
-        for kind, us in svc.items():
-            report.add(
-                Row(
-                    f"find_polling_place, {kind}, demo",
-                    us,
-                    "us/call",
-                    "the service call alone, in process (no Flask, no JSON)",
-                )
+        with section("start-up and memory per worker, preload and no-preload"):
+            order = [lb for lb in ("demo", "meck", "meck700k", "state") if lb in built]
+            startup = bench_startup(
+                [(lb, built[lb].data_dir, mixed_paths(work[lb])) for lb in order],
+                plan.startup_runs,
+                tmp,
+                report,
             )
 
-        print(f"HTTP under gunicorn, {plan.http_seconds:g} s per endpoint ...", flush=True)
-        http_results: dict[str, LoadResult] = {}
-        try:
-            http_results = bench_http(demo_dir, lookup_points, addresses, plan, tmp, report)
-        except (RuntimeError, OSError) as exc:
-            report.skip(f"HTTP rows: {exc}")
-            report.failures.append(f"HTTP benchmark did not run: {exc}")
+        with section(f"in-process service calls (no HTTP), {serve_label}"):
+            bench_address_points(serve_label, serve_set.ds, work[serve_label].points, plan, report)
+            bench_service(serve_set, work[serve_label], plan, report)
+            bench_wsgi(serve_label, serve_set.data_dir, work[serve_label], tmp, report,
+                       plan.service_calls)  # fmt: skip
 
-        print("refresh timings ...", flush=True)
-        refresh_targets = bench_refresh(args.real_dir, tmp, args.quick, report)
+        http_result: HttpResult | None = None
+        with section(f"HTTP under gunicorn, {serve_label}, {plan.http_seconds:g} s per endpoint"):
+            try:
+                http_result = bench_http(
+                    serve_label, serve_set.data_dir, work[serve_label], plan.http_seconds,
+                    plan.warmup_seconds, tmp, report, py_spy=py_spy, profiles=args.profiles,
+                    profile_seconds=4.0 if args.quick else 8.0,
+                )  # fmt: skip
+            except (RuntimeError, OSError) as exc:
+                report.skip(f"HTTP rows: {exc}")
+                report.failures.append(f"HTTP benchmark did not run: {exc}")
 
-        print("geocoding: 700,000 address points, suggest, lookup batch ...", flush=True)
-        geocode_targets = bench_geocoding(tmp, demo_dir, args.quick, report)
+        if args.profiles and py_spy:
+            with section("profiles of the start-up"):
+                for label, name in ((serve_label, "startup_county"), ("state", "startup_state")):
+                    if label in built:
+                        profile_startup(py_spy, label, built[label].data_dir, tmp,
+                                        args.profiles, name)  # fmt: skip
 
-    meck_grid = points.get("meck")
+        with section("no-change refresh from URLs"):
+            refresh_targets += bench_no_change(args.real_dir, tmp, report)
+
+        with section("geocoding: 700,000 address points, suggest, lookup batch"):
+            geocode_targets = bench_geocoding(
+                tmp, table, built.get("meck700k"), args.quick, report,
+                py_spy=py_spy, profiles=args.profiles,
+            )  # fmt: skip
+
     report.targets = (
-        evaluate_targets(points, http_results, load_s, load_label)
-        + postgis_targets(
-            meck_grid["single"]["grid"] if meck_grid else None,
-            meck_grid["batch"]["grid"] if meck_grid else None,
-            postgis.get("meck"),
-        )
+        point_targets("meck", 15, points.get("meck"), postgis.get("meck"))
+        + point_targets("state", 10, points.get("state"), postgis.get("state"))
+        + serve_targets(http_result, startup, serve_label)
+        + [
+            check("dataset load < 1 s (meck, fresh process)", load_s < 1.0, f"{load_s:.3f} s")
+            if load_s is not None
+            else check("dataset load < 1 s (meck, fresh process)", None, "not run")
+        ]
         + refresh_targets
         + geocode_targets
     )
+    report.footnotes.append(section.footnote())
     report.footnotes.append(
-        f"1-minute load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end: "
-        "anything else running on these cores (a test suite, another server) skews every figure."
+        f"1-minute load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end."
     )
     elapsed = time.perf_counter() - started
-    print_table(report, f"{header}; took {elapsed:.0f} s")
+    print_table(report, f"{header}; took {elapsed:.0f} s", machine)
     if args.json:
         body = {
             "header": header,
+            "machine": machine,
             "quick": args.quick,
             "seconds": round(elapsed, 1),
             "plan": asdict(plan),
             "rows": [asdict(r) | {"display": fmt_value(r.value, r.unit)} for r in report.rows],
             "targets": [asdict(t) for t in report.targets],
+            "sections": [{"name": n, **asdict(s)} for n, s in section.done],
             "footnotes": report.footnotes,
             "skipped": report.skipped,
             "failures": report.failures,

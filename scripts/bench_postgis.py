@@ -497,6 +497,10 @@ def bench_postgis(
         "join_s": join_s,
         "mismatch_on_boundary": float(on_edge),
         "mismatch_off_boundary": float(off_edge),
+        "single_mismatch": float(single_diff),
+        "single_off_boundary": float(single_off),
+        "points": float(n),
+        "single_points": float(single_n),
         "grid_batch_rate_same_points": grid_rate_same,
     }
 
