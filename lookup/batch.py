@@ -16,6 +16,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,24 +73,31 @@ def run_batch(
     text, _encoding = decode_bytes(in_path.read_bytes(), in_path.name)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     answer = answerer(reader.fieldnames or (), in_path.name)
+    bar = progress.bar("answering", total=max(0, text.count("\n") - 1) or None)
+    work = (ds, answer, places)
+    try:
+        if jobs > 1:
+            return write_parts(out_path, _in_parallel(work, _chunks(reader, JOB_CHUNK), jobs), bar)
+        return write_parts(out_path, (_encode(work, c) for c in _chunks(reader, CHUNK)), bar)
+    finally:
+        bar.close()
+
+
+def write_parts(out_path: Path, parts: Iterable[Part], bar: Any) -> Counter[str]:
+    """Write answered parts, in the order given, to a temporary file renamed to OUT at
+    the end (a reader never sees half a file); the counts of all parts. Shared with
+    ``batch_dask``, so both engines write the same bytes."""
     counts: Counter[str] = Counter()
     tmp = out_path.with_name(f".{out_path.name}.tmp")
-    bar = progress.bar("answering", total=max(0, text.count("\n") - 1) or None)
     try:
         with tmp.open("w", newline="", encoding="utf-8") as fout:
             csv.writer(fout).writerow(OUT_COLUMNS)
-            work = (ds, answer, places)
-            if jobs > 1:
-                parts = _in_parallel(work, _chunks(reader, JOB_CHUNK), jobs)
-            else:
-                parts = (_encode(work, chunk) for chunk in _chunks(reader, CHUNK))
             for lines, part_counts, rows in parts:
                 fout.write(lines)
                 counts.update(part_counts)  # keys keep their order of first appearance
                 bar.update(rows)
         tmp.replace(out_path)
     finally:
-        bar.close()
         tmp.unlink(missing_ok=True)
     return counts
 

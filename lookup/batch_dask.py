@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .batch import OUT_COLUMNS, answerer, election_places
+from .batch import OUT_COLUMNS, answerer, election_places, write_parts
 from .dataset import Dataset
 from .errors import DataError
 from .progress import QUIET, Progress
@@ -234,21 +234,12 @@ def run_batch_dask(
     )
     # Encoded where answered: this process only appends text and adds up counts.
     encoded = [dask.delayed(encode_part)(frame) for frame in answers.to_delayed()]
-    counts: Counter[str] = Counter()
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
     bar = progress.bar("answering", total=sum(p.rows for p in parts) or None)
     try:
-        with _client(options.scheduler) as client, tmp.open("w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerow(OUT_COLUMNS)
-            for text, part_counts, rows in _in_order(client, encoded):
-                f.write(text)
-                counts.update(part_counts)  # new keys keep their order of appearance
-                bar.update(rows)
-        tmp.replace(out_path)
+        with _client(options.scheduler) as client:
+            return write_parts(out_path, _in_order(client, encoded), bar)
     finally:
         bar.close()
-        tmp.unlink(missing_ok=True)
-    return counts
 
 
 def encode_part(frame: pd.DataFrame) -> tuple[str, Counter[str], int]:
