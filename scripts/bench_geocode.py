@@ -215,8 +215,16 @@ def bench_geocoding(
     wall = bench_batch(tmp, table, county, n, report)
     if wall is None:
         return [*targets, check(name, False, "lookup batch failed")]
-    projected = wall * BATCH_FULL / n
-    detail = f"{projected:.1f} s" + (f" (projected from {n:,})" if n != BATCH_FULL else "")
+    projected, detail = wall, f"{wall:.1f} s"
+    if n != BATCH_FULL:
+        # The command's fixed cost (interpreter, imports, dataset, worker pool) is paid once
+        # per run: measured on a one-address file, not multiplied with the rest.
+        fixed = bench_batch(tmp, table, county, 1, None) or 0.0
+        projected = fixed + (wall - fixed) * BATCH_FULL / n
+        detail = (
+            f"{projected:.1f} s (projected from {n:,}: fixed {fixed:.1f} s + the rest "
+            f"x{BATCH_FULL // n})"
+        )
     targets.append(check(name, projected <= BATCH_TARGET_S, detail))
     if profiles is not None and py_spy:
         profile_batch(py_spy, tmp, table, county, profiles, 50_000 if quick else BATCH_PROFILED)
@@ -240,9 +248,11 @@ def _batch_argv(county: Built, src: Path, dst: Path) -> list[str]:
             county.day or "", str(src), str(dst)]  # fmt: skip
 
 
-def bench_batch(tmp: Path, table: Synthetic, county: Built, n: int, report: Report) -> float | None:
+def bench_batch(
+    tmp: Path, table: Synthetic, county: Built, n: int, report: Report | None
+) -> float | None:
     """``lookup batch`` over ``n`` exact addresses of the synthetic table, as it runs;
-    the wall time (start-up included), or None if it failed."""
+    the wall time (start-up included), or None if it failed. A row in ``report``, if any."""
     src, dst = tmp / "batch_in.csv", tmp / "batch_out.csv"
     _batch_input(table, county, n, src, seed=7)
     cmd = [sys.executable, "-c", _BATCH_CHILD, *_batch_argv(county, src, dst)]
@@ -250,8 +260,11 @@ def bench_batch(tmp: Path, table: Synthetic, county: Built, n: int, report: Repo
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - t0
     if done.returncode != 0:
-        report.failures.append(f"lookup batch failed: {done.stderr[-500:]}")
+        if report is not None:
+            report.failures.append(f"lookup batch failed: {done.stderr[-500:]}")
         return None
+    if report is None:
+        return wall
     lines = done.stderr.strip().splitlines()
     hwm = next((int(x.split()[1]) / 1024 for x in lines if x.startswith("BENCH_HWM_KB")), 0.0)
     summary = next((x for x in lines if "rows:" in x), "").split(": ", 1)[-1]

@@ -121,11 +121,14 @@ def bench_startup(
     out: dict[tuple[str, bool], StartSummary] = {}
     for label, data_dir, warm_paths in datasets:
         for preload in (True, False):
-            s = StartSummary(
-                label,
-                preload,
-                [_run_once(data_dir, preload, warm_paths, loader, tmp) for _ in range(runs)],
-            )
+            try:
+                started = [
+                    _run_once(data_dir, preload, warm_paths, loader, tmp) for _ in range(runs)
+                ]
+            except (RuntimeError, OSError) as exc:  # a server that does not start: say so, go on
+                report.failures.append(f"start-up, {label}, preload={preload}: {exc}")
+                continue
+            s = StartSummary(label, preload, started)
             out[label, preload] = s
             where = "in the master" if preload else "in each worker"
             report.add(
