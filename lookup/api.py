@@ -40,6 +40,18 @@ def parse_channel(value: str | None) -> str:
     return channel
 
 
+INCLUDES = ("schedule",)
+
+
+def parse_include(value: str | None) -> frozenset[str]:
+    """``include=schedule``: each early-voting site's day-by-day hours as well (left out
+    by default: a fourfold larger answer that only the console's full list shows)."""
+    names = frozenset(v.strip().lower() for v in (value or "").split(",") if v.strip())
+    if not names <= set(INCLUDES):
+        raise InvalidParameter("unknown include", parameter="include", allowed=list(INCLUDES))
+    return names
+
+
 def parse_now(args: dict[str, str], clock: Clock) -> datetime:
     """``date=`` (noon that day) or ``at=`` (local time) override the clock's now."""
     return parse_moment(args.get("date"), args.get("at")) or clock()
@@ -80,8 +92,9 @@ def lookup() -> Response:
     g.lang = parse_lang(args.get("lang"))
     g.channel = parse_channel(args.get("channel"))
     ds = require_dataset()  # one snapshot for the whole request
+    schedule = "schedule" in parse_include(args.get("include"))
     answer = answer_for(ds, args)
-    body = answer_bytes(answer, ds.board, g.lang, state().fragments.get(ds))
+    body = answer_bytes(answer, ds.board, g.lang, state().fragments.get(ds), schedule=schedule)
     return Response(body, status=200, mimetype="application/json")
 
 
@@ -105,8 +118,10 @@ def early_voting() -> Response:
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
     g.channel = parse_channel(args.get("channel"))
+    schedule = "schedule" in parse_include(args.get("include"))
     ds = require_dataset()
-    full = answer_json(answer_for(ds, args), ds.board, g.lang, state().fragments.get(ds))
+    fragments = state().fragments.get(ds)
+    full = answer_json(answer_for(ds, args), ds.board, g.lang, fragments, schedule=schedule)
     keys = ("ok", "demo", "data_version", "as_of", "match", "precinct", "election")
     body = {k: full[k] for k in keys} | {
         "early_voting_sites": full["early_voting_sites"],

@@ -93,7 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if exc.code in DATA_CODES:
             return EXIT_DATA
         return EXIT_NOT_FOUND if exc.code in NOT_FOUND_CODES else EXIT_BAD_INPUT
-    body = answer_json(answer, ds.board, args.lang, Fragments(ds))
+    body = answer_json(answer, ds.board, args.lang, Fragments(ds), schedule=True)
     print(json.dumps(body, indent=2, ensure_ascii=False))
     return EXIT_FOUND
 

@@ -24,6 +24,8 @@ class SiteTable:
     placed: tuple[EarlyVotingSite, ...]
     points: Sites
     unplaced: tuple[EarlyVotingSite, ...]  # no coordinates: listed last, by name
+    sites: tuple[EarlyVotingSite, ...]  # placed, then unplaced: positions in answers
+    ids: tuple[str, ...]  # of ``sites``
     timelines: Mapping[str, Timeline]  # site id -> its opening instants
     board: StatusBoard  # every site's status at a moment, memoised per stretch
 
@@ -45,6 +47,8 @@ def build_site_tables(
             # "or 0.0" only narrows the type: every placed site has both coordinates.
             points=Sites.of([s.lon or 0.0 for s in placed], [s.lat or 0.0 for s in placed]),
             unplaced=unplaced,
+            sites=placed + unplaced,
+            ids=tuple(s.id for s in placed + unplaced),
             timelines=timelines,
             board=StatusBoard(timelines),
         )

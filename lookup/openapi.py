@@ -58,6 +58,12 @@ _LANG = _param("lang", "Language of messages.", {"type": "string", "enum": ["en"
 _OPEN = _param(
     "open", "Keep only early-voting sites open today or now.", {"enum": list(OPEN_FILTERS)}
 )
+_INCLUDE = _param(
+    "include",
+    "schedule: each early-voting site's day-by-day hours too (left out by default; every "
+    "answer has today's hours, open_now and next_open).",
+    {"type": "string", "enum": ["schedule"]},
+)
 _CHANNEL = _param(
     "channel",
     "Who asks, for the aggregate insight counters (default api): rep = the 311 console, "
@@ -97,7 +103,8 @@ def _schemas() -> dict[str, Any]:
                 "items": _obj({"date": _STR, "open": _NSTR, "close": _NSTR}),
             },
             "directions_url": _STR,
-        }
+        },
+        optional=("schedule",),  # with include=schedule
     )
     place = _obj(
         {
@@ -287,12 +294,12 @@ def spec() -> dict[str, Any]:
     paths = {
         "/api/v1/lookup": _get(
             "Precinct, Election Day polling place and early-voting sites for an address or point",
-            [*_WHERE, _OPEN, _CHANNEL],
+            [*_WHERE, _OPEN, _INCLUDE, _CHANNEL],
             _json("Answer"),
         ),
         "/api/v1/early-voting": _get(
             "The early-voting sites of the voter's county, nearest first, with status",
-            [*_WHERE, _OPEN, _CHANNEL],
+            [*_WHERE, _OPEN, _INCLUDE, _CHANNEL],
             _json("EarlyVoting"),
         ),
         "/api/v1/elections": _get(

@@ -59,7 +59,7 @@ def index() -> str:
     if args.get("address") or "lat" in args:
         try:
             found = answer_for(ds, args)
-            answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds))
+            answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds), schedule=False)
         except ServiceError as exc:
             g.answer_error = exc.code  # shown, not raised: for the insight counters
             error = error_json(exc, g.lang, ds.board, ds.demo)

@@ -4,10 +4,16 @@ The parts of an answer that depend only on the data (a site's 17-day schedule, i
 address, the directions links) are built once per dataset version in ``Fragments``;
 a request only fills in what varies (distances, notices). The profile showed those
 static parts were two thirds of a coordinate look-up's time.
+
+A site's day-by-day ``schedule`` is sent only on request (``include=schedule``): with it
+a Mecklenburg answer is ~46 KB (33 sites x 17 days), without it ~12 KB, and today's
+hours, whether the site is open now and when it next opens are in every answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -25,7 +31,7 @@ from .models import (
     PollingPlace,
 )
 from .schedule import SiteStatus
-from .service import Answer
+from .service import Answer, RankedSites
 
 
 def board_json(board: BoardOfElections) -> dict[str, str]:
@@ -104,9 +110,64 @@ def _split_at_distance(site: dict[str, Any]) -> tuple[bytes, bytes]:
     return head, tail
 
 
+class TableBytes:
+    """One county's early-voting sites as bytes, by position in its ``SiteTable``: the
+    JSON before each distance, and after it (with and without the day-by-day schedule).
+    The status of every site is fixed within a stretch of time (``StatusBoard``): the
+    bytes after each distance, status included, are kept per stretch, so an answer is a
+    join of ready-made parts around its own distances."""
+
+    MAX_STRETCHES = 64
+
+    def __init__(self, sites: list[dict[str, Any]]) -> None:
+        split_full = [_split_at_distance(site) for site in sites]
+        split_lean = [_split_at_distance(_without_schedule(site)) for site in sites]
+        self.ids: tuple[str, ...] = tuple(site["id"] for site in sites)
+        self.heads = tuple(head for head, _ in split_full)
+        self.tails = {True: tuple(t for _, t in split_full), False: tuple(t for _, t in split_lean)}
+        # (id of the statuses mapping, schedule) -> (that mapping, kept alive so its id
+        # cannot be reused while the entry exists; the bytes after each distance)
+        self._after: dict[tuple[int, bool], tuple[object, tuple[bytes, ...]]] = {}
+
+    def after(self, statuses: Mapping[str, SiteStatus], schedule: bool) -> tuple[bytes, ...]:
+        key = (id(statuses), schedule)
+        entry = self._after.get(key)
+        if entry is not None and entry[0] is statuses:
+            return entry[1]
+        if len(self._after) >= self.MAX_STRETCHES:
+            self._after.clear()
+        tails = self.tails[schedule]
+        parts = tuple(
+            b"," + orjson.dumps(status_json(statuses[sid]))[1:-1] + tail
+            for sid, tail in zip(self.ids, tails, strict=True)
+        )
+        self._after[key] = (statuses, parts)
+        return parts
+
+    def join(self, ranked: RankedSites, schedule: bool) -> bytes:
+        """The JSON array of ``ranked``'s sites, nearest first."""
+        heads, after = self.heads, self.after(ranked.statuses, schedule)
+        # One serialisation for every distance: numbers and nulls hold no comma.
+        distances = orjson.dumps(list(ranked.distances))[1:-1].split(b",")
+        if not ranked.positions:
+            return b"[]"
+        return (
+            b"["
+            + b",".join(
+                [heads[i] + d + after[i] for i, d in zip(ranked.positions, distances, strict=True)]
+            )
+            + b"]"
+        )
+
+
+def _without_schedule(site: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in site.items() if k != "schedule"}
+
+
 class Fragments:
     """The static JSON of one dataset version, as dicts and, for the API's hot path, as
-    serialised bytes. Never mutated after construction; answers share them."""
+    serialised bytes. Built once per version and shared by every answer; the only state
+    that changes afterwards is ``TableBytes``' memo of ready-made parts."""
 
     def __init__(self, ds: Dataset) -> None:
         self.version = ds.version
@@ -115,7 +176,10 @@ class Fragments:
         self.sites = {
             (day, s.id): site_json(s) for day, sites in ds.early_voting.items() for s in sites
         }
-        self.site_bytes = {key: _split_at_distance(site) for key, site in self.sites.items()}
+        self.tables = {
+            key: TableBytes([self.sites[(key[0], s.id)] for s in table.sites])
+            for key, table in ds.site_tables.items()
+        }
         # Keyed by county too: NCSBE reuses polling_place_id across counties.
         self.places = {
             (day, county, p.id): polling_place_json(p, elections[day])
@@ -140,26 +204,9 @@ def status_json(st: SiteStatus) -> dict[str, Any]:
     }
 
 
-# Status objects are shared by every answer in the same stretch of time (``StatusBoard``):
-# their bytes are memoised by identity, the object kept alive beside them so that its id
-# cannot be reused while the entry exists.
-_STATUS_BYTES: dict[int, tuple[SiteStatus, bytes]] = {}
-_MAX_STATUS_BYTES = 8192
-
-
-def _status_bytes(st: SiteStatus) -> bytes:
-    """``status_json`` as the bytes that follow a site's distance value."""
-    entry = _STATUS_BYTES.get(id(st))
-    if entry is not None and entry[0] is st:
-        return entry[1]
-    if len(_STATUS_BYTES) >= _MAX_STATUS_BYTES:
-        _STATUS_BYTES.clear()
-    raw = orjson.dumps(status_json(st))[1:-1]
-    _STATUS_BYTES[id(st)] = (st, raw)
-    return raw
-
-
-def _site(static: dict[str, Any], distance: float | None, st: SiteStatus) -> dict[str, Any]:
+def _site(
+    static: dict[str, Any], distance: float | None, st: SiteStatus, schedule: bool
+) -> dict[str, Any]:
     """A site's answer: its static JSON with the distance and, after it, its status (the
     key order of the bytes form)."""
     out: dict[str, Any] = {}
@@ -167,36 +214,37 @@ def _site(static: dict[str, Any], distance: float | None, st: SiteStatus) -> dic
         if k == "distance_miles":
             out[k] = distance
             out.update(status_json(st))
-        else:
+        elif k != "schedule" or schedule:
             out[k] = v
     return out
 
 
 def answer_json(
-    a: Answer, board: BoardOfElections, lang: str, fragments: Fragments
+    a: Answer, board: BoardOfElections, lang: str, fragments: Fragments, *, schedule: bool
 ) -> dict[str, Any]:
-    """The answer as plain data (for the CLI and the pages)."""
+    """The answer as plain data (for the CLI and the pages); ``schedule``: with each
+    site's day-by-day hours."""
     e = a.election
     sites = []
     if e is not None:
         sites = [
-            _site(fragments.sites[(e.day, sd.site.id)], sd.distance_miles, sd.status)
+            _site(fragments.sites[(e.day, sd.site.id)], sd.distance_miles, sd.status, schedule)
             for sd in a.early_voting_sites
         ]
     return _answer(a, board, lang, fragments, sites)
 
 
-def answer_bytes(a: Answer, board: BoardOfElections, lang: str, fragments: Fragments) -> bytes:
-    """The same answer serialised for the API: the sites' static JSON is spliced in as
+def answer_bytes(
+    a: Answer, board: BoardOfElections, lang: str, fragments: Fragments, *, schedule: bool
+) -> bytes:
+    """The same answer serialised for the API: the sites are spliced in as ready-made
     bytes rather than built and serialised again (the bulk of a response)."""
-    e = a.election
-    parts = []
-    if e is not None:
-        for sd in a.early_voting_sites:
-            head, tail = fragments.site_bytes[(e.day, sd.site.id)]
-            middle = orjson.dumps(sd.distance_miles) + b"," + _status_bytes(sd.status)
-            parts.append(head + middle + tail)
-    sites = orjson.Fragment(b"[" + b",".join(parts) + b"]")
+    e, ranked = a.election, a.early_voting_sites
+    if e is not None and isinstance(ranked, RankedSites):
+        table = fragments.tables[(e.day, a.precinct.county)]
+        sites: object = orjson.Fragment(table.join(ranked, schedule))
+    else:
+        sites = answer_json(a, board, lang, fragments, schedule=schedule)["early_voting_sites"]
     return orjson.dumps(_answer(a, board, lang, fragments, sites))
 
 
@@ -236,15 +284,16 @@ def _answer(
         else None,
         "early_voting_sites": sites,
         "notices": [
-            {
-                "code": c,
-                "message": message(lang, "notices", c, phone=board.phone, address=board.address),
-            }
-            for c in a.notices
+            {"code": c, "message": _notice(lang, c, board.phone, board.address)} for c in a.notices
         ]
         + [{"code": "election_notice", "message": n.message(lang)} for n in a.staff_notices],
         "board_of_elections": board_json(board),
     }
+
+
+@lru_cache(maxsize=1024)  # a few codes x languages x boards: formatted once each
+def _notice(lang: str, code: str, phone: str, address: str) -> str:
+    return message(lang, "notices", code, phone=phone, address=address)
 
 
 def error_json(

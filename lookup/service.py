@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from .addressing import locate_address, point_needs_verify
 from .dataset import Dataset, SiteTable
@@ -68,15 +67,17 @@ class SiteDistance(NamedTuple):
 OPEN_FILTERS = ("today", "now")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
+    """One answer (a named tuple: built on every look-up, and a frozen dataclass's
+    field-by-field ``__init__`` cost more than the precinct search)."""
+
     data_version: str
     demo: bool
     match: Match
     precinct: Precinct
     election: Election | None
     polling_place: PollingPlace | None
-    early_voting_sites: tuple[SiteDistance, ...]
+    early_voting_sites: Sequence[SiteDistance]  # a tuple, or ``RankedSites``
     notices: tuple[str, ...]
     today: date
     verify: bool = False  # an estimated point near a precinct line: confirm with the board
@@ -89,11 +90,13 @@ class Answer:
 
 def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
     """Validate a coordinate pair and find its precinct, or say precisely what is wrong."""
-    try:
-        Point(lon=lon, lat=lat)
-    except ValueError as exc:
-        reason = "not_finite" if not (math.isfinite(lon) and math.isfinite(lat)) else "out_of_range"
-        raise InvalidParameter(str(exc), parameter="lat/lon", reason=reason) from None
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # also false for NaN
+        try:
+            Point(lon=lon, lat=lat)  # says which rule is broken
+        except ValueError as exc:
+            finite = math.isfinite(lon) and math.isfinite(lat)
+            reason = "out_of_range" if finite else "not_finite"
+            raise InvalidParameter(str(exc), parameter="lat/lon", reason=reason) from None
     hit = ds.index.locate(lon, lat)
     if hit is not None:
         return hit
@@ -107,28 +110,80 @@ def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
     raise OutsideJurisdiction("point outside every precinct")
 
 
+class RankedSites(Sequence[SiteDistance]):
+    """A county's early-voting sites nearest first, kept as positions in its table: the
+    API splices each site's pre-serialised bytes by position, and the ``SiteDistance``
+    tuples are built only for the callers that iterate (pages, calendar, CLI). Compares
+    equal to any sequence with the same items."""
+
+    __slots__ = ("_items", "distances", "positions", "statuses", "table")
+
+    def __init__(
+        self,
+        table: SiteTable,
+        positions: Sequence[int],
+        distances: Sequence[float | None],
+        statuses: Mapping[str, SiteStatus],
+    ) -> None:
+        self.table = table
+        self.positions = positions  # into ``table.sites``
+        self.distances = distances  # miles, None for a site without coordinates
+        self.statuses = statuses  # every site of the table at the answer's moment
+        self._items: tuple[SiteDistance, ...] | None = None
+
+    def _built(self) -> tuple[SiteDistance, ...]:
+        if self._items is None:
+            sites, st = self.table.sites, self.statuses
+            self._items = tuple(
+                SiteDistance(sites[i], d, st[sites[i].id])
+                for i, d in zip(self.positions, self.distances, strict=True)
+            )
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, i: int) -> SiteDistance: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[SiteDistance, ...]: ...
+    def __getitem__(self, i: int | slice) -> SiteDistance | tuple[SiteDistance, ...]:
+        return self._built()[i]
+
+    def __iter__(self) -> Iterator[SiteDistance]:
+        return iter(self._built())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to tuples: no hash of its own
+
+    def __repr__(self) -> str:
+        return f"RankedSites({list(self)!r})"
+
+
 def nearest_sites(
     table: SiteTable | None, lon: float, lat: float, now: datetime, only: str | None = None
-) -> tuple[SiteDistance, ...]:
+) -> Sequence[SiteDistance]:
     """Sites by great-circle distance; sites without coordinates last, by name.
     ``only``: ``"today"`` keeps sites with opening hours today, ``"now"`` those open now."""
     if table is None:
         return ()
-    d = table.points.miles_from(lon, lat)
-    order = sorted(range(len(d)), key=d.__getitem__)  # stable: ties keep file order
-    ranked: list[tuple[EarlyVotingSite, float | None]] = [
-        (table.placed[i], round(d[i], 2)) for i in order
-    ]
-    ranked += [(s, None) for s in table.unplaced]
+    positions, distances = table.points.ranked(lon, lat)
+    placed = len(positions)
+    positions += range(placed, len(table.sites))
+    dist: list[float | None] = [*distances, *([None] * (len(table.sites) - placed))]
     local = to_local(now)
-    t, today = local.timestamp(), local.date()
-    statuses = table.board.at(t, today)
-    out = [SiteDistance(s, d, statuses[s.id]) for s, d in ranked]
-    if only == "now":
-        out = [sd for sd in out if sd.status.open_now]
-    elif only == "today":
-        out = [sd for sd in out if sd.status.hours_today]
-    return tuple(out)
+    statuses = table.board.at(local.timestamp(), local.date())
+    if only is not None:
+        ids = table.ids
+        keep = [
+            k
+            for k, i in enumerate(positions)
+            if (statuses[ids[i]].open_now if only == "now" else statuses[ids[i]].hours_today)
+        ]
+        positions, dist = [positions[k] for k in keep], [dist[k] for k in keep]
+    return RankedSites(table, tuple(positions), tuple(dist), statuses)
 
 
 def previous_place(ds: Dataset, election: Election, key: tuple[str, str]) -> PollingPlace | None:
@@ -139,15 +194,29 @@ def previous_place(ds: Dataset, election: Election, key: tuple[str, str]) -> Pol
     return None
 
 
-@lru_cache(maxsize=8192)  # places are frozen values: the same pair, the same answer
+# Places are long-lived values of the dataset: memoised by identity (hashing two frozen
+# places field by field on every look-up cost more than the comparison itself). The
+# places are kept in the entry so their ids cannot be reused while it exists.
+_MOVED: dict[tuple[int, int], tuple[PollingPlace, PollingPlace, bool]] = {}
+_MAX_MOVED = 8192
+
+
 def moved(before: PollingPlace, after: PollingPlace) -> bool:
     """Another building: a different street address or town (a new name or ZIP spelling
     for the same building is no move; ``changes`` reports those to staff)."""
+    key = (id(before), id(after))
+    entry = _MOVED.get(key)
+    if entry is not None and entry[0] is before and entry[1] is after:
+        return entry[2]
 
     def where(p: PollingPlace) -> tuple[str, str]:
         return canonical_street(p.address.line1), p.address.city.strip().upper()
 
-    return where(before) != where(after)
+    result = where(before) != where(after)
+    if len(_MOVED) >= _MAX_MOVED:
+        _MOVED.clear()
+    _MOVED[key] = (before, after, result)
+    return result
 
 
 _LATLON_TEXT = re.compile(r"^\s*(-?\d{1,3}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)\s*$")
@@ -198,7 +267,7 @@ def find_polling_place(
     election, over = active_election(ds.elections, today)
     place = previous = None
     changed: bool | None = None
-    sites: tuple[SiteDistance, ...] = ()
+    sites: Sequence[SiteDistance] = ()
     if election is not None:
         place = ds.polling.get(election.day, {}).get(precinct.key)
         previous = previous_place(ds, election, precinct.key)
@@ -229,5 +298,5 @@ def find_polling_place(
         verify=verify,
         previous_polling_place=previous if changed else None,
         changed=changed,
-        staff_notices=tuple(n for n in staff if n.applies(local, precinct)),
+        staff_notices=tuple(n for n in staff if n.applies(local, precinct)) if staff else (),
     )

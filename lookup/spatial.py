@@ -278,30 +278,46 @@ EARTH_RADIUS_MILES = 3958.7613
 
 @dataclass(frozen=True, slots=True)
 class Sites:
-    """Fixed points (early-voting sites) prepared for repeated great-circle distances."""
+    """Fixed points (early-voting sites) prepared for repeated great-circle distances, as
+    unit vectors: the great-circle distance is ``2R asin(chord / 2)`` with the chord the
+    straight line between two unit vectors, so ranking sites is a sum of three squares
+    each and a sort, with one ``asin`` per site for the miles shown. Plain floats: for
+    the tens of sites of a county, numpy's per-call overhead costs more than the maths.
+    (Distance in raw degrees would pick the wrong nearest site for ~8 % of points at
+    Charlotte's latitude.)"""
 
-    lat_rad: tuple[float, ...]
-    lon_rad: tuple[float, ...]
-    cos_lat: tuple[float, ...]
+    xyz: tuple[tuple[float, float, float], ...]
 
     @classmethod
     def of(cls, lons: Sequence[float], lats: Sequence[float]) -> Sites:
-        lat_rad = tuple(math.radians(v) for v in lats)
-        return cls(lat_rad, tuple(math.radians(v) for v in lons), tuple(map(math.cos, lat_rad)))
+        out = []
+        for lon, lat in zip(lons, lats, strict=True):
+            p, lam = math.radians(lat), math.radians(lon)
+            out.append((math.cos(p) * math.cos(lam), math.cos(p) * math.sin(lam), math.sin(p)))
+        return cls(tuple(out))
+
+    def _chord2(self, lon: float, lat: float) -> list[float]:
+        """Squared chords to each site (a difference, not ``2 - 2 cos``: no cancellation
+        for sites a few metres away)."""
+        p, lam = math.radians(lat), math.radians(lon)
+        c = math.cos(p)
+        qx, qy, qz = c * math.cos(lam), c * math.sin(lam), math.sin(p)
+        return [(x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2 for x, y, z in self.xyz]
+
+    @staticmethod
+    def _miles(chord2: float) -> float:
+        return 2 * EARTH_RADIUS_MILES * math.asin(min(math.sqrt(chord2) * 0.5, 1.0))
 
     def miles_from(self, lon: float, lat: float) -> list[float]:
-        """Haversine distances in miles: distance in raw degrees picks the wrong nearest
-        site for ~8 % of points at Charlotte's latitude. Plain floats, not numpy: for the
-        tens of sites a county has, numpy's per-call overhead costs more than the maths."""
-        p1, l1 = math.radians(lat), math.radians(lon)
-        c1 = math.cos(p1)
-        sin, asin, sqrt = math.sin, math.asin, math.sqrt
-        return [
-            2
-            * EARTH_RADIUS_MILES
-            * asin(sqrt(sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((l2 - l1) / 2) ** 2))
-            for p2, l2, c2 in zip(self.lat_rad, self.lon_rad, self.cos_lat, strict=True)
-        ]
+        return [self._miles(c) for c in self._chord2(lon, lat)]
+
+    def ranked(self, lon: float, lat: float) -> tuple[list[int], list[float]]:
+        """Site positions nearest first (ties keep file order) and their distances in
+        miles, rounded to 0.01 as answers show them."""
+        c2 = self._chord2(lon, lat)
+        order = sorted(range(len(c2)), key=c2.__getitem__)
+        miles = self._miles
+        return order, [round(miles(c2[i]), 2) for i in order]
 
 
 def boundary_distance_m(geom: shapely.Geometry, lon: float, lat: float) -> float:

@@ -50,6 +50,17 @@ def test_lookup_by_address(server) -> None:
     assert len(sites) == 6
     dist = [s["distance_miles"] for s in sites]
     assert dist == sorted(dist)
+    # Today's hours in every answer; the day-by-day schedule only with include=schedule.
+    assert all({"open_now", "hours_today", "next_open"} <= set(s) for s in sites)
+    assert all("schedule" not in s for s in sites)
+    full = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE, include="schedule").json()
+    lean = [{k: v for k, v in s.items() if k != "schedule"} for s in full["early_voting_sites"]]
+    assert lean == sites  # the same sites, in the same order, with the same status
+    bad = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE, include="everything")
+    assert assert_error_shape(bad, 400, "invalid_parameter")["error"]["details"]["allowed"] == [
+        "schedule"
+    ]
+    sites = full["early_voting_sites"]
     assert {"date", "open", "close"} <= set(sites[0]["schedule"][0])
     assert any(d["open"] is None and d["close"] is None for s in sites for d in s["schedule"])
     assert set(body["board_of_elections"]) == {"name", "phone", "url", "address"}
@@ -296,7 +307,7 @@ def test_calendar_for_election_day_and_an_early_voting_visit(server) -> None:
     start = ev.decoded("dtstart")
     assert start.isoformat() == "2028-11-07T06:30:00-05:00"  # EST: after DST ends
     assert ev.decoded("dtend").hour == 19 and ev.decoded("dtend").minute == 30
-    lookup = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    lookup = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE, include="schedule").json()
     assert lookup["polling_place"]["name"] in str(ev["location"])
     assert str(ev["summary"]).startswith("DATOS DE DEMOSTRACIÓN") and "Votar:" in str(ev["summary"])
     site = lookup["early_voting_sites"][0]
@@ -325,7 +336,7 @@ def test_calendar_bad_requests(server, params, status, code) -> None:
 
 
 def test_calendar_on_a_closed_day(server) -> None:
-    lookup = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    lookup = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE, include="schedule").json()
     site = next(
         s for s in lookup["early_voting_sites"] if any(d["open"] is None for d in s["schedule"])
     )

@@ -190,18 +190,20 @@ def test_two_counties_with_the_same_ids_never_mix() -> None:
     two = tiny_dataset(precincts=precincts, polling=polling)
     a = find_polling_place(two, point(1.5, 0.5), BEFORE)
     assert a.precinct.key == ("BETA", "001")
-    body = answer_json(a, two.board, "en", Fragments(two))
+    body = answer_json(a, two.board, "en", Fragments(two), schedule=False)
     assert body["polling_place"]["name"] == "BETA CHURCH"
     b = find_polling_place(two, point(0.2, 0.2), BEFORE)
     assert (
-        answer_json(b, two.board, "en", Fragments(two))["polling_place"]["name"] == "ALPHA SCHOOL"
+        answer_json(b, two.board, "en", Fragments(two), schedule=False)["polling_place"]["name"]
+        == "ALPHA SCHOOL"
     )
     # Early voting is countywide: BETA's voter sees no ALPHA-only site and vice versa.
     assert {s.site.county for s in a.early_voting_sites} <= {"BETA"}
 
 
 def test_api_bytes_equal_the_plain_answer(ds) -> None:
-    """The API's spliced bytes and the plain dict (CLI, pages) are the same answer."""
+    """The API's spliced bytes and the plain dict (CLI, pages) are the same answer, with
+    and without the day-by-day schedules, with and without an open filter."""
     import orjson
 
     from lookup.serialize import Fragments, answer_bytes, answer_json
@@ -209,15 +211,19 @@ def test_api_bytes_equal_the_plain_answer(ds) -> None:
     fr = Fragments(ds)
     for q in (point(0.25, 0.25), point(3.7, 0.5), AddressQuery("200 Oak St")):
         for now in (BEFORE, datetime(2029, 1, 1, tzinfo=LOCAL_TZ)):
-            a = find_polling_place(ds, q, now)
-            for lang in ("en", "es"):
-                plain = answer_json(a, ds.board, lang, fr)
-                assert orjson.loads(answer_bytes(a, ds.board, lang, fr)) == plain
+            for only in (None, "today", "now"):
+                a = find_polling_place(ds, q, now, only=only)
+                for lang, schedule in (("en", False), ("es", True)):
+                    plain = answer_json(a, ds.board, lang, fr, schedule=schedule)
+                    spliced = answer_bytes(a, ds.board, lang, fr, schedule=schedule)
+                    assert orjson.loads(spliced) == plain
     assert plain["early_voting_sites"] == []  # after the last election
-    sites = answer_json(find_polling_place(ds, point(0.25, 0.25), BEFORE), ds.board, "en", fr)[
-        "early_voting_sites"
-    ]
-    assert [s["id"] for s in sites] == ["near", "far"] and sites[0]["distance_miles"] > 0
+    found = find_polling_place(ds, point(0.25, 0.25), BEFORE)
+    lean = answer_json(found, ds.board, "en", fr, schedule=False)["early_voting_sites"]
+    assert [s["id"] for s in lean] == ["near", "far"] and lean[0]["distance_miles"] > 0
+    assert all("schedule" not in s and "hours_today" in s for s in lean)
+    sites = answer_json(found, ds.board, "en", fr, schedule=True)["early_voting_sites"]
+    assert [s["id"] for s in sites] == ["near", "far"]
     closed = [d for d in sites[0]["schedule"] if d["open"] is None]
     assert closed == [{"date": "2028-10-22", "open": None, "close": None}]
 

@@ -116,7 +116,10 @@
   async function lookUp(address) {
     $("status").textContent = T.searching;
     for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
-    const { status, body } = await api("/api/v1/lookup", { address, lang: UI, channel: "rep" });
+    // The console lists every site with its day-by-day hours: it asks for the schedules
+    // (the API leaves them out unless asked).
+    const query = { address, lang: UI, channel: "rep", include: "schedule" };
+    const { status, body } = await api("/api/v1/lookup", query);
     if (status === 200) return showAnswer(body);
     if (status === 422 && body.error.details.candidates) return showCandidates(body);
     return showError(body);
