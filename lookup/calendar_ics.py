@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from icalendar import Calendar, Event
-
 from .errors import InvalidParameter, NotFound
 from .i18n import message
 from .models import Address, BoardOfElections, OpenHours
@@ -57,6 +55,9 @@ def _calendar(
     day: date,
     hours: tuple[OpenHours, ...],
 ) -> bytes:
+    # Loaded on the first export, not at start-up (a tenth of a cold start's imports).
+    from icalendar import Calendar, Event
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

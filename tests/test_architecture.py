@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 CORE = [
     "lookup.spatial",
@@ -61,3 +64,30 @@ def test_importing_the_package_reads_no_data() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_serving_loads_no_database_or_calendar_library_at_start(demo_dir, tmp_path) -> None:
+    """SQLAlchemy (insight counters) and icalendar (exports) load when first used, in the
+    worker: together they were a third of a cold start's imports."""
+    code = (
+        "import sys\n"
+        "from lookup.app import create_app\n"
+        "create_app()\n"
+        "print(','.join(m for m in ('sqlalchemy', 'icalendar') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "LOOKUP_DATA_DIR": str(demo_dir), "LOOKUP_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_insight_store_locations_are_checked_without_sqlalchemy() -> None:
+    from lookup.insights.location import check_location
+
+    assert check_location("/var/lib/lookup/insights.sqlite3") == "sqlite"
+    assert check_location("sqlite:////tmp/x.sqlite3") == "sqlite"
+    assert check_location("postgresql+psycopg://u@db/insights") == "postgresql"
+    for bad in ("mysql://u@db/x", "Bad Scheme://x", "://x"):
+        with pytest.raises(ValueError, match="insights store"):
+            check_location(bad)

@@ -22,9 +22,12 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .events import Counts, Event, reduce
-from .store import Store
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,8 @@ class Recorder:
     def _write(self) -> None:
         try:
             if self._store is None:
+                from .store import Store  # SQLAlchemy loads here, in the writer thread
+
                 self._store = Store(self.location)
             self._store.add(self._pending)
         except Exception as exc:

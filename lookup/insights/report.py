@@ -20,9 +20,11 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .store import Store
+if TYPE_CHECKING:
+    from .store import Store
+
 
 K = TypeVar("K", bound=Hashable)
 OTHER = "(other)"  # cells merged to protect small counts

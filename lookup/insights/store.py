@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from .events import Counts, Key
+from .location import check_location, engine_url
 
 metadata = MetaData()
 SCHEMA_LOCK = 0x1E5_1475  # PostgreSQL advisory lock key for creating the tables
@@ -98,24 +99,14 @@ def dims(name: str) -> list[str]:
     return [c.name for c in TABLES[name].primary_key.columns]
 
 
-def engine_url(location: str) -> str:
-    """A SQLAlchemy URL for ``Settings.insights_url``: a URL as it is, a path as SQLite."""
-    if "://" in location:
-        return location
-    return f"sqlite:///{Path(location).expanduser().resolve()}"
-
-
 class Store:
     """Counters at ``location`` (a path or a SQL URL). Opens lazily; one per process
     (an engine must not cross a fork)."""
 
     def __init__(self, location: str) -> None:
+        check_location(location)
         self.url = make_url(engine_url(location))
         self.dialect = self.url.get_backend_name()
-        if self.dialect not in ("sqlite", "postgresql"):
-            raise ValueError(
-                f"insights store: {self.dialect!r} is not supported (sqlite or postgresql)"
-            )
         self._engine: Engine | None = None
 
     @property

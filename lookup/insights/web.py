@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, Request, Response, g, render_template, request
 
@@ -26,9 +27,12 @@ from ..i18n import catalog, languages, message
 from ..schedule import to_local
 from . import charts
 from .events import CALENDAR, CHANNELS, LOOKUP, Event
+from .location import check_location
 from .recorder import Recorder, note_dropped
 from .report import OTHER, WITHHELD, Report, build
-from .store import Store
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 bp = Blueprint("insights", __name__)
@@ -50,7 +54,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(bp)
     if not settings.insights:
         return
-    Store(settings.insights_url)  # a malformed or unsupported URL stops the start (no I/O)
+    check_location(settings.insights_url)  # a malformed or unsupported URL stops the start
     st = app.extensions["lookup"]
     recorder = Recorder(settings.insights_url, st.clock, settings.insights_retention_days)
     app.extensions["insights"] = recorder
@@ -105,6 +109,8 @@ def _store(location: str) -> Store:
     """The reading store of this process (an engine must not cross gunicorn's fork)."""
     key = (os.getpid(), location)
     if key not in _stores:
+        from .store import Store  # SQLAlchemy: only for the staff report
+
         _stores[key] = Store(location)
     return _stores[key]
 
