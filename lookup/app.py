@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import orjson
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 
@@ -216,8 +216,6 @@ def secure(resp: Response, settings: Settings) -> Response:
 
 
 def state() -> AppState:
-    from flask import current_app
-
     return current_app.extensions["lookup"]
 
 
