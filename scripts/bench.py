@@ -15,7 +15,7 @@ statewide 2018 map):
   (``bench_postgis``), with the number of points where the answers differ;
 * start-up and memory per gunicorn worker, with and without ``--preload``
   (``bench_startup``); the dataset load in a fresh process;
-* HTTP requests/s and latency of four endpoints of one gunicorn (``bench_http``);
+* HTTP requests/s and latency of five endpoints of one gunicorn (``bench_http``);
 * the geocoder on 700,000 address points and ``lookup batch`` on 1,000,000 addresses
   (``bench_geocode``); refresh timings.
 

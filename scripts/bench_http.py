@@ -1,10 +1,12 @@
-"""HTTP under gunicorn for ``scripts/bench.py``: four endpoints of one server, in turns.
+"""HTTP under gunicorn for ``scripts/bench.py``: five endpoints of one server, in turns.
 
 * (a) ``/healthz`` — the trivial Flask route (``{"ok": true}``), the yardstick;
 * (b) ``/api/v1/lookup`` by coordinates (address points that fall in a precinct);
 * (c) ``/api/v1/lookup`` by address (exact one-line addresses of the dataset's points);
 * (d) ``/api/v1/suggest`` for every prefix of 3+ characters of an address (the pages
-  ask from the third character on), ``limit=8`` as the pages do.
+  ask from the third character on), ``limit=8`` as the pages do;
+* (e) (b) with ``include=schedule``: every site's day-by-day hours, as the 311 console
+  asks (no target: the targets are about the default answer the API and widget get).
 
 The load comes from Debian's ``wrk`` (C; installed by the benchmark itself where it may)
 with a Lua script cycling through 2,000 varied URLs per endpoint, 8 connections, 2
@@ -500,7 +502,7 @@ def bench_http(
     profiles: Path | None = None,
     profile_seconds: float = PROFILE_SECONDS,
 ) -> HttpResult:
-    """The four endpoints in alternating rounds on one ``lookup serve`` (2 workers,
+    """The five endpoints in alternating rounds on one ``lookup serve`` (2 workers,
     preloaded, as it runs by default); then, with ``profiles``, a py-spy profile of the
     workers under each endpoint's load."""
     endpoints = [
@@ -510,6 +512,9 @@ def bench_http(
         Endpoint("c", "/api/v1/lookup by address", work.address, frozenset({200, 422}),
                  "http_lookup_address"),
         Endpoint("d", "/api/v1/suggest", work.suggest, frozenset({200}), "http_suggest"),
+        # What the 311 console asks: the same look-ups with every site's day-by-day hours.
+        Endpoint("e", "/api/v1/lookup by coordinates, include=schedule",
+                 [f"{p}&include=schedule" for p in work.coords], frozenset({200})),
     ]  # fmt: skip
     loader = Loader(tmp)
     log_path = tmp / f"gunicorn-{label}.log"
@@ -537,7 +542,7 @@ def bench_http(
         mem = worker_memory(server.pid, server.workers())
         if profiles is not None and py_spy and loader.wrk:
             baseline: tuple[str, Summary, float] | None = None
-            for ep in endpoints:  # (a) first: the others are compared with it
+            for ep in (e for e in endpoints if e.profile):  # (a) first: the baseline
                 got = _profile_endpoint(
                     ep, label, server, loader, py_spy, tmp, profiles, baseline, profile_seconds
                 )

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -71,13 +71,18 @@ def no_resident_data_in_any_log() -> Iterator[None]:
     yield
     for path in SERVER_LOGS:
         text = path.read_text(errors="replace") if path.exists() else ""
-        # As whole words: "4242" inside a random request id (hex) is no leak.
-        leaked = [
-            s
-            for s in RESIDENT_DATA
-            if re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text, re.IGNORECASE)
-        ]
+        leaked = leaked_in(text, RESIDENT_DATA)
         assert not leaked, f"{path}: {leaked}"
+
+
+def leaked_in(text: str, needles: Iterable[str]) -> list[str]:
+    """The needles found in ``text`` as whole words: "4242" inside a random request id
+    (hex) is no leak."""
+    return [
+        s
+        for s in needles
+        if re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text, re.IGNORECASE)
+    ]
 
 
 class Server:
