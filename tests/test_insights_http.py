@@ -61,7 +61,7 @@ def _table(srv: Server, name: str) -> list[list[str]]:
 
 
 def _wait_for(srv: Server, lookups: int) -> None:
-    """The writers flush every second: wait (bounded) until every look-up is counted."""
+    """The writers flush every 5 s: wait (bounded) until every look-up is counted."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if ["lookups", str(lookups)] in _table(srv, "summary"):

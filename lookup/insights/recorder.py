@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 1.0
+# Each flush upserts every counter cell touched since the last one; under load (~600
+# look-ups/s per worker) flushing every second cost ~13 us per look-up in the writer
+# thread (profiled), every 5 s a fraction of it. The report is at most 5 s behind.
+FLUSH_SECONDS = 5.0
 MAX_PENDING = 100_000  # events held while the store is failing, before dropping them
 RETENTION_EVERY = 6 * 3600.0  # seconds between retention passes of one process
 _WARN_EVERY = 60.0
