@@ -43,7 +43,7 @@ from .models import (
 )
 from .spatial import Grid, GridIndex
 
-FORMAT = 3  # bump when the on-disk layout changes
+FORMAT = 4  # bump when the on-disk layout changes (4: city and town names as codes)
 CURRENT = "current"
 MANIFEST = "manifest.json"
 

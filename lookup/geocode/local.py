@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_CANDIDATES = 10
-_TEXT = ("key", "unit", "line", "city", "municipality", "zip")
+_TEXT = ("key", "unit", "line", "zip")
+_PLACES = ("city", "municipality")  # stored as codes into ``place_names``
 _FLOAT = ("lon", "lat")
-_BYTES = ("alt_key", "names", "cities", "streets", "street_name")
-_ALL = (*_TEXT, *_FLOAT, *_BYTES, "alt_row", "street_id")
+_BYTES = ("alt_key", "names", "cities", "streets", "street_name", "place_names")
+_CODES = ("city_code", "municipality_code")
+_ALL = (*_TEXT, *_FLOAT, *_BYTES, *_CODES, "alt_row", "street_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class AddressIndex:
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self._c = columns
         self.size = len(columns["key"])
+        self._places = [b.decode() for b in columns["place_names"].tolist()]
         self._street_lists: tuple[list[str], list[str]] | None = None
 
     # ---- building and storage -------------------------------------------------------
@@ -80,9 +83,16 @@ class AddressIndex:
     def build(cls, frame: pd.DataFrame) -> AddressIndex:
         """Columns sorted by (key, unit, zip). Works on fixed-width byte arrays and on
         each distinct street once: a 700,000-row county builds in seconds, lean."""
-        raw = {name: _utf8(frame[name]) for name in _TEXT}
+        raw = {name: _utf8(frame[name]) for name in (*_TEXT, *_PLACES)}
         order = np.lexsort((raw["zip"], raw["unit"], raw["key"]))
-        cols: dict[str, np.ndarray] = {name: arr[order] for name, arr in raw.items()}
+        cols: dict[str, np.ndarray] = {name: raw[name][order] for name in _TEXT}
+        # A county has tens of city and town names: as 2-byte codes, not 700,000
+        # fixed-width strings each (~16 MB less mapped into every worker).
+        places = np.union1d(raw["city"], raw["municipality"])
+        for name in _PLACES:
+            code = np.uint16 if len(places) <= np.iinfo(np.uint16).max else np.uint32
+            cols[f"{name}_code"] = np.searchsorted(places, raw[name][order]).astype(code)
+        cols["place_names"] = places
         del raw
         for name in _FLOAT:
             cols[name] = frame[name].to_numpy(dtype=np.float64)[order]
@@ -116,8 +126,7 @@ class AddressIndex:
         alt_order = np.argsort(alt, kind="stable")
         cols["alt_key"] = alt[alt_order]
         cols["alt_row"] = alt_order.astype(np.int64)
-        cities = np.union1d(cols["city"], cols["municipality"])
-        cols["cities"] = cities[cities != b""]
+        cols["cities"] = places[places != b""]
         return cls(cols)
 
     def save(self, folder: Path) -> None:
@@ -131,6 +140,7 @@ class AddressIndex:
     def empty(cls) -> AddressIndex:
         cols = {n: np.array([], dtype=bytes) for n in (*_TEXT, *_BYTES)}
         cols |= {n: np.array([], dtype=np.float64) for n in _FLOAT}
+        cols |= {n: np.array([], dtype=np.uint16) for n in _CODES}
         cols["alt_row"] = np.array([], dtype=np.int64)
         cols["street_id"] = np.array([], dtype=np.int32)
         return cls(cols)
@@ -141,8 +151,8 @@ class AddressIndex:
         return AddressPoint(
             line=c["line"][i].decode(),
             unit=c["unit"][i].decode(),
-            city=c["city"][i].decode(),
-            municipality=c["municipality"][i].decode(),
+            city=self._places[c["city_code"][i]],
+            municipality=self._places[c["municipality_code"][i]],
             zip=c["zip"][i].decode(),
             lon=float(c["lon"][i]),
             lat=float(c["lat"][i]),
