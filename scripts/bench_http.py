@@ -41,6 +41,7 @@ from bench_report import Report, Row
 from bench_serve import Running, gunicorn, server_env, smaps
 
 from lookup.dataset import Dataset
+from lookup.geocode.local import AddressIndex
 
 CONNECTIONS = 8
 WRK_THREADS = 2
@@ -304,29 +305,25 @@ class Loader:
 # ---- what to ask ------------------------------------------------------------------
 
 
-def _column(folder: Path, name: str) -> np.ndarray:
-    path = folder / "addresses" / f"{name}.npy"
-    return np.load(path, mmap_mode="r") if path.exists() else np.array([])
-
-
 def address_sample(
     folder: Path, n: int, rng: np.random.Generator
 ) -> list[tuple[str, float, float]]:
     """``n`` one-line addresses of buildings (rows without a unit) of a published
     version's address points, as a caller says them (street line, town, NC, ZIP), with
     their coordinates."""
-    unit = _column(folder, "unit")
-    if len(unit) == 0:
+    if not (folder / "addresses" / "key.npy").exists():
         return []
-    rows = np.flatnonzero(np.asarray(unit) == b"")
-    pick = rng.choice(rows, size=min(n, len(rows)), replace=False)
-    cols = {c: _column(folder, c) for c in ("line", "municipality", "city", "zip", "lon", "lat")}
+    index = AddressIndex.load(folder / "addresses")
     out = []
-    for i in pick.tolist():
-        town = (cols["municipality"][i] or cols["city"][i]).decode().title()
-        zip_code = cols["zip"][i].decode()
-        parts = [cols["line"][i].decode(), town, f"NC {zip_code}".strip()]
-        out.append((", ".join(p for p in parts if p), float(cols["lon"][i]), float(cols["lat"][i])))
+    for i in rng.permutation(index.size).tolist():
+        p = index.point(i)
+        if p.unit:
+            continue
+        town = (p.municipality or p.city).title()
+        parts = [p.line, town, f"NC {p.zip}".strip()]
+        out.append((", ".join(x for x in parts if x), p.lon, p.lat))
+        if len(out) == n:
+            break
     return out
 
 
