@@ -6,7 +6,7 @@ a request only fills in what varies (distances, notices). The profile showed tho
 static parts were two thirds of a coordinate look-up's time.
 
 A site's day-by-day ``schedule`` is sent only on request (``include=schedule``): with it
-a Mecklenburg answer is ~46 KB (33 sites x 17 days), without it ~12 KB, and today's
+a Mecklenburg answer is ~46 KB (33 sites x 17 days), without it ~15 KB, and today's
 hours, whether the site is open now and when it next opens are in every answer.
 """
 
