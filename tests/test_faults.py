@@ -35,14 +35,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 from conftest import ROOT, Server
+from fake_census import Census
 
 from lookup.errors import ServiceError
 from lookup.geocode.remote import COOL_DOWN, FAILURE_THRESHOLD
@@ -62,81 +61,6 @@ WORKERS = 2
 REMOTE_TIMEOUT = 1.0
 HANG = 3.0  # how long a hanging remote keeps the connection before answering
 SOURCES_FILE = ROOT / "data" / "sources.toml"
-
-
-# ---- a Census geocoder that fails on demand ---------------------------------------------
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that gave up on a hanging reply is expected
-
-
-class Census:
-    """``/geocoder/locations/onelineaddress`` in the US Census wire format. Any address on
-    "Harbor View" is at a demo point while ``mode`` is ``ok``; ``hang`` holds the reply
-    for ``HANG`` s, ``500`` fails, ``garbage`` answers 200 with HTML, ``slow`` answers
-    after 1.5 s (within the service's default 2.5 s timeout)."""
-
-    def __init__(self, lon: float, lat: float) -> None:
-        self.mode = "ok"
-        self.hits: list[float] = []  # monotonic time of each request
-        self.in_flight = 0
-        self.lock = threading.Lock()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with owner.lock:
-                    owner.hits.append(time.monotonic())
-                    owner.in_flight += 1
-                    mode = owner.mode
-                try:
-                    self._answer(mode)
-                finally:
-                    with owner.lock:
-                        owner.in_flight -= 1
-
-            def _answer(self, mode: str) -> None:
-                if mode == "hang":
-                    time.sleep(HANG)
-                elif mode == "slow":
-                    time.sleep(1.5)
-                if mode == "500":
-                    return self._send(500, b"Internal Server Error", "text/plain")
-                if mode == "garbage":
-                    return self._send(200, b"<html><body>Maintenance</body></html>", "text/html")
-                address = parse_qs(urlparse(self.path).query).get("address", [""])[0]
-                matches = []
-                if "harbor view" in address.lower():
-                    matches.append(
-                        {
-                            "coordinates": {"x": lon, "y": lat},
-                            "matchedAddress": "1 HARBOR VIEW LN, DEMO CITY, NC, 28990",
-                        }
-                    )
-                body = {"result": {"addressMatches": matches}}
-                self._send(200, json.dumps(body).encode(), "application/json")
-
-            def _send(self, status: int, body: bytes, kind: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # ---- paced concurrent load --------------------------------------------------------------
@@ -301,7 +225,7 @@ def remote_faults(
     remote fails at once (its mode) under the same load."""
     (point,) = demo_ds.addresses.rows_for("13186 5TH ST")
     runs: dict[str, FaultRun] = {}
-    censuses = {mode: Census(point.lon, point.lat) for mode in MODES}
+    censuses = {mode: Census(point.lon, point.lat, hang_s=HANG) for mode in MODES}
 
     def start(mode: str) -> None:
         env = {
@@ -720,7 +644,7 @@ def test_a_leftover_temp_folder_does_not_fail_a_refresh_of_the_same_version(
 @pytest.fixture
 def slow_remote_server(demo_dir: Path, demo_ds, tmp_path: Path) -> Iterator[tuple[Server, Census]]:
     (point,) = demo_ds.addresses.rows_for("13186 5TH ST")
-    census = Census(point.lon, point.lat)
+    census = Census(point.lon, point.lat, hang_s=HANG)
     census.mode = "slow"
     env = {"LOOKUP_GEOCODERS": "census", "LOOKUP_CENSUS_URL": census.url}
     server = Server(demo_dir, tmp_path / "server.log", workers=WORKERS, env=env)

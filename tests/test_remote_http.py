@@ -3,63 +3,15 @@ local server that speaks the US Census geocoder's wire format."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import Server
+from fake_census import Census
 
 pytestmark = pytest.mark.http
 BEFORE = "2028-10-25"
-
-
-class Census:
-    """``/geocoder/locations/onelineaddress``: "1 Harbor View Ln" is at a demo point; any
-    other address has no match; while ``failing`` is set, every request gets a 500."""
-
-    def __init__(self, lon: float, lat: float) -> None:
-        self.failing = False
-        self.asked: list[str] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                url = urlparse(self.path)
-                q = parse_qs(url.query)
-                owner.asked.append(q.get("address", [""])[0])
-                if owner.failing or url.path != "/geocoder/locations/onelineaddress":
-                    return self._send(500, b"Internal Server Error", "text/plain")
-                matches = []
-                if q.get("address", [""])[0].lower().startswith("1 harbor view"):
-                    matches.append(
-                        {
-                            "tigerLine": {"side": "L", "tigerLineId": "999"},
-                            "coordinates": {"x": lon, "y": lat},
-                            "addressComponents": {"fromAddress": "1", "streetName": "HARBOR VIEW"},
-                            "matchedAddress": "1 HARBOR VIEW LN, DEMO CITY, NC, 28990",
-                        }
-                    )
-                body = {"result": {"input": {"address": {"address": q["address"][0]}},
-                                   "addressMatches": matches}}  # fmt: skip
-                self._send(200, json.dumps(body).encode(), "application/json")
-
-            def _send(self, status: int, body: bytes, kind: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +19,7 @@ def census(demo_ds) -> Iterator[Census]:
     (point,) = demo_ds.addresses.rows_for("13186 5TH ST")
     c = Census(point.lon, point.lat)
     yield c
-    c.httpd.shutdown()
-    c.httpd.server_close()
+    c.close()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +48,7 @@ def test_census_knows_nothing_is_not_found(remote_server: Server) -> None:
 
 
 def test_census_down_is_unavailable_not_not_found(remote_server: Server, census: Census) -> None:
-    census.failing = True
+    census.mode = "500"
     try:
         r = remote_server.get("/api/v1/lookup", address="3 Nowhere Ln, Demo City", date=BEFORE)
         assert r.status_code == 503, r.text
@@ -106,4 +57,4 @@ def test_census_down_is_unavailable_not_not_found(remote_server: Server, census:
         ok = remote_server.get("/api/v1/lookup", address="13186 5th St, Demo City", date=BEFORE)
         assert ok.status_code == 200
     finally:
-        census.failing = False
+        census.mode = "ok"
