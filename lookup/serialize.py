@@ -146,11 +146,11 @@ class TableBytes:
 
     def join(self, ranked: RankedSites, schedule: bool) -> bytes:
         """The JSON array of ``ranked``'s sites, nearest first."""
+        if not ranked.positions:
+            return b"[]"
         heads, after = self.heads, self.after(ranked.statuses, schedule)
         # One serialisation for every distance: numbers and nulls hold no comma.
         distances = orjson.dumps(list(ranked.distances))[1:-1].split(b",")
-        if not ranked.positions:
-            return b"[]"
         return (
             b"["
             + b",".join(
