@@ -17,6 +17,7 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -216,13 +217,14 @@ def test_default_local_cluster_gives_the_local_engines_file(
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """An existing cluster, as the county's would be: two worker processes on loopback."""
+@contextmanager
+def _loopback_cluster(n_workers: int) -> Iterator[str]:
+    """A separate Dask cluster on loopback (worker processes, one thread each, no
+    dashboard), as the county's own would be; yields its scheduler's address."""
     from distributed import LocalCluster
 
     with LocalCluster(
-        n_workers=2,
+        n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
@@ -231,6 +233,13 @@ def cluster() -> Iterator[str]:
         silence_logs=logging.ERROR,
     ) as c:
         yield c.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """An existing cluster, as the county's would be: two worker processes on loopback."""
+    with _loopback_cluster(2) as address:
+        yield address
 
 
 @pytest.mark.parametrize("kind", ["addresses", "points"])
@@ -275,16 +284,8 @@ def test_unreachable_scheduler_is_a_clear_error(
 @pytest.fixture
 def no_workers() -> Iterator[str]:
     """A scheduler that no worker has joined (yet)."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=0,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        silence_logs=logging.ERROR,
-    ) as c:
-        yield c.scheduler_address
+    with _loopback_cluster(0) as address:
+        yield address
 
 
 @pytest.mark.parametrize(
