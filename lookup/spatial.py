@@ -39,6 +39,12 @@ EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 _M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 _EPS = 1e-9  # degrees (~0.1 mm): the margin by which "full" cells are tested
 _PAD = 1e-7  # degrees (~1 cm) added around the precincts' extent
+# ``near_boundary``: a point deeper than metres + CORE_MARGIN_M inside its precinct is
+# far from its edge, one less deep than metres - CORE_MARGIN_M is near, without measuring.
+# The margin covers what GEOS's buffer may be off by: arcs drawn as 8 chords per quarter
+# (a chord lies up to 0.5 % of the radius inside its arc: 0.25 m at 50 m) and the input
+# simplified by up to 1 % of the distance (0.5 m).
+CORE_MARGIN_M = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +189,39 @@ def build_grid(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Cores:
+    """One precinct in a local frame (longitudes times ``k``, the cosine of the latitude
+    of the first point asked about, as in ``boundary_distance_m``): its outline, and
+    the polygon shrunk by ``metres`` plus and minus ``CORE_MARGIN_M`` (None where GEOS
+    could not build one: the point is then measured)."""
+
+    k: float
+    outline: shapely.Geometry
+    far: shapely.Geometry | None
+    near: shapely.Geometry | None
+
+    @classmethod
+    def of(cls, geom: shapely.Geometry, lat: float, metres: float) -> _Cores:
+        k = math.cos(math.radians(lat))
+        local = shapely.transform(geom, lambda c: c * np.array([k, 1.0]))
+        outline = shapely.boundary(local)
+        shapely.prepare(outline)
+        shrunk: list[shapely.Geometry | None] = []
+        for m in (metres + CORE_MARGIN_M, metres - CORE_MARGIN_M):
+            if m <= 0:  # nothing can be that near: measure
+                shrunk.append(None)
+                continue
+            try:
+                core = shapely.buffer(local, -m / _M_PER_DEG)
+            except shapely.errors.GEOSException:
+                shrunk.append(None)
+                continue
+            shapely.prepare(core)
+            shrunk.append(core)
+        return cls(k, outline, shrunk[0], shrunk[1])
+
+
 class GridIndex:
     """The serving index: the cell grid in front of prepared polygons."""
 
@@ -201,7 +240,7 @@ class GridIndex:
         self._offsets = np.ascontiguousarray(self.grid.cand_offsets).data
         self._ids = self.grid.cand_ids
         self._clear: dict[float, np.ndarray] = {}  # metres -> cells that far from any line
-        self._outlines: dict[int, tuple[float, shapely.Geometry]] = {}
+        self._cores: dict[tuple[int, float], _Cores] = {}  # built on first use
 
     def locate(self, lon: float, lat: float) -> Hit | None:
         i = int((lon - self._x0) / self._dx) if lon >= self._x0 else -1
@@ -220,8 +259,12 @@ class GridIndex:
         """Whether the point (inside precinct ``index``) is within ``metres`` of its edge.
 
         Most points answer from the grid: when every cell within ``metres`` of the
-        point's cell is wholly inside the same precinct, no edge can be that close. Only
-        the others measure the distance to the (cached, locally projected) outline.
+        point's cell is wholly inside the same precinct, no edge can be that close. The
+        others are tested against the precinct shrunk by a little more and a little less
+        than ``metres`` (``_Cores``: a prepared point-in-polygon test, ~2 µs); only points
+        between the two, within ``CORE_MARGIN_M`` of the limit, measure their distance to
+        the outline (~30 µs: GEOS does not index a line's distance). Measured on 16,000
+        Mecklenburg address points: 31 % of them measured it before, 0.6 % now.
         """
         clear = self._clear.get(metres)
         if clear is None:
@@ -230,16 +273,15 @@ class GridIndex:
         j = int((lat - self._y0) / self._dy)
         if 0 <= i < self._nx and 0 <= j < self._ny and clear[j * self._nx + i]:
             return False
-        cached = self._outlines.get(index)
-        if cached is None:
-            k = math.cos(math.radians(lat))
-            outline = shapely.transform(
-                shapely.boundary(self.geoms[index]), lambda c: c * np.array([k, 1.0])
-            )
-            shapely.prepare(outline)
-            cached = self._outlines[index] = (k, outline)
-        k, outline = cached
-        return bool(shapely.dwithin(outline, shapely.Point(lon * k, lat), metres / _M_PER_DEG))
+        cores = self._cores.get((index, metres))
+        if cores is None:
+            cores = self._cores[index, metres] = _Cores.of(self.geoms[index], lat, metres)
+        x = lon * cores.k
+        if cores.far is not None and shapely.contains_xy(cores.far, x, lat):
+            return False
+        if cores.near is not None and not shapely.contains_xy(cores.near, x, lat):
+            return True
+        return bool(shapely.dwithin(cores.outline, shapely.Point(x, lat), metres / _M_PER_DEG))
 
     def _clear_cells(self, metres: float) -> np.ndarray:
         """Cells whose neighbours within ``metres`` all lie wholly in the same precinct."""
@@ -283,8 +325,8 @@ EARTH_RADIUS_MILES = 3958.7613
 class Sites:
     """Fixed points (early-voting sites) prepared for repeated great-circle distances, as
     unit vectors: the great-circle distance is ``2R asin(chord / 2)`` with the chord the
-    straight line between two unit vectors, so ranking sites is a sum of three squares
-    each and a sort, with one ``asin`` per site for the miles shown. Plain floats: for
+    straight line between two unit vectors, so ranking sites is one ``math.dist`` each
+    and a sort, with one ``asin`` per site for the miles shown. Plain floats: for
     the tens of sites of a county, numpy's per-call overhead costs more than the maths.
     (Distance in raw degrees would pick the wrong nearest site for ~8 % of points at
     Charlotte's latitude.)"""
@@ -299,28 +341,39 @@ class Sites:
             out.append((math.cos(p) * math.cos(lam), math.cos(p) * math.sin(lam), math.sin(p)))
         return cls(tuple(out))
 
-    def _chord2(self, lon: float, lat: float) -> list[float]:
-        """Squared chords to each site (a difference, not ``2 - 2 cos``: no cancellation
-        for sites a few metres away)."""
+    def _chords(self, lon: float, lat: float) -> list[float]:
+        """Chord to each site (``math.dist``: a difference of the vectors, so no
+        cancellation for sites a few metres away, as ``2 - 2 cos`` would have)."""
         p, lam = math.radians(lat), math.radians(lon)
         c = math.cos(p)
-        qx, qy, qz = c * math.cos(lam), c * math.sin(lam), math.sin(p)
-        return [(x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2 for x, y, z in self.xyz]
+        q = (c * math.cos(lam), c * math.sin(lam), math.sin(p))
+        dist = math.dist
+        return [dist(v, q) for v in self.xyz]
 
     @staticmethod
-    def _miles(chord2: float) -> float:
-        return 2 * EARTH_RADIUS_MILES * math.asin(min(math.sqrt(chord2) * 0.5, 1.0))
+    def _miles(chord: float) -> float:
+        return 2 * EARTH_RADIUS_MILES * math.asin(min(chord * 0.5, 1.0))
 
     def miles_from(self, lon: float, lat: float) -> list[float]:
-        return [self._miles(c) for c in self._chord2(lon, lat)]
+        return [self._miles(c) for c in self._chords(lon, lat)]
 
     def ranked(self, lon: float, lat: float) -> tuple[list[int], list[float]]:
         """Site positions nearest first (ties keep file order) and their distances in
         miles, rounded to 0.01 as answers show them."""
-        c2 = self._chord2(lon, lat)
-        order = sorted(range(len(c2)), key=c2.__getitem__)
+        chords = self._chords(lon, lat)
+        order = sorted(range(len(chords)), key=chords.__getitem__)
         miles = self._miles
-        return order, [round(miles(c2[i]), 2) for i in order]
+        return order, [round_cents(miles(chords[i])) for i in order]
+
+
+def round_cents(x: float) -> float:
+    """``round(x, 2)``, exactly, in a third of the time (measured: 33 sites' distances
+    cost 23 µs with ``round``, the largest part of ranking them). Away from a half-way
+    case the nearest integer to ``x * 100`` is certain and ``n / 100`` is the double
+    nearest to the decimal result, as ``round`` returns; near one, ``round`` decides."""
+    y = x * 100.0
+    n = round(y)
+    return n / 100 if abs(y - n) < 0.49999 else round(x, 2)
 
 
 def boundary_distance_m(geom: shapely.Geometry, lon: float, lat: float) -> float:
