@@ -72,7 +72,7 @@ from bench_http import (
     build_workload,
     mixed_paths,
 )
-from bench_machine import CpuShare, CpuWatch, machine_line
+from bench_machine import CpuShare, CpuWatch, machine_line, pace
 from bench_postgis import bench_postgis, ensure_postgis, postgis_targets
 from bench_profile import ensure_py_spy
 from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
@@ -729,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_line()
     print(header, flush=True)
     print(machine, flush=True)
+    pace_start = pace()
+    print(f"machine pace at start: {pace_start.note()}", flush=True)
     py_spy = ensure_py_spy() if args.profiles else None
     if args.profiles and not py_spy:
         report.skip("profiles: py-spy not available")
@@ -852,6 +854,27 @@ def main(argv: list[str] | None = None) -> int:
         ]
         + refresh_targets
         + geocode_targets
+    )
+    pace_end = pace()
+    report.rows.insert(
+        0,
+        Row(
+            "machine pace: python -c pass",
+            pace_start.start_s,
+            "s",
+            f"median of 5, at the start; {pace_end.start_s:.3f} s at the end. This machine's "
+            "speed drifts through the day: compare runs by these two rows",
+            {"start": asdict(pace_start), "end": asdict(pace_end)},
+        ),
+    )
+    report.rows.insert(
+        1,
+        Row(
+            "machine pace: pure-Python reference loop",
+            pace_start.loop_ms,
+            "ms",
+            f"best of 7, at the start; {pace_end.loop_ms:.1f} ms at the end",
+        ),
     )
     report.footnotes.append(section.footnote())
     report.footnotes.append(

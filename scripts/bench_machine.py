@@ -14,6 +14,9 @@ import os
 import platform
 import pwd
 import resource
+import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
@@ -150,6 +153,40 @@ class CpuWatch:
             ours=ours / capacity,
             foreign=(used - ours) / capacity,
         )
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast this shared machine runs Python right now: the speed of the same code
+    drifts through the day here (seen: ~1.7x between two hours, nothing else running),
+    so each run records it at its start and end, to compare runs by."""
+
+    start_s: float  # ``python -c pass``, median of 5 (interpreter and site start)
+    loop_ms: float  # a fixed pure-Python loop (dict and str work), best of 7
+
+    def note(self) -> str:
+        return f"python start {self.start_s * 1e3:.0f} ms, reference loop {self.loop_ms:.1f} ms"
+
+
+def _reference_loop() -> int:
+    d: dict[str, int] = {}
+    for i in range(20_000):
+        d[str(i)] = i * 2
+    return sum(d.values())
+
+
+def pace() -> Pace:
+    starts = []
+    for _ in range(5):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        starts.append(time.perf_counter() - t)
+    loops = []
+    for _ in range(7):
+        t = time.perf_counter()
+        _reference_loop()
+        loops.append(time.perf_counter() - t)
+    return Pace(statistics.median(starts), min(loops) * 1e3)
 
 
 def machine_line() -> str:
