@@ -41,10 +41,12 @@ _EPS = 1e-9  # degrees (~0.1 mm): the margin by which "full" cells are tested
 _PAD = 1e-7  # degrees (~1 cm) added around the precincts' extent
 # ``near_boundary``: a point deeper than metres + CORE_MARGIN_M inside its precinct is
 # far from its edge, one less deep than metres - CORE_MARGIN_M is near, without measuring.
-# The margin covers what GEOS's buffer may be off by: arcs drawn as 8 chords per quarter
-# (a chord lies up to 0.5 % of the radius inside its arc: 0.25 m at 50 m) and the input
-# simplified by up to 1 % of the distance (0.5 m).
+# The margin covers how far the shrunk polygons may be off: GEOS's buffer draws arcs as 8
+# chords per quarter (a chord lies up to 0.5 % of the radius inside its arc: 0.25 m at
+# 50 m) and simplifies its input by up to 1 % of the distance (0.5 m); we then simplify
+# the result by CORE_SIMPLIFY_M (a third of the vertices: ~2 MB less per county worker).
 CORE_MARGIN_M = 2.0
+CORE_SIMPLIFY_M = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,15 +207,16 @@ class _Cores:
     def of(cls, geom: shapely.Geometry, lat: float, metres: float) -> _Cores:
         k = math.cos(math.radians(lat))
         local = shapely.transform(geom, lambda c: c * np.array([k, 1.0]))
-        outline = shapely.boundary(local)
-        shapely.prepare(outline)
+        outline = shapely.boundary(local)  # not prepared: GEOS's distance does not use it
         shrunk: list[shapely.Geometry | None] = []
         for m in (metres + CORE_MARGIN_M, metres - CORE_MARGIN_M):
             if m <= 0:  # nothing can be that near: measure
                 shrunk.append(None)
                 continue
             try:
-                core = shapely.buffer(local, -m / _M_PER_DEG)
+                core = shapely.simplify(
+                    shapely.buffer(local, -m / _M_PER_DEG), CORE_SIMPLIFY_M / _M_PER_DEG
+                )
             except shapely.errors.GEOSException:
                 shrunk.append(None)
                 continue
