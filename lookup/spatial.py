@@ -67,11 +67,14 @@ def prepare_polygons(geoms: np.ndarray) -> np.ndarray:
     """Prepare polygons and build GEOS's lazy edge index now, not on the first requests."""
     geoms = np.asarray(geoms, dtype=object)
     shapely.prepare(geoms)
-    for g in geoms:
-        x, y = shapely.get_coordinates(g)[0]
-        probe = shapely.Point(x, y)
-        g.contains(probe)
-        g.contains(probe)  # GEOS builds the prepared index on the second call
+    if len(geoms):
+        # One probe per polygon, vectorised (statewide: 60 ms of the load went to building
+        # 2,706 Points). The middle of its box: inside the envelope, so GEOS does not
+        # answer from the envelope alone but consults (and builds) the edge index.
+        b = shapely.bounds(geoms)
+        x, y = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        shapely.contains_xy(geoms, x, y)
+        shapely.contains_xy(geoms, x, y)  # GEOS builds the prepared index on the second call
     return geoms
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from zipfile import BadZipFile
 
 import numpy as np
+import orjson
 import shapely
 
 from .dataset import Dataset, freeze
@@ -195,12 +196,14 @@ def _time(s: str) -> dtime:
 def load_dataset(folder: Path) -> Dataset:
     """Load a published version folder. Raises ``DataError`` with the reason if unusable."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
+        # orjson: a third of stdlib json's time on the statewide places (55 ms); its
+        # errors are ValueErrors, and it refuses NaN, which the writer never writes.
+        manifest = orjson.loads((folder / MANIFEST).read_bytes())
         if manifest.get("format") != FORMAT:
             raise DataError(
                 f"{folder}: dataset format {manifest.get('format')!r}, expected {FORMAT}"
             )
-        places = json.loads((folder / "places.json").read_text())
+        places = orjson.loads((folder / "places.json").read_bytes())
         with np.load(folder / "precincts.npz") as z:
             offsets = tuple(z[f"offsets{i}"] for i in range(3))
             geoms = shapely.from_ragged_array(
