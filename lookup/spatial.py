@@ -196,8 +196,10 @@ def build_grid(
 
 @dataclass(frozen=True, slots=True)
 class _Cores:
-    """One precinct in a local frame (longitudes times ``k``, the cosine of the latitude
-    of the first point asked about, as in ``boundary_distance_m``): its outline, and
+    """One precinct in a local equirectangular frame (longitudes times ``k``, the cosine
+    of the latitude of the first point asked about: raw degrees would overstate
+    east-west distances by ~22 % at Charlotte's latitude; the frame's own error is well
+    under a metre at this 50 m scale): its outline, and
     the polygon shrunk by ``metres`` plus and minus ``CORE_MARGIN_M`` (None where GEOS
     could not build one: the point is then measured)."""
 
@@ -360,9 +362,6 @@ class Sites:
     def _miles(chord: float) -> float:
         return 2 * EARTH_RADIUS_MILES * math.asin(min(chord * 0.5, 1.0))
 
-    def miles_from(self, lon: float, lat: float) -> list[float]:
-        return [self._miles(c) for c in self._chords(lon, lat)]
-
     def ranked(self, lon: float, lat: float) -> tuple[list[int], list[float]]:
         """Site positions nearest first (ties keep file order) and their distances in
         miles, rounded to 0.01 as answers show them."""
@@ -380,15 +379,3 @@ def round_cents(x: float) -> float:
     y = x * 100.0
     n = round(y)
     return n / 100 if abs(y - n) < 0.49999 else round(x, 2)
-
-
-def boundary_distance_m(geom: shapely.Geometry, lon: float, lat: float) -> float:
-    """Metres from a point to the nearest edge of ``geom`` (its outline and holes).
-
-    Computed in a local equirectangular frame (longitudes shrunk by cos(latitude)): raw
-    degrees would overstate east-west distances by ~22 % at Charlotte's latitude. The
-    error of the local frame is well under a metre at the ~50 m scale this is used for.
-    """
-    k = math.cos(math.radians(lat))
-    outline = shapely.transform(shapely.boundary(geom), lambda c: c * np.array([k, 1.0]))
-    return float(shapely.distance(outline, shapely.Point(lon * k, lat))) * _M_PER_DEG

@@ -5,12 +5,14 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from builders import lonlat, tiny_geoms
 
-from lookup.spatial import GridIndex, Sites
+from lookup.spatial import EARTH_RADIUS_M, GridIndex, Sites
 from lookup.trees import RtreeIndex, StrTreeIndex
 
 INDEXES = [GridIndex, StrTreeIndex, RtreeIndex]
+M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 
 
 @pytest.mark.parametrize("kind", INDEXES)
@@ -64,9 +66,9 @@ def test_batch_rejects_nan_quietly() -> None:
 
 def test_haversine_known_distance() -> None:
     # Charlotte (35.2271, -80.8431) to Raleigh (35.7796, -78.6382): about 130 miles.
-    (d,) = Sites.of([-78.6382], [35.7796]).miles_from(-80.8431, 35.2271)
+    _, (d,) = Sites.of([-78.6382], [35.7796]).ranked(-80.8431, 35.2271)
     assert 128 < d < 132
-    assert Sites.of([-80.8431], [35.2271]).miles_from(-80.8431, 35.2271) == [0.0]
+    assert Sites.of([-80.8431], [35.2271]).ranked(-80.8431, 35.2271) == ([0], [0.0])
 
 
 def test_round_cents_is_round_to_two_places() -> None:
@@ -115,8 +117,16 @@ def test_ranked_sites_match_haversine_order_and_miles() -> None:
 def test_nearest_by_great_circle_not_raw_degrees() -> None:
     # At 35 N a degree of longitude is ~0.82 of a degree of latitude: a site 0.011 deg east
     # is nearer than one 0.010 deg north, though farther in raw degrees.
-    east, north = Sites.of([-80.789, -80.8], [35.2, 35.21]).miles_from(-80.8, 35.2)
-    assert east < north
+    order, (east, north) = Sites.of([-80.789, -80.8], [35.2, 35.21]).ranked(-80.8, 35.2)
+    assert order == [0, 1] and east < north
+
+
+def boundary_distance_m(geom: shapely.Geometry, lon: float, lat: float) -> float:
+    """The test's oracle: metres from a point to the nearest edge of ``geom`` (outline
+    and holes), measured plainly in a local frame at the point's own latitude."""
+    k = math.cos(math.radians(lat))
+    outline = shapely.transform(shapely.boundary(geom), lambda c: c * np.array([k, 1.0]))
+    return float(shapely.distance(outline, shapely.Point(lon * k, lat))) * M_PER_DEG
 
 
 def test_near_boundary_agrees_with_the_measured_distance(demo_ds) -> None:
@@ -124,7 +134,7 @@ def test_near_boundary_agrees_with_the_measured_distance(demo_ds) -> None:
     a precinct line, nor flag one beyond it: checked against the plain distance on
     40,000 points of the demo county, some in each band (the grid's clear cells, deeper
     than 52 m, 48-52 m where the distance is measured, nearer than 48 m)."""
-    from lookup.spatial import CORE_MARGIN_M, boundary_distance_m
+    from lookup.spatial import CORE_MARGIN_M
 
     index = GridIndex(demo_ds.index.geoms, demo_ds.index.grid)  # fresh memos
     rng = np.random.default_rng(5)
