@@ -23,7 +23,7 @@ benchmark's side-by-side figures and as independent oracles in the tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -78,7 +78,12 @@ def prepare_polygons(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def refine(geoms: np.ndarray, candidates: np.ndarray, lon: float, lat: float) -> Hit | None:
+def refine(
+    geoms: Sequence[shapely.Geometry] | np.ndarray,
+    candidates: Iterable[int],
+    lon: float,
+    lat: float,
+) -> Hit | None:
     # The _xy predicates take the coordinates as they are: building a Point costs more
     # than a prepared polygon's test (profiled: 18 us of every HTTP look-up went to Points).
     for i in candidates:
@@ -246,8 +251,12 @@ class GridIndex:
         # ~100 MB per statewide worker in int objects, none of them shared after a fork.)
         self._cells = np.ascontiguousarray(self.grid.cells).data
         self._offsets = np.ascontiguousarray(self.grid.cand_offsets).data
-        self._ids = self.grid.cand_ids
-        self._clear: dict[float, np.ndarray] = {}  # metres -> cells that far from any line
+        self._ids = np.ascontiguousarray(self.grid.cand_ids).data
+        # The same prepared polygons in a tuple: indexing numpy's object array by a plain
+        # int goes through its scalar machinery, and under a server that path is cold on
+        # every request (see ``near_boundary``).
+        self._geoms = tuple(self.geoms)
+        self._clear: dict[float, memoryview] = {}  # metres -> cells that far from any line
         self._cores: dict[tuple[int, float], _Cores] = {}  # built on first use
 
     def locate(self, lon: float, lat: float) -> Hit | None:
@@ -261,7 +270,7 @@ class GridIndex:
         if v == EMPTY:
             return None
         m = -v - 2
-        return refine(self.geoms, self._ids[self._offsets[m] : self._offsets[m + 1]], lon, lat)
+        return refine(self._geoms, self._ids[self._offsets[m] : self._offsets[m + 1]], lon, lat)
 
     def near_boundary(self, lon: float, lat: float, index: int, metres: float) -> bool:
         """Whether the point (inside precinct ``index``) is within ``metres`` of its edge.
@@ -276,7 +285,7 @@ class GridIndex:
         """
         clear = self._clear.get(metres)
         if clear is None:
-            clear = self._clear[metres] = self._clear_cells(metres)
+            clear = self._clear[metres] = self._clear_cells(metres).data
         i = int((lon - self._x0) / self._dx)
         j = int((lat - self._y0) / self._dy)
         if 0 <= i < self._nx and 0 <= j < self._ny and clear[j * self._nx + i]:
