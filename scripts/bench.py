@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from bench_cachegrind import bench_cachegrind
 from bench_datasets import (
     MECK_EARLY,
     MECK_POLLING,
@@ -65,6 +66,7 @@ from bench_datasets import (
 )
 from bench_geocode import bench_geocoding
 from bench_http import (
+    COLD_CALLS,
     HttpResult,
     Workload,
     bench_http,
@@ -72,7 +74,7 @@ from bench_http import (
     build_workload,
     mixed_paths,
 )
-from bench_machine import CpuShare, CpuWatch, machine_line, pace
+from bench_machine import CacheSweep, CpuShare, CpuWatch, machine_line, pace
 from bench_postgis import bench_postgis, ensure_postgis, postgis_targets
 from bench_profile import ensure_py_spy
 from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
@@ -542,6 +544,7 @@ def bench_service(b: Built, work: Workload, plan: Plan, report: Report) -> None:
         "coordinates": [PointQuery(lon=x, lat=y) for x, y in work.points],
         "address": [AddressQuery(a) for a in work.texts],
     }
+    sweep = CacheSweep()
     for kind, qs in queries.items():
         qs = (qs * (plan.service_calls // max(1, len(qs)) + 1))[: plan.service_calls]
 
@@ -557,6 +560,22 @@ def bench_service(b: Built, work: Workload, plan: Plan, report: Report) -> None:
                 secs / len(qs) * 1e6,
                 "us/call",
                 "the service call alone, in process (no Flask, no JSON), same queries as HTTP",
+            )
+        )
+        spent = 0.0
+        for q in qs[:COLD_CALLS]:
+            sweep()
+            t = time.thread_time()
+            with suppress(ServiceError):
+                find_polling_place(b.ds, q, now)
+            spent += time.thread_time() - t
+        report.add(
+            Row(
+                f"find_polling_place, {kind}, {b.label}, cold caches",
+                spent / len(qs[:COLD_CALLS]) * 1e6,
+                "us/call",
+                f"the same, each call after a {sweep.bytes / 1024**2:.0f} MB cache sweep (thread "
+                "CPU): what it costs inside a gunicorn worker under load",
             )
         )
 
@@ -826,6 +845,18 @@ def main(argv: list[str] | None = None) -> int:
             except (RuntimeError, OSError) as exc:
                 report.skip(f"HTTP rows: {exc}")
                 report.failures.append(f"HTTP benchmark did not run: {exc}")
+
+        if args.profiles:
+            w = work[serve_label]
+            with section(f"cache misses per request (cachegrind), {serve_label}"):
+                bench_cachegrind(
+                    serve_label,
+                    serve_set.data_dir,
+                    {"/healthz": ["/healthz"], "lookup by coordinates": w.coords,
+                     "lookup by address": w.address},
+                    tmp,
+                    report,
+                )  # fmt: skip
 
         if args.profiles and py_spy:
             with section("profiles of the start-up"):

@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import threading
@@ -35,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_machine import CLK_TCK, DISTURBED_SHARE, CpuShare, CpuWatch
+from bench_machine import (
+    CLK_TCK,
+    DISTURBED_SHARE,
+    CacheSweep,
+    CpuShare,
+    CpuWatch,
+    ensure_debian_tool,
+)
 from bench_profile import Summary, own_table, record_pid, summarise, write_summary
 from bench_report import Report, Row
 from bench_serve import Running, gunicorn, server_env, smaps
@@ -52,6 +58,7 @@ MAX_EXTRA_ROUNDS = 4
 MIN_CLEAN_ROUNDS = 3
 SUGGEST_LIMIT = 8  # what the console and the widget ask for
 PROFILE_SECONDS = 8.0  # per endpoint (--quick: half)
+COLD_CALLS = 400  # in-process requests measured after a cache sweep each
 
 
 @dataclass(frozen=True)
@@ -129,15 +136,7 @@ end
 def ensure_wrk() -> str | None:
     """Debian's wrk (a C load generator: it leaves the cores to the server under test),
     installed by the benchmark itself where it may; None to use the Python generator."""
-    found = shutil.which("wrk")
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    print("  (installing Debian's wrk for the HTTP load)", flush=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-        if subprocess.run(cmd, capture_output=True, env=env, timeout=300).returncode != 0:
-            return None
-    return shutil.which("wrk")
+    return ensure_debian_tool("wrk", "wrk", "for the HTTP load")
 
 
 def process_cpu(pids: Sequence[int]) -> float:
@@ -684,6 +683,9 @@ def bench_wsgi(
         return len  # the write() callable of WSGI, never used by Flask
 
     out: dict[str, float] = {}
+    cold: dict[str, float] = {}
+    sweep = CacheSweep()
+    cold_calls = min(n, COLD_CALLS)
     kinds = [("/healthz", ["/healthz"]), ("lookup by coordinates", work.coords),
              ("lookup by address", work.address), ("suggest", work.suggest)]  # fmt: skip
     for name, paths in kinds:
@@ -703,10 +705,30 @@ def bench_wsgi(
         for e in environs:
             b"".join(app(dict(e), start_response))
         out[name] = (time.thread_time() - t0) / n * 1e6
+        spent = 0.0
+        for e in environs[:cold_calls]:
+            sweep()
+            t = time.thread_time()
+            b"".join(app(dict(e), start_response))
+            spent += time.thread_time() - t
+        cold[name] = spent / cold_calls * 1e6
     gc.unfreeze()
     for name, us in out.items():
         note = "Flask app called as WSGI in process (no gunicorn, no socket), thread CPU time, warm"
+        cold_note = (
+            f"the same, each request after a {sweep.bytes / 1024**2:.0f} MB cache sweep (as a "
+            "gunicorn worker finds its caches between requests)"
+        )
         if name != "/healthz":
             note += f"; {us - out['/healthz']:.0f} us more than /healthz"
+            cold_note += f"; {cold[name] - cold['/healthz']:.0f} us more than /healthz"
         report.add(Row(f"WSGI in process, {name}, {label}", us, "us/request", note))
+        report.add(
+            Row(
+                f"WSGI in process, cold caches, {name}, {label}",
+                cold[name],
+                "us/request",
+                cold_note,
+            )
+        )
     return out

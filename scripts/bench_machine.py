@@ -14,11 +14,14 @@ import os
 import platform
 import pwd
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 DISTURBED_SHARE = 0.10  # foreign CPU over 10 % of both cores: the figure is suspect
@@ -187,6 +190,46 @@ def pace() -> Pace:
         _reference_loop()
         loops.append(time.perf_counter() - t)
     return Pace(statistics.median(starts), min(loops) * 1e3)
+
+
+def ensure_debian_tool(command: str, package: str, why: str) -> str | None:
+    """``command`` on the PATH, installed from Debian's ``package`` where this process
+    may (root, apt-get); None where it is missing and cannot be installed."""
+    found = shutil.which(command)
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    print(f"  (installing Debian's {package} {why})", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+        if subprocess.run(cmd, capture_output=True, env=env, timeout=300).returncode != 0:
+            return None
+    return shutil.which(command)
+
+
+def last_level_cache_bytes() -> int:
+    """The largest CPU cache this machine reports (sysfs), 32 MiB when it says nothing."""
+    sizes = []
+    for path in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size"):
+        text = path.read_text().strip().upper()
+        scale = {"K": 1024, "M": 1024**2}.get(text[-1:], 1)
+        with suppress(ValueError):
+            sizes.append(int(text.rstrip("KM")) * scale)
+    return max(sizes, default=32 * 1024**2)
+
+
+class CacheSweep:
+    """Evicts what a call left in the CPU caches, by writing a buffer the size of the
+    last-level cache: a request to a gunicorn worker finds them swept by wrk, the kernel
+    and the other worker in between, and ``thread_time`` of a warm loop hides that."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.bytes = last_level_cache_bytes()
+        self._buf = np.ones(self.bytes // 8)
+
+    def __call__(self) -> None:
+        self._buf += 1.0
 
 
 def machine_line() -> str:
