@@ -145,13 +145,13 @@ class TableBytes:
         self._after[key] = (statuses, parts)
         return parts
 
-    def join(self, ranked: RankedSites, schedule: bool) -> bytes:
-        """The JSON array of ``ranked``'s sites, nearest first: one join of ready-made
-        parts (measured A/B in one process: 13 % faster than joining each site's bytes
-        built first)."""
+    def parts(self, ranked: RankedSites, schedule: bool) -> list[bytes]:
+        """The JSON array of ``ranked``'s sites, nearest first, as ready-made parts for
+        the caller's one join (measured A/B in one process: 13 % faster than joining each
+        site's bytes built first)."""
         positions = ranked.positions
         if not positions:
-            return b"[]"
+            return [b"[]"]
         heads, after = self._comma_heads, self.after(ranked.statuses, schedule)
         # One serialisation for every distance: numbers and nulls hold no comma.
         distances = orjson.dumps(list(ranked.distances))[1:-1].split(b",")
@@ -161,7 +161,7 @@ class TableBytes:
             add((heads[i], d, after[i]))
         parts[0] = b"[" + self.heads[positions[0]]  # the first site: no comma before it
         parts.append(b"]")
-        return b"".join(parts)
+        return parts
 
 
 def _without_schedule(site: dict[str, Any]) -> dict[str, Any]:
@@ -244,12 +244,21 @@ def answer_bytes(
     """The same answer serialised for the API: the sites are spliced in as ready-made
     bytes rather than built and serialised again (the bulk of a response)."""
     e, ranked = a.election, a.early_voting_sites
-    if e is not None and isinstance(ranked, RankedSites):
-        table = fragments.tables[(e.day, a.precinct.county)]
-        sites: object = orjson.Fragment(table.join(ranked, schedule))
-    else:
+    if e is None or not isinstance(ranked, RankedSites):
         sites = answer_json(a, board, lang, fragments, schedule=schedule)["early_voting_sites"]
-    return orjson.dumps(_answer(a, board, lang, fragments, sites))
+        return orjson.dumps(_answer(a, board, lang, fragments, sites))
+    # The rest of the answer around a marker, then one join with the sites' parts: the
+    # sites' 10-15 KB are copied once, straight into the body, not first into an array
+    # that orjson copies again (fewer cache misses per request: see the benchmark).
+    head, _, tail = orjson.dumps(_answer(a, board, lang, fragments, _SPLICE)).partition(b"\0")
+    return b"".join(
+        (head, *fragments.tables[(e.day, a.precinct.county)].parts(ranked, schedule), tail)
+    )
+
+
+# A NUL byte never occurs in JSON text (orjson writes one inside a string as \u0000): the
+# one in the output is where the sites go.
+_SPLICE = orjson.Fragment(b"\0")
 
 
 def _answer(
