@@ -59,6 +59,7 @@ MIN_CLEAN_ROUNDS = 3
 SUGGEST_LIMIT = 8  # what the console and the widget ask for
 PROFILE_SECONDS = 8.0  # per endpoint (--quick: half)
 COLD_CALLS = 400  # in-process requests measured after a cache sweep each
+WSGI_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -682,36 +683,43 @@ def bench_wsgi(
     ) -> Callable[[bytes], object]:
         return len  # the write() callable of WSGI, never used by Flask
 
-    out: dict[str, float] = {}
-    cold: dict[str, float] = {}
     sweep = CacheSweep()
     cold_calls = min(n, COLD_CALLS)
-    kinds = [("/healthz", ["/healthz"]), ("lookup by coordinates", work.coords),
-             ("lookup by address", work.address), ("suggest", work.suggest)]  # fmt: skip
-    for name, paths in kinds:
-        environs = []
+    kinds = {"/healthz": ["/healthz"], "lookup by coordinates": work.coords,
+             "lookup by address": work.address, "suggest": work.suggest}  # fmt: skip
+    environs: dict[str, list[dict[str, Any]]] = {}
+    for name, paths in kinds.items():
+        environs[name] = []
         for path in (paths * (n // len(paths) + 1))[:n]:
             p, _, q = path.partition("?")
             base = {"REMOTE_ADDR": "127.0.0.1"}
-            environs.append(EnvironBuilder(path=p, query_string=q, environ_base=base).get_environ())
+            environs[name].append(
+                EnvironBuilder(path=p, query_string=q, environ_base=base).get_environ()
+            )
         # Warm-up: one pass over every URL, as a long-lived worker would have seen them
         # (each precinct's shrunk outlines for the verify test are built on its first
         # visit, ~1.5-3.5 ms once per precinct and worker: not a per-request cost).
-        for e in environs:
+        for e in environs[name]:
             b"".join(app(dict(e), start_response))
-        if "insights" in app.extensions:  # its store opened now, not in the measured pass
-            app.extensions["insights"].flush()
-        t0 = time.thread_time()
-        for e in environs:
-            b"".join(app(dict(e), start_response))
-        out[name] = (time.thread_time() - t0) / n * 1e6
-        spent = 0.0
-        for e in environs[:cold_calls]:
-            sweep()
-            t = time.thread_time()
-            b"".join(app(dict(e), start_response))
-            spent += time.thread_time() - t
-        cold[name] = spent / cold_calls * 1e6
+    if "insights" in app.extensions:  # its store opened now, not in the measured pass
+        app.extensions["insights"].flush()
+    # The endpoints take turns in short rounds: this machine's speed drifts within
+    # minutes, and a difference between endpoints is the figure wanted.
+    warm_s = dict.fromkeys(kinds, 0.0)
+    cold_s = dict.fromkeys(kinds, 0.0)
+    for r in range(WSGI_ROUNDS):
+        for name, es in environs.items():
+            t0 = time.thread_time()
+            for e in es[r::WSGI_ROUNDS]:
+                b"".join(app(dict(e), start_response))
+            warm_s[name] += time.thread_time() - t0
+            for e in es[:cold_calls][r::WSGI_ROUNDS]:
+                sweep()
+                t = time.thread_time()
+                b"".join(app(dict(e), start_response))
+                cold_s[name] += time.thread_time() - t
+    out = {name: warm_s[name] / n * 1e6 for name in kinds}
+    cold = {name: cold_s[name] / cold_calls * 1e6 for name in kinds}
     gc.unfreeze()
     for name, us in out.items():
         note = "Flask app called as WSGI in process (no gunicorn, no socket), thread CPU time, warm"
