@@ -5,9 +5,12 @@ down, what an event keeps of an address, and the staff pages in-process."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
@@ -110,6 +113,26 @@ def test_concurrent_processes_lose_no_counts(tmp_path: Path) -> None:
         list(pool.map(_add_many, [location] * 4, range(4), [150] * 4))
     got = dict(Store(location).sums("requests", ["channel"], date(2028, 1, 1), date(2028, 12, 31)))
     assert got == {"api": 600, "rep": 1200}
+
+
+def test_a_store_opened_while_another_writes_the_new_file_waits_for_it(tmp_path: Path) -> None:
+    """Seen in CI as a 500 on the staff page: another worker held the write lock of the
+    brand-new file (creating the tables), and SQLite refused the switch to WAL at once."""
+    path = tmp_path / "i.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE early (a)")  # the file exists, not yet in WAL mode
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO early VALUES (1)")
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
+    release.start()
+    t0 = time.monotonic()
+    got = Store(str(path)).sums("requests", ["channel"], date(2028, 1, 1), date(2028, 1, 2))
+    waited = time.monotonic() - t0
+    release.join()
+    other.close()
+    assert got == []
+    assert waited >= 0.25  # it waited for the other writer rather than failing
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_retention_rolls_old_days_up_to_months_and_drops_old_streets(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ Tables (all counts ``n``; ``day`` is ``YYYY-MM-DD``, or ``YYYY-MM`` once rolled 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -240,10 +242,36 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Transactions are begun by _sqlite_begin, not by the driver's implicit BEGIN.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of the process
     cur.execute("PRAGMA busy_timeout=30000")
+    _use_wal(cur)
+    cur.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of the process
     cur.close()
+
+
+WAL_SWITCH_S = 30.0  # as long as any other wait for the file (busy_timeout)
+
+
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode, which then persists in it. While another connection
+    holds a write lock (another worker creating the tables on its first count), SQLite
+    refuses the switch at once, "database is locked", without its busy timeout: seen as
+    a 500 on the staff page when the workers' first requests came together. So: try
+    again until the file is in WAL mode, switched by this connection or by the other."""
+    deadline = time.monotonic() + WAL_SWITCH_S
+    delay = 0.005
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            if cur.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("could not switch the insights database to WAL")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 def _sqlite_begin(conn: Connection) -> None:
