@@ -135,6 +135,14 @@ def test_a_store_opened_while_another_writes_the_new_file_waits_for_it(tmp_path:
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_an_in_memory_store_opens_at_once_in_its_own_mode() -> None:
+    t0 = time.monotonic()
+    assert (
+        Store("sqlite://").sums("requests", ["channel"], date(2028, 1, 1), date(2028, 1, 2)) == []
+    )
+    assert time.monotonic() - t0 < 5  # no waiting for a WAL mode it cannot have
+
+
 def test_retention_rolls_old_days_up_to_months_and_drops_old_streets(tmp_path: Path) -> None:
     store = Store(str(tmp_path / "i.sqlite3"))
     for day in ("2026-03-02", "2026-03-30", "2026-04-01", "2028-10-01"):

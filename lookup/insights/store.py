@@ -261,15 +261,13 @@ def _use_wal(cur: sqlite3.Cursor) -> None:
     delay = 0.005
     while True:
         try:
-            if cur.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-                return
-            if cur.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
-                return
+            # Another mode answered without an error (an in-memory database) is kept.
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
-        if time.monotonic() > deadline:
-            raise sqlite3.OperationalError("could not switch the insights database to WAL")
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
 
