@@ -856,6 +856,7 @@ def main(argv: list[str] | None = None) -> int:
                      "lookup by address": w.address},
                     tmp,
                     report,
+                    args.profiles,
                 )  # fmt: skip
 
         if args.profiles and py_spy:

@@ -47,11 +47,79 @@ def _misses(valgrind: str, data_dir: Path, urls: Path, mode: str, tmp: Path) -> 
     return {m.group(1): int(m.group(2).replace(",", "")) for m in _COUNT.finditer(out.stderr)}
 
 
+def _by_function(sweep_out: Path, run_out: Path) -> list[tuple[int, int, int, str]]:
+    """(code, data read, data write) last-level misses and ``file:function``, for each
+    function, of the run minus the sweeps (``cg_diff``, then ``cg_annotate``)."""
+    diff = run_out.with_suffix(".diff")
+    with diff.open("w") as f:
+        subprocess.run(["cg_diff", str(sweep_out), str(run_out)], stdout=f, check=True)
+    text = subprocess.run(
+        ["cg_annotate", "--show=ILmr,DLmr,DLmw", "--sort=ILmr", "--threshold=0", "--auto=no",
+         str(diff)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rows = []
+    for line in text.splitlines():
+        tokens = line.split()
+        if not tokens or ":" not in tokens[-1] or "PROGRAM" in line:
+            continue
+        nums = [t for t in tokens[:-1] if re.fullmatch(r"-?[\d,]+", t)]
+        if len(nums) == 3:
+            il, dr, dw = (int(n.replace(",", "")) for n in nums)
+            rows.append((il, dr, dw, tokens[-1]))
+    return rows
+
+
+def _group(where: str) -> str:
+    file = where.rsplit(":", 1)[0]
+    if "/Python-3" in file or file.startswith(("Python/", "Objects/", "Include/", "./Include")):
+        return "CPython: the interpreter, its objects and allocator"
+    if any(k in file for k in ("memmove", "memcpy", "memset")):
+        return "copying bytes (libc)"
+    if file == "???":
+        return "libraries without symbols (numpy, shapely/GEOS, orjson, ...)"
+    return "libc and others"
+
+
+def write_profile(name: str, label: str, rows: list[tuple[int, int, int, str]], out: Path) -> None:
+    """Where one endpoint's cold misses fall: by group and the top functions."""
+    total = sum(il + dr + dw for il, dr, dw, _ in rows) or 1
+    groups: dict[str, int] = {}
+    for il, dr, dw, where in rows:
+        groups[_group(where)] = groups.get(_group(where), 0) + il + dr + dw
+    lines = [
+        f"Cache misses: {name}, {label}",
+        "=" * (len(name) + len(label) + 16),
+        f"cachegrind ({SIM_LL[0] // 1024**2} MB simulated last level), {REQUESTS} requests in "
+        "process, each after a cache sweep, minus the sweeps alone (scripts/cache_probe.py).",
+        f"last-level misses per request: {total / REQUESTS:,.0f}",
+        "",
+        "share by where they fall",
+        *(f"{n / total:6.1%}  {g}" for g, n in sorted(groups.items(), key=lambda x: -x[1])),
+        "",
+        "top 25 functions: misses per request (code, data read, data write)",
+    ]
+    for il, dr, dw, where in sorted(rows, key=lambda r: -(r[0] + r[1] + r[2]))[:25]:
+        file, _, func = where.rpartition(":")
+        short = "/".join(file.split("/")[-2:])
+        lines.append(
+            f"{(il + dr + dw) / REQUESTS:7.0f}  ({il / REQUESTS:5.0f} {dr / REQUESTS:5.0f} "
+            f"{dw / REQUESTS:5.0f})  {func} ({short})"
+        )
+    out.write_text("\n".join(lines) + "\n")
+
+
 def bench_cachegrind(
-    label: str, data_dir: Path, endpoints: dict[str, list[str]], tmp: Path, report: Report
+    label: str,
+    data_dir: Path,
+    endpoints: dict[str, list[str]],
+    tmp: Path,
+    report: Report,
+    profiles: Path | None = None,
 ) -> dict[str, float]:
     """Misses per request of each endpoint (first: the baseline the others are compared
-    to), one row each; {} where valgrind is missing."""
+    to), one row each; {} where valgrind is missing. With ``profiles``, where each
+    endpoint's misses fall (``cache_<endpoint>.txt``)."""
     valgrind = ensure_valgrind()
     if valgrind is None:
         report.skip("cache misses per request: valgrind not found and not installable")
@@ -76,4 +144,8 @@ def bench_cachegrind(
                 "misses predict under gunicorn"
             )
         report.add(Row(f"LL cache misses per request, {name}, {label}", ll, "misses", note))
+        if profiles is not None:
+            slug = re.sub(r"[^a-z]+", "_", name.lower()).strip("_")
+            rows = _by_function(tmp / "cachegrind.sweep.out", tmp / "cachegrind.run.out")
+            write_profile(name, label, rows, profiles / f"cache_{slug}.txt")
     return per
