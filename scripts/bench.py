@@ -562,17 +562,16 @@ def bench_service(b: Built, work: Workload, plan: Plan, report: Report) -> None:
                 "the service call alone, in process (no Flask, no JSON), same queries as HTTP",
             )
         )
-        spent = 0.0
-        for q in qs[:COLD_CALLS]:
-            sweep()
-            t = time.thread_time()
+
+        def one(q: Any) -> None:
             with suppress(ServiceError):
                 find_polling_place(b.ds, q, now)
-            spent += time.thread_time() - t
+
+        cold = qs[:COLD_CALLS]
         report.add(
             Row(
                 f"find_polling_place, {kind}, {b.label}, cold caches",
-                spent / len(qs[:COLD_CALLS]) * 1e6,
+                sweep.cold_seconds(one, cold) / len(cold) * 1e6,
                 "us/call",
                 f"the same, each call after a {sweep.bytes / 1024**2:.0f} MB cache sweep (thread "
                 "CPU): what it costs inside a gunicorn worker under load",

@@ -28,7 +28,7 @@ import subprocess
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -668,41 +668,21 @@ def bench_wsgi(
     instead)."""
     import gc
 
-    from werkzeug.test import EnvironBuilder
+    from cache_probe import answer, environ, in_process_app, warm_up
 
-    from lookup import requestlog
-    from lookup.app import create_app
-    from lookup.config import Settings
-
-    requestlog.configure(stream=open(os.devnull, "w"))  # noqa: SIM115 (lives with the logger)
-    app = create_app(Settings.from_env(server_env(tmp), data_dir=data_dir))
-    gc.freeze()  # as ``lookup serve`` does once the app is loaded
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc: Any = None, /
-    ) -> Callable[[bytes], object]:
-        return len  # the write() callable of WSGI, never used by Flask
-
+    app = in_process_app(server_env(tmp), data_dir)
     sweep = CacheSweep()
     cold_calls = min(n, COLD_CALLS)
     kinds = {"/healthz": ["/healthz"], "lookup by coordinates": work.coords,
              "lookup by address": work.address, "suggest": work.suggest}  # fmt: skip
-    environs: dict[str, list[dict[str, Any]]] = {}
-    for name, paths in kinds.items():
-        environs[name] = []
-        for path in (paths * (n // len(paths) + 1))[:n]:
-            p, _, q = path.partition("?")
-            base = {"REMOTE_ADDR": "127.0.0.1"}
-            environs[name].append(
-                EnvironBuilder(path=p, query_string=q, environ_base=base).get_environ()
-            )
-        # Warm-up: one pass over every URL, as a long-lived worker would have seen them
-        # (each precinct's shrunk outlines for the verify test are built on its first
-        # visit, ~1.5-3.5 ms once per precinct and worker: not a per-request cost).
-        for e in environs[name]:
-            b"".join(app(dict(e), start_response))
-    if "insights" in app.extensions:  # its store opened now, not in the measured pass
-        app.extensions["insights"].flush()
+    environs = {
+        name: [environ(p) for p in (paths * (n // len(paths) + 1))[:n]]
+        for name, paths in kinds.items()
+    }
+    # Warm-up: one pass over every URL, as a long-lived worker would have seen them
+    # (each precinct's shrunk outlines for the verify test are built on its first
+    # visit, ~1.5-3.5 ms once per precinct and worker: not a per-request cost).
+    warm_up(app, [e for es in environs.values() for e in es])
     # The endpoints take turns in short rounds: this machine's speed drifts within
     # minutes, and a difference between endpoints is the figure wanted.
     warm_s = dict.fromkeys(kinds, 0.0)
@@ -711,13 +691,11 @@ def bench_wsgi(
         for name, es in environs.items():
             t0 = time.thread_time()
             for e in es[r::WSGI_ROUNDS]:
-                b"".join(app(dict(e), start_response))
+                answer(app, e)
             warm_s[name] += time.thread_time() - t0
-            for e in es[:cold_calls][r::WSGI_ROUNDS]:
-                sweep()
-                t = time.thread_time()
-                b"".join(app(dict(e), start_response))
-                cold_s[name] += time.thread_time() - t
+            cold_s[name] += sweep.cold_seconds(
+                lambda e: answer(app, e), es[:cold_calls][r::WSGI_ROUNDS]
+            )
     out = {name: warm_s[name] / n * 1e6 for name in kinds}
     cold = {name: cold_s[name] / cold_calls * 1e6 for name in kinds}
     gc.unfreeze()

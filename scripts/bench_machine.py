@@ -19,11 +19,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+T = TypeVar("T")
 DISTURBED_SHARE = 0.10  # foreign CPU over 10 % of both cores: the figure is suspect
 
 
@@ -218,18 +221,28 @@ def last_level_cache_bytes() -> int:
 
 
 class CacheSweep:
-    """Evicts what a call left in the CPU caches, by writing a buffer the size of the
-    last-level cache: a request to a gunicorn worker finds them swept by wrk, the kernel
-    and the other worker in between, and ``thread_time`` of a warm loop hides that."""
+    """Evicts what a call left in the CPU caches, by writing a buffer (by default the
+    size of the last-level cache): a request to a gunicorn worker finds them swept by
+    wrk, the kernel and the other worker in between, and a warm loop hides that."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int | None = None) -> None:
         import numpy as np
 
-        self.bytes = last_level_cache_bytes()
+        self.bytes = size or last_level_cache_bytes()
         self._buf = np.ones(self.bytes // 8)
 
     def __call__(self) -> None:
         self._buf += 1.0
+
+    def cold_seconds(self, call: Callable[[T], object], items: Iterable[T]) -> float:
+        """Thread CPU time of ``call`` over ``items``, the caches swept before each."""
+        spent = 0.0
+        for item in items:
+            self()
+            t = time.thread_time()
+            call(item)
+            spent += time.thread_time() - t
+        return spent
 
 
 def machine_line() -> str:
