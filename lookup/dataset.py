@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,6 +16,15 @@ from .geocode.local import AddressIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .schedule import StatusBoard, Timeline
 from .spatial import GridIndex, Sites
+
+
+class PlaceFacts(NamedTuple):
+    """A precinct's Election Day place at one election, and whether it moved since the
+    previous election the data holds (None: no earlier place to compare with)."""
+
+    place: PollingPlace | None
+    previous: PollingPlace | None  # the earlier place, only when it was another building
+    changed: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,11 @@ class Dataset:
     streets: StreetRanges = field(default_factory=StreetRanges.empty)  # centerline ranges
     # Derived at construction, so requests do no work that can be done once.
     site_tables: Mapping[tuple[date, str], SiteTable] = field(init=False, repr=False)
+    # Derived on first use and kept with this dataset (so they go with it on a refresh):
+    # (election day, precinct position) -> its place then (``service.place_facts``).
+    place_facts: dict[tuple[date, int], PlaceFacts] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site_tables", build_site_tables(self.early_voting))

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import NamedTuple, overload
 
 from .addressing import locate_address, point_needs_verify
-from .dataset import Dataset, SiteTable
+from .dataset import Dataset, PlaceFacts, SiteTable
 from .errors import InvalidParameter, OutsideJurisdiction
 from .geocode.base import Geocoder
 from .geocode.normalize import canonical_street
@@ -194,29 +194,29 @@ def previous_place(ds: Dataset, election: Election, key: tuple[str, str]) -> Pol
     return None
 
 
-# Places are long-lived values of the dataset: memoised by identity (hashing two frozen
-# places field by field on every look-up cost more than the comparison itself). The
-# places are kept in the entry so their ids cannot be reused while it exists.
-_MOVED: dict[tuple[int, int], tuple[PollingPlace, PollingPlace, bool]] = {}
-_MAX_MOVED = 8192
-
-
 def moved(before: PollingPlace, after: PollingPlace) -> bool:
     """Another building: a different street address or town (a new name or ZIP spelling
     for the same building is no move; ``changes`` reports those to staff)."""
-    key = (id(before), id(after))
-    entry = _MOVED.get(key)
-    if entry is not None and entry[0] is before and entry[1] is after:
-        return entry[2]
 
     def where(p: PollingPlace) -> tuple[str, str]:
         return canonical_street(p.address.line1), p.address.city.strip().upper()
 
-    result = where(before) != where(after)
-    if len(_MOVED) >= _MAX_MOVED:
-        _MOVED.clear()
-    _MOVED[key] = (before, after, result)
-    return result
+    return where(before) != where(after)
+
+
+def place_facts(ds: Dataset, election: Election, index: int) -> PlaceFacts:
+    """Precinct ``index``'s place at ``election`` and whether it moved: worked out once
+    per dataset, election and precinct (comparing addresses means normalising them), then
+    one dictionary look-up per answer."""
+    facts = ds.place_facts.get((election.day, index))
+    if facts is None:
+        key = ds.precincts[index].key
+        place = ds.polling.get(election.day, {}).get(key)
+        previous = previous_place(ds, election, key)
+        changed = moved(previous, place) if place is not None and previous is not None else None
+        facts = PlaceFacts(place, previous if changed else None, changed)
+        ds.place_facts[election.day, index] = facts
+    return facts
 
 
 _LATLON_TEXT = re.compile(r"^\s*(-?\d{1,3}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)\s*$")
@@ -269,12 +269,9 @@ def find_polling_place(
     changed: bool | None = None
     sites: Sequence[SiteDistance] = ()
     if election is not None:
-        place = ds.polling.get(election.day, {}).get(precinct.key)
-        previous = previous_place(ds, election, precinct.key)
-        if place is not None and previous is not None:
-            changed = moved(previous, place)
-            if changed:
-                notices.append("polling_place_changed")
+        place, previous, changed = place_facts(ds, election, hit.index)
+        if changed:
+            notices.append("polling_place_changed")
         if over:
             # The last known place, flagged; its early-voting sites are history, not answers.
             notices.append("no_active_election")
@@ -296,7 +293,7 @@ def find_polling_place(
         notices=tuple(notices),
         today=today,
         verify=verify,
-        previous_polling_place=previous if changed else None,
+        previous_polling_place=previous,
         changed=changed,
         staff_notices=tuple(n for n in staff if n.applies(local, precinct)) if staff else (),
     )
