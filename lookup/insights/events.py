@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..schedule import to_local
+
 if TYPE_CHECKING:
     from ..dataset import Dataset
     from ..service import Answer
@@ -45,7 +47,7 @@ class Event(NamedTuple):
     (references: nothing is copied on the request path; a tuple: the cheapest to build)."""
 
     kind: str  # LOOKUP or CALENDAR
-    at: datetime  # local time the request was answered (the app's clock)
+    at: datetime  # the app's clock when the request was answered (``reduce`` makes it local)
     channel: str
     lang: str
     code: str  # "ok" or the error code
@@ -102,7 +104,8 @@ def reduce(events: Iterable[Event]) -> tuple[Counts, int]:
     n = 0
     for e in events:
         n += 1
-        day = e.at.date().isoformat()
+        at = to_local(e.at)
+        day = at.date().isoformat()
         a = e.answer
         if e.kind == CALENDAR:
             if a is None:
@@ -111,7 +114,7 @@ def reduce(events: Iterable[Event]) -> tuple[Counts, int]:
             counts["calendar"][(day, e.channel, a.precinct.county, e.site, name)] += 1
             continue
         result = outcome(e.code, a)
-        counts["requests"][(day, e.at.hour, e.channel, e.lang, result)] += 1
+        counts["requests"][(day, at.hour, e.channel, e.lang, result)] += 1
         if a is not None:
             p = a.precinct
             key = (

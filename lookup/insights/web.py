@@ -82,7 +82,7 @@ def _record(
     status = resp.status_code
     if kind == CALENDAR and status != 200:
         return  # an export that did not happen
-    ctx = g._get_current_object()
+    ctx = vars(g._get_current_object())  # the plain dict behind g: no method per read
     code = ctx.get("answer_error") or ctx.get("outcome", "ok")
     if status >= 400 and code == "ok":
         code = f"http_{status}"
@@ -90,7 +90,7 @@ def _record(
     recorder.record(
         Event(
             kind=kind,
-            at=to_local(st.clock()),
+            at=st.clock(),  # made local by the writer thread, not on the request path
             channel=ctx.get("channel") or channel,
             lang=ctx.get("lang", "en"),
             code=code,
