@@ -113,28 +113,18 @@ def create_app(
         else (),
     )
 
-    from . import limits
-    from .admin import bp as admin_bp
-    from .api import bp as api_bp
-    from .civic_api import bp as civic_bp
-    from .pages import bp as pages_bp
-    from .rep import bp as rep_bp
-    from .widget import bp as widget_bp
-
-    app.register_blueprint(api_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(civic_bp)
-    app.register_blueprint(widget_bp)
-    app.register_blueprint(rep_bp)
-    app.register_blueprint(admin_bp)
-    limits.install(app, settings)
+    from . import admin, api, civic_api, limits, metrics, pages, rep, widget
     from .insights import web as insights
 
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(civic_api.bp)
+    app.register_blueprint(widget.bp)
+    app.register_blueprint(rep.bp)
+    app.register_blueprint(admin.bp)
+    limits.install(app, settings)
     insights.install(app, settings)  # counters of what is asked (never who or where)
-
     requestlog.install(app)
-    from . import metrics
-
     metrics.install(app)
 
     @app.before_request
@@ -185,6 +175,17 @@ def create_app(
         return error_response(InternalError("unhandled exception"))
 
     return app
+
+
+def import_parts() -> None:
+    """Import the modules ``create_app`` wires in (they import this one, so they cannot
+    sit at its top). ``lookup serve --no-preload`` calls it in the master: each worker,
+    forked at start or to replace one, then only builds its app and loads its data
+    (measured on meck700k: 0.05 s instead of 0.18 s, two thirds of which were these
+    imports; ``limits`` alone ~60 ms, with the asyncio it imports), and the workers
+    share the modules' pages instead of importing them each."""
+    from . import admin, api, civic_api, limits, metrics, pages, rep, widget  # noqa: F401
+    from .insights import web  # noqa: F401
 
 
 _CSP = (

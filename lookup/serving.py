@@ -85,6 +85,10 @@ class Server(BaseApplication):
             **options,
         }
         super().__init__()
+        if not self.options["preload_app"]:
+            from .app import import_parts
+
+            import_parts()  # once here, not once per worker after the fork
 
     def load_config(self) -> None:
         for key, value in self.options.items():

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -89,7 +89,12 @@ class Server:
     """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it."""
 
     def __init__(
-        self, data_dir: Path, log: Path, workers: int = 2, env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        log: Path,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -118,6 +123,7 @@ class Server:
                 str(self.port),
                 "--workers",
                 str(workers),
+                *args,
             ],
             stdout=self._log,
             stderr=subprocess.STDOUT,

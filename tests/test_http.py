@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
-from conftest import leaked_in
+from conftest import ROOT, Server, leaked_in
 
 from lookup.errors import ERROR_CODES
 
@@ -32,6 +34,37 @@ def test_health_and_ready(server) -> None:
     assert server.get("/healthz").json() == {"ok": True}
     ready = server.get("/readyz").json()
     assert ready["ok"] and ready["demo"] is True and ready["data_version"].startswith("demo-")
+
+
+def test_a_server_without_preload_answers_as_the_preloaded_one(server, demo_dir, tmp_path) -> None:
+    """``--no-preload``: each worker builds its own app and loads the data itself."""
+    expected = server.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json()
+    lone = Server(demo_dir, tmp_path / "server.log", args=["--no-preload"])
+    try:
+        for _ in range(12):  # both workers, whichever the kernel hands each connection
+            assert lone.get("/api/v1/lookup", address=ADDRESS, date=BEFORE).json() == expected
+    finally:
+        lone.stop()
+
+
+def test_the_master_imports_every_part_a_worker_would(demo_dir, tmp_path) -> None:
+    """What ``--no-preload``'s master imports before forking (``import_parts``) is all
+    that building the app imports: no worker imports a module of its own."""
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from lookup.app import create_app, import_parts\n"
+        "from lookup.config import Settings\n"
+        "import_parts()\n"
+        "before = set(sys.modules)\n"
+        f"create_app(Settings(data_dir=Path({str(demo_dir)!r}), cache_dir=Path({str(tmp_path)!r})))\n"
+        "print(sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
 
 
 def test_lookup_by_address(server) -> None:
