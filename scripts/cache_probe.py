@@ -5,6 +5,11 @@
 once (a long-lived worker's warm state: memos filled, each precinct's verify outlines
 built), then ``N`` times sweeps a ``SWEEP_BYTES`` buffer and, with ``MODE`` ``run``,
 answers the next URL (``sweep``: the sweeps alone, the baseline to subtract).
+
+``FLOOR`` URLs (``/_probe/floor?lat=&lon=``) go to a route only this probe adds: the
+least any look-up by coordinates must do in this app (read the two numbers, find the
+precinct, send a body as long as the real answer for that point, here a constant), so
+that the benchmark can show how much of a look-up's cost is the answer's own work.
 """
 
 from __future__ import annotations
@@ -17,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from bench_machine import CacheSweep
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.test import EnvironBuilder
 
 from lookup import requestlog
-from lookup.app import create_app
+from lookup.app import create_app, state
 from lookup.config import Settings
 
 
@@ -32,6 +37,38 @@ def in_process_app(env: Mapping[str, str], data_dir: Path) -> Flask:
     app = create_app(Settings.from_env(env, data_dir=data_dir))
     gc.freeze()
     return app
+
+
+FLOOR = "/_probe/floor"
+
+
+def floor_path(lookup_path: str) -> str:
+    """The floor route at the point of a look-up by coordinates."""
+    return lookup_path.replace("/api/v1/lookup", FLOOR, 1)
+
+
+class Floor:
+    """The floor route's view (see the module's docstring)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.body = b"{}"
+        app.add_url_rule(FLOOR, "probe_floor", self.view)  # before the app's first request
+
+    def view(self) -> Response:
+        args = request.args
+        ds = state().holder.get()
+        if ds is None or ds.index.locate(float(args["lon"]), float(args["lat"])) is None:
+            return Response(b"{}", status=404, mimetype="application/json")
+        return Response(self.body, mimetype="application/json")
+
+    def size_as(self, app: Flask, paths: list[str]) -> None:
+        """A body as long as the median answer of the look-ups at the same points."""
+        sizes = sorted(
+            len(b"".join(app(environ(p.replace(FLOOR, "/api/v1/lookup", 1)), _start_response)))
+            for p in paths
+        )
+        n = sizes[len(sizes) // 2]
+        self.body = b'{"pad":"' + b"x" * max(0, n - 10) + b'"}'
 
 
 def environ(path: str) -> dict[str, Any]:
@@ -63,8 +100,12 @@ def warm_up(app: Flask, environs: list[dict[str, Any]]) -> None:
 def main(argv: list[str]) -> None:
     data_dir, urls, mode, n, sweep_bytes = argv
     app = in_process_app(os.environ, Path(data_dir))
-    environs = [environ(path) for path in Path(urls).read_text().split()]
+    paths = Path(urls).read_text().split()
+    floor = Floor(app) if any(p.startswith(FLOOR) for p in paths) else None
+    environs = [environ(path) for path in paths]
     warm_up(app, environs)
+    if floor is not None:
+        floor.size_as(app, [p for p in paths if p.startswith(FLOOR)][:50])
     sweep = CacheSweep(int(sweep_bytes))
     for e in environs[: int(n)]:
         sweep()
