@@ -67,7 +67,8 @@ def build_site_tables(
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """Everything one answer needs. Never mutated: a refresh builds a new one."""
+    """Everything one answer needs. Never mutated (``place_facts`` only memoises what
+    its other fields determine): a refresh builds a new one."""
 
     version: str
     demo: bool

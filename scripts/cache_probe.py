@@ -40,11 +40,12 @@ def in_process_app(env: Mapping[str, str], data_dir: Path) -> Flask:
 
 
 FLOOR = "/_probe/floor"
+LOOKUP = "/api/v1/lookup"
 
 
 def floor_path(lookup_path: str) -> str:
     """The floor route at the point of a look-up by coordinates."""
-    return lookup_path.replace("/api/v1/lookup", FLOOR, 1)
+    return lookup_path.replace(LOOKUP, FLOOR, 1)
 
 
 class Floor:
@@ -63,10 +64,7 @@ class Floor:
 
     def size_as(self, app: Flask, paths: list[str]) -> None:
         """A body as long as the median answer of the look-ups at the same points."""
-        sizes = sorted(
-            len(b"".join(app(environ(p.replace(FLOOR, "/api/v1/lookup", 1)), _start_response)))
-            for p in paths
-        )
+        sizes = sorted(len(answer(app, environ(p.replace(FLOOR, LOOKUP, 1)))) for p in paths)
         n = sizes[len(sizes) // 2]
         self.body = b'{"pad":"' + b"x" * max(0, n - 10) + b'"}'
 
@@ -83,9 +81,9 @@ def _start_response(
     return len  # the write() callable of WSGI, never used by Flask
 
 
-def answer(app: Flask, env: dict[str, Any]) -> None:
+def answer(app: Flask, env: dict[str, Any]) -> bytes:
     """One request, its body read to the end."""
-    b"".join(app(dict(env), _start_response))
+    return b"".join(app(dict(env), _start_response))
 
 
 def warm_up(app: Flask, environs: list[dict[str, Any]]) -> None:
