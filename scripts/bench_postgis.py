@@ -1,10 +1,10 @@
 """PostGIS beside the grid index, for ``scripts/bench.py``: the same precincts and points.
 
 * ``ensure_postgis`` installs (only when missing) Debian's PostgreSQL and PostGIS and
-  ``psycopg[binary]``, then starts a throwaway cluster in a temporary folder: listening
-  on 127.0.0.1 only (no Unix socket), on a free port, ``fsync=off``, trust auth. Its
-  ``stop()`` stops the server and removes the folder; on any failure ``ensure_postgis``
-  returns the reason instead, and the benchmark prints a SKIPPED row.
+  ``psycopg[binary]``, then starts a throwaway cluster (``local_servers``: 127.0.0.1
+  only, a free port, ``fsync=off``, trust auth, in a temporary folder). Its ``stop()``
+  stops the server and removes the folder; on any failure ``ensure_postgis`` returns the
+  reason instead, and the benchmark prints a SKIPPED row.
 * ``bench_postgis`` loads the precincts (WKB, SRID 4326, with their index in
   ``ds.precincts``) into a table with a GiST index, then measures (a) single look-ups,
   one prepared ``ST_Contains`` query per point from Python over loopback, and (b) a batch
@@ -18,26 +18,19 @@ Python thread; JIT is off (on, it added ~1 s of compilation to a 3 s join).
 
 from __future__ import annotations
 
-import atexit
 import gc
 import importlib
-import os
 import re
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
 from bench_report import Report, Row, Target, _si, check, ratio
+from local_servers import PostgresServer, apt_install, postgres_bindir, start_postgres
 
 from lookup.dataset import Dataset
 
@@ -54,123 +47,6 @@ JOIN_SQL = (
     "INSERT INTO result SELECT p.id, g.idx FROM pts p "
     "JOIN precincts g ON ST_Contains(g.geom, p.geom)"
 )
-INITDB_OPTS = ("-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
-START_OPTS = ("-w", "-t", "60")  # wait until ready, at most 60 s
-STOP_OPTS = ("-m", "fast", "-w", "-t", "30")
-SERVER_CONF = """
-listen_addresses = '127.0.0.1'
-port = {port}
-unix_socket_directories = ''
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-shared_buffers = 128MB
-jit = off
-"""
-
-
-# ---- the throwaway server -----------------------------------------------------------
-
-
-@dataclass
-class PostgisServer:
-    """A PostgreSQL cluster in ``folder``, run as the ``postgres`` OS user."""
-
-    folder: Path
-    bindir: Path
-    port: int
-    version: str = ""
-    _stopped: bool = field(default=False, repr=False)
-
-    @property
-    def data(self) -> Path:
-        return self.folder / "data"
-
-    @property
-    def dsn(self) -> str:
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
-
-    def stop(self) -> None:
-        """Stop the server (fast shutdown, SIGQUIT if that fails) and remove the folder.
-        Safe to call twice."""
-        if self._stopped:
-            return
-        self._stopped = True
-        try:
-            if (self.data / "postmaster.pid").exists():
-                done = _as_postgres(
-                    [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data), *STOP_OPTS],
-                    self.folder,
-                    timeout=60,
-                )
-                if done.returncode != 0:
-                    self._kill()
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-    def _kill(self) -> None:
-        """Immediate shutdown: SIGQUIT to the postmaster, which ends its children."""
-        try:
-            pid = int((self.data / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return
-        try:
-            os.kill(pid, signal.SIGQUIT)
-            for _ in range(100):
-                os.kill(pid, 0)
-                time.sleep(0.1)
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def __enter__(self) -> PostgisServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _as_postgres(
-    cmd: list[str], cwd: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """Run ``cmd`` as the ``postgres`` OS user (PostgreSQL refuses to run as root)."""
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run(
-        prefix + cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _postgis_bindir() -> Path | None:
-    """The newest PostgreSQL whose server binaries and PostGIS extension are installed."""
-    found = []
-    for initdb in Path("/usr/lib/postgresql").glob("*/bin/initdb"):
-        major = initdb.parent.parent.name
-        if Path(f"/usr/share/postgresql/{major}/extension/postgis.control").exists():
-            found.append((int(major) if major.isdigit() else 0, initdb.parent))
-    return max(found)[1] if found else None
-
-
-def _apt_install(packages: tuple[str, ...]) -> str | None:
-    """``apt-get install`` (with one ``apt-get update`` if the first try fails);
-    None on success, else the reason."""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return f"not root or no apt-get: cannot install {' '.join(packages)}"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]
-    print(f"  (installing Debian's {' '.join(packages)})", flush=True)
-    out = subprocess.run(install, capture_output=True, text=True, env=env, timeout=900)
-    if out.returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env, timeout=300)
-        out = subprocess.run(install, capture_output=True, text=True, env=env, timeout=900)
-    if out.returncode != 0:
-        return f"apt-get install {' '.join(packages)} failed: {out.stderr.strip()[-300:]}"
-    return None
 
 
 def _ensure_psycopg() -> str | None:
@@ -194,53 +70,32 @@ def _ensure_psycopg() -> str | None:
         return f"psycopg not importable ({exc}); pip: {out.stderr.strip()[-300:]}"
 
 
-def ensure_postgis() -> PostgisServer | str:
+def ensure_postgis() -> PostgresServer | str:
     """Install what is missing, start a throwaway PostGIS on 127.0.0.1; or the reason not.
 
     The caller must ``stop()`` the server (or use it as a context manager); it is also
     stopped at interpreter exit, as a safety net.
     """
     t0 = time.perf_counter()
-    bindir = _postgis_bindir()
+    bindir = postgres_bindir("postgis")
     if bindir is None:
-        reason = _apt_install(DEB_PACKAGES)
+        reason = apt_install(DEB_PACKAGES)
         if reason:
             return reason
-        bindir = _postgis_bindir()
+        bindir = postgres_bindir("postgis")
         if bindir is None:
             return "PostGIS installed, but no PostgreSQL with the postgis extension found"
     reason = _ensure_psycopg()
     if reason:
         return reason
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        return "runuser not found: cannot run PostgreSQL as the postgres user"
     installed_s = time.perf_counter() - t0
     if installed_s > 5:
         print(f"  (PostGIS and psycopg ready after {installed_s:.0f} s of installing)")
-
-    folder = Path(tempfile.mkdtemp(prefix="lookup-postgis-"))
-    server = PostgisServer(folder, bindir, _free_port())
     try:
-        if os.geteuid() == 0:
-            shutil.chown(folder, "postgres", "postgres")
-        init = _as_postgres(
-            [str(bindir / "initdb"), "-D", str(server.data), *INITDB_OPTS],
-            folder,
-        )
-        if init.returncode != 0:
-            raise RuntimeError(f"initdb failed: {(init.stderr or init.stdout).strip()[-300:]}")
-        with (server.data / "postgresql.conf").open("a") as conf:
-            conf.write(SERVER_CONF.format(port=server.port))
-        log = folder / "server.log"
-        start = _as_postgres(
-            [str(bindir / "pg_ctl"), "start", "-D", str(server.data), "-l", str(log), *START_OPTS],
-            folder,
-            timeout=90,
-        )
-        if start.returncode != 0:
-            tail = log.read_text(errors="replace")[-300:] if log.exists() else start.stderr
-            raise RuntimeError(f"pg_ctl start failed: {tail.strip()}")
-        atexit.register(server.stop)
+        server = start_postgres(bindir)
+    except Exception as exc:  # a SKIPPED row, never a crash
+        return f"PostGIS server did not start: {exc}"
+    try:
         import psycopg
 
         with psycopg.connect(server.dsn, autocommit=True, connect_timeout=10) as conn:
@@ -250,9 +105,9 @@ def ensure_postgis() -> PostgisServer | str:
             pg = re.match(r"PostgreSQL [\d.]+", row[1])
             server.version = f"PostGIS {row[0]}, {pg.group(0) if pg else row[1][:30]}"
         return server
-    except Exception as exc:  # any failure: a SKIPPED row, never a crash or a stray server
+    except Exception as exc:  # any failure: a SKIPPED row, never a stray server
         server.stop()
-        return f"PostGIS server did not start: {exc}"
+        return f"PostGIS did not start: {exc}"
 
 
 # ---- the benchmark ------------------------------------------------------------------
@@ -393,7 +248,7 @@ def bench_postgis(
     runs: int,
     report: Report,
     *,
-    server: PostgisServer,
+    server: PostgresServer,
     grid_single_us: float | None = None,
 ) -> dict[str, float]:
     """PostGIS figures for ``label``'s precincts on the points ``lon``/``lat``: the first
