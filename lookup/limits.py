@@ -10,7 +10,8 @@ proxies back in X-Forwarded-For (werkzeug's ProxyFix: a header forged by a clien
 never believed beyond the configured proxies). Exempt networks (the call center behind
 its NAT, monitoring) are never limited. Counters live in each worker's memory by
 default; a storage URI (``redis://…``) makes them exact across workers and instances. A
-storage outage never refuses a lookup: the limit is skipped and the failure logged.
+storage outage never refuses or holds a lookup: the store's client gives up after
+``STORE_TIMEOUT_S``, and the limits are skipped for ``STORE_RETRY_S`` with one log line.
 
 Why ``limits`` and not Flask-Limiter (built on it, same rate syntax and storages):
 measured in-process, Flask-Limiter added ~150 µs to every request, limited or not, and
@@ -49,6 +50,20 @@ LOOKUP_ENDPOINTS = (
 )
 SUGGEST_ENDPOINTS = ("api.suggest_addresses",)
 EXEMPT_MEMO = 4096  # client addresses remembered as exempt or not (then forgotten at once)
+# A shared store that does not answer must not hold a lookup: Redis clients wait forever
+# by default. A round trip on a LAN is ~0.2 ms; the URL's own ?socket_timeout= wins.
+STORE_TIMEOUT_S = 0.25
+# After a failure the store is left alone this long: during an outage each lookup would
+# otherwise wait out the timeout again, and the log would get a line per request.
+STORE_RETRY_S = 10.0
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "valkey", "valkeys", "valkey+unix")
+
+
+def storage_options(uri: str) -> dict[str, float]:
+    """Timeouts for a networked store's client (``limits`` passes them to redis-py)."""
+    if uri.split("://", 1)[0].lower() in REDIS_SCHEMES:
+        return {"socket_timeout": STORE_TIMEOUT_S, "socket_connect_timeout": STORE_TIMEOUT_S}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -61,7 +76,9 @@ class RateLimiter:
     """The budgets of the limited endpoints, checked before their view runs."""
 
     def __init__(self, settings: Settings) -> None:
-        self.strategy = FixedWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        uri = settings.rate_limit_storage
+        self.strategy = FixedWindowRateLimiter(storage_from_string(uri, **storage_options(uri)))
+        self._store_down_until = 0.0  # time.monotonic(): skip the store until then
         self.exempt = tuple(
             ipaddress.ip_network(n, strict=False) for n in settings.rate_limit_exempt
         )
@@ -97,6 +114,8 @@ class RateLimiter:
         budget = self.budgets.get(endpoint or "")
         if budget is None or self.is_exempt(client):
             return
+        if self._store_down_until and time.monotonic() < self._store_down_until:
+            return
         try:
             for item in budget.items:
                 if not self.strategy.hit(item, budget.scope, client):
@@ -112,7 +131,12 @@ class RateLimiter:
         except RateLimited:
             raise
         except Exception as exc:  # the store is down: answer, unlimited, and say so
-            log.error("rate-limit store unavailable, not limiting: %s", type(exc).__name__)
+            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            log.error(
+                "rate-limit store unavailable, not limiting for %.0f s: %s",
+                STORE_RETRY_S,
+                type(exc).__name__,
+            )
 
 
 def install(app: Flask, settings: Settings) -> RateLimiter | None:

@@ -118,3 +118,20 @@ def test_settings_refuse_a_bad_exempt_network() -> None:
         Settings(rate_limit_exempt=("10.0.0.0/33",))
     env = Settings.from_env({"LOOKUP_RATE_LIMIT": "off", "LOOKUP_RATE_LIMIT_EXEMPT": "10.0.0.0/8"})
     assert env.rate_limit == "" and env.rate_limit_exempt == ("10.0.0.0/8",)
+
+
+def test_a_redis_store_gets_timeouts_unless_its_url_sets_its_own() -> None:
+    """A Redis client waits forever by default; a hung store must not hold a lookup
+    (tests/test_shared_stores.py freezes a real one)."""
+    from limits.storage import storage_from_string
+
+    from lookup.limits import STORE_TIMEOUT_S, storage_options
+
+    def kwargs(uri: str) -> dict:
+        storage = storage_from_string(uri, **storage_options(uri))
+        return storage.storage.connection_pool.connection_kwargs
+
+    plain = kwargs("redis://127.0.0.1:1/0")
+    assert plain["socket_timeout"] == plain["socket_connect_timeout"] == STORE_TIMEOUT_S
+    assert kwargs("redis://127.0.0.1:1/0?socket_timeout=2")["socket_timeout"] == 2.0
+    assert storage_options("memory://") == {}
