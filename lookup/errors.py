@@ -17,6 +17,7 @@
     ├── RateLimited             429 rate_limited        (details.retry_after, seconds)
     ├── DatasetUnavailable      503 dataset_unavailable
     ├── GeocoderUnavailable     503 geocoder_unavailable
+    ├── InsightsUnavailable     503 insights_unavailable (staff report: its database is down)
     └── InternalError           500 internal_error
 
 The user-facing message comes from the locale catalog by code (see ``i18n``); the
@@ -120,6 +121,11 @@ class GeocoderUnavailable(ServiceError):
     status = 503
 
 
+class InsightsUnavailable(ServiceError):
+    code = "insights_unavailable"
+    status = 503
+
+
 class InternalError(ServiceError):
     code = "internal_error"
     status = 500
@@ -142,6 +148,7 @@ ERROR_CLASSES: tuple[type[ServiceError], ...] = (
     RateLimited,
     DatasetUnavailable,
     GeocoderUnavailable,
+    InsightsUnavailable,
     InternalError,
 )
 ERROR_CODES: tuple[str, ...] = tuple(c.code for c in ERROR_CLASSES)

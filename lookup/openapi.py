@@ -279,6 +279,7 @@ def _staff(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> di
         "401": _json("Error", "unauthorized: missing or wrong admin token"),
         "403": _json("Error", "admin_disabled: no admin token configured"),
         "404": _json("Error", "not_found: insights are off (LOOKUP_INSIGHTS=off)"),
+        "503": _json("Error", "insights_unavailable: the counters' database cannot be reached"),
     }
     op = {"summary": summary, "parameters": params, "security": [{"bearerAuth": []}]}
     return {"get": {**op, "responses": {"200": ok, **errors}}}

@@ -119,7 +119,10 @@ class Store:
 
     def _open(self) -> Engine:
         if self.dialect != "sqlite":
-            engine = create_engine(self.url, pool_pre_ping=True)
+            # A server that does not answer must not hold the writer or a staff page for
+            # the kernel's TCP timeout (minutes); the URL's own connect_timeout wins.
+            limit = {} if "connect_timeout" in self.url.query else {"connect_timeout": 5}
+            engine = create_engine(self.url, pool_pre_ping=True, connect_args=limit)
         else:
             path = Path(self.url.database or "")
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from flask import Blueprint, Flask, Request, Response, g, render_template, reque
 from ..admin import staff_only
 from ..app import AppState, state
 from ..config import Settings
-from ..errors import InvalidParameter, NotFound
+from ..errors import InsightsUnavailable, InvalidParameter, NotFound
 from ..i18n import catalog, languages, message
 from ..schedule import to_local
 from . import charts
@@ -139,7 +139,15 @@ def _report() -> Report:
     if not settings.insights:
         raise NotFound("insights are off (LOOKUP_INSIGHTS)")
     start, end = period(request.args.to_dict(), to_local(st.clock()).date())
-    return build(_store(settings.insights_url), start, end, settings.insights_min_count)
+    store = _store(settings.insights_url)  # loads SQLAlchemy, whose errors we catch
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return build(store, start, end, settings.insights_min_count)
+    except (SQLAlchemyError, OSError) as exc:
+        # The type only: a database error's text holds the statement's parameters.
+        log.error("insights store unavailable for the report (%s)", type(exc).__name__)
+        raise InsightsUnavailable("insights store unavailable") from None
 
 
 def _private(resp: Response) -> Response:
