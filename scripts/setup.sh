@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up the project on a fresh machine: a virtualenv in .venv with the package (editable)
-# and, with --test, the test tools and Debian's Chromium and wrk for the tests.
+# and, with --test, the test tools and the Debian packages the tests drive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,10 +10,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-  # Debian packages the tests drive: chromium (browser tests), wrk (tests/test_load.py).
+  # Debian packages the tests drive: chromium (browser tests), wrk (tests/test_load.py),
+  # Redis and PostgreSQL (tests/test_shared_stores.py: the stores several instances share).
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
