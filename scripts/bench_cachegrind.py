@@ -18,9 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_machine import ensure_debian_tool
 from bench_report import Report, Row
 from bench_serve import REPO, server_env
+from local_servers import ensure_debian_tool
 
 SIM_LL = (4 * 1024**2, 16, 64)  # simulated last level: 4 MB, 16-way, 64-byte lines
 REQUESTS = 200

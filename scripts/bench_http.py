@@ -40,11 +40,11 @@ from bench_machine import (
     CacheSweep,
     CpuShare,
     CpuWatch,
-    ensure_debian_tool,
 )
 from bench_profile import Summary, own_table, record_pid, summarise, write_summary
 from bench_report import Report, Row
 from bench_serve import Running, gunicorn, server_env, smaps
+from local_servers import ensure_debian_tool
 
 from lookup.dataset import Dataset
 from lookup.geocode.local import AddressIndex

@@ -14,7 +14,6 @@ import os
 import platform
 import pwd
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -193,20 +192,6 @@ def pace() -> Pace:
         _reference_loop()
         loops.append(time.perf_counter() - t)
     return Pace(statistics.median(starts), min(loops) * 1e3)
-
-
-def ensure_debian_tool(command: str, package: str, why: str) -> str | None:
-    """``command`` on the PATH, installed from Debian's ``package`` where this process
-    may (root, apt-get); None where it is missing and cannot be installed."""
-    found = shutil.which(command)
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    print(f"  (installing Debian's {package} {why})", flush=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
-        if subprocess.run(cmd, capture_output=True, env=env, timeout=300).returncode != 0:
-            return None
-    return shutil.which(command)
 
 
 def last_level_cache_bytes() -> int:

@@ -36,7 +36,6 @@ import math
 import os
 import random
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -53,6 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+from local_servers import ensure_debian_tool
 
 from lookup.config import DEMO_SOURCES
 from lookup.dataset import Dataset
@@ -295,15 +295,7 @@ class RssSampler:
 
 def ensure_wrk() -> str | None:
     """Debian's wrk: ``scripts/setup.sh --test`` installs it; so does this, as root."""
-    found = shutil.which("wrk")
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    print("  (installing Debian's wrk)", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-        if subprocess.run(cmd, capture_output=True, env=env, timeout=600).returncode != 0:
-            return None
-    return shutil.which("wrk")
+    return ensure_debian_tool("wrk", "wrk")
 
 
 @dataclass(frozen=True)

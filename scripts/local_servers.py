@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL and Redis servers on 127.0.0.1, from Debian's packages.
+"""Debian's packages for the tests and the benchmark, and throwaway PostgreSQL and Redis
+servers on 127.0.0.1.
 
 For the benchmark (PostGIS beside the grid index) and the tests of several instances
 (one rate-limit budget in Redis, one set of insight counters in PostgreSQL). Each server
@@ -41,14 +42,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def apt_install(packages: tuple[str, ...]) -> str | None:
+def apt_install(packages: tuple[str, ...], why: str = "") -> str | None:
     """``apt-get install`` (with one ``apt-get update`` if the first try fails);
     None on success, else the reason."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return f"not root or no apt-get: cannot install {' '.join(packages)}"
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]
-    print(f"  (installing Debian's {' '.join(packages)})", flush=True)
+    print(f"  (installing Debian's {' '.join(packages)}{' ' + why if why else ''})", flush=True)
     out = subprocess.run(install, capture_output=True, text=True, env=env, timeout=900)
     if out.returncode != 0:
         subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env, timeout=300)
@@ -56,6 +57,15 @@ def apt_install(packages: tuple[str, ...]) -> str | None:
     if out.returncode != 0:
         return f"apt-get install {' '.join(packages)} failed: {out.stderr.strip()[-300:]}"
     return None
+
+
+def ensure_debian_tool(command: str, package: str, why: str = "") -> str | None:
+    """``command`` on the PATH, installed from Debian's ``package`` where this process
+    may (root, apt-get); None where it is missing and cannot be installed."""
+    found = shutil.which(command)
+    if found or apt_install((package,), why) is not None:
+        return found
+    return shutil.which(command)
 
 
 # ---- PostgreSQL ---------------------------------------------------------------------
