@@ -153,7 +153,7 @@ def from_service_error(err: ServiceError, board: BoardOfElections) -> CivicError
         return CivicError(400, PARSE_ERROR, f"{FAILED_TO_PARSE}: {_PARSE_DETAIL[code]}")
     if code in ("address_not_found", "outside_jurisdiction"):
         return CivicError(404, "notFound", NO_INFORMATION + contact)
-    if code in ("dataset_unavailable", "geocoder_unavailable"):
+    if code in ("dataset_unavailable", "geocoder_unavailable", "insights_unavailable"):
         return CivicError(503, "backendError", BACKEND_ERROR + contact)
     if code in _GOOGLE_SAME:
         return CivicError(err.status, *_GOOGLE_SAME[code])

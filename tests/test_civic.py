@@ -131,6 +131,7 @@ EXPECTED_MAPPING = {
     "method_not_allowed": (500, "backendError", "Backend Error"),
     "dataset_unavailable": (503, "backendError", "Backend Error"),
     "geocoder_unavailable": (503, "backendError", "Backend Error"),
+    "insights_unavailable": (503, "backendError", "Backend Error"),
     "internal_error": (500, "backendError", "Backend Error"),
     "rate_limited": (429, "rateLimitExceeded", "Rate Limit Exceeded"),
     "payload_too_large": (413, "invalid", "Request too large"),
