@@ -16,6 +16,10 @@ DEMO_SOURCES = REPO_ROOT / "data" / "precincts" / "demo"
 # Remote geocoders that LOOKUP_GEOCODERS may name (see ``geocode.remote``).
 REMOTE_GEOCODERS = (CENSUS, ARCGIS, NOMINATIM)
 MIN_TOKEN_CHARS = 24
+# Rate-limit stores we give timeouts to (``limits.storage_options``): each worker's memory,
+# or one Redis (Valkey) server. Sentinel, cluster and memcached clients would wait forever
+# on a store that hangs, so they are refused rather than half supported.
+RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+unix", "valkey", "valkeys", "valkey+unix")
 # Where gunicorn's workers share metric samples (prometheus_client reads it on import).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _OFF = ("0", "off", "false", "no")
@@ -49,7 +53,8 @@ class Settings:
     # Staff operations (reload, insights) need this token; with none set they are off.
     admin_token: str = ""
     # Per-client limits on the public API (Flask-Limiter syntax; "" turns one off). Memory
-    # of each worker by default; LOOKUP_RATE_LIMIT_STORAGE=redis://… shares them.
+    # of each worker by default; LOOKUP_RATE_LIMIT_STORAGE=redis://… shares them
+    # (``RATE_LIMIT_STORES``).
     rate_limit: str = "60 per minute;600 per hour"
     suggest_rate_limit: str = "300 per minute"
     rate_limit_storage: str = "memory://"
@@ -84,6 +89,12 @@ class Settings:
             raise ValueError(
                 f"LOOKUP_ADMIN_TOKEN must be at least {MIN_TOKEN_CHARS} characters "
                 "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
+            )
+        scheme = self.rate_limit_storage.split("://", 1)[0].lower()
+        if "://" not in self.rate_limit_storage or scheme not in RATE_LIMIT_STORES:
+            raise ValueError(
+                f"LOOKUP_RATE_LIMIT_STORAGE: {scheme!r} is not supported "
+                f"({', '.join(s + '://' for s in RATE_LIMIT_STORES)})"
             )
         for exempt in self.rate_limit_exempt:
             ipaddress.ip_network(exempt, strict=False)  # ValueError names the bad one

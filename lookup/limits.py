@@ -34,7 +34,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import Settings
+from .config import RATE_LIMIT_STORES, Settings
 from .errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,13 @@ STORE_TIMEOUT_S = 0.25
 # After a failure the store is left alone this long: during an outage each lookup would
 # otherwise wait out the timeout again, and the log would get a line per request.
 STORE_RETRY_S = 10.0
-REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "valkey", "valkeys", "valkey+unix")
 
 
 def storage_options(uri: str) -> dict[str, float]:
-    """Timeouts for a networked store's client (``limits`` passes them to redis-py)."""
-    if uri.split("://", 1)[0].lower() in REDIS_SCHEMES:
+    """Timeouts for a networked store's client (``limits`` passes them to redis-py; the
+    settings accept no other networked store)."""
+    scheme = uri.split("://", 1)[0].lower()
+    if scheme in RATE_LIMIT_STORES and scheme != "memory":
         return {"socket_timeout": STORE_TIMEOUT_S, "socket_connect_timeout": STORE_TIMEOUT_S}
     return {}
 

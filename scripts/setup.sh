@@ -21,8 +21,22 @@ if [ "${1:-}" = "--test" ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     echo "setup: installing Debian's ${missing[*]} for the tests" >&2
+    # The tests start their own Redis and PostgreSQL on free ports: the packages' system
+    # services are not started (policy-rc.d, for the length of the install only).
+    policy=/usr/sbin/policy-rc.d
+    made_policy=""
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+      $SUDO chmod 755 "$policy"
+      made_policy=1
+      trap 'if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi' EXIT
+    fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    if [ -n "$made_policy" ]; then
+      $SUDO rm -f "$policy"
+      made_policy=""
+    fi
   fi
 else
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .

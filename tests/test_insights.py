@@ -350,3 +350,17 @@ def test_the_command_line_prints_and_writes_csv(tmp_path: Path, monkeypatch, cap
     assert streets == ["zip,street,requests", "28990,ELM ST,<5"]
     assert (folder / "summary.csv").read_text().splitlines()[1] == "lookups,6"
     assert main(["insights", "--from", "2028-10-31", "--to", "2028-10-01"]) == 2
+
+
+def test_a_postgresql_store_gives_up_on_a_server_that_stops_answering() -> None:
+    """libpq's timeouts for psycopg, the URL's own kept; other drivers and SQLite get none
+    (their connect functions do not take these names)."""
+    from sqlalchemy.engine import make_url
+
+    from lookup.insights.store import PG_LIMITS, connect_limits
+
+    assert connect_limits(make_url("postgresql+psycopg://u@db/insights")) == PG_LIMITS
+    own = connect_limits(make_url("postgresql+psycopg2://u@db/i?connect_timeout=30"))
+    assert "connect_timeout" not in own and own["tcp_user_timeout"] == 10_000
+    assert connect_limits(make_url("postgresql+pg8000://u@db/i")) == {}
+    assert connect_limits(make_url("sqlite:////tmp/x.sqlite3")) == {}

@@ -135,3 +135,13 @@ def test_a_redis_store_gets_timeouts_unless_its_url_sets_its_own() -> None:
     assert plain["socket_timeout"] == plain["socket_connect_timeout"] == STORE_TIMEOUT_S
     assert kwargs("redis://127.0.0.1:1/0?socket_timeout=2")["socket_timeout"] == 2.0
     assert storage_options("memory://") == {}
+
+
+@pytest.mark.parametrize(
+    "uri", ["memcached://127.0.0.1:11211", "redis+sentinel://h:26379/m", "mongodb://h", "redis"]
+)
+def test_settings_refuse_a_store_without_timeouts(uri: str) -> None:
+    """Clients that would wait forever on a store that hangs are refused at start-up."""
+    with pytest.raises(ValueError, match="LOOKUP_RATE_LIMIT_STORAGE"):
+        Settings.from_env({"LOOKUP_RATE_LIMIT_STORAGE": uri})
+    assert Settings.from_env({"LOOKUP_RATE_LIMIT_STORAGE": "rediss://h:6380/0"})

@@ -44,7 +44,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from .events import Counts, Key
 from .location import check_location, engine_url
@@ -97,6 +97,29 @@ TABLES: dict[str, Table] = {
 ROLLED_UP = ("requests", "answers", "calendar")
 
 
+# A PostgreSQL server that stops answering must not hold the writer or a staff page for
+# the kernel's TCP timeouts (up to ~15 min): a new connection gives up after 5 s, an open
+# one once sent data go unacknowledged for 10 s (a host gone from the network) or its
+# keepalives fail. libpq's parameter names, so psycopg (3 and 2) only; the URL's own win.
+PG_LIMITS = {
+    "connect_timeout": 5,
+    "tcp_user_timeout": 10_000,  # ms
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
+def connect_limits(url: URL) -> dict[str, int]:
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() not in (
+        "psycopg",
+        "psycopg2",
+    ):
+        return {}
+    return {k: v for k, v in PG_LIMITS.items() if k not in url.query}
+
+
 def dims(name: str) -> list[str]:
     return [c.name for c in TABLES[name].primary_key.columns]
 
@@ -119,10 +142,9 @@ class Store:
 
     def _open(self) -> Engine:
         if self.dialect != "sqlite":
-            # A server that does not answer must not hold the writer or a staff page for
-            # the kernel's TCP timeout (minutes); the URL's own connect_timeout wins.
-            limit = {} if "connect_timeout" in self.url.query else {"connect_timeout": 5}
-            engine = create_engine(self.url, pool_pre_ping=True, connect_args=limit)
+            engine = create_engine(
+                self.url, pool_pre_ping=True, connect_args=connect_limits(self.url)
+            )
         else:
             path = Path(self.url.database or "")
             path.parent.mkdir(parents=True, exist_ok=True)
