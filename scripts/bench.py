@@ -80,7 +80,7 @@ from bench_profile import ensure_py_spy
 from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
 from bench_serve import gunicorn
 from bench_startup import StartSummary, bench_startup, profile_startup
-from cache_probe import floor_path
+from cache_probe import SITES_FLOOR, floor_path
 
 from lookup.dataset import Dataset
 from lookup.errors import ServiceError
@@ -854,7 +854,9 @@ def main(argv: list[str] | None = None) -> int:
                     serve_set.data_dir,
                     {"/healthz": ["/healthz"], "lookup by coordinates": w.coords,
                      "lookup by address": w.address,
-                     "floor of a look-up": [floor_path(p) for p in w.coords]},
+                     "floor of a look-up": [floor_path(p) for p in w.coords],
+                     "floor with its ranked sites": [floor_path(p, SITES_FLOOR)
+                                                     for p in w.coords]},
                     tmp,
                     report,
                     args.profiles,

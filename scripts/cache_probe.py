@@ -10,6 +10,10 @@ answers the next URL (``sweep``: the sweeps alone, the baseline to subtract).
 least any look-up by coordinates must do in this app (read the two numbers, find the
 precinct, send a body as long as the real answer for that point, here a constant), so
 that the benchmark can show how much of a look-up's cost is the answer's own work.
+``SITES_FLOOR`` URLs (``/_probe/sites?lat=&lon=&date=``) add the one part of an answer
+that depends on the point beyond its precinct: the county's early-voting sites, ranked
+from it with their status at that moment (``service.nearest_sites``) and sent in their
+ready-made bytes (``serialize.TableBytes``), as the API does, inside a constant head.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from werkzeug.test import EnvironBuilder
 from lookup import requestlog
 from lookup.app import create_app, state
 from lookup.config import Settings
+from lookup.schedule import active_election, parse_moment, to_local
+from lookup.service import RankedSites, nearest_sites
 
 
 def in_process_app(env: Mapping[str, str], data_dir: Path) -> Flask:
@@ -40,12 +46,13 @@ def in_process_app(env: Mapping[str, str], data_dir: Path) -> Flask:
 
 
 FLOOR = "/_probe/floor"
+SITES_FLOOR = "/_probe/sites"
 LOOKUP = "/api/v1/lookup"
 
 
-def floor_path(lookup_path: str) -> str:
-    """The floor route at the point of a look-up by coordinates."""
-    return lookup_path.replace(LOOKUP, FLOOR, 1)
+def floor_path(lookup_path: str, route: str = FLOOR) -> str:
+    """A floor route at the point (and date) of a look-up by coordinates."""
+    return lookup_path.replace(LOOKUP, route, 1)
 
 
 class Floor:
@@ -67,6 +74,30 @@ class Floor:
         sizes = sorted(len(answer(app, environ(p.replace(FLOOR, LOOKUP, 1)))) for p in paths)
         n = sizes[len(sizes) // 2]
         self.body = b'{"pad":"' + b"x" * max(0, n - 10) + b'"}'
+
+
+def sites_floor(app: Flask) -> None:
+    """The ``SITES_FLOOR`` route (see the module's docstring)."""
+
+    def view() -> Response:
+        args = request.args
+        st = state()
+        ds = st.holder.get()
+        lon, lat = float(args["lon"]), float(args["lat"])
+        hit = None if ds is None else ds.index.locate(lon, lat)
+        local = to_local(parse_moment(args.get("date"), None) or st.clock())
+        election = None if ds is None else active_election(ds.elections, local.date())[0]
+        if ds is None or hit is None or election is None:
+            return Response(b"{}", status=404, mimetype="application/json")
+        key = (election.day, ds.precincts[hit.index].county)
+        ranked = nearest_sites(ds.site_tables.get(key), lon, lat, local)
+        if not isinstance(ranked, RankedSites):
+            return Response(b"{}", status=404, mimetype="application/json")
+        parts = st.fragments.get(ds).tables[key].parts(ranked, False)
+        body = b"".join((b'{"early_voting_sites":', *parts, b"}"))
+        return Response(body, mimetype="application/json")
+
+    app.add_url_rule(SITES_FLOOR, "probe_sites", view)
 
 
 def environ(path: str) -> dict[str, Any]:
@@ -100,6 +131,8 @@ def main(argv: list[str]) -> None:
     app = in_process_app(os.environ, Path(data_dir))
     paths = Path(urls).read_text().split()
     floor = Floor(app) if any(p.startswith(FLOOR) for p in paths) else None
+    if any(p.startswith(SITES_FLOOR) for p in paths):
+        sites_floor(app)
     environs = [environ(path) for path in paths]
     warm_up(app, environs)
     if floor is not None:
