@@ -148,16 +148,14 @@ def _from_mat(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         _house_number(str(num.cat.categories[p // n_suf]), str(suf.cat.categories[p % n_suf]))
         for p in pairs.tolist()
     ]
-    canon_of, line_of = canon, lines
-    keys = [
-        f"{heads[h]} {canon_of[s]}" if canon_of[s] else heads[h]
-        for h, s in zip(pair_id.ravel().tolist(), street_id.tolist(), strict=True)
-    ]
-    full = [
-        f"{heads[h]} {line_of[s]}" if line_of[s] else heads[h]
-        for h, s in zip(pair_id.ravel().tolist(), street_id.tolist(), strict=True)
-    ]
-    del pair, pair_id, street_code
+    hs, ss = pair_id.ravel().tolist(), street_id.tolist()
+    del pair, pair_id, street_id, street_code
+    # One column of ~700,000 strings at a time, each list freed once it is a column: the
+    # two lists side by side were the peak of a county's refresh (measured: 485 -> 453 MB).
+    numbered = [bool(_HAS_NUMBER.match(h)) for h in heads]
+    key = _joined(heads, canon, hs, ss, numbered)
+    full = _joined(heads, lines, hs, ss, None)
+    del hs, ss
     try:
         x = pd.to_numeric(frame["XCOORD"].astype(str).str.strip(), errors="raise").to_numpy(float)
         y = pd.to_numeric(frame["YCOORD"].astype(str).str.strip(), errors="raise").to_numpy(float)
@@ -166,7 +164,7 @@ def _from_mat(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     lon, lat = Transformer.from_crs(MAT_CRS, "EPSG:4326", always_xy=True).transform(x, y)
     return pd.DataFrame(
         {
-            "key": [k if _HAS_NUMBER.match(k) else "" for k in keys],
+            "key": key,
             "unit": _categories(frame, "UNITID", normalize_unit),
             "line": full,
             "city": _categories(frame, "PLACENAME", strip),
@@ -175,6 +173,22 @@ def _from_mat(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             "lon": np.asarray(lon, float),
             "lat": np.asarray(lat, float),
         }
+    )
+
+
+def _joined(
+    heads: list[str], streets: list[str], hs: list[int], ss: list[int], keep: list[bool] | None
+) -> pd.Series:
+    """Each row's house number and street (by their ids); "" where ``keep`` says no."""
+    import pandas as pd
+
+    return pd.Series(
+        [
+            (f"{heads[h]} {streets[s]}" if streets[s] else heads[h])
+            if keep is None or keep[h]
+            else ""
+            for h, s in zip(hs, ss, strict=True)
+        ]
     )
 
 
