@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings
+from .config import ConfigError, Settings
 from .errors import DataError, ServiceError
 from .progress import Progress
 
@@ -402,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
+    except ConfigError as exc:
+        print(f"lookup: configuration: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (DataError, OSError) as exc:
         print(f"lookup: {exc}", file=sys.stderr)
         return EXIT_DATA

@@ -20,6 +20,13 @@ MIN_TOKEN_CHARS = 24
 # or one Redis (Valkey) server. Sentinel, cluster and memcached clients would wait forever
 # on a store that hangs, so they are refused rather than half supported.
 RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+unix", "valkey", "valkeys", "valkey+unix")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, named in the message: the command line prints it
+    and exits, without a traceback."""
+
+
 # Where gunicorn's workers share metric samples (prometheus_client reads it on import).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _OFF = ("0", "off", "false", "no")
@@ -74,36 +81,39 @@ class Settings:
         object.__setattr__(self, "geocoders", names)
         unknown = [n for n in names if n not in REMOTE_GEOCODERS]
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f"unknown geocoder(s) {', '.join(map(repr, unknown))} in LOOKUP_GEOCODERS; "
                 f"known: {', '.join(REMOTE_GEOCODERS)}"
             )
         if len(set(names)) != len(names):
-            raise ValueError(f"LOOKUP_GEOCODERS names a geocoder twice: {','.join(names)}")
+            raise ConfigError(f"LOOKUP_GEOCODERS names a geocoder twice: {','.join(names)}")
         if NOMINATIM in names and not self.nominatim_url:
-            raise ValueError(
+            raise ConfigError(
                 "geocoder 'nominatim' needs LOOKUP_NOMINATIM_URL (a self-hosted instance; "
                 "the public one forbids this use)"
             )
         if self.admin_token and len(self.admin_token) < MIN_TOKEN_CHARS:
-            raise ValueError(
+            raise ConfigError(
                 f"LOOKUP_ADMIN_TOKEN must be at least {MIN_TOKEN_CHARS} characters "
                 "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
             )
         scheme = self.rate_limit_storage.split("://", 1)[0].lower()
         if "://" not in self.rate_limit_storage or scheme not in RATE_LIMIT_STORES:
-            raise ValueError(
+            raise ConfigError(
                 f"LOOKUP_RATE_LIMIT_STORAGE: {scheme!r} is not supported "
                 f"({', '.join(s + '://' for s in RATE_LIMIT_STORES)})"
             )
         for exempt in self.rate_limit_exempt:
-            ipaddress.ip_network(exempt, strict=False)  # ValueError names the bad one
+            try:
+                ipaddress.ip_network(exempt, strict=False)
+            except ValueError as exc:  # its message names the bad network
+                raise ConfigError(f"LOOKUP_RATE_LIMIT_EXEMPT: {exc}") from None
         if self.insights_min_count < 1 or self.insights_retention_days < 1:
-            raise ValueError("insights threshold and retention must be positive")
+            raise ConfigError("insights threshold and retention must be positive")
         for name in ("geocoder_connect_timeout", "geocoder_read_timeout"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+                raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -159,12 +169,12 @@ class Settings:
                 try:
                     values[name] = int(env[key])
                 except ValueError:
-                    raise ValueError(f"{key} must be a whole number, not {env[key]!r}") from None
+                    raise ConfigError(f"{key} must be a whole number, not {env[key]!r}") from None
         if env.get("LOOKUP_GEOCODER_TIMEOUT"):
             try:
                 values["geocoder_read_timeout"] = float(env["LOOKUP_GEOCODER_TIMEOUT"])
             except ValueError:
-                raise ValueError(
+                raise ConfigError(
                     "LOOKUP_GEOCODER_TIMEOUT must be seconds, "
                     f"not {env['LOOKUP_GEOCODER_TIMEOUT']!r}"
                 ) from None

@@ -64,6 +64,31 @@ def test_check_at_a_moment_with_a_filter(demo_dir: Path, demo_cache: Path) -> No
     assert any(s["open_now"] for s in json.loads(p.stdout)["early_voting_sites"])
 
 
+@pytest.mark.parametrize(
+    ("command", "setting", "value"),
+    [
+        (["serve", "--port", "1"], "LOOKUP_RATE_LIMIT_STORAGE", "memcached://cache:11211"),
+        (["check", "1 Main St"], "LOOKUP_GEOCODERS", "census,bogus"),
+        (["serve", "--port", "1"], "LOOKUP_RATE_LIMIT_EXEMPT", "10.0.0.0/33"),
+    ],
+)
+def test_a_bad_setting_is_one_line_and_exit_code_2(
+    demo_dir: Path, demo_cache: Path, command: list[str], setting: str, value: str
+) -> None:
+    """What county staff see when a setting is wrong: its name, no Python traceback."""
+    env = {"LOOKUP_CACHE_DIR": str(demo_cache), "PATH": "/usr/bin:/bin", setting: value}
+    p = subprocess.run(
+        [sys.executable, "-m", "lookup.cli", command[0], "--data-dir", str(demo_dir), *command[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("lookup: configuration: ") and setting in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr
+
+
 def test_check_missing_data_dir(tmp_path: Path, demo_cache: Path) -> None:
     p = run("check", "--data-dir", str(tmp_path / "none"), "1 Main St", cache=demo_cache)
     assert p.returncode == 3 and "no published dataset" in p.stderr
