@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .geocode.base import ARCGIS, CENSUS, NOMINATIM
+from .insights.location import check_location
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = REPO_ROOT / "data" / "precincts" / "demo"
@@ -108,6 +109,11 @@ class Settings:
                 ipaddress.ip_network(exempt, strict=False)
             except ValueError as exc:  # its message names the bad network
                 raise ConfigError(f"LOOKUP_RATE_LIMIT_EXEMPT: {exc}") from None
+        if self.insights_db:
+            try:
+                check_location(self.insights_db)
+            except ValueError as exc:  # its message names the scheme
+                raise ConfigError(f"LOOKUP_INSIGHTS_DB: {exc}") from None
         if self.insights_min_count < 1 or self.insights_retention_days < 1:
             raise ConfigError("insights threshold and retention must be positive")
         for name in ("geocoder_connect_timeout", "geocoder_read_timeout"):

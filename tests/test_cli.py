@@ -70,6 +70,7 @@ def test_check_at_a_moment_with_a_filter(demo_dir: Path, demo_cache: Path) -> No
         (["serve", "--port", "1"], "LOOKUP_RATE_LIMIT_STORAGE", "memcached://cache:11211"),
         (["check", "1 Main St"], "LOOKUP_GEOCODERS", "census,bogus"),
         (["serve", "--port", "1"], "LOOKUP_RATE_LIMIT_EXEMPT", "10.0.0.0/33"),
+        (["serve", "--port", "1"], "LOOKUP_INSIGHTS_DB", "mysql://u@db/insights"),
     ],
 )
 def test_a_bad_setting_is_one_line_and_exit_code_2(

@@ -27,7 +27,6 @@ from ..i18n import catalog, languages, message
 from ..schedule import to_local
 from . import charts
 from .events import CALENDAR, CHANNELS, LOOKUP, Event
-from .location import check_location
 from .recorder import Recorder, note_dropped
 from .report import OTHER, WITHHELD, Report, build
 
@@ -54,7 +53,6 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(bp)
     if not settings.insights:
         return
-    check_location(settings.insights_url)  # a malformed or unsupported URL stops the start
     st = app.extensions["lookup"]
     recorder = Recorder(settings.insights_url, st.clock, settings.insights_retention_days)
     app.extensions["insights"] = recorder
