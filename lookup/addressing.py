@@ -1,16 +1,24 @@
 """Address text -> one matched point and its precinct, or a precise reason why not.
 
-The chain, most trusted first: the county's address points (exact, then fuzzy), then
-street-centerline interpolation, then the configured remote geocoders in their order.
-An estimate (anything but an address point) close to a precinct line is flagged
-``verify``: the representative should confirm the precinct with the board.
-No Flask, no requests: remote backends come in as ``Geocoder`` objects.
+One pass, each stage a function of its own module (read them in this order):
+
+1. ``readings.clean``: the text made safe to parse (length, control characters);
+2. ``readings.readings``: the ways to read it, most likely first;
+3. ``candidates.find``: the county's address points that agree with a reading;
+4. ``resolve.by_precinct``: those points by precinct: one precinct is one answer;
+5. ``_located`` here: the answer (``Located``), or the question to ask
+   (``address_ambiguous``, one candidate per precinct; ``address_incomplete`` for a
+   street without a number that crosses precinct lines).
+
+When the address points know nothing of the address: street-centerline interpolation,
+then the configured remote geocoders in their order. An estimate (anything but an
+address point) close to a precinct line is flagged ``verify``: the representative
+should confirm the precinct with the board. No Flask, no requests: remote backends come
+in as ``Geocoder`` objects.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,27 +31,24 @@ from .errors import (
     AddressUnparseable,
     GeocoderUnavailable,
     InvalidParameter,
+    NumberMissing,
     OutsideJurisdiction,
 )
 from .geocode.base import ADDRESS_POINT, Candidate, Geocoder
+from .geocode.candidates import Found, find_first
 from .geocode.interpolate import split_house_number
-from .geocode.local import AddressIndex, AddressPoint, GeocodeResult
-from .geocode.normalize import (
-    MAX_ADDRESS_CHARS,
-    ParsedAddress,
-    clean_text,
-    is_po_box,
-    other_state,
-    parse_address,
-    parse_simple,
-)
+from .geocode.local import AddressPoint
+from .geocode.normalize import ParsedAddress, street_parts
+from .geocode.readings import clean, readings
+from .geocode.resolve import Group, by_precinct
 from .models import Match
 from .spatial import Hit
 
 VERIFY_DISTANCE_M = 50.0  # an estimated point closer than this to a precinct line
 REMOTE_CLOSE = 0.05  # remote candidates within this score of the best are all plausible
-_ONLY_NUMBER = re.compile(r"^\d+[A-Z]?$")
-_ONLY_ZIP = re.compile(r"^(?:(?:NC|NORTH CAROLINA)\s*)?\d{5}(?:-?\d{4})?$")
+MAX_CANDIDATES = 10  # precincts offered to choose from at most
+
+check_text = clean  # the web layer's name for stage 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,97 +60,96 @@ class Located:
     verify: bool
 
 
-def check_text(text: str) -> str:
-    """Refuse what no parser should see; return the text without control characters."""
-    if len(text) > MAX_ADDRESS_CHARS:
-        raise InvalidParameter(
-            "address too long", parameter="address", reason="too_long", max_chars=MAX_ADDRESS_CHARS
-        )
-    # Control and format characters (a pasted tab, a zero-width space) are noise, not words.
-    if not text.isprintable():
-        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
-    text = text.strip()
-    if not text:
-        raise InvalidParameter("empty address", parameter="address", reason="empty")
-    return text
-
-
-def readings(index: AddressIndex, text: str) -> list[ParsedAddress]:
-    """The ways to read ``text``, most likely first. A plainly formed address whose street
-    is on file is read without the CRF parser (~250 µs here); otherwise the parser's
-    reading comes first and the plain one, if different, is a second try."""
-    if is_po_box(text):
-        raise AddressPoBox("post-office box")
-    simple = parse_simple(text)
-    if simple is not None and index.has_key(simple.street):
-        return [simple]
-    parsed = parse_address(text)
-    if parsed is None and simple is not None:
-        parsed, simple = simple, None
-    if parsed is None:
-        cleaned = clean_text(text).replace(",", " ").strip()
-        if _ONLY_ZIP.match(cleaned):
-            raise AddressIncomplete("a ZIP code alone", reason="zip_only")
-        if _ONLY_NUMBER.match(cleaned):
-            raise AddressIncomplete("a house number alone", reason="number_only")
-        raise AddressUnparseable("no house number and street found")
-    state = other_state(parsed)
-    if state:
-        raise OutsideJurisdiction("address in another state", reason="other_state", state=state)
-    out = [index.without_trailing_city(parsed)]
-    if simple is not None and simple != parsed:
-        out.append(index.without_trailing_city(simple))
-    return out
-
-
 def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> Located:
     """The whole chain for one address text (see the module docstring)."""
-    text = check_text(text)
+    text = clean(text)
     if ds.addresses.size == 0 and ds.streets.size == 0 and not remotes:
         # A dataset published without address data cannot search addresses at all:
         # say so instead of claiming this one address does not exist.
         raise GeocoderUnavailable("no address points in this dataset")
-    parsed, result = search_points(ds.addresses, readings(ds.addresses, text))
-    if result.best is not None:
-        best = result.best
-        hit = ds.index.locate(best.lon, best.lat)
-        if hit is None:
-            raise OutsideJurisdiction("address point outside every precinct")
-        match = Match(
-            address=best.label(),
-            lat=best.lat,
-            lon=best.lon,
-            source=ADDRESS_POINT,
-            score=result.score,
-            normalized=parsed.normalized(),
-            parsed=parsed.parts(),
-            notes=result.notes,
-        )
-        return Located(match, hit, verify=hit.on_boundary)
-    if result.candidates:
-        raise AddressAmbiguous(
-            "address points to confirm",
-            reason=result.reason,
-            normalized=parsed.normalized(),
-            candidates=[candidate_json(ds, _as_candidate(c)) for c in result.candidates],
-        )
+    options = readings(ds.addresses, text, ds.counties)
+    parsed, found = find_first(ds.addresses, options)
+    if not parsed.number:
+        return _street_only(ds, parsed, found)
+    if found.rows:
+        return _located(ds, parsed, found)
     estimates = interpolate(ds, parsed)
     if estimates:
         return _one_of(ds, estimates, parsed, ("interpolated",))
     return _remote(ds, text, remotes, parsed)
 
 
-def search_points(
-    index: AddressIndex, options: Sequence[ParsedAddress]
-) -> tuple[ParsedAddress, GeocodeResult]:
-    """The first reading the address points know (or the first reading, unknown)."""
-    results = []
-    for parsed in options:
-        result = index.geocode(parsed)
-        if result.best is not None or result.candidates:
-            return parsed, result
-        results.append(result)
-    return options[0], results[0]
+def _located(ds: Dataset, parsed: ParsedAddress, found: Found) -> Located:
+    """Stage 5: the rows that agree, one answer when they lead to one precinct."""
+    groups = by_precinct(found.rows, ds.index)
+    if not groups:
+        raise OutsideJurisdiction("address point outside every precinct")
+    if found.confirm or len(groups) > 1:
+        raise AddressAmbiguous(
+            "address points to confirm",
+            reason=found.confirm or "several_match",
+            normalized=parsed.normalized(),
+            candidates=[_group_json(ds, g) for g in groups[:MAX_CANDIDATES]],
+        )
+    g = groups[0]
+    match = _match(g.point, parsed, found, g.points)
+    return Located(match, g.hit, verify=g.hit.on_boundary)
+
+
+def _street_only(ds: Dataset, parsed: ParsedAddress, found: Found) -> Located:
+    """A street without a house number: an answer only when the whole street (in the
+    caller's town) lies in one precinct, and then one to verify; else ask the number."""
+    if not found.rows:
+        if ds.addresses.has_street_name(street_parts(parsed.street).name):
+            raise AddressNotFound("no such street in that town", normalized=parsed.normalized())
+        raise AddressUnparseable("no house number and street found")
+    groups = by_precinct(found.rows, ds.index)
+    if not groups:
+        raise OutsideJurisdiction("street outside every precinct")
+    if len(groups) > 1:
+        raise NumberMissing(
+            "a street that crosses precinct lines, without a house number",
+            reason="no_number",
+            normalized=parsed.normalized(),
+            precincts=[_group_json(ds, g) for g in groups[:MAX_CANDIDATES]],
+        )
+    g = groups[0]
+    match = _match(g.point, parsed, found, g.points)
+    return Located(match, g.hit, verify=True)
+
+
+def _match(p: AddressPoint, parsed: ParsedAddress, found: Found, points: int) -> Match:
+    return Match(
+        address=p.label() if parsed.number else _street_label(p),
+        lat=p.lat,
+        lon=p.lon,
+        source=ADDRESS_POINT,
+        score=found.score,
+        normalized=parsed.normalized(),
+        parsed=parsed.parts(),
+        notes=tuple(dict.fromkeys((*parsed.notes, *found.notes))),
+        points=points,
+    )
+
+
+def _street_label(p: AddressPoint) -> str:
+    """A point of a street the caller named without number: the street, not a house."""
+    street = p.line.partition(" ")[2] if p.line[:1].isdigit() else p.line
+    tail = " ".join(x for x in ("NC", p.zip) if x)
+    return ", ".join(x for x in (street, p.city, tail) if x)
+
+
+def _group_json(ds: Dataset, g: Group) -> dict[str, object]:
+    """One precinct to choose, with the one address that stands for it."""
+    p = ds.precincts[g.precinct]
+    return {
+        "address": g.point.label(),
+        "lat": g.point.lat,
+        "lon": g.point.lon,
+        "source": ADDRESS_POINT,
+        "points": g.points,
+        "precinct": {"id": p.id, "name": p.name, "county": p.county},
+    }
 
 
 def interpolate(ds: Dataset, parsed: ParsedAddress) -> list[Candidate]:
@@ -164,22 +168,19 @@ class LocalGeocoder:
         self._ds = ds
 
     def geocode(self, text: str) -> list[Candidate]:
+        ds = self._ds
         try:
-            index = self._ds.addresses
-            parsed, result = search_points(index, readings(index, check_text(text)))
-        except (
-            InvalidParameter,
-            AddressUnparseable,
-            AddressIncomplete,
-            AddressPoBox,
-            OutsideJurisdiction,
-        ):
+            options = readings(ds.addresses, clean(text), ds.counties)
+        except (InvalidParameter, AddressIncomplete, AddressPoBox, OutsideJurisdiction):
             return []  # nothing this county's data could hold
-        if result.best is not None:
-            return [_as_candidate(result.best, result.score)]
-        if result.candidates:
-            return [_as_candidate(c, self.CONFIRM_SCORE) for c in result.candidates]
-        return interpolate(self._ds, parsed)
+        parsed, found = find_first(ds.addresses, options)
+        if not parsed.number:
+            return []  # a street is no address
+        if found.rows:
+            groups = by_precinct(found.rows, ds.index)
+            score = found.score if len(groups) == 1 and not found.confirm else self.CONFIRM_SCORE
+            return [_as_candidate(g.point, score) for g in groups]
+        return interpolate(ds, parsed)
 
 
 def _remote(ds: Dataset, text: str, remotes: Sequence[Geocoder], parsed: ParsedAddress) -> Located:
@@ -202,21 +203,26 @@ def _remote(ds: Dataset, text: str, remotes: Sequence[Geocoder], parsed: ParsedA
 def _one_of(
     ds: Dataset, found: Sequence[Candidate], parsed: ParsedAddress, notes: tuple[str, ...]
 ) -> Located:
-    """One estimate becomes the answer; several plausible ones are for the caller to pick."""
+    """Estimates that lead to one precinct are one answer (the best of them); estimates
+    in several precincts are for the caller to pick."""
     located = [(c, ds.index.locate(c.lon, c.lat)) for c in found]
     inside = [(c, h) for c, h in located if h is not None]
     if not inside:
         raise OutsideJurisdiction("geocoded point outside every precinct")
     top = max(c.score for c, _h in inside)
-    plausible = {c.address: (c, h) for c, h in inside if c.score >= top - REMOTE_CLOSE}
-    if len(plausible) > 1:
+    plausible = [(c, h) for c, h in inside if c.score >= top - REMOTE_CLOSE]
+    best: dict[int, tuple[Candidate, Hit]] = {}
+    for c, h in plausible:
+        if h.index not in best or c.score > best[h.index][0].score:
+            best[h.index] = (c, h)
+    if len(best) > 1:
         raise AddressAmbiguous(
             "estimates to confirm",
             reason="several_match",
             normalized=parsed.normalized(),
-            candidates=[candidate_json(ds, c) for c, _h in list(plausible.values())[:10]],
+            candidates=[candidate_json(ds, c) for c, _h in list(best.values())[:MAX_CANDIDATES]],
         )
-    c, hit = next(iter(plausible.values()))
+    c, hit = next(iter(best.values()))
     near = ds.index.near_boundary(c.lon, c.lat, hit.index, VERIFY_DISTANCE_M)
     match = Match(
         address=c.address,
@@ -227,6 +233,7 @@ def _one_of(
         normalized=parsed.normalized(),
         parsed=parsed.parts(),
         notes=notes,
+        points=sum(1 for _c, h in plausible if h.index == hit.index),
     )
     return Located(match, hit, verify=hit.on_boundary or near)
 
@@ -249,5 +256,6 @@ def candidate_json(ds: Dataset, c: Candidate) -> dict[str, object]:
         "lat": c.lat,
         "lon": c.lon,
         "source": c.source,
+        "points": 1,
         "precinct": {"id": p.id, "name": p.name, "county": p.county} if p else None,
     }

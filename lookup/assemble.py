@@ -21,9 +21,9 @@ from .changes import Changes
 from .crosswalk import build_crosswalk, precinct_key
 from .dataset import Dataset, freeze
 from .errors import DataError
+from .geocode.candidates import point_of
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
-from .geocode.normalize import ParsedAddress, canonical_street
 from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .progress import QUIET, Progress
 from .sources.addresses import read_addresses
@@ -108,11 +108,8 @@ def _slug(text: str) -> str:
 def _geocode_place(
     addresses: AddressIndex, street: str, city: str, zip_code: str
 ) -> tuple[float, float] | None:
-    parsed = ParsedAddress(street=canonical_street(street), number="", city=city, zip=zip_code)
-    result = addresses.geocode(parsed)
-    if result.best is None:
-        return None
-    return result.best.lon, result.best.lat
+    point = point_of(addresses, street, city, zip_code)
+    return (point.lon, point.lat) if point else None
 
 
 def _load_addresses(

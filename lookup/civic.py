@@ -69,6 +69,8 @@ PLACE_NOTICES = (
     "street_type_assumed",
     "directional_assumed",
     "spelling_corrected",
+    "town_corrected",
+    "street_only",
     "interpolated",
 )
 

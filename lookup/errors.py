@@ -4,6 +4,7 @@
     ├── InvalidParameter        400 invalid_parameter
     ├── AddressUnparseable      400 address_unparseable
     ├── AddressIncomplete       400 address_incomplete  (a number or a ZIP alone)
+    │   └── NumberMissing       422 address_incomplete  (reason no_number: details.precincts)
     ├── AddressPoBox            400 address_po_box      (no precinct for a post-office box)
     ├── AddressNotFound         404 address_not_found
     ├── AddressAmbiguous        422 address_ambiguous   (details.candidates)
@@ -54,6 +55,13 @@ class AddressUnparseable(ServiceError):
 class AddressIncomplete(ServiceError):
     code = "address_incomplete"
     status = 400
+
+
+class NumberMissing(AddressIncomplete):
+    """A street without a house number that crosses precinct lines: 422 like
+    ``address_ambiguous``, because it carries the precincts to choose between."""
+
+    status = 422
 
 
 class AddressPoBox(ServiceError):

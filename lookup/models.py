@@ -127,3 +127,4 @@ class Match:
     normalized: str = ""
     parsed: tuple[tuple[str, str], ...] = ()  # (part, value): number, street, unit, city...
     notes: tuple[str, ...] = field(default=())
+    points: int = 1  # address points that agreed and lead to this precinct

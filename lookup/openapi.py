@@ -127,6 +127,7 @@ def _schemas() -> dict[str, Any]:
             "score": _NUM,
             "normalized": _STR,
             "parsed": {"type": "object", "additionalProperties": _STR},
+            "points": {"type": "integer", "minimum": 1},
         }
     )
     precinct = _obj({"id": _STR, "name": _STR, "county": _STR})
@@ -256,7 +257,12 @@ _ERRORS = {
         "Bad input: invalid_parameter, address_unparseable, address_incomplete, address_po_box",
     ),
     "404": _json("Error", "address_not_found, outside_jurisdiction, not_found"),
-    "422": _json("Error", "address_ambiguous: details.candidates to choose from"),
+    "422": _json(
+        "Error",
+        "address_ambiguous: details.candidates to choose from, one per precinct; "
+        "address_incomplete with reason no_number: a street without a house number that "
+        "crosses precinct lines, details.precincts to choose from",
+    ),
     "429": _json("Error", "rate_limited: details.retry_after (seconds); Retry-After header"),
     "503": _json("Error", "dataset_unavailable, geocoder_unavailable"),
 }

@@ -278,6 +278,7 @@ def _answer(
             "score": a.match.score,
             "normalized": a.match.normalized,
             "parsed": dict(a.match.parsed),
+            "points": a.match.points,
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
         # An estimated location near a precinct line: confirm with the board before answering.

@@ -35,6 +35,8 @@ NOTICE_CODES = (
     "street_type_assumed",
     "directional_assumed",
     "spelling_corrected",
+    "town_corrected",
+    "street_only",
     "interpolated",
     "polling_place_changed",
     "mail_ballot_return",

@@ -42,11 +42,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_addresses import generate
 
-from lookup.addressing import readings, search_points
 from lookup.errors import ServiceError
+from lookup.geocode.candidates import find_first
 from lookup.geocode.local import AddressIndex
 from lookup.geocode.normalize import canonical_street, split_unit, street_parts
 from lookup.geocode.pub28 import DIRECTIONALS, STREET_SUFFIXES
+from lookup.geocode.readings import clean, readings
+from lookup.geocode.resolve import representative
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data" / "nc"
@@ -235,15 +237,15 @@ def variants(r: Real, rng: random.Random) -> Iterator[tuple[str, str]]:
 
 def outcome(index: AddressIndex, text: str, r: Real) -> str:
     try:
-        _parsed, result = search_points(index, readings(index, text))
+        _parsed, found = find_first(index, readings(index, clean(text)))
     except ServiceError as exc:
         return exc.code
-    if result.best is not None:
-        return "found" if _metres(result.best, r) <= SAME_POINT_M else "wrong"
-    if result.candidates:
-        right = any(_metres(c, r) <= SAME_POINT_M for c in result.candidates)
-        return "ambiguous_right_listed" if right else "ambiguous_right_missing"
-    return "not_found"
+    if not found.rows:
+        return "not_found"
+    if not found.confirm and len({p.line for p in found.rows}) == 1:
+        return "found" if _metres(representative(list(found.rows)), r) <= SAME_POINT_M else "wrong"
+    right = any(_metres(c, r) <= SAME_POINT_M for c in found.rows)
+    return "ambiguous_right_listed" if right else "ambiguous_right_missing"
 
 
 def _metres(p: object, r: Real) -> float:

@@ -33,6 +33,8 @@ EXTRA = [
     ("310 N TRYON ST", "", T, Z, 1.3, 0.3),
     ("312 N TRYON ST", "", T, Z, 1.3, 0.35),
     ("312 S TRYON ST", "", T, Z, 1.6, 0.6),
+    ("314 N TRYON ST", "", T, Z, 1.3, 0.4),  # in 002
+    ("314 S TRYON ST", "", T, Z, 0.2, 0.6),  # in 001
     ("12 E MAIN ST", "", T, Z, 1.7, 0.7),
     ("7151 MATTHEWS MINT HILL RD", "", "MINT HILL", Z, 1.4, 0.4),
     ("100 E 4TH ST", "", T, Z, 0.7, 0.2),
@@ -85,10 +87,18 @@ def test_missing_directional_is_filled_in_when_only_one_fits(ds) -> None:
     assert "directional_assumed" in a.notices
 
 
-def test_missing_directional_with_two_fits_asks(ds) -> None:
+def test_two_fits_in_one_precinct_are_one_answer(ds) -> None:
+    # N and S Tryon both have a 312, both in 002: the voter's precinct is certain.
+    a = where(ds, "312 Tryon Street")
+    assert a.precinct.id == "002" and a.match.points == 2
+
+
+def test_missing_directional_with_fits_in_two_precincts_asks_per_precinct(ds) -> None:
     with pytest.raises(AddressAmbiguous) as e:
-        where(ds, "312 Tryon Street")
-    assert len(e.value.details["candidates"]) == 2
+        where(ds, "314 Tryon Street")
+    cands = e.value.details["candidates"]
+    assert sorted(c["precinct"]["id"] for c in cands) == ["001", "002"]
+    assert {c["address"].split(",")[0] for c in cands} == {"314 N TRYON ST", "314 S TRYON ST"}
 
 
 def test_a_different_directional_is_a_different_street(ds) -> None:

@@ -1,4 +1,5 @@
-"""The embedded geocoder: a normalised address matched against the county's address points.
+"""The county's address points as a searchable table (the geocoder's data, not its logic:
+the stages that use it are ``readings``, ``candidates`` and ``resolve``).
 
 The table is stored column by column as ``.npy`` files sorted by key and memory-mapped on
 load: nothing is parsed at start-up and the pages are shared by every worker. A look-up is
@@ -9,20 +10,18 @@ street names only within that run (``fuzzy.rank_streets``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..columns import load_columns, save_columns
-from .fuzzy import rank_streets
-from .normalize import ParsedAddress, canonical_street, street_parts, street_without_type
+from .normalize import street_parts, street_without_type
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_CANDIDATES = 10
 _TEXT = ("key", "unit", "line", "zip")
 _PLACES = ("city", "municipality")  # stored as codes into ``place_names``
 _FLOAT = ("lon", "lat")
@@ -47,17 +46,6 @@ class AddressPoint:
         return ", ".join(p for p in (f"{self.line}{unit}", self.city, tail) if p)
 
 
-@dataclass(frozen=True, slots=True)
-class GeocodeResult:
-    """Either one point (``best``) or several equally good ones (``candidates``)."""
-
-    best: AddressPoint | None
-    candidates: tuple[AddressPoint, ...]
-    score: float
-    notes: tuple[str, ...] = ()
-    reason: str = ""  # why candidates need confirming: several_match, locality_mismatch...
-
-
 def _utf8(col: pd.Series) -> np.ndarray:
     """A text column as a fixed-width UTF-8 byte array (categories encoded once each)."""
     import pandas as pd
@@ -77,6 +65,7 @@ class AddressIndex:
         self.size = len(columns["key"])
         self._places = [b.decode() for b in columns["place_names"].tolist()]
         self._street_lists: tuple[list[str], list[str]] | None = None
+        self._street_id_of: dict[str, int] | None = None
 
     # ---- building and storage -------------------------------------------------------
     @classmethod
@@ -211,107 +200,29 @@ class AddressIndex:
     def has_street_name(self, name: str) -> bool:
         return self._has("names", name)
 
-    def without_trailing_city(self, parsed: ParsedAddress) -> ParsedAddress:
-        """``600 East Blvd Charlotte`` (no comma) read as street "E BLVD CHARLOTTE": when
-        that street is unknown and its last words are a city on file, they are the city."""
-        tokens = parsed.street.split()
-        if parsed.city or self.has_key(parsed.street):
-            return parsed
-        for n in (3, 2, 1):
-            city = " ".join(tokens[-n:])
-            if len(tokens) - n >= 2 and self._has("cities", city):
-                street = canonical_street(" ".join(tokens[:-n]))
-                return replace(parsed, street=street, city=city)
-        return parsed
+    def has_city(self, name: str) -> bool:
+        """A postal city or municipality on file."""
+        return self._has("cities", name)
 
-    def geocode(self, parsed: ParsedAddress) -> GeocodeResult:
-        """Match exactly on the key, then without the street type, then fuzzily on the
-        street name among the streets with that house number; narrow by ZIP, city, unit.
+    def city_names(self) -> list[str]:
+        """Every city and town on file (a county has tens), for correcting a misspelt one."""
+        return [b.decode() for b in self._c["cities"].tolist()]
 
-        Never answers for a building the caller did not describe: a street type, ZIP or
-        city that contradicts every match turns the matches into candidates to confirm
-        (``reason``) instead of a silent answer in another town.
-        """
-        rows = self.rows_for(parsed.street)
-        if rows:
-            return self._resolve(rows, parsed, 1.0, ())
-        rows = self.rows_without_type(parsed.street)
-        if rows and street_without_type(parsed.street) != parsed.street:
-            # "3rd Ave" given, only "3rd St" exists: a different street until confirmed.
-            return self._confirm(rows, "street_type_mismatch")
-        if rows:
-            return self._resolve(rows, parsed, 0.9, ("street_type_assumed",))
-        return self._fuzzy(parsed)
+    def _street_ids(self) -> dict[str, int]:
+        """Street (key without number) -> its id: built on first use, a few ms a county."""
+        if self._street_id_of is None:
+            self._street_id_of = {s: i for i, s in enumerate(self._streets()[0])}
+        return self._street_id_of
 
-    def _fuzzy(self, parsed: ParsedAddress) -> GeocodeResult:
-        number, _, rest = parsed.street.partition(" ")
-        # A street name that exists is no typo: "100 Oak St" must not become "100 Oaks St"
-        # because Oak St has no number 100. Only missing parts may then be filled in.
-        spelled_right = self.has_street_name(street_parts(rest).name)
-        matches = [
-            m
-            for m in rank_streets(rest, self.streets_at(number))
-            if not (spelled_right and "spelling_corrected" in m.notes)
-        ]
-        fits = []
-        for m in matches:
-            rows = self._in_locality(self.rows_for(f"{number} {m.street}"), parsed)
-            if rows:
-                fits.append((m, rows))
-        if not fits:
-            return GeocodeResult(best=None, candidates=(), score=0.0)
-        if len(fits) > 1:
-            return self._confirm([r for _m, rows in fits for r in rows], "several_match")
-        m, rows = fits[0]
-        return self._resolve(rows, parsed, m.score, m.notes)
+    def streets_named(self, name: str) -> list[str]:
+        """Every street on file whose name part is ``name`` (``SUNSET`` -> ``SUNSET RD``,
+        ``N SUNSET DR``...): what a caller may mean who gave a street without number."""
+        streets, names = self._streets()
+        return [streets[i] for i, n in enumerate(names) if n == name]
 
-    @staticmethod
-    def _in_locality(rows: list[AddressPoint], parsed: ParsedAddress) -> list[AddressPoint]:
-        """Rows the caller's ZIP and city allow. A point with no ZIP or city on file
-        (facility layers) is not contradicted by one."""
-        if parsed.zip:
-            rows = [r for r in rows if r.zip in (parsed.zip, "")]
-        if parsed.city:
-            rows = [r for r in rows if parsed.city in (r.city, r.municipality) or not r.city]
-        return rows
-
-    def _resolve(
-        self, rows: list[AddressPoint], parsed: ParsedAddress, score: float, notes: tuple[str, ...]
-    ) -> GeocodeResult:
-        narrowed = self._in_locality(rows, parsed)
-        if not narrowed:
-            # The ZIP or city rules out every match (or they point at different buildings).
-            return self._confirm(rows, "locality_mismatch")
-        buildings = self._buildings(narrowed)
-        if len(buildings) > 1:
-            return self._confirm(narrowed, "several_match")
-        units = next(iter(buildings.values()))
-        best = self._building_point(units, parsed.unit)
-        if parsed.unit and best.unit != parsed.unit:
-            notes = (*notes, "unit_not_found")
-        return GeocodeResult(best=best, candidates=(best,), score=score, notes=notes)
-
-    @staticmethod
-    def _buildings(rows: list[AddressPoint]) -> dict[tuple[str, str, str], list[AddressPoint]]:
-        """One entry per building: the units of one building are no ambiguity."""
-        buildings: dict[tuple[str, str, str], list[AddressPoint]] = {}
-        for r in rows:
-            buildings.setdefault((r.line, r.city, r.zip), []).append(r)
-        return buildings
-
-    def _confirm(self, rows: list[AddressPoint], reason: str) -> GeocodeResult:
-        firsts = [self._building_point(u, "") for u in self._buildings(rows).values()]
-        return GeocodeResult(
-            best=None, candidates=tuple(firsts[:MAX_CANDIDATES]), score=0.0, reason=reason
-        )
-
-    @staticmethod
-    def _building_point(units: list[AddressPoint], unit: str) -> AddressPoint:
-        """The unit asked for, else the building's own point, else its first unit."""
-        for r in units:
-            if unit and r.unit == unit:
-                return r
-        for r in units:
-            if not r.unit:
-                return r
-        return units[0]
+    def street_rows(self, street: str) -> list[AddressPoint]:
+        """Every address point on one street (canonical, without number)."""
+        sid = self._street_ids().get(street)
+        if sid is None:
+            return []
+        return [self._point(int(i)) for i in np.flatnonzero(self._c["street_id"] == sid)]

@@ -33,7 +33,7 @@ _UNIT_ID_LABELS = frozenset({"OccupancyIdentifier", "SubaddressIdentifier"})
 _FRACTION = re.compile(r"^\d+/\d+$")
 _HOUSE_NUMBER = re.compile(r"^(\d+)([A-Z]?)$")
 _LEADING_DIGITS = re.compile(r"\d+")
-_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_ZIP = re.compile(r"^(\d{5})(?:[- ]?\d{4})?$")
 _TRAILING_ZIP = re.compile(r"[\s,](\d{5})(?:-\d{4})?$")
 _UNIT_AT_END = re.compile(
     r"\s*(?:\b(?:APARTMENT|APT|UNIT|SUITE|STE|ROOM|RM|LOT|BLDG|FL)\.?\s*|#\s*)([A-Z0-9-]+)\s*$"
@@ -52,6 +52,7 @@ class ParsedAddress:
     state: str = ""
     zip: str = ""
     raw_state: str = ""  # the state as written when it is not North Carolina
+    notes: tuple[str, ...] = ()  # what reading it this way assumed ("spelling_corrected")
 
     def parts(self) -> tuple[tuple[str, str], ...]:
         """The parse, as shown to the representative: what was read as what."""
@@ -137,8 +138,56 @@ def _name_words(words: list[str]) -> list[str]:
         end -= 1
     if end > 1 and words[end - 1] in SUFFIX_OF:
         words[end - 1] = SUFFIX_OF[words[end - 1]]
-    # Highway forms ("NC HIGHWAY 16") keep their number after the type: standardise anywhere.
-    return [SUFFIX_OF.get(t, t) if t in ("HIGHWAY", "HIWAY", "HWAY") else t for t in words]
+    return _highway(words)
+
+
+# Route systems as written before a highway number: North Carolina, US and Interstate.
+_ROUTE_SYSTEM = {"NC": "NC", "US": "US", "I": "I", "INTERSTATE": "I", "IH": "I"}
+_HIGHWAY_WORDS = frozenset({"HWY", "HIGHWAY", "HIGHWY", "HIWAY", "HIWY", "HWAY", "HY"})
+_ROUTE_NUMBER = re.compile(r"^\d{1,3}[A-Z]?$")
+
+
+def _highway(words: list[str]) -> list[str]:
+    """Every way a numbered highway is written, as one key: ``NC 73 HY``, ``NC HIGHWAY 73``
+    and ``NC 73`` are ``NC HWY 73``; ``US 21`` is ``US HWY 21``; ``I-77`` and ``Interstate
+    77`` are ``I 77``; ``HWY 73``/``73 HWY`` (no system) is ``HWY 73``. A number is a
+    route only next to a system or a highway word: ``12 MILE RD`` stays as it is."""
+    if not any(w[:1].isdigit() for w in words):
+        return words
+    for i in range(len(words) - 2):
+        after = words[i + 2]
+        if words[i : i + 2] == ["N", "C"] and (after[:1].isdigit() or after in _HIGHWAY_WORDS):
+            words = [*words[:i], "NC", *words[i + 2 :]]  # "N.C. 73"
+            break
+    for i, w in enumerate(words):
+        if not _ROUTE_NUMBER.match(w):
+            continue
+        start, system, typed = i, "", False
+        if start > 0 and words[start - 1] in _HIGHWAY_WORDS:
+            start, typed = start - 1, True
+        if start > 0 and words[start - 1] in _ROUTE_SYSTEM:
+            start, system = start - 1, _ROUTE_SYSTEM[words[start - 1]]
+        end = i + 1
+        if end < len(words) and words[end] in _HIGHWAY_WORDS:
+            end, typed = end + 1, True
+        if not (system or typed):
+            continue
+        route = [system, w] if system == "I" else [system, "HWY", w] if system else ["HWY", w]
+        return words[:start] + route + words[end:]
+    return words
+
+
+def highway_alternatives(key: str) -> list[str]:
+    """The same route with the system a caller left out or added: a table may say
+    ``NC HWY 73`` where the caller says ``HWY 73``, or the reverse. North Carolina never
+    gives an NC route the number of a US route, so at most one of them exists."""
+    words = key.split()
+    for i, w in enumerate(words):
+        if w == "HWY" and i + 1 < len(words) and _ROUTE_NUMBER.match(words[i + 1]):
+            if i > 0 and words[i - 1] in ("NC", "US"):
+                return [" ".join(words[: i - 1] + words[i:])]
+            return [" ".join([*words[:i], s, *words[i:]]) for s in ("NC", "US")]
+    return []
 
 
 def _numbered(words: list[str]) -> list[str]:
@@ -231,8 +280,23 @@ def normalize_unit(unit: str) -> str:
     return tokens[0] if tokens else ""
 
 
-def normalize_zip(value: str) -> str:
-    m = _ZIP.match(value.strip())
+def normalize_zip(value: object) -> str:
+    """A five-digit ZIP from whatever a table holds: ``28202``, ``28202-1234``,
+    ``282021234``, the number 28202 or 28202.0 (spreadsheets), NaN or None (``""``)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float):
+        if value != value or not value.is_integer():  # NaN, or no ZIP at all
+            return ""
+        value = int(value)
+    if isinstance(value, int):
+        # A numeric column drops leading zeros (New England ZIPs): put them back.
+        text = str(value)
+        return text.zfill(5) if len(text) <= 5 else text.zfill(9)[:5] if len(text) <= 9 else ""
+    text = str(value).strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    m = _ZIP.match(text)
     return m.group(1) if m else ""
 
 
@@ -321,8 +385,18 @@ def parse_simple(text: str) -> ParsedAddress | None:
     number = key.split(" ", 1)[0]
     if len(key.split()) < 2 or not number[:1].isdigit() or not _HOUSE_NUMBER.match(number):
         return None
+    locality = parse_locality(parts[1:])
+    if locality is None:
+        return None
+    city, state, zip_code = locality
+    return ParsedAddress(key, number, normalize_unit(unit) if unit else "", city, state, zip_code)
+
+
+def parse_locality(parts: list[str]) -> tuple[str, str, str] | None:
+    """(city, state, ZIP) from the comma parts after a street: ``Charlotte``, ``NC
+    28202``, ``Charlotte NC 28202-1234``. ``None`` when a part is anything else."""
     city = state = zip_code = ""
-    for part in parts[1:]:
+    for part in parts:
         m = _LOCALITY.match(part)
         if not part or m is None:
             return None
@@ -334,7 +408,7 @@ def parse_simple(text: str) -> ParsedAddress | None:
             state = "NC"
         if m.group("zip"):
             zip_code = normalize_zip(m.group("zip"))
-    return ParsedAddress(key, number, normalize_unit(unit) if unit else "", city, state, zip_code)
+    return city, state, zip_code
 
 
 # USPS state codes and names, to tell "another state" from "a word we did not read".
