@@ -10,6 +10,8 @@ One pass, each stage a function of its own module (read them in this order):
    (``address_ambiguous``, one candidate per precinct; ``address_incomplete`` for a
    street without a number that crosses precinct lines).
 
+Text without a house number may name a place (``geocode.places``: polling places,
+early-voting sites, county facilities), answered at its point; else it is a street.
 When the address points know nothing of the address: street-centerline interpolation,
 then the configured remote geocoders in their order. An estimate (anything but an
 address point) close to a precinct line is flagged ``verify``: the representative
@@ -34,11 +36,12 @@ from .errors import (
     NumberMissing,
     OutsideJurisdiction,
 )
-from .geocode.base import ADDRESS_POINT, Candidate, Geocoder
+from .geocode.base import ADDRESS_POINT, PLACE, Candidate, Geocoder
 from .geocode.candidates import Found, find_first
 from .geocode.interpolate import split_house_number
 from .geocode.local import AddressPoint
 from .geocode.normalize import ParsedAddress, street_parts
+from .geocode.places import Place
 from .geocode.readings import clean, readings
 from .geocode.resolve import Group, by_precinct
 from .models import Match
@@ -68,6 +71,11 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
         # say so instead of claiming this one address does not exist.
         raise GeocoderUnavailable("no address points in this dataset")
     options = readings(ds.addresses, text, ds.counties)
+    if not options[0].number:
+        # No house number: a place callers name ("Beatties Ford Library"), else a street.
+        places = ds.named_places.find(text)
+        if places:
+            return _at_place(ds, places, options[0])
     parsed, found = find_first(ds.addresses, options)
     if not parsed.number:
         return _street_only(ds, parsed, found)
@@ -116,6 +124,52 @@ def _street_only(ds: Dataset, parsed: ParsedAddress, found: Found) -> Located:
     g = groups[0]
     match = _match(g.point, parsed, found, g.points)
     return Located(match, g.hit, verify=True)
+
+
+def _at_place(ds: Dataset, places: Sequence[Place], parsed: ParsedAddress) -> Located:
+    """A named place: answered at its point, like an estimate (the caller is at or near
+    it, not at an address point), so it is flagged ``verify`` near a precinct line.
+    Several places that fit in one precinct are one answer; in several, a question."""
+    hits = [(p, ds.index.locate(p.lon, p.lat)) for p in places]
+    inside = [(p, h) for p, h in hits if h is not None]
+    if not inside:
+        raise OutsideJurisdiction("named place outside every precinct")
+    precincts = {h.index for _p, h in inside}
+    if len(precincts) > 1:
+        raise AddressAmbiguous(
+            "named places to choose from",
+            reason="several_match",
+            normalized=parsed.normalized(),
+            candidates=[_place_json(ds, p, h) for p, h in inside[:MAX_CANDIDATES]],
+        )
+    place, hit = inside[0]
+    near = ds.index.near_boundary(place.lon, place.lat, hit.index, VERIFY_DISTANCE_M)
+    match = Match(
+        address=place.address,
+        lat=place.lat,
+        lon=place.lon,
+        source=PLACE,
+        score=1.0,
+        normalized=parsed.normalized(),
+        parsed=parsed.parts(),
+        points=len(inside),
+        place_name=place.name,
+        place_kind=place.kind,
+    )
+    return Located(match, hit, verify=hit.on_boundary or near)
+
+
+def _place_json(ds: Dataset, place: Place, hit: Hit) -> dict[str, object]:
+    p = ds.precincts[hit.index]
+    return {
+        "address": place.label,  # sent back as address=, it finds this place alone
+        "lat": place.lat,
+        "lon": place.lon,
+        "source": PLACE,
+        "points": 1,
+        "place": {"name": place.name, "kind": place.kind},
+        "precinct": {"id": p.id, "name": p.name, "county": p.county},
+    }
 
 
 def _match(p: AddressPoint, parsed: ParsedAddress, found: Found, points: int) -> Match:

@@ -181,7 +181,9 @@ def elections() -> Response:
 
 @bp.get("/api/v1/suggest")
 def suggest_addresses() -> Response:
-    """Address suggestions for a partial address (local address points only)."""
+    """Suggestions for what has been typed: addresses from the local address points, and
+    (without a leading house number) the named places, each with the label that finds
+    it again when sent back as ``address=``."""
     args = request.args.to_dict()
     g.lang = parse_lang(args.get("lang"))
     q = args.get("q", "")
@@ -189,12 +191,22 @@ def suggest_addresses() -> Response:
         raise InvalidParameter("q too long", parameter="q", reason="too_long")
     limit = parse_limit(args.get("limit"))
     ds = require_dataset()
-    found = suggest(ds.addresses, _typed(q), limit)
-    body = {
-        "data_version": ds.version,
-        "demo": ds.demo,
-        "suggestions": [{"address": p.label(), "lat": p.lat, "lon": p.lon} for p in found],
-    }
+    typed = _typed(q)
+    found = suggest(ds.addresses, typed, limit)
+    suggestions: list[dict[str, object]] = [
+        {"address": p.label(), "lat": p.lat, "lon": p.lon} for p in found
+    ]
+    if len(suggestions) < limit:  # a leading house number gives no places (an address)
+        suggestions += [
+            {
+                "address": p.label,
+                "lat": p.lat,
+                "lon": p.lon,
+                "place": {"name": p.name, "kind": p.kind},
+            }
+            for p in ds.named_places.suggest(typed, limit - len(suggestions))
+        ]
+    body = {"data_version": ds.version, "demo": ds.demo, "suggestions": suggestions}
     return json_response(body)
 
 

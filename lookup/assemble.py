@@ -1,6 +1,7 @@
 """Reading every source of a refresh and assembling the candidate ``Dataset``: precincts,
-polling places joined through the crosswalk, early-voting sites, address points, and
-the geocoding of places that came without coordinates. Nothing is written here."""
+polling places joined through the crosswalk, early-voting sites, address points, the
+geocoding of places that came without coordinates, and the named places callers can ask
+for (``geocode.places``). Nothing is written here."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -24,12 +26,15 @@ from .errors import DataError
 from .geocode.candidates import point_of
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
+from .geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord, merge_places
+from .geocode.places import PlaceIndex
 from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .progress import QUIET, Progress
 from .sources.addresses import read_addresses
 from .sources.centerlines import read_centerlines
 from .sources.early_voting import SiteRecord, read_early_voting
 from .sources.kml import read_kml_polling_places
+from .sources.places import read_places
 from .sources.polling_places import PollingPlaceRow, read_polling_places
 from .sources.precincts import KML_SUFFIXES, read_precinct_files
 from .spatial import GridIndex, build_grid
@@ -41,6 +46,9 @@ from .validate import (
     check_precincts,
     in_extent,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,7 @@ class RefreshRequest:
     data_dir: Path
     addresses: tuple[Path, ...] = ()
     centerlines: tuple[Path, ...] = ()  # street segments with address ranges (optional)
+    places: tuple[Path, ...] = ()  # facility point layers callers name (libraries, schools...)
     county: str | None = None
     election_name: str | None = None
     demo: bool = False
@@ -69,7 +78,7 @@ class RefreshRequest:
     @property
     def source_files(self) -> tuple[Path, ...]:
         files = (*self.precinct_files, *self.polling_places, *self.early_voting, *self.addresses)
-        return (*files, *self.centerlines)
+        return (*files, *self.centerlines, *self.places)
 
 
 @dataclass
@@ -112,8 +121,32 @@ def _geocode_place(
     return (point.lon, point.lat) if point else None
 
 
+@dataclass
+class _Vocabulary:
+    """The county's street and town names seen in the address sources: a caller's words
+    that only name a street are no place name (``PlaceIndex.build``)."""
+
+    streets: set[str] = field(default_factory=set)
+    cities: set[str] = field(default_factory=set)
+
+    def add(self, column: pd.Series, streets: bool) -> None:
+        """Each distinct value once (categories, or ``unique``): cheap on 700,000 rows.
+        Address keys lead with the house number, dropped here."""
+        import pandas as pd
+
+        categorical = isinstance(column.dtype, pd.CategoricalDtype)
+        values = column.cat.categories if categorical else column.unique()
+        if streets:
+            self.streets.update(str(v).partition(" ")[2] for v in values)
+        else:
+            self.cities.update(str(v) for v in values if isinstance(v, str) and v)
+
+
 def _load_addresses(
-    paths: tuple[Path, ...], bbox: tuple[float, float, float, float], problems: Problems
+    paths: tuple[Path, ...],
+    bbox: tuple[float, float, float, float],
+    problems: Problems,
+    vocabulary: _Vocabulary,
 ) -> AddressIndex:
     """Address points from every file, without points that cannot be in the county."""
     if not paths:
@@ -137,15 +170,20 @@ def _load_addresses(
         )
         (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
         frame = frame[good]
+    vocabulary.add(frame["key"], streets=True)
+    vocabulary.add(frame["city"], streets=False)
+    vocabulary.add(frame["municipality"], streets=False)
     return AddressIndex.build(frame)
 
 
-def _load_streets(paths: tuple[Path, ...]) -> StreetRanges:
+def _load_streets(paths: tuple[Path, ...], vocabulary: _Vocabulary) -> StreetRanges:
     if not paths:
         return StreetRanges.empty()
     import pandas as pd
 
-    return StreetRanges.build(pd.concat([read_centerlines(p) for p in paths], ignore_index=True))
+    frame = pd.concat([read_centerlines(p) for p in paths], ignore_index=True)
+    vocabulary.streets.update(str(s) for s in frame["street"].unique())
+    return StreetRanges.build(frame)
 
 
 def _join_polling_places(
@@ -234,6 +272,67 @@ def _early_voting_sites(
     return early
 
 
+NCSBE_NAME_CHARS = 30  # NCSBE cuts polling-place names here ("... ELEMENTARY SCHOO")
+
+
+def _election_places(
+    polling: dict[date, dict[tuple[str, str], PollingPlace]],
+    early: dict[date, list[EarlyVotingSite]],
+    primary: date,
+) -> list[PlaceRecord]:
+    """Every polling place and early-voting site of every election in the files, the
+    primary election's first (a building's name is taken from its first record)."""
+    days = sorted(set(polling) | set(early), key=lambda d: (d != primary, -d.toordinal()))
+    records = []
+    for day in days:
+        for s in early.get(day, ()):
+            records.append(PlaceRecord(s.name, EARLY_VOTING_SITE, s.address, s.lon, s.lat))
+        for pp in polling.get(day, {}).values():
+            cut = len(pp.name) >= NCSBE_NAME_CHARS
+            records.append(PlaceRecord(pp.name, POLLING_PLACE, pp.address, pp.lon, pp.lat, cut))
+    return records
+
+
+def _facility_places(
+    paths: tuple[Path, ...], bbox: tuple[float, float, float, float], problems: Problems
+) -> list[PlaceRecord]:
+    """The facility layers' points inside the precincts' extent (others left out, with
+    a warning: a statewide layer, or a point with swapped coordinates)."""
+    minx, miny, maxx, maxy = bbox
+    records = []
+    for path in paths:
+        inside: list[PlaceRecord] = []
+        outside: list[PlaceRecord] = []
+        for r in read_places(path):
+            lon, lat = r.lon or 0.0, r.lat or 0.0
+            (inside if minx <= lon <= maxx and miny <= lat <= maxy else outside).append(r)
+        if outside:
+            names = ", ".join(repr(r.name) for r in outside[:5])
+            more = f" (+{len(outside) - 5} more)" if len(outside) > 5 else ""
+            problems.warnings.append(
+                f"{path.name}: {len(outside)} places outside the county's extent left out: "
+                f"{names}{more}"
+            )
+        records += inside
+    return records
+
+
+def _named_places(
+    records: list[PlaceRecord], vocabulary: _Vocabulary, problems: Problems
+) -> tuple[PlaceIndex, int]:
+    """The place index, and how many buildings were left out for want of a point."""
+    _placed, unplaced = merge_places(records)
+    if unplaced:
+        names = ", ".join(repr(r.name) for r in unplaced[:10])
+        more = f" (+{len(unplaced) - 10} more)" if len(unplaced) > 10 else ""
+        problems.warnings.append(
+            f"{len(unplaced)} polling places or early-voting sites without coordinates cannot "
+            f"be found by name: {names}{more}"
+        )
+    index = PlaceIndex.build(records, vocabulary.streets, vocabulary.cities)
+    return index, len(unplaced)
+
+
 def _election(day: date, sites: list[EarlyVotingSite], req: RefreshRequest) -> Election:
     """The election of ``day``; its early-voting window is the span of the sites' days."""
     ev_days = [x.day for s in sites for x in s.schedule]
@@ -266,8 +365,9 @@ def assemble(
     minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
     bbox = (minx, miny, maxx, maxy)
     progress.step("reading address points")
-    addresses = _load_addresses(req.addresses, bbox, problems)
-    streets = _load_streets(req.centerlines)
+    vocabulary = _Vocabulary()
+    addresses = _load_addresses(req.addresses, bbox, problems, vocabulary)
+    streets = _load_streets(req.centerlines, vocabulary)
     progress.step("reading polling places and early-voting sites")
 
     rows: list[PollingPlaceRow] = []
@@ -330,6 +430,10 @@ def assemble(
 
     days = sorted(polling)  # an election needs its polling places
     elections = [_election(d, early.get(d, []), req) for d in days]
+    progress.step("building the place index")
+    places = _election_places(polling, early, req.election_day)
+    places += _facility_places(req.places, bbox, problems)
+    named, unplaced = _named_places(places, vocabulary, problems)
 
     sources = list(req.source_files)
     hashes = [_sha256(p) for p in sources]
@@ -350,6 +454,7 @@ def assemble(
         addresses=addresses,
         bbox=bbox,
         streets=streets,
+        named_places=named,
     )
     progress.step("validating")
     problems.extend(check_dataset(ds, req.election_day))
@@ -361,6 +466,8 @@ def assemble(
         "early_voting_sites": len(early.get(req.election_day, [])),
         "address_points": addresses.size,
         "street_ranges": streets.size,
+        "named_places": named.size,
+        "named_places_without_point": unplaced,
         "source_crs": layer.source_crs,
     }
     extra = {

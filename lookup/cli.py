@@ -160,6 +160,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         early_voting=_local(args.early_voting or list(cfg.early_voting), cache, progress),
         addresses=_local(args.addresses or list(cfg.addresses), cache, progress),
         centerlines=_local(args.centerlines or list(cfg.centerlines), cache, progress),
+        places=_local(args.places or list(cfg.places), cache, progress),
         county=args.county or cfg.county,
         election_day=day,
         election_name=args.election_name or cfg.election_name,
@@ -352,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--addresses", type=_source, action="append")
     p.add_argument(
         "--centerlines", type=_source, action="append", help="street segments with address ranges"
+    )
+    p.add_argument(
+        "--places",
+        type=_source,
+        action="append",
+        help="a facility point layer callers name (libraries, schools...); repeatable",
     )
     p.add_argument(
         "--county", help="keep this county of statewide files; several: 'MECKLENBURG,UNION'"

@@ -13,6 +13,7 @@ import numpy as np
 
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
+from .geocode.places import PlaceIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .schedule import StatusBoard, Timeline
 from .spatial import GridIndex, Sites
@@ -83,6 +84,8 @@ class Dataset:
     addresses: AddressIndex
     bbox: tuple[float, float, float, float]  # lon/lat of the precincts' extent
     streets: StreetRanges = field(default_factory=StreetRanges.empty)  # centerline ranges
+    # Polling places, early-voting sites and facilities callers name ("Beatties Ford Library").
+    named_places: PlaceIndex = field(default_factory=PlaceIndex.empty)
     # Derived at construction, so requests do no work that can be done once.
     site_tables: Mapping[tuple[date, str], SiteTable] = field(init=False, repr=False)
     # Derived on first use and kept with this dataset (so they go with it on a refresh):

@@ -18,7 +18,7 @@ from .boards import KNOWN_BOARDS
 from .config import Settings
 from .errors import DataError
 from .refresh import RefreshRequest, refresh
-from .store import FORMAT, current_target
+from .store import FORMAT, NAMED_PLACES, current_target
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,9 @@ def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
 
 
 def _sources_digest(req: RefreshRequest) -> str:
-    """Keyed by the stored format too, so a new layout never meets an old cached build."""
-    h = hashlib.sha256(f"format {FORMAT}".encode())
+    """Keyed by the stored format too, so a new layout never meets an old cached build
+    (and by the named places, which versions written before them lack)."""
+    h = hashlib.sha256(f"format {FORMAT} {NAMED_PLACES}".encode())
     for p in req.source_files:
         h.update(p.name.encode())
         h.update(p.read_bytes())

@@ -128,6 +128,7 @@ def _schemas() -> dict[str, Any]:
             "normalized": _STR,
             "parsed": {"type": "object", "additionalProperties": _STR},
             "points": {"type": "integer", "minimum": 1},
+            "place": {"anyOf": [_obj({"name": _STR, "kind": _STR}), {"type": "null"}]},
         }
     )
     precinct = _obj({"id": _STR, "name": _STR, "county": _STR})
@@ -190,7 +191,23 @@ def _schemas() -> dict[str, Any]:
             "demo": _BOOL,
             "suggestions": {
                 "type": "array",
-                "items": _obj({"address": _STR, "lat": _NUM, "lon": _NUM}),
+                "items": _obj(
+                    {
+                        "address": {
+                            "type": "string",
+                            "description": "Text to send back as lookup's address=: a "
+                            "street address, or a named place's label (its name).",
+                        },
+                        "lat": _NUM,
+                        "lon": _NUM,
+                        "place": {
+                            **_obj({"name": _STR, "kind": _STR}),
+                            "description": "Only for a named place: its published name and "
+                            "kind (polling_place, early_voting_site, library, school...).",
+                        },
+                    },
+                    optional=("place",),
+                ),
             },
         }
     )
@@ -313,9 +330,15 @@ def spec() -> dict[str, Any]:
             "Every election in the data and the active one", [_DATE, _AT, _LANG], _json("Elections")
         ),
         "/api/v1/suggest": _get(
-            "Address suggestions from the county's address points",
+            "Address suggestions from the county's address points; without a leading "
+            "house number, also the named places (polling places, early-voting sites, "
+            "facilities) whose words start as typed",
             [
-                _param("q", "What has been typed so far.", {"type": "string", "maxLength": 200}),
+                _param(
+                    "q",
+                    "What has been typed so far: '4337 glenw', or a place's name 'beatties fo'.",
+                    {"type": "string", "maxLength": 200},
+                ),
                 _param(
                     "limit", "1-20 (default 10).", {"type": "integer", "minimum": 1, "maximum": 20}
                 ),

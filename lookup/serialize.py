@@ -279,6 +279,9 @@ def _answer(
             "normalized": a.match.normalized,
             "parsed": dict(a.match.parsed),
             "points": a.match.points,
+            "place": {"name": a.match.place_name, "kind": a.match.place_kind}
+            if a.match.place_name
+            else None,
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
         # An estimated location near a precinct line: confirm with the board before answering.

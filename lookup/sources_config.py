@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import DataError
 
-_LISTS = ("precincts", "polling_places", "early_voting", "addresses", "centerlines")
+_LISTS = ("precincts", "polling_places", "early_voting", "addresses", "centerlines", "places")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class SourcesConfig:
     early_voting: tuple[Path | str, ...] = ()
     addresses: tuple[Path | str, ...] = ()
     centerlines: tuple[Path | str, ...] = ()
+    places: tuple[Path | str, ...] = ()  # facility point layers (libraries, schools...)
 
 
 def load_config(path: Path) -> SourcesConfig:

@@ -8,6 +8,8 @@ One folder per version under ``versions/``; ``current`` is a symlink to the live
     grid.npz        the precomputed point->precinct cell grid (see ``spatial``)
     addresses/      address points, one memory-mapped ``.npy`` per column
     streets/        street-centerline address ranges (same form), for interpolation
+    named_places/   the places callers name (same form); absent in versions written
+                    before it existed, which load with no named places
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .dataset import Dataset, freeze
 from .errors import DataError
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
+from .geocode.places import PlaceIndex
 from .models import (
     Address,
     BoardOfElections,
@@ -46,6 +49,7 @@ from .spatial import Grid, GridIndex
 
 FORMAT = 4  # bump when the on-disk layout changes (4: city and town names as codes)
 CURRENT = "current"
+NAMED_PLACES = "named_places"
 MANIFEST = "manifest.json"
 
 
@@ -141,6 +145,7 @@ def save_dataset(
     ds.index.grid.save(folder / "grid.npz")
     ds.addresses.save(folder / "addresses")
     ds.streets.save(folder / "streets")
+    ds.named_places.save(folder / NAMED_PLACES)
     places = {
         "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
         "polling": {
@@ -170,6 +175,7 @@ def save_dataset(
             "precincts": len(ds.precincts),
             "addresses": ds.addresses.size,
             "street_ranges": ds.streets.size,
+            "named_places": ds.named_places.size,
             "polling_places": {
                 d.isoformat(): len({(c, p.id) for (c, _), p in m.items()})
                 for d, m in ds.polling.items()
@@ -268,6 +274,8 @@ def load_dataset(folder: Path) -> Dataset:
         board = BoardOfElections(**manifest["board_of_elections"])
         addresses = AddressIndex.load(folder / "addresses")
         streets = StreetRanges.load(folder / "streets")
+        named = folder / NAMED_PLACES
+        named_places = PlaceIndex.load(named) if named.is_dir() else PlaceIndex.empty()
     except DataError:
         raise
     # A truncated .npz surfaces as BadZipFile, zlib.error or EOFError, not as OSError.
@@ -286,6 +294,7 @@ def load_dataset(folder: Path) -> Dataset:
         addresses=addresses,
         bbox=tuple(manifest["bbox"]),
         streets=streets,
+        named_places=named_places,
     )
 
 

@@ -270,3 +270,47 @@ def test_export_vip(demo_dir: Path, demo_cache: Path, tmp_path: Path) -> None:
     bad = run("export-vip", "--data-dir", str(demo_dir), "--election-date", "2027-01-01",
               str(tmp_path / "v2"), cache=demo_cache)  # fmt: skip
     assert bad.returncode == 2 and "2028-11-07" in bad.stderr
+
+
+def test_refresh_takes_place_layers(demo_ds, demo_cache: Path, tmp_path: Path) -> None:
+    """``--places`` repeated: each layer's named points join the election files' places;
+    a layer without a name field stops the refresh with one line naming it."""
+    site = next(s for s in demo_ds.early_voting[max(demo_ds.early_voting)] if s.lon)
+    layers = []
+    for kind, name in (("libraries", "Heron Library"), ("fire_stations", "Tern Fire Station")):
+        point = {"type": "Point", "coordinates": [site.lon + 0.004, site.lat + 0.004]}
+        feature = {"type": "Feature", "properties": {"name": name}, "geometry": point}
+        layers.append(tmp_path / f"{kind}.geojson")
+        layers[-1].write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    src = Path(__file__).parents[1] / "data" / "precincts" / "demo"
+    base = [
+        "refresh",
+        "--precincts",
+        str(src / "SBE_PRECINCTS_20280801.zip"),
+        "--polling-places",
+        str(src / "demo-polling-places-20281107.csv"),
+        "--early-voting",
+        str(src / "demo-one-stop-sites-20281107.txt"),
+        "--addresses",
+        str(src / "Master_Address_Table_demo.csv"),
+        "--county",
+        "DEMO",
+        "--election-date",
+        "2028-11-07",
+        "--demo",
+        "--data-dir",
+        str(tmp_path / "d"),
+    ]
+    p = run(*base, "--places", str(layers[0]), "--places", str(layers[1]), cache=demo_cache)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # 6 one-stop sites and 37 polling places of the one election, plus the two points.
+    assert "named_places: 45" in p.stdout and "named_places_without_point: 0" in p.stdout
+    manifest = json.loads((tmp_path / "d" / "current" / "manifest.json").read_text())
+    assert {"libraries.geojson", "fire_stations.geojson"} <= {
+        s["file"] for s in manifest["sources"]
+    }
+    nameless = tmp_path / "schools.geojson"
+    nameless.write_text(layers[0].read_text().replace('"name"', '"title"'))
+    p = run(*base, "--places", str(nameless), cache=demo_cache)
+    assert p.returncode == 1 and "ERROR: schools.geojson: no name field" in p.stdout
+    assert "Traceback" not in p.stderr

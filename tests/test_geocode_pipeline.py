@@ -235,3 +235,28 @@ def test_locate_address_is_the_whole_pass(ds) -> None:
 def test_address_frame_rows_without_zip_build(ds) -> None:
     index = AddressIndex.build(address_frame(ROWS[:2]))
     assert index.size == 2 and index.has_key("600 E BLVD")
+
+
+def test_slips_in_a_name_that_is_a_direction_or_ends_in_a_type_word() -> None:
+    rows = [
+        ("2157 WEST BLVD", "", T, Z, 1.2, 0.2),  # W BLVD on file, in 002
+        ("2157 N WEST BLVD", "", T, Z, 0.2, 0.2),  # a near miss in 001
+        ("3756 GARDEN HOLLOW DR", "", T, Z, 1.4, 0.4),  # in 002
+        ("3756 GARDEN WAY", "", T, Z, 0.3, 0.3),  # in 001
+    ]
+    ds = tiny_dataset(addresses=rows)
+    for text in ("2157 Wets Blvd", "2157 Wst Blvd, Testville", "3756 Garden Hollow"):
+        assert where(ds, text).precinct.id == "002", text
+
+
+def test_a_postal_city_the_table_lists_with_the_zip_is_that_town() -> None:
+    rows = [
+        ("7151 MATTHEWS MINT HILL RD", "", "MINT HILL", "28227", 1.4, 0.4),
+        ("9000 OTHER RD", "", "CHARLOTTE", "28227", 0.2, 0.2),
+        ("10 ELSEWHERE RD", "", "PINEVILLE", "28134", 0.3, 0.3),
+    ]
+    ds = tiny_dataset(addresses=rows)
+    assert where(ds, "7151 Matthews Mint Hill Rd, Charlotte, NC 28227").precinct.id == "002"
+    assert where(ds, "7151 Matthews Mint Hill Rd, Charlotte").precinct.id == "002"
+    with pytest.raises(AddressAmbiguous):  # Pineville is not a town of 28227
+        where(ds, "7151 Matthews Mint Hill Rd, Pineville")

@@ -257,6 +257,32 @@ def test_suggest(server) -> None:
     assert len(server.get("/api/v1/suggest", q="1", limit=3).json()["suggestions"]) == 3
 
 
+def test_suggest_named_places(server) -> None:
+    """Without a house number, the places whose names start as typed, with the label the
+    lookup accepts back; with one, addresses only."""
+    body = server.get("/api/v1/suggest", q="kestrel br", limit=5).json()
+    (s,) = body["suggestions"]
+    assert s["address"] == "KESTREL BRANCH LIBRARY"
+    assert s["place"] == {"name": "KESTREL BRANCH LIBRARY", "kind": "polling_place"}
+    assert -76 < s["lon"] < -75 and 34 < s["lat"] < 35.5
+    lakewood = server.get("/api/v1/suggest", q="lakewood", limit=1).json()["suggestions"]
+    assert len(lakewood) == 1  # two places fit; the limit holds
+    typed = server.get("/api/v1/suggest", q="13186 5", limit=20).json()["suggestions"]
+    assert typed and all(set(x) == {"address", "lat", "lon"} for x in typed)
+
+
+def test_place_names_from_board_files_are_data(hostile_server) -> None:
+    """A polling-place name that is an HTML payload comes back as JSON text, unchanged,
+    never as markup (the pages put suggestions in with textContent)."""
+    from conftest import HOSTILE
+
+    r = hostile_server.get("/api/v1/suggest", q="img src", limit=5)
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    (s,) = r.json()["suggestions"]
+    assert s["place"]["name"] == HOSTILE and s["address"] == HOSTILE
+
+
 @pytest.mark.parametrize(
     "params", [{"q": "1 Main", "limit": "0"}, {"q": "1 Main", "limit": "x"}, {"q": "9" * 300}]
 )

@@ -57,6 +57,7 @@ def test_every_route_is_documented_and_every_documented_path_exists(demo_dir) ->
         ),
         ("/api/v1/elections", {"date": BEFORE}, "Elections", 200),
         ("/api/v1/suggest", {"q": "13186 5"}, "Suggestions", 200),
+        ("/api/v1/suggest", {"q": "kestrel"}, "Suggestions", 200),
         ("/healthz", {}, "Health", 200),
         ("/readyz", {}, "Ready", 200),
         ("/api/v1/lookup", {"address": "PO Box 5"}, "Error", 400),

@@ -165,6 +165,28 @@ def test_board_data_is_shown_as_text_never_run(browser, hostile_server) -> None:
     context.close()
 
 
+def test_place_suggestions_are_shown_as_text(browser, hostile_server) -> None:
+    """A named place (here a polling place whose name is an HTML payload) suggested as the
+    representative types: listed as text, picked into the box as its label."""
+    from conftest import HOSTILE
+
+    context = browser.new_context()
+    page = context.new_page()
+    url = hostile_server.url
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{url}/rep?date=2028-10-25")
+    page.fill("#address", "img src")
+    page.wait_for_selector("#suggestions li")
+    assert page.inner_text("#suggestions li") == HOSTILE
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.input_value("#address") == HOSTILE
+    assert page.locator("img[src=x]").count() == 0 and dialogs == []
+    context.close()
+
+
 def test_console_weighs_under_150_kb(server) -> None:
     import requests
 

@@ -16,7 +16,8 @@ INTERPOLATED = "interpolated"
 CENSUS = "census"
 ARCGIS = "arcgis"
 NOMINATIM = "nominatim"
-SOURCES = (ADDRESS_POINT, INTERPOLATED, CENSUS, ARCGIS, NOMINATIM)
+PLACE = "place"  # a named place's point ("Beatties Ford Library"): ``geocode.places``
+SOURCES = (ADDRESS_POINT, INTERPOLATED, CENSUS, ARCGIS, NOMINATIM, PLACE)
 
 
 @dataclass(frozen=True, slots=True)

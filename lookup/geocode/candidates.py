@@ -23,6 +23,7 @@ from .normalize import (
     street_parts,
     street_without_type,
 )
+from .pub28 import STREET_SUFFIXES
 from .resolve import representative
 
 STREET_ONLY_SCORE = 0.5  # a street without number: where on it is the caller?
@@ -54,14 +55,28 @@ def find(index: AddressIndex, parsed: ParsedAddress) -> Found:
         return street(index, parsed)
     rows = index.rows_for(parsed.street)
     if rows:
-        return _agreeing(rows, parsed, 1.0, ())
+        return _agreeing(index, rows, parsed, 1.0, ())
+    named = type_as_name(parsed.street)
+    rows = index.rows_by_alt_key(named) if named else []
+    if rows:
+        # "3756 Garden Hollow": Hollow is the name's last word, the type was left out.
+        return _agreeing(index, rows, parsed, 0.9, ("street_type_assumed",))
     rows = index.rows_without_type(parsed.street)
     if rows and street_without_type(parsed.street) != parsed.street:
         # "3rd Ave" given, only "3rd St" exists: a different street until confirmed.
         return Found(tuple(rows), confirm="street_type_mismatch")
     if rows:
-        return _agreeing(rows, parsed, 0.9, ("street_type_assumed",))
+        return _agreeing(index, rows, parsed, 0.9, ("street_type_assumed",))
     return _fuzzy(index, parsed)
+
+
+def type_as_name(key: str) -> str:
+    """The key with its street type read back as a word of the name (``9432 MONROE XING``
+    -> ``9432 MONROE CROSSING``), or ``""`` when it does not end on a type."""
+    words = key.split()
+    if len(words) >= 3 and words[-1] in STREET_SUFFIXES and words[-1] != "HWY":
+        return " ".join([*words[:-1], STREET_SUFFIXES[words[-1]][0]])
+    return ""
 
 
 def find_first(index: AddressIndex, options: list[ParsedAddress]) -> tuple[ParsedAddress, Found]:
@@ -73,10 +88,16 @@ def find_first(index: AddressIndex, options: list[ParsedAddress]) -> tuple[Parse
     return options[0], NOTHING
 
 
-def in_locality(rows: list[AddressPoint], parsed: ParsedAddress) -> list[AddressPoint]:
+def in_locality(
+    index: AddressIndex, rows: list[AddressPoint], parsed: ParsedAddress
+) -> list[AddressPoint]:
     """Rows the caller's ZIP and city allow. A row lacking the field is not contradicted
     by it, unless the same building's other rows (same address, within 250 m) all hold
-    another value: a second source's row without a ZIP is still that building."""
+    another value: a second source's row without a ZIP is still that building.
+
+    A town is the row's postal city or municipality; failing both, any town the table
+    lists with the row's ZIP: Mint Hill's addresses have a Charlotte postal city in ZIP
+    28227, and a table may list only one of the two."""
     if parsed.zip:
         rows = _allowed(rows, lambda r: None if not r.zip else r.zip == parsed.zip)
     if parsed.city:
@@ -87,7 +108,12 @@ def in_locality(rows: list[AddressPoint], parsed: ParsedAddress) -> list[Address
                 return None
             return city in (r.city, r.municipality)
 
-        rows = _allowed(rows, same_town)
+        def zip_town(r: AddressPoint) -> bool | None:
+            if same_town(r) is None:
+                return None
+            return city in index.towns_of_zip(r.zip or parsed.zip)
+
+        rows = _allowed(rows, same_town) or _allowed(rows, zip_town)
     return rows
 
 
@@ -112,9 +138,13 @@ def _allowed(
 
 
 def _agreeing(
-    rows: list[AddressPoint], parsed: ParsedAddress, score: float, notes: tuple[str, ...]
+    index: AddressIndex,
+    rows: list[AddressPoint],
+    parsed: ParsedAddress,
+    score: float,
+    notes: tuple[str, ...],
 ) -> Found:
-    narrowed = in_locality(rows, parsed)
+    narrowed = in_locality(index, rows, parsed)
     if not narrowed:
         # The ZIP or the city rules out every row: maybe a slip, maybe another town.
         return Found(tuple(rows), confirm="locality_mismatch")
@@ -140,14 +170,14 @@ def _fuzzy(index: AddressIndex, parsed: ParsedAddress) -> Found:
     for m in rank_streets(rest, index.streets_at(number)):
         if spelled_right and "spelling_corrected" in m.notes:
             continue
-        found = in_locality(index.rows_for(f"{number} {m.street}"), parsed)
+        found = in_locality(index, index.rows_for(f"{number} {m.street}"), parsed)
         if found:
             rows += found
             score = min(score, m.score)
             notes = tuple(dict.fromkeys((*notes, *m.notes)))
     if not rows:
         return NOTHING
-    return _agreeing(rows, parsed, score, notes)
+    return _agreeing(index, rows, parsed, score, notes)
 
 
 def street(index: AddressIndex, parsed: ParsedAddress) -> Found:
@@ -159,7 +189,7 @@ def street(index: AddressIndex, parsed: ParsedAddress) -> Found:
         asked = street_parts(parsed.street)
         names = [s for s in index.streets_named(asked.name) if _fills(asked, street_parts(s))]
     rows = [r for s in names for r in index.street_rows(s)]
-    rows = in_locality(rows, parsed)
+    rows = in_locality(index, rows, parsed)
     if not rows:
         return NOTHING
     return Found(tuple(rows), STREET_ONLY_SCORE, notes)

@@ -16,6 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .normalize import StreetParts, street_parts
+from .pub28 import DIRECTIONALS, SUFFIX_OF
 
 # Edits allowed in a street name (optimal string alignment: a swap of two neighbouring
 # letters is one edit), by the length of the name on file. A caller's one slip in a
@@ -67,6 +68,27 @@ def _compare(asked: StreetParts, found: StreetParts) -> StreetMatch | None:
     return StreetMatch("", round(score, 3), tuple(notes), edits, assumed)
 
 
+def _direction_named(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetMatch]:
+    """Streets named by a direction word ("West Blvd", "South St") are ``W BLVD`` and
+    ``S ST`` on file: their name is the directional, so a slip in it ("Wets Blvd",
+    "Souht St") is compared with the street spelled out."""
+    out = []
+    for street, name in streets:
+        if name not in SUFFIX_OF.values():
+            continue
+        parts = street_parts(street)
+        if not parts.predir or parts.postdir or parts.fraction:
+            continue
+        word = DIRECTIONALS[parts.predir][0]
+        allowed = 2 if len(word) >= TWO_EDITS_FROM else 1 if len(word) >= ONE_EDIT_FROM else 0
+        spoken = f"{word} {parts.name}"
+        edits = OSA.distance(asked, spoken, score_cutoff=allowed)
+        if 0 < edits <= allowed:
+            score = round(1 - edits / len(spoken), 3)
+            out.append(StreetMatch(street, score, ("spelling_corrected",), edits, 0))
+    return out
+
+
 def rank_streets(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetMatch]:
     """The streets that best explain ``asked`` (canonical, no number): fewest letters
     changed, then fewest parts filled in. One entry is an answer; several are equally
@@ -92,6 +114,8 @@ def rank_streets(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetM
                 best = m
         if best is not None:
             found.append(StreetMatch(street, best.score, best.notes, best.edits, best.assumed))
+    if not wanted.predir:
+        found += _direction_named(asked, streets)
     if not found:
         return []
     top = min(m.rank for m in found)

@@ -66,6 +66,7 @@ class AddressIndex:
         self._places = [b.decode() for b in columns["place_names"].tolist()]
         self._street_lists: tuple[list[str], list[str]] | None = None
         self._street_id_of: dict[str, int] | None = None
+        self._zip_towns: dict[str, frozenset[str]] | None = None
 
     # ---- building and storage -------------------------------------------------------
     @classmethod
@@ -159,9 +160,13 @@ class AddressIndex:
         return self._has("key", key)
 
     def rows_without_type(self, key: str) -> list[AddressPoint]:
-        k = street_without_type(key).encode()
-        lo = int(np.searchsorted(self._c["alt_key"], k, side="left"))
-        hi = int(np.searchsorted(self._c["alt_key"], k, side="right"))
+        return self.rows_by_alt_key(street_without_type(key))
+
+    def rows_by_alt_key(self, k: str) -> list[AddressPoint]:
+        """Rows whose key without its street type is ``k``."""
+        b = k.encode()
+        lo = int(np.searchsorted(self._c["alt_key"], b, side="left"))
+        hi = int(np.searchsorted(self._c["alt_key"], b, side="right"))
         return [self._point(int(self._c["alt_row"][i])) for i in range(lo, hi)]
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
@@ -207,6 +212,22 @@ class AddressIndex:
     def city_names(self) -> list[str]:
         """Every city and town on file (a county has tens), for correcting a misspelt one."""
         return [b.decode() for b in self._c["cities"].tolist()]
+
+    def towns_of_zip(self, zip_code: str) -> frozenset[str]:
+        """Every postal city and municipality the table lists with ``zip_code``: worked
+        out on first use (~0.1 s for 700,000 rows), then kept by the worker."""
+        if not zip_code:
+            return frozenset()
+        if self._zip_towns is None:
+            towns: dict[str, set[str]] = {}
+            zips = self._c["zip"]
+            for name in ("city_code", "municipality_code"):
+                pairs = np.unique(np.rec.fromarrays([zips, self._c[name]]))
+                for z, code in pairs.tolist():
+                    if z and self._places[code]:
+                        towns.setdefault(z.decode(), set()).add(self._places[code])
+            self._zip_towns = {z: frozenset(t) for z, t in towns.items()}
+        return self._zip_towns.get(zip_code, frozenset())
 
     def _street_ids(self) -> dict[str, int]:
         """Street (key without number) -> its id: built on first use, a few ms a county."""
