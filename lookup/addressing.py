@@ -151,7 +151,7 @@ def _at_place(ds: Dataset, places: Sequence[Place], parsed: ParsedAddress) -> Lo
         source=PLACE,
         score=1.0,
         normalized=parsed.normalized(),
-        parsed=parsed.parts(),
+        parsed=(("place", place.name),),
         points=len(inside),
         place_name=place.name,
         place_kind=place.kind,

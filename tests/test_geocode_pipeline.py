@@ -260,3 +260,18 @@ def test_a_postal_city_the_table_lists_with_the_zip_is_that_town() -> None:
     assert where(ds, "7151 Matthews Mint Hill Rd, Charlotte").precinct.id == "002"
     with pytest.raises(AddressAmbiguous):  # Pineville is not a town of 28227
         where(ds, "7151 Matthews Mint Hill Rd, Pineville")
+
+
+def test_a_street_alone_shows_its_whole_street_as_parsed(ds) -> None:
+    a = where(ds, "Sunset Rd, Hilltown")
+    assert dict(a.match.parsed) == {"street": "SUNSET RD", "city": "HILLTOWN"}
+
+
+def test_a_reading_that_fits_wins_over_a_misreading_to_confirm() -> None:
+    # The CRF parser reads "Pointe" as the town; the plain reading finds the street.
+    rows = [
+        ("434 COTTONWOOD POINTE DR", "", "HUNTERSVILLE", Z, 1.4, 0.4),
+        ("434 COTTONWOOD RD", "", T, Z, 0.3, 0.3),
+    ]
+    ds = tiny_dataset(addresses=rows)
+    assert where(ds, "434 Cottonwood Pointe, Huntersville").precinct.id == "002"

@@ -80,12 +80,17 @@ def type_as_name(key: str) -> str:
 
 
 def find_first(index: AddressIndex, options: list[ParsedAddress]) -> tuple[ParsedAddress, Found]:
-    """The first reading that leads to any row (or the first reading, with nothing)."""
+    """The first reading whose rows agree with it; else the first with rows to confirm
+    (a misreading such as town "POINTE" in "434 Cottonwood Pointe, Huntersville" must not
+    hide the reading that fits); else the first reading, with nothing."""
+    confirm: tuple[ParsedAddress, Found] | None = None
     for parsed in options:
         found = find(index, parsed)
-        if found.rows:
+        if found.rows and not found.confirm:
             return parsed, found
-    return options[0], NOTHING
+        if found.rows and confirm is None:
+            confirm = (parsed, found)
+    return confirm or (options[0], NOTHING)
 
 
 def in_locality(

@@ -56,7 +56,7 @@ class ParsedAddress:
 
     def parts(self) -> tuple[tuple[str, str], ...]:
         """The parse, as shown to the representative: what was read as what."""
-        street = self.street.partition(" ")[2]
+        street = self.street.partition(" ")[2] if self.number else self.street
         pairs = (
             ("number", self.number),
             ("street", street),

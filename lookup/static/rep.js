@@ -154,9 +154,16 @@
     $("error-title").focus();
   }
 
+  // A named place shows its name before its street address ("BEATTIES FORD LIBRARY —
+  // 2412 BEATTIES FORD RD"); coordinates given show as coordinates.
+  function matchedText(m) {
+    const where = m.address || `${m.lat}, ${m.lon}`;
+    return m.place ? `${m.place.name} — ${where}` : where;
+  }
+
   function showAnswer(a) {
     lastAnswer = a;
-    $("matched").textContent = fill(T.matched, { address: a.match.address || `${a.match.lat}, ${a.match.lon}` });
+    $("matched").textContent = fill(T.matched, { address: matchedText(a.match) });
     $("precinct").textContent = `${a.precinct.id} — ${a.precinct.name}`;
     const place = a.polling_place;
     const dd = $("election-day");

@@ -382,7 +382,9 @@
       const T = this.T;
       const L = this.lang;
       const out = [];
-      const where = a.match.address || `${a.match.lat}, ${a.match.lon}`;
+      const where = a.match.place
+        ? `${a.match.place.name} — ${a.match.address}`
+        : a.match.address || `${a.match.lat}, ${a.match.lon}`;
       out.push(this.heading(1, fill(T.found, { address: where }), { tabindex: "-1", class: "wtv-found" }));
       out.push(el("p", { class: "wtv-precinct", text: fill(T.precinct, { name: a.precinct.name, id: a.precinct.id }) }));
 
