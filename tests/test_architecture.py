@@ -20,6 +20,9 @@ CORE = [
     "lookup.geocode.fuzzy",
     "lookup.geocode.suggest",
     "lookup.geocode.interpolate",
+    "lookup.geocode.readings",
+    "lookup.geocode.candidates",
+    "lookup.geocode.resolve",
     "lookup.geocode.places",
     "lookup.geocode.place_merge",
     "lookup.geocode.place_words",
@@ -95,3 +98,29 @@ def test_insight_store_locations_are_checked_without_sqlalchemy() -> None:
     for bad in ("mysql://u@db/x", "Bad Scheme://x", "://x"):
         with pytest.raises(ValueError, match="insights store"):
             check_location(bad)
+
+
+def test_the_address_pass_has_no_import_cycles() -> None:
+    """The stages import forwards only: readings and candidates know nothing of the
+    precinct stage's callers, and no geocode module imports the address pass back."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "lookup" / "geocode"
+    edges: dict[str, set[str]] = {}
+    for f in root.glob("*.py"):
+        tree = ast.parse(f.read_text())
+        edges[f.stem] = {
+            n.module.lstrip(".").split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module and n.level == 1
+        }
+        assert "addressing" not in edges[f.stem], f.stem
+
+    def reaches(a: str, b: str, seen: set[str]) -> bool:
+        return any(
+            n == b or (n not in seen and reaches(n, b, seen | {n})) for n in edges.get(a, ())
+        )
+
+    cycles = [m for m in edges if reaches(m, m, {m})]
+    assert cycles == []

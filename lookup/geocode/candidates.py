@@ -103,10 +103,14 @@ def in_locality(
     A town is the row's postal city or municipality; failing both, any town the table
     lists with the row's ZIP: Mint Hill's addresses have a Charlotte postal city in ZIP
     28227, and a table may list only one of the two."""
-    if parsed.zip:
-        rows = _allowed(rows, lambda r: None if not r.zip else r.zip == parsed.zip)
-    if parsed.city:
-        city = parsed.city
+    zip_code, city = parsed.zip, parsed.city
+    if all(r.zip == zip_code or not zip_code for r in rows) and all(
+        not city or city == r.city or city == r.municipality for r in rows
+    ):
+        return rows  # the common case: every row says what the caller said
+    if zip_code:
+        rows = _allowed(rows, lambda r: None if not r.zip else r.zip == zip_code)
+    if city:
 
         def same_town(r: AddressPoint) -> bool | None:
             if not (r.city or r.municipality):

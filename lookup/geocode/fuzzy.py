@@ -68,13 +68,16 @@ def _compare(asked: StreetParts, found: StreetParts) -> StreetMatch | None:
     return StreetMatch("", round(score, 3), tuple(notes), edits, assumed)
 
 
+_TYPES = frozenset(SUFFIX_OF.values())
+
+
 def _direction_named(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetMatch]:
     """Streets named by a direction word ("West Blvd", "South St") are ``W BLVD`` and
     ``S ST`` on file: their name is the directional, so a slip in it ("Wets Blvd",
     "Souht St") is compared with the street spelled out."""
     out = []
     for street, name in streets:
-        if name not in SUFFIX_OF.values():
+        if name not in _TYPES:
             continue
         parts = street_parts(street)
         if not parts.predir or parts.postdir or parts.fraction:

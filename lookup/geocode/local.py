@@ -67,6 +67,7 @@ class AddressIndex:
         self._street_lists: tuple[list[str], list[str]] | None = None
         self._street_id_of: dict[str, int] | None = None
         self._zip_towns: dict[str, frozenset[str]] | None = None
+        self._city_set: frozenset[str] | None = None
 
     # ---- building and storage -------------------------------------------------------
     @classmethod
@@ -150,6 +151,8 @@ class AddressIndex:
 
     def rows_for(self, key: str) -> list[AddressPoint]:
         keys, k = self._c["key"], key.encode()
+        if len(k) > keys.dtype.itemsize:
+            return []  # longer than every key: and searching would copy the column
         lo = int(keys.searchsorted(k, side="left"))
         if lo == self.size or keys[lo] != k:
             return []
@@ -164,17 +167,25 @@ class AddressIndex:
 
     def rows_by_alt_key(self, k: str) -> list[AddressPoint]:
         """Rows whose key without its street type is ``k``."""
-        b = k.encode()
-        lo = int(np.searchsorted(self._c["alt_key"], b, side="left"))
-        hi = int(np.searchsorted(self._c["alt_key"], b, side="right"))
+        alt, b = self._c["alt_key"], k.encode()
+        if len(b) > alt.dtype.itemsize:
+            return []
+        lo = int(alt.searchsorted(b, side="left"))
+        hi = int(alt.searchsorted(b, side="right"))
         return [self._point(int(self._c["alt_row"][i])) for i in range(lo, hi)]
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
         """Rows whose key starts with ``prefix`` (keys are sorted: one contiguous run)."""
         p = prefix.encode()
         keys = self._c["key"]
-        lo = int(np.searchsorted(keys, p, side="left"))
-        hi = int(np.searchsorted(keys, p + b"\xff", side="left"))
+        width = keys.dtype.itemsize
+        if len(p) > width:
+            return 0, 0
+        lo = int(keys.searchsorted(p, side="left"))
+        # Every key starting with p sorts before p + 0xFF; a p as wide as the column can
+        # only equal a key (and p + 0xFF would not fit: numpy would copy the column).
+        end = p + b"\xff" if len(p) < width else p
+        hi = int(keys.searchsorted(end, side="left" if len(p) < width else "right"))
         return lo, hi
 
     def point(self, i: int) -> AddressPoint:
@@ -199,6 +210,8 @@ class AddressIndex:
 
     def _has(self, column: str, value: str) -> bool:
         arr, v = self._c[column], value.encode()
+        if len(v) > arr.dtype.itemsize:
+            return False  # no value that long: and searching would copy the column
         i = int(arr.searchsorted(v))
         return i < len(arr) and arr[i] == v
 
@@ -206,8 +219,10 @@ class AddressIndex:
         return self._has("names", name)
 
     def has_city(self, name: str) -> bool:
-        """A postal city or municipality on file."""
-        return self._has("cities", name)
+        """A postal city or municipality on file (every reading asks: a set, not a search)."""
+        if self._city_set is None:
+            self._city_set = frozenset(self.city_names())
+        return name in self._city_set
 
     def city_names(self) -> list[str]:
         """Every city and town on file (a county has tens), for correcting a misspelt one."""
