@@ -153,7 +153,9 @@ def _load_addresses(
         return AddressIndex.empty()
     import pandas as pd
 
-    frame = pd.concat([read_addresses(p) for p in paths], ignore_index=True)
+    # Rows a reader leaves out (no house number, another state...) are refresh warnings.
+    frames = [read_addresses(p, problems.warnings) for p in paths]
+    frame = pd.concat(frames, ignore_index=True)
     if frame.empty:
         raise DataError("the address files hold no address points")
     lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
@@ -164,9 +166,11 @@ def _load_addresses(
     bad = int((~good).sum())
     if bad:
         share = bad / len(frame)
+        file_of = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+        names = ", ".join(paths[k].name for k in np.unique(file_of[~good]))
         msg = (
-            f"{bad} address points ({share:.1%}) have no coordinates or lie far outside the "
-            "precincts (swapped or sign-dropped?): left out"
+            f"{names}: {bad} address points ({share:.1%}) have no coordinates or lie far "
+            "outside the precincts (swapped or sign-dropped?): left out"
         )
         (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
         frame = frame[good]
