@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -69,12 +70,16 @@ def _compare(asked: StreetParts, found: StreetParts) -> StreetMatch | None:
 
 
 _TYPES = frozenset(SUFFIX_OF.values())
+_DIRECTION_WORDS = tuple(words[0] for words in DIRECTIONALS.values())
 
 
 def _direction_named(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetMatch]:
     """Streets named by a direction word ("West Blvd", "South St") are ``W BLVD`` and
     ``S ST`` on file: their name is the directional, so a slip in it ("Wets Blvd",
     "Souht St") is compared with the street spelled out."""
+    first = asked.partition(" ")[0]
+    if not any(OSA.distance(first, w, score_cutoff=2) <= 2 for w in _DIRECTION_WORDS):
+        return []  # the caller's street does not start like a direction word: no such slip
     out = []
     for street, name in streets:
         if name not in _TYPES:
@@ -101,7 +106,7 @@ def rank_streets(asked: str, streets: Sequence[tuple[str, str]]) -> list[StreetM
     readings = [wanted] + [r for r in (wanted.type_as_name(),) if r is not None]
     # rapidfuzz compares every name in C (thousands of streets may share a house number);
     # only the few within two edits are looked at part by part.
-    names = [name for _street, name in streets]
+    names = list(map(itemgetter(1), streets))
     near: set[int] = set()
     for reading in readings:
         hits = process.extract(reading.name, names, scorer=OSA.distance, score_cutoff=2, limit=None)

@@ -206,7 +206,8 @@ class AddressIndex:
         the number): one contiguous run of rows, its street ids made unique."""
         lo, hi = self.prefix_range(number + " ")
         streets, names = self._streets()
-        return [(streets[i], names[i]) for i in np.unique(self._c["street_id"][lo:hi]).tolist()]
+        ids = np.unique(self._c["street_id"][lo:hi]).tolist()
+        return list(zip(map(streets.__getitem__, ids), map(names.__getitem__, ids), strict=True))
 
     def _has(self, column: str, value: str) -> bool:
         arr, v = self._c[column], value.encode()
