@@ -1,14 +1,12 @@
 """Reading every source of a refresh and assembling the candidate ``Dataset``: precincts,
 polling places joined through the crosswalk, early-voting sites, address points, the
-geocoding of places that came without coordinates, and the named places callers can ask
-for (``geocode.places``). Nothing is written here."""
+places completed from the place sources (full names, coordinates: ``boe_places``), and
+the named places callers can ask for (``geocode.places``). Nothing is written here."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -18,24 +16,28 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from . import enrich_report
 from .boards import board_for
+from .boe_places import PollingFile, SiteFile, complete_places, geocoder, join_cut_precincts
 from .changes import Changes
 from .crosswalk import build_crosswalk, precinct_key
+from .crs_names import crs_label
 from .dataset import Dataset, freeze
+from .enrich import Sources
 from .errors import DataError
 from .geocode.candidates import point_of
 from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord, merge_places
 from .geocode.places import PlaceIndex
-from .models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from .progress import QUIET, Progress
 from .sources.addresses import read_addresses
 from .sources.centerlines import read_centerlines
-from .sources.early_voting import SiteRecord, read_early_voting
+from .sources.early_voting import read_early_voting
 from .sources.kml import read_kml_polling_places
-from .sources.places import read_places
-from .sources.polling_places import PollingPlaceRow, read_polling_places
+from .sources.places import polling_place_records, read_place_source, site_records
+from .sources.polling_places import read_polling_places
 from .sources.precincts import KML_SUFFIXES, read_precinct_files
 from .spatial import GridIndex, build_grid
 from .validate import (
@@ -62,7 +64,9 @@ class RefreshRequest:
     data_dir: Path
     addresses: tuple[Path, ...] = ()
     centerlines: tuple[Path, ...] = ()  # street segments with address ranges (optional)
-    places: tuple[Path, ...] = ()  # facility point layers callers name (libraries, schools...)
+    # Place sources: facility layers callers name (libraries, schools...) and any list of
+    # polling places or sites the BOE's are completed from (``sources.places``).
+    places: tuple[Path, ...] = ()
     county: str | None = None
     election_name: str | None = None
     demo: bool = False
@@ -88,10 +92,12 @@ class RefreshReport:
     problems: Problems = field(default_factory=Problems)
     counts: dict[str, object] = field(default_factory=dict)
     changes: Changes | None = None
+    notes: list[str] = field(default_factory=list)  # what was completed, from which files
 
     def lines(self) -> list[str]:
         out = [f"version: {self.version or '-'}", f"published: {'yes' if self.published else 'NO'}"]
         out += [f"{k}: {v}" for k, v in self.counts.items()]
+        out += self.notes
         out += self.changes.summary() if self.changes else []
         out += [f"ERROR: {e}" for e in self.problems.errors]
         out += [f"warning: {w}" for w in self.problems.warnings]
@@ -110,13 +116,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def _geocode_place(
+def _point_of(
     addresses: AddressIndex, street: str, city: str, zip_code: str
 ) -> tuple[float, float] | None:
+    """(lon, lat) of a published street address from the address points, if they agree."""
     point = point_of(addresses, street, city, zip_code)
     return (point.lon, point.lat) if point else None
 
@@ -190,149 +193,87 @@ def _load_streets(paths: tuple[Path, ...], vocabulary: _Vocabulary) -> StreetRan
     return StreetRanges.build(frame)
 
 
-def _join_polling_places(
-    rows: list[PollingPlaceRow],
-    crosswalk: dict[tuple[str, str], str],
-    addresses: AddressIndex,
-    bbox: tuple[float, float, float, float],
-    problems: Problems,
-) -> dict[date, dict[tuple[str, str], PollingPlace]]:
-    """Each row to its precinct through the crosswalk, with coordinates from the file when
-    they are sane, else from the address points."""
-    polling: dict[date, dict[tuple[str, str], PollingPlace]] = defaultdict(dict)
-    unknown: set[str] = set()
-    geocoded: dict[tuple[str, str, str], tuple[float, float] | None] = {}
-    for r in rows:
-        pid = crosswalk.get((r.county, precinct_key(r.precinct_name)), "")
-        if not pid:
-            unknown.add(f"{r.county} {r.precinct_name!r} ({r.election_day.isoformat()})")
-            continue
-        lonlat: tuple[float, float] | None = None
-        source = ""
-        if r.lat is not None and r.lon is not None:
-            if in_extent(r.lon, r.lat, bbox):
-                lonlat, source = (r.lon, r.lat), "boe_file"
-            else:
-                problems.warnings.append(
-                    f"polling place {r.name!r}: coordinates ({r.lat}, {r.lon}) are far outside "
-                    "the county (sign dropped or swapped?): ignored"
-                )
-        if lonlat is None:
-            key = (r.street, r.city, r.zip)
-            if key not in geocoded:
-                geocoded[key] = _geocode_place(addresses, *key)
-            lonlat = geocoded[key]
-            source = "address_points" if lonlat else ""
-        assigned = polling[r.election_day]
-        if (r.county, pid) in assigned and assigned[(r.county, pid)].id != r.id:
-            problems.errors.append(
-                f"{r.county} precinct {pid} has two polling places on {r.election_day.isoformat()}"
-            )
-        assigned[(r.county, pid)] = PollingPlace(
-            id=r.id,
-            name=r.name,
-            address=Address(line1=r.street, city=r.city, state=r.state, zip=r.zip),
-            lon=lonlat[0] if lonlat else None,
-            lat=lonlat[1] if lonlat else None,
-            latlng_source=source,
-        )
-    if unknown:
-        problems.errors.append(
-            f"{len(unknown)} polling-place rows name a precinct not in the precinct map: "
-            + ", ".join(sorted(unknown)[:10])
-        )
-    return polling
-
-
-def _early_voting_sites(
-    sites: list[SiteRecord], addresses: AddressIndex, bbox: tuple[float, float, float, float]
-) -> dict[date, list[EarlyVotingSite]]:
-    early: dict[date, list[EarlyVotingSite]] = defaultdict(list)
-    seen: Counter[str] = Counter()
-    for s in sites:
-        lonlat: tuple[float, float] | None = None
-        source = ""
-        if s.lat is not None and s.lon is not None and in_extent(s.lon, s.lat, bbox):
-            lonlat, source = (s.lon, s.lat), "boe_file"
-        else:
-            lonlat = _geocode_place(addresses, s.street, s.city, s.zip)
-            source = "address_points" if lonlat else ""
-        sid = _slug(f"{s.county} {s.name}")
-        seen[sid] += 1
-        if seen[sid] > 1:  # two sites of one name (another street): keep ids unique
-            sid = f"{sid}-{seen[sid]}"
-        early[s.election_day].append(
-            EarlyVotingSite(
-                id=sid,
-                name=s.name,
-                address=Address(line1=s.street, city=s.city, state=s.state, zip=s.zip),
-                county=s.county,
-                lon=lonlat[0] if lonlat else None,
-                lat=lonlat[1] if lonlat else None,
-                schedule=s.schedule,
-                latlng_source=source,
-            )
-        )
-    return early
-
-
-NCSBE_NAME_CHARS = 30  # NCSBE cuts polling-place names here ("... ELEMENTARY SCHOO")
-
-
 def _election_places(
     polling: dict[date, dict[tuple[str, str], PollingPlace]],
     early: dict[date, list[EarlyVotingSite]],
     primary: date,
 ) -> list[PlaceRecord]:
     """Every polling place and early-voting site of every election in the files, the
-    primary election's first (a building's name is taken from its first record)."""
+    primary election's first (a building's name is taken from its first record), with
+    their names and points as completed (a name still cut may end in a partial word)."""
     days = sorted(set(polling) | set(early), key=lambda d: (d != primary, -d.toordinal()))
     records = []
     for day in days:
         for s in early.get(day, ()):
-            records.append(PlaceRecord(s.name, EARLY_VOTING_SITE, s.address, s.lon, s.lat))
+            cut = not s.name_complete
+            records.append(PlaceRecord(s.name, EARLY_VOTING_SITE, s.address, s.lon, s.lat, cut))
         for pp in polling.get(day, {}).values():
-            cut = len(pp.name) >= NCSBE_NAME_CHARS
+            cut = not pp.name_complete
             records.append(PlaceRecord(pp.name, POLLING_PLACE, pp.address, pp.lon, pp.lat, cut))
     return records
 
 
 def _facility_places(
-    paths: tuple[Path, ...], bbox: tuple[float, float, float, float], problems: Problems
+    sources: list[tuple[str, list[PlaceRecord]]],
+    bbox: tuple[float, float, float, float],
+    problems: Problems,
 ) -> list[PlaceRecord]:
     """The facility layers' points inside the precincts' extent (others left out, with
-    a warning: a statewide layer, or a point with swapped coordinates)."""
+    a warning: a statewide layer, or a point with swapped coordinates). Election lists
+    given as place sources only complete the BOE's places: a building that was a
+    polling place years ago is not offered by name as one."""
     minx, miny, maxx, maxy = bbox
     records = []
-    for path in paths:
+    for name, recs in sources:
         inside: list[PlaceRecord] = []
         outside: list[PlaceRecord] = []
-        for r in read_places(path):
+        for r in recs:
+            if r.kind in (POLLING_PLACE, EARLY_VOTING_SITE):
+                continue
             lon, lat = r.lon or 0.0, r.lat or 0.0
             (inside if minx <= lon <= maxx and miny <= lat <= maxy else outside).append(r)
         if outside:
             names = ", ".join(repr(r.name) for r in outside[:5])
             more = f" (+{len(outside) - 5} more)" if len(outside) > 5 else ""
             problems.warnings.append(
-                f"{path.name}: {len(outside)} places outside the county's extent left out: "
-                f"{names}{more}"
+                f"{name}: {len(outside)} places outside the county's extent left out: {names}{more}"
             )
         records += inside
     return records
 
 
-def _named_places(
-    records: list[PlaceRecord], vocabulary: _Vocabulary, problems: Problems
-) -> tuple[PlaceIndex, int]:
-    """The place index, and how many buildings were left out for want of a point."""
+def _in_counties(
+    sources: list[tuple[str, list[PlaceRecord]]],
+    counties: tuple[str, ...],
+    index: GridIndex,
+    precinct_county: list[str],
+    bbox: tuple[float, float, float, float],
+) -> list[PlaceRecord]:
+    """The place sources' records of the refresh's counties, each with its county: the
+    one its file names, else the one its point lies in (the only county, for a county's
+    own layer without points); a point far outside the precincts is dropped (a swapped
+    pair), the record kept for its name."""
+    out = []
+    for _name, recs in sources:
+        for r in recs:
+            placed = r.lon is not None and r.lat is not None and in_extent(r.lon, r.lat, bbox)
+            if not placed:
+                r = replace(r, lon=None, lat=None)
+            county = r.county
+            if not county and placed:
+                hit = index.locate(r.lon or 0.0, r.lat or 0.0)
+                county = precinct_county[hit.index] if hit else ""
+            if not county and len(counties) == 1:
+                county = counties[0]  # a county's own layer: a point just outside its lines
+            if county in counties:
+                out.append(replace(r, county=county))
+    return out
+
+
+def _named_places(records: list[PlaceRecord], vocabulary: _Vocabulary) -> tuple[PlaceIndex, int]:
+    """The place index, and how many buildings were left out for want of a point (the
+    completion's warning names them: ``enrich_report``)."""
     _placed, unplaced = merge_places(records)
-    if unplaced:
-        names = ", ".join(repr(r.name) for r in unplaced[:10])
-        more = f" (+{len(unplaced) - 10} more)" if len(unplaced) > 10 else ""
-        problems.warnings.append(
-            f"{len(unplaced)} polling places or early-voting sites without coordinates cannot "
-            f"be found by name: {names}{more}"
-        )
     index = PlaceIndex.build(records, vocabulary.streets, vocabulary.cities)
     return index, len(unplaced)
 
@@ -373,23 +314,26 @@ def assemble(
     addresses = _load_addresses(req.addresses, bbox, problems, vocabulary)
     streets = _load_streets(req.centerlines, vocabulary)
     progress.step("reading polling places and early-voting sites")
-
-    rows: list[PollingPlaceRow] = []
+    polling_files: list[PollingFile] = []
     for path in req.polling_places:
         if path.suffix.lower() in KML_SUFFIXES:
-            rows += read_kml_polling_places(path, req.county, req.election_day)
+            rows = read_kml_polling_places(path, req.county, req.election_day)
         else:
-            rows += read_polling_places(path, req.county)
-    rows = [r for r in rows if r.county in counties]
-    sites: list[SiteRecord] = []
+            rows = read_polling_places(path, req.county)
+        polling_files.append((path.name, [r for r in rows if r.county in counties]))
+    site_files: list[SiteFile] = []
     for path in req.early_voting:
-        sites += read_early_voting(path, req.county, req.election_day)
-    sites = [s for s in sites if s.county in counties]
+        sites = read_early_voting(path, req.county, req.election_day)
+        site_files.append((path.name, [s for s in sites if s.county in counties]))
+    progress.step("reading place sources")
+    place_files = [(p.name, read_place_source(p, req.county, req.election_day)) for p in req.places]
 
-    crosswalk = build_crosswalk(zip(frame["county"], ids, frame["name"], strict=True))
+    triples = list(zip(frame["county"], ids, frame["name"], strict=True))
+    crosswalk = join_cut_precincts(build_crosswalk(triples), triples, polling_files, problems)
     # Names from the polling-place file where the layer has none (county layers: numbers only).
     names_from_places = {
         (r.county, crosswalk[k]): r.precinct_name
+        for _file, rows in polling_files
         for r in rows
         if (k := (r.county, precinct_key(r.precinct_name))) in crosswalk
     }
@@ -402,13 +346,23 @@ def assemble(
         for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
     )
 
-    polling = _join_polling_places(
-        list(progress.each(rows, "joining and geocoding polling places")),
+    progress.step("building the precinct index")
+    index = GridIndex(geoms, build_grid(geoms))
+    progress.step("joining and geocoding polling places and sites, completing their names")
+    # What the refresh's own lists say about each other's buildings, then the place sources.
+    records = [r for name, rows in polling_files for r in polling_place_records(rows, name)]
+    records += [r for name, sites in site_files for r in site_records(sites, name)]
+    records += _in_counties(place_files, counties, index, list(frame["county"]), bbox)
+    completed = complete_places(
+        polling_files,
+        site_files,
         crosswalk,
-        addresses,
+        Sources(records),
+        geocoder(lambda *a: _point_of(addresses, *a)),
         bbox,
         problems,
     )
+    polling = completed.polling
     if req.election_day not in polling:
         found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
         raise DataError(
@@ -416,7 +370,7 @@ def assemble(
             f"(the files hold: {found})"
         )
 
-    early = _early_voting_sites(sites, addresses, bbox)
+    early = completed.early
     if not req.early_voting:
         problems.warnings.append("no early-voting list given: answers will list no sites")
     elif not early.get(req.election_day):
@@ -430,28 +384,27 @@ def assemble(
         problems.warnings.append(
             f"early-voting rows for elections without polling places ignored: {', '.join(stray)}"
         )
-        early = defaultdict(list, {d: v for d, v in early.items() if d in polling})
+        early = {d: v for d, v in early.items() if d in polling}
+    problems.warnings += enrich_report.warnings(completed.notes, req.election_day)
 
     days = sorted(polling)  # an election needs its polling places
     elections = [_election(d, early.get(d, []), req) for d in days]
     progress.step("building the place index")
     places = _election_places(polling, early, req.election_day)
-    places += _facility_places(req.places, bbox, problems)
-    named, unplaced = _named_places(places, vocabulary, problems)
+    places += _facility_places(place_files, bbox, problems)
+    named, unplaced = _named_places(places, vocabulary)
 
     sources = list(req.source_files)
     hashes = [_sha256(p) for p in sources]
     digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
     version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
-    progress.step("building the precinct index")
-    grid = build_grid(geoms)
     ds = Dataset(
         version=version,
         demo=req.demo,
         board=req.board or board_for(counties),
         counties=counties,
         precincts=precincts,
-        index=GridIndex(geoms, grid),
+        index=index,
         elections=tuple(elections),
         polling=freeze(polling),
         early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
@@ -472,8 +425,10 @@ def assemble(
         "street_ranges": streets.size,
         "named_places": named.size,
         "named_places_without_point": unplaced,
-        "source_crs": layer.source_crs,
+        **enrich_report.counts(completed.notes, req.election_day),
+        "source_crs": crs_label(layer.source_crs),
     }
+    report.notes = enrich_report.summary(completed.notes, req.election_day)
     extra = {
         "created": now.isoformat(),
         "primary_election": req.election_day.isoformat(),

@@ -70,7 +70,8 @@ def run_batch(
     """
     places = election_places(ds, now)
     # Excel saves cp1252 or UTF-16: decode as the BOE readers do, never assume.
-    text, _encoding = decode_bytes(in_path.read_bytes(), in_path.name)
+    # The caller's own file, not a refresh source: no size limit (a voter file is 400 MB+).
+    text, _encoding = decode_bytes(in_path.read_bytes(), in_path.name, max_bytes=None)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     answer = answerer(reader.fieldnames or (), in_path.name)
     bar = progress.bar("answering", total=max(0, text.count("\n") - 1) or None)

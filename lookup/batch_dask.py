@@ -96,7 +96,7 @@ def plan(in_path: Path, partition_rows: int) -> list[Part]:
         except UnicodeDecodeError:
             continue
     # Undecodable: the default engine's decoder says which byte of which encoding.
-    decode_bytes(in_path.read_bytes(), in_path.name)
+    decode_bytes(in_path.read_bytes(), in_path.name, max_bytes=None)
     raise DataError(f"{in_path.name}: the file decodes whole but not line by line")
 
 

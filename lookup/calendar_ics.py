@@ -70,7 +70,7 @@ def _calendar(
         ev.add("dtstart", datetime.combine(day, h.start, tzinfo=LOCAL_TZ))
         ev.add("dtend", datetime.combine(day, h.end, tzinfo=LOCAL_TZ))
         ev.add("summary", f"{demo}{title}")
-        ev.add("location", f"{place}, {address.one_line()}")
+        ev.add("location", ", ".join(p for p in (place, address.one_line()) if p))
         ev.add("description", f"{demo}{about}")
         cal.add_component(ev)
     cal.add_missing_timezones()

@@ -1,15 +1,18 @@
 """What a new dataset version changes against the live one: the report county staff read
-before an election, and the source of the "your polling place changed" notice."""
+before an election, and the source of the "your polling place changed" notice. It also
+says what the refresh completed from other sources (``enrich``): names the BOE cut, and
+coordinates it did not give, with how far each point is from the live version's."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
 import shapely
 
 from .dataset import Dataset
-from .models import PollingPlace
+from .models import EarlyVotingSite, PollingPlace
 
 RESHAPE_TOLERANCE = 0.001  # share of a precinct's area that may differ before it counts
 
@@ -36,6 +39,11 @@ class Changes:
     sites_added: list[str] = field(default_factory=list)
     sites_removed: list[str] = field(default_factory=list)
     sites_rehoured: list[str] = field(default_factory=list)
+    # Completed from other sources, one row per building (see ``_completed``).
+    names_completed: list[str] = field(default_factory=list)
+    coordinates_added: list[str] = field(default_factory=list)
+    names_still_cut: list[str] = field(default_factory=list)
+    without_coordinates: list[str] = field(default_factory=list)
 
     def moved(self) -> list[PlaceChange]:
         return [c for c in self.places if c.kind == "moved"]
@@ -53,6 +61,8 @@ class Changes:
             "early-voting sites added": len(self.sites_added),
             "early-voting sites removed": len(self.sites_removed),
             "early-voting sites with new hours": len(self.sites_rehoured),
+            "names completed from other sources": len(self.names_completed),
+            "places given coordinates from other sources": len(self.coordinates_added),
         }
         return [f"changes {against}: " + ", ".join(f"{v} {k}" for k, v in counts.items())]
 
@@ -94,6 +104,18 @@ class Changes:
         out += _section(
             "Early-voting sites with new hours", [f"- {s}" for s in self.sites_rehoured]
         )
+        out += _section(
+            "Names completed from other sources (the BOE's was cut)",
+            self.names_completed,
+            "| place | as published | completed | from |\n|---|---|---|---|",
+        )
+        out += _section(
+            "Coordinates from other sources (the BOE's file has none)",
+            self.coordinates_added,
+            "| place | from | from the live version's point |\n|---|---|---|",
+        )
+        out += _section("Names still cut short", [f"- {s}" for s in self.names_still_cut])
+        out += _section("Places without coordinates", [f"- {s}" for s in self.without_coordinates])
         return "\n".join(out) + "\n"
 
 
@@ -151,7 +173,69 @@ def diff(old: Dataset, new: Dataset, new_day: date) -> Changes:
         for (c, n) in new_sites.keys() & old_sites.keys()
         if new_sites[(c, n)].schedule != old_sites[(c, n)].schedule
     )
+    _completed(ch, old, new, new_day)
     return ch
+
+
+Place = PollingPlace | EarlyVotingSite
+
+
+def _buildings(ds: Dataset, day: date) -> list[tuple[str, str, Place]]:
+    """(county, label, place) per building of the election: a polling place once, with
+    the precincts it serves ("MECKLENBURG 049/050"), a site with its county."""
+    served: dict[tuple[str, str], tuple[list[str], PollingPlace]] = {}
+    for (county, pid), p in sorted(ds.polling.get(day, {}).items()):
+        served.setdefault((county, p.id), ([], p))[0].append(pid)
+    out: list[tuple[str, str, Place]] = [
+        (county, f"{county} {'/'.join(pids)}", p) for (county, _id), (pids, p) in served.items()
+    ]
+    out += [(s.county, f"{s.county} early-voting site", s) for s in ds.early_voting.get(day, ())]
+    return out
+
+
+def _live_points(old: Dataset) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """(county, street line, city) -> (lon, lat) of every place of the live version."""
+    points: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for m in old.polling.values():
+        for (county, _pid), p in m.items():
+            if p.lon is not None and p.lat is not None:
+                points.setdefault((county, p.address.line1, p.address.city), (p.lon, p.lat))
+    for sites in old.early_voting.values():
+        for s in sites:
+            if s.lon is not None and s.lat is not None:
+                points.setdefault((s.county, s.address.line1, s.address.city), (s.lon, s.lat))
+    return points
+
+
+def _completed(ch: Changes, old: Dataset, new: Dataset, day: date) -> None:
+    """What the refresh completed from other sources for the election of ``day``."""
+    live = _live_points(old)
+    for county, label, p in _buildings(new, day):
+        what = f"{label} {p.name!r}".replace("|", "/")
+        if p.name_source:
+            ch.names_completed.append(
+                _row(label, repr(p.published_name), repr(p.name), p.name_source)
+            )
+        elif not p.name_complete:
+            ch.names_still_cut.append(f"{what} at {p.address.line1}")
+        if p.lon is None or p.lat is None:
+            ch.without_coordinates.append(f"{what} at {p.address.line1 or '(no address)'}")
+        elif p.latlng_source not in ("", "boe_file"):
+            before = live.get((county, p.address.line1, p.address.city))
+            moved = f"{_metres(before, (p.lon, p.lat)):,.0f} m" if before else "none before"
+            ch.coordinates_added.append(_row(what, p.latlng_source, moved))
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine) between two (lon, lat) points."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000.0 * math.asin(math.sqrt(h))
 
 
 def _place_change(before: PollingPlace | None, after: PollingPlace | None) -> str:
@@ -165,6 +249,7 @@ def _place_change(before: PollingPlace | None, after: PollingPlace | None) -> st
     # (McKee Road Elementary, 28226 -> 28270 between 2018 and 2020) is no move.
     if (before.address.line1, before.address.city) != (after.address.line1, after.address.city):
         return "moved"
-    if before.name != after.name:
+    # The BOE's own names: a name completed from another source is no rename.
+    if (before.published_name or before.name) != (after.published_name or after.name):
         return "renamed"
     return "corrected" if before.address != after.address else ""

@@ -13,6 +13,14 @@ Election ids: Google's are int64 numbers in a string. Ours are the election date
 because the dataset holds at most one election per day. ``electionId=0`` (Google's
 default) or no ``electionId`` means the election that applies today.
 
+Names: ``address.locationName`` (and an early-vote site's ``name``) is what Google's
+clients put in front of voters — the heading of a location card, the text an SMS bot or
+a screen reader says — so it carries the display form (``lookup.display``: title case, a
+name the BOE cut short to its last whole word, "Polling place at ..." for a placeholder
+like ``Q``), not NCSBE's capitals cut at 30 characters. ``line1``... stay as the BOE
+publishes them: clients hand them to map and geocoding services, which expect the USPS
+abbreviations. (The VIP export keeps the BOE's names: it is data interchange.)
+
 Demo data must never look real: the election name starts with ``DEMO``, every location's
 ``notes`` and the county's ``electionNoticeText`` start with the demo notice, and every
 ``sources`` entry says ``official: false``.
@@ -27,6 +35,7 @@ from typing import Any
 
 from .boards import KNOWN_BOARDS, STATE_BOARD
 from .dataset import Dataset
+from .display import place_text
 from .errors import ServiceError
 from .i18n import message
 from .models import (
@@ -342,13 +351,18 @@ def _notes(parts: Iterable[str]) -> dict[str, str]:
     return {"notes": text} if text else {}
 
 
+def shown_name(p: PollingPlace | EarlyVotingSite, lang: str) -> str:
+    """The name voters are shown (see the module docstring)."""
+    return place_text(p.name, p.address, p.name_complete, p.name_plausible, lang).display_name
+
+
 def polling_location_json(
-    place: PollingPlace, e: Election, notes: Sequence[str], demo: bool
+    place: PollingPlace, e: Election, notes: Sequence[str], demo: bool, lang: str
 ) -> dict[str, Any]:
     """The Election Day place (``name``, ``startDate``... are for early-vote sites only)."""
     hours = f"{day_text(e.day)}: {clock(e.polls_open)} - {clock(e.polls_close)}"
     return {
-        "address": address_json(place.address, place.name),
+        "address": address_json(place.address, shown_name(place, lang)),
         **_notes(notes),
         "pollingHours": hours,
         **_coordinates(place.lat, place.lon),
@@ -356,16 +370,21 @@ def polling_location_json(
     }
 
 
-def early_vote_site_json(sd: SiteDistance, notes: Sequence[str], demo: bool) -> dict[str, Any]:
+def early_vote_site_json(
+    sd: SiteDistance, notes: Sequence[str], demo: bool, lang: str
+) -> dict[str, Any]:
     site: EarlyVotingSite = sd.site
     days = open_days(site.schedule)
     miles = sd.distance_miles
     distance = f"{miles:.2f} miles from this address." if miles is not None else ""
+    # A site still "TBD" in the county's list: its address is not known yet, say so.
+    unknown = "" if site.address.line1 else message(lang, "display", "address_unknown") + "."
+    name = shown_name(site, lang)
     out: dict[str, Any] = {
-        "address": address_json(site.address, site.name),
-        **_notes([*notes, distance]),
+        "address": address_json(site.address, name),
+        **_notes([*notes, unknown, distance]),
         "pollingHours": schedule_text(site.schedule),
-        "name": site.name,
+        "name": name,
         "voterServices": EARLY_VOTE_SERVICES,
     }
     if days:
@@ -446,13 +465,13 @@ def voterinfo_json(
         if c in PLACE_NOTICES
     ]
     body["pollingLocations"] = (
-        [polling_location_json(answer.polling_place, e, place_notes, ds.demo)]
+        [polling_location_json(answer.polling_place, e, place_notes, ds.demo, lang)]
         if answer.polling_place is not None and e is not None
         else []
     )
     demo = [_demo_text(ds.demo, lang)]
     body["earlyVoteSites"] = [
-        early_vote_site_json(sd, demo, ds.demo) for sd in answer.early_voting_sites
+        early_vote_site_json(sd, demo, ds.demo, lang) for sd in answer.early_voting_sites
     ]
     body["dropOffLocations"] = []  # NC has no ballot drop boxes
     body["state"] = [state_json(answer, ds, lang)]

@@ -358,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--places",
         type=_source,
         action="append",
-        help="a facility point layer callers name (libraries, schools...); repeatable",
+        help="a place source: NCSBE pp*.kml / ossite*.kml, another election's polling-place "
+        "file, a one-stop list, or a facility point layer (libraries, schools...); repeatable",
     )
     p.add_argument(
         "--county", help="keep this county of statewide files; several: 'MECKLENBURG,UNION'"

@@ -44,3 +44,23 @@ def build_crosswalk(precincts: Iterable[tuple[str, str, str]]) -> dict[tuple[str
         if name and names[key] == 1 and key not in table:
             table[key] = pid
     return table
+
+
+def join_cut_names(
+    precincts: Iterable[tuple[str, str, str]], cut: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """``(county, key of a cut name) -> (precinct id, the map's name)`` for each cut
+    precinct name (NCSBE cuts them at 30 characters: ``GLOBE/JOHNS RIVER/MULBERRY/WIL``)
+    that begins the name of exactly one precinct of its county on the map. A cut name
+    two map names begin with joins neither: the refresh reports it as unknown."""
+    by_county: dict[str, list[tuple[str, str, str]]] = {}
+    for county, pid, name in precincts:
+        if name:
+            by_county.setdefault(county, []).append((precinct_key(name), pid, name))
+    joined: dict[tuple[str, str], tuple[str, str]] = {}
+    for county, text in cut:
+        key = precinct_key(text)
+        fits = [(pid, name) for k, pid, name in by_county.get(county, ()) if k.startswith(key)]
+        if key and len(fits) == 1:
+            joined[(county, key)] = fits[0]
+    return joined

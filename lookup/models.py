@@ -65,7 +65,12 @@ class Precinct:
 
 @dataclass(frozen=True, slots=True)
 class PollingPlace:
-    """An Election Day polling place for one election."""
+    """An Election Day polling place for one election.
+
+    ``name`` is the name to show: the BOE's, or its full form from another source when
+    the BOE's was cut (``name_source`` names that file, ``published_name`` keeps the
+    BOE's text). ``latlng_source`` says where the coordinates came from: ``boe_file``,
+    ``address_points`` or the file of another source (``pp1.kml``)."""
 
     id: str
     name: str
@@ -73,6 +78,10 @@ class PollingPlace:
     lat: float | None
     lon: float | None
     latlng_source: str = ""
+    name_source: str = ""  # "" = the BOE's own name; else the file the full name came from
+    published_name: str = ""  # the BOE's text when ``name`` came from another source
+    name_complete: bool = True  # False: the BOE cut it (30 characters) and no source completed it
+    name_plausible: bool = True  # False: a placeholder ("Q", "TBD", "12"): show the address
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +112,11 @@ class EarlyVotingSite:
     lon: float | None
     schedule: tuple[DaySchedule, ...] = ()
     latlng_source: str = ""
+    # As on ``PollingPlace``: where the name and point came from, and whether to trust it.
+    name_source: str = ""
+    published_name: str = ""
+    name_complete: bool = True
+    name_plausible: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,39 @@ _CHANNEL = _param(
 _WHERE = [_ADDRESS, _LAT, _LON, _DATE, _AT, _LANG]
 
 
+# Beside the BOE's own name and address (what its files say), the forms people read and
+# say: ``lookup.display``.
+_DISPLAY: dict[str, Any] = {
+    "display_name": {
+        **_STR,
+        "description": "The name as shown: title case (McDowell, YMCA, of/the), "
+        "abbreviations spelled out (ELEM, REC, MT), a name the BOE cut short only to its "
+        "last whole word; for a place without a usable name (Q, TBD) 'Polling place at "
+        "<street>', in the answer's language.",
+    },
+    "spoken_name": {
+        **_NSTR,
+        "description": "null: read display_name. Else what to read in its place, in the "
+        "answer's language: 'the polling place at <street>, <town>' for a place "
+        "without a usable name.",
+    },
+    "name_complete": {
+        **_BOOL,
+        "description": "false: the BOE cut the name short (30 characters) and no other "
+        "source completed it; display_name stops at its last whole word.",
+    },
+    "display_address": {
+        **_STR,
+        "description": "One line, abbreviations spelled out: '2412 Beatties Ford Road, "
+        "Charlotte, NC 28216'.",
+    },
+    "spoken_address": {
+        **_STR,
+        "description": "The street and town as read aloud: '2412 Beatties Ford Road, Charlotte'.",
+    },
+}
+
+
 def _schemas() -> dict[str, Any]:
     address = _obj({"line1": _STR, "city": _STR, "state": _STR, "zip": _STR})
     hours = _obj({"open": _STR, "close": _STR})
@@ -92,6 +125,7 @@ def _schemas() -> dict[str, Any]:
             "id": _STR,
             "name": _STR,
             "address": address,
+            **_DISPLAY,
             "lat": _NNUM,
             "lon": _NNUM,
             "distance_miles": _NNUM,
@@ -102,7 +136,11 @@ def _schemas() -> dict[str, Any]:
                 "type": "array",
                 "items": _obj({"date": _STR, "open": _NSTR, "close": _NSTR}),
             },
-            "directions_url": _STR,
+            "directions_url": {
+                **_NSTR,
+                "description": "null for a site whose address is not known yet (TBD in "
+                "the county's list): its address fields are empty and it has no distance.",
+            },
         },
         optional=("schedule",),  # with include=schedule
     )
@@ -111,6 +149,7 @@ def _schemas() -> dict[str, Any]:
             "id": _STR,
             "name": _STR,
             "address": address,
+            **_DISPLAY,
             "lat": _NNUM,
             "lon": _NNUM,
             "hours": _obj({"date": _STR, "open": _STR, "close": _STR}),
@@ -145,7 +184,7 @@ def _schemas() -> dict[str, Any]:
             "polling_place": {"anyOf": [place, {"type": "null"}]},
             "changed": {"type": ["boolean", "null"]},
             "previous_polling_place": {
-                "anyOf": [_obj({"name": _STR, "address": address}), {"type": "null"}]
+                "anyOf": [_obj({"name": _STR, "address": address, **_DISPLAY}), {"type": "null"}]
             },
             "early_voting_sites": {"type": "array", "items": site},
             "notices": {"type": "array", "items": notice},

@@ -5,6 +5,12 @@ address, the directions links) are built once per dataset version in ``Fragments
 a request only fills in what varies (distances, notices). The profile showed those
 static parts were two thirds of a coordinate look-up's time.
 
+Every place and site carries the BOE's own ``name`` and ``address`` and, beside them, the
+forms people read and say (``display``: title case, a cut name to its last whole word,
+abbreviations spelled out). Those depend on the language only for a place without a
+usable name ("the polling place at ..."): ``Fragments`` holds one set of parts per
+language, sharing every part that reads the same in both.
+
 A site's day-by-day ``schedule`` is sent only on request (``include=schedule``): with it
 a Mecklenburg answer is ~46 KB (33 sites x 17 days), without it ~15 KB, and today's
 hours, whether the site is open now and when it next opens are in every answer.
@@ -13,6 +19,7 @@ hours, whether the site is open now and when it next opens are in every answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
@@ -20,8 +27,9 @@ from urllib.parse import quote_plus
 import orjson
 
 from .dataset import Dataset
+from .display import PlaceText, place_text
 from .errors import ServiceError
-from .i18n import message
+from .i18n import DEFAULT_LANG, languages, message
 from .models import (
     Address,
     BoardOfElections,
@@ -71,11 +79,28 @@ def schedule_json(days: tuple[DaySchedule, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def polling_place_json(p: PollingPlace, e: Election) -> dict[str, Any]:
+def text_of(p: PollingPlace | EarlyVotingSite, lang: str) -> PlaceText:
+    """The shown and spoken forms of a place's name and address (``display``)."""
+    return place_text(p.name, p.address, p.name_complete, p.name_plausible, lang)
+
+
+def name_json(t: PlaceText, complete: bool) -> dict[str, Any]:
+    """The display fields: what to show and read for the BOE's name and address."""
+    return {
+        "display_name": t.display_name,
+        "spoken_name": t.spoken_name,
+        "name_complete": complete,
+        "display_address": t.display_address,
+        "spoken_address": t.spoken_address,
+    }
+
+
+def polling_place_json(p: PollingPlace, e: Election, lang: str = DEFAULT_LANG) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
         "address": p.address.as_dict(),
+        **name_json(text_of(p, lang), p.name_complete),
         "lat": p.lat,
         "lon": p.lon,
         "hours": {
@@ -87,17 +112,29 @@ def polling_place_json(p: PollingPlace, e: Election) -> dict[str, Any]:
     }
 
 
-def site_json(s: EarlyVotingSite) -> dict[str, Any]:
+def previous_json(p: PollingPlace, lang: str) -> dict[str, Any]:
+    """The precinct's place at the previous election (in few answers: built per answer,
+    from the display forms ``display`` memoises)."""
+    return {
+        "name": p.name,
+        "address": p.address.as_dict(),
+        **name_json(text_of(p, lang), p.name_complete),
+    }
+
+
+def site_json(s: EarlyVotingSite, lang: str = DEFAULT_LANG) -> dict[str, Any]:
     """A site without its distance (``distance_miles`` is filled in per answer)."""
     return {
         "id": s.id,
         "name": s.name,
         "address": s.address.as_dict(),
+        **name_json(text_of(s, lang), s.name_complete),
         "lat": s.lat,
         "lon": s.lon,
         "distance_miles": None,
         "schedule": schedule_json(s.schedule),
-        "directions_url": directions_url(s.address),
+        # A site still "TBD" in the county's list: no address, so no directions to it.
+        "directions_url": directions_url(s.address) if s.address.line1 else None,
     }
 
 
@@ -168,29 +205,71 @@ def _without_schedule(site: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in site.items() if k != "schedule"}
 
 
+class Parts:
+    """One language's static JSON of a dataset version: the sites by (election day, id),
+    each county's ``TableBytes`` by (election day, county), the polling places by
+    (election day, county, id) — keyed by county too: NCSBE reuses polling_place_id
+    across counties. ``like``: the default language's parts, whose dicts and bytes are
+    shared wherever this language reads the same (all but nameless places)."""
+
+    def __init__(self, ds: Dataset, lang: str, like: Parts | None = None) -> None:
+        elections = {e.day: e for e in ds.elections}
+        self.sites: dict[tuple[date, str], dict[str, Any]] = {}
+        for day, sites in ds.early_voting.items():
+            for s in sites:
+                key = (day, s.id)
+                self.sites[key] = (
+                    _relabelled(like.sites[key], s, lang) if like else site_json(s, lang)
+                )
+        self.tables: dict[tuple[date, str], TableBytes] = {}
+        for key, table in ds.site_tables.items():
+            mine = [self.sites[(key[0], s.id)] for s in table.sites]
+            same = like is not None and all(
+                d is like.sites[(key[0], s.id)] for d, s in zip(mine, table.sites, strict=True)
+            )
+            self.tables[key] = like.tables[key] if like and same else TableBytes(mine)
+        self.places: dict[tuple[date, str, str], dict[str, Any]] = {}
+        for day, places in ds.polling.items():
+            if day not in elections:
+                continue
+            for (county, _pid), p in places.items():
+                where = (day, county, p.id)
+                self.places[where] = (
+                    _relabelled(like.places[where], p, lang)
+                    if like
+                    else polling_place_json(p, elections[day], lang)
+                )
+
+
+def _relabelled(
+    base: dict[str, Any], p: PollingPlace | EarlyVotingSite, lang: str
+) -> dict[str, Any]:
+    """``base`` (the default language's JSON of ``p``) itself when ``p`` reads the same
+    in ``lang``, else a copy with this language's words (same key order)."""
+    fields = name_json(text_of(p, lang), p.name_complete)
+    if all(base[k] == v for k, v in fields.items()):
+        return base
+    return base | fields
+
+
 class Fragments:
     """The static JSON of one dataset version, as dicts and, for the API's hot path, as
-    serialised bytes. Built once per version and shared by every answer; the only state
-    that changes afterwards is ``TableBytes``' memo of ready-made parts."""
+    serialised bytes, in every language (``parts(lang)``). Built once per version and
+    shared by every answer; the only state that changes afterwards is ``TableBytes``'
+    memo of ready-made parts. ``sites``, ``tables`` and ``places`` are the default
+    language's."""
 
     def __init__(self, ds: Dataset) -> None:
         self.version = ds.version
-        elections = {e.day: e for e in ds.elections}
         self.elections = {e.day: election_json(e) for e in ds.elections}
-        self.sites = {
-            (day, s.id): site_json(s) for day, sites in ds.early_voting.items() for s in sites
+        default = Parts(ds, DEFAULT_LANG)
+        self._parts = {DEFAULT_LANG: default} | {
+            lang: Parts(ds, lang, like=default) for lang in languages() if lang != DEFAULT_LANG
         }
-        self.tables = {
-            key: TableBytes([self.sites[(key[0], s.id)] for s in table.sites])
-            for key, table in ds.site_tables.items()
-        }
-        # Keyed by county too: NCSBE reuses polling_place_id across counties.
-        self.places = {
-            (day, county, p.id): polling_place_json(p, elections[day])
-            for day, places in ds.polling.items()
-            if day in elections
-            for (county, _pid), p in places.items()
-        }
+        self.sites, self.tables, self.places = default.sites, default.tables, default.places
+
+    def parts(self, lang: str) -> Parts:
+        return self._parts.get(lang) or self._parts[DEFAULT_LANG]
 
 
 def status_json(st: SiteStatus) -> dict[str, Any]:
@@ -231,8 +310,9 @@ def answer_json(
     e = a.election
     sites = []
     if e is not None:
+        static = fragments.parts(lang).sites
         sites = [
-            _site(fragments.sites[(e.day, sd.site.id)], sd.distance_miles, sd.status, schedule)
+            _site(static[(e.day, sd.site.id)], sd.distance_miles, sd.status, schedule)
             for sd in a.early_voting_sites
         ]
     return _answer(a, board, lang, fragments, sites)
@@ -251,9 +331,8 @@ def answer_bytes(
     # sites' 10-15 KB are copied once, straight into the body, not first into an array
     # that orjson copies again (fewer cache misses per request: see the benchmark).
     head, _, tail = orjson.dumps(_answer(a, board, lang, fragments, _SPLICE)).partition(b"\0")
-    return b"".join(
-        (head, *fragments.tables[(e.day, a.precinct.county)].parts(ranked, schedule), tail)
-    )
+    table = fragments.parts(lang).tables[(e.day, a.precinct.county)]
+    return b"".join((head, *table.parts(ranked, schedule), tail))
 
 
 # A NUL byte never occurs in JSON text (orjson writes one inside a string as \u0000): the
@@ -287,16 +366,15 @@ def _answer(
         # An estimated location near a precinct line: confirm with the board before answering.
         "verify": a.verify,
         "election": fragments.elections[e.day] if e else None,
-        "polling_place": fragments.places[(e.day, a.precinct.county, a.polling_place.id)]
+        "polling_place": fragments.parts(lang).places[
+            (e.day, a.precinct.county, a.polling_place.id)
+        ]
         if (a.polling_place and e)
         else None,
         # Whether the voter's Election Day place is another building than at the
         # previous election (null: nothing earlier on file to compare with).
         "changed": a.changed,
-        "previous_polling_place": {
-            "name": a.previous_polling_place.name,
-            "address": a.previous_polling_place.address.as_dict(),
-        }
+        "previous_polling_place": previous_json(a.previous_polling_place, lang)
         if a.previous_polling_place
         else None,
         "early_voting_sites": sites,

@@ -27,7 +27,7 @@ class SourcesConfig:
     early_voting: tuple[Path | str, ...] = ()
     addresses: tuple[Path | str, ...] = ()
     centerlines: tuple[Path | str, ...] = ()
-    places: tuple[Path | str, ...] = ()  # facility point layers (libraries, schools...)
+    places: tuple[Path | str, ...] = ()  # place sources: pp*.kml, ossite*.kml, layers...
 
 
 def load_config(path: Path) -> SourcesConfig:

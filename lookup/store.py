@@ -53,6 +53,26 @@ NAMED_PLACES = "named_places"
 MANIFEST = "manifest.json"
 
 
+def _name_json(p: PollingPlace | EarlyVotingSite) -> dict[str, Any]:
+    """Where a name came from and whether it can be shown as is (absent in versions
+    written before these existed: ``_name_fields`` reads them with their defaults)."""
+    return {
+        "name_source": p.name_source,
+        "published_name": p.published_name,
+        "name_complete": p.name_complete,
+        "name_plausible": p.name_plausible,
+    }
+
+
+def _name_fields(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name_source": d.get("name_source", ""),
+        "published_name": d.get("published_name", ""),
+        "name_complete": d.get("name_complete", True),
+        "name_plausible": d.get("name_plausible", True),
+    }
+
+
 def _place_json(p: PollingPlace) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -61,6 +81,7 @@ def _place_json(p: PollingPlace) -> dict[str, Any]:
         "lat": p.lat,
         "lon": p.lon,
         "latlng_source": p.latlng_source,
+        **_name_json(p),
     }
 
 
@@ -73,6 +94,7 @@ def _site_json(s: EarlyVotingSite) -> dict[str, Any]:
         "lat": s.lat,
         "lon": s.lon,
         "latlng_source": s.latlng_source,
+        **_name_json(s),
         "schedule": [
             {
                 "date": d.day.isoformat(),
@@ -244,6 +266,7 @@ def load_dataset(folder: Path) -> Dataset:
                     lat=row["place"]["lat"],
                     lon=row["place"]["lon"],
                     latlng_source=row["place"]["latlng_source"],
+                    **_name_fields(row["place"]),
                 )
                 for row in rows
             }
@@ -259,6 +282,7 @@ def load_dataset(folder: Path) -> Dataset:
                     lat=s["lat"],
                     lon=s["lon"],
                     latlng_source=s["latlng_source"],
+                    **_name_fields(s),
                     schedule=tuple(
                         DaySchedule(
                             day=date.fromisoformat(day["date"]),

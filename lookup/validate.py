@@ -9,12 +9,13 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import shapely
 
 from .dataset import Dataset
+from .early_voting_period import check_early_voting_period
 from .models import PollingPlace
 
 # A polling place this far outside the precincts' extent is a bad coordinate (a dropped
@@ -129,16 +130,14 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
             f"precinct (check the address or coordinates): {_sample(far)}"
         )
     for d, sites in ds.early_voting.items():
-        start, end = nc_early_voting_window(d)
-        outside = sorted(
-            {s.name for s in sites for x in s.schedule if x.hours and not start <= x.day <= end}
-        )
-        if outside:
+        p.warnings += check_early_voting_period(d, sites)
+        unknown = [s.name for s in sites if not s.address.line1]
+        if unknown:
             p.warnings.append(
-                f"{len(outside)} early-voting sites open outside NC's usual window "
-                f"{start.isoformat()}..{end.isoformat()} (a special schedule?): {_sample(outside)}"
+                f"{len(unknown)} early-voting sites of {d.isoformat()} have no address yet "
+                f"(TBD in the list; listed as not yet known, without distance): {_sample(unknown)}"
             )
-        unplaced = [s.name for s in sites if s.lat is None]
+        unplaced = [s.name for s in sites if s.lat is None and s.address.line1]
         if unplaced:
             p.warnings.append(
                 f"{len(unplaced)} early-voting sites of {d.isoformat()} without coordinates "
@@ -151,15 +150,6 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
                     f"early-voting site {s.name!r} is scheduled on or after Election Day"
                 )
     return p
-
-
-def nc_early_voting_window(election_day: date) -> tuple[date, date]:
-    """NC one-stop voting: from the third Thursday before Election Day to the last
-    Saturday before it (G.S. 163-227.6)."""
-    days_back_to_thursday = (election_day.weekday() - 3) % 7 or 7
-    start = election_day - timedelta(days=days_back_to_thursday + 14)
-    end = election_day - timedelta(days=(election_day.weekday() - 5) % 7 or 7)
-    return start, end
 
 
 def _far_polling_places(ds: Dataset, assigned: Mapping[tuple[str, str], PollingPlace]) -> list[str]:

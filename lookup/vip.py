@@ -352,10 +352,12 @@ def _election_day_places(ds: Dataset, election: Election) -> Tables:
 
 def _early_voting(ds: Dataset, election: Election) -> dict[str, list[EarlyVotingSite]]:
     """The election's early-voting sites by county, only for the dataset's counties (a
-    site elsewhere would belong to no Locality of this feed)."""
+    site elsewhere would belong to no Locality of this feed). A site whose address is not
+    known yet ("TBD" in the county's list) is left out: VIP ignores a PollingLocation with
+    neither AddressLine nor AddressStructured, and its hours would hang off nothing."""
     by_county: dict[str, list[EarlyVotingSite]] = {c: [] for c in ds.counties}
     for s in ds.early_voting.get(election.day, ()):
-        if s.county in by_county:
+        if s.county in by_county and s.address.line1:
             by_county[s.county].append(s)
     return by_county
 

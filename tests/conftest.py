@@ -165,17 +165,16 @@ def server(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="session")
-def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo county with PCT 019's 2028 polling place renamed to an HTML payload (BOE
-    files are untrusted input): published by a real refresh into a temporary folder."""
+def demo_sources_renamed(
+    tmp_path_factory: pytest.TempPathFactory, label: str, names: dict[str, str]
+) -> Path:
+    """A copy of the demo county's source files whose 2028 polling places of the given
+    precincts (``{"PCT 019": name}``) carry other names, as a BOE file might."""
     import shutil
 
     from lookup.config import DEMO_SOURCES
-    from lookup.demo import demo_request
-    from lookup.refresh import refresh
 
-    sources = tmp_path_factory.mktemp("hostile-sources")
+    sources = tmp_path_factory.mktemp(f"{label}-sources")
     for f in DEMO_SOURCES.iterdir():
         if f.is_file():
             shutil.copy(f, sources / f.name)
@@ -183,10 +182,22 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rows = polling.read_bytes().decode("utf-16").split("\r\n")
     for k, row in enumerate(rows):
         cells = row.split("\t")
-        if len(cells) > 4 and cells[4] == "PCT 019":
-            cells[3] = HOSTILE
+        if len(cells) > 4 and cells[4] in names:
+            cells[3] = names[cells[4]]
             rows[k] = "\t".join(cells)
     polling.write_bytes("\r\n".join(rows).encode("utf-16"))
+    return sources
+
+
+@pytest.fixture(scope="session")
+def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo county with PCT 019's 2028 polling place renamed to an HTML payload (BOE
+    files are untrusted input): published by a real refresh into a temporary folder."""
+
+    from lookup.demo import demo_request
+    from lookup.refresh import refresh
+
+    sources = demo_sources_renamed(tmp_path_factory, "hostile", {"PCT 019": HOSTILE})
     data = tmp_path_factory.mktemp("hostile-data")
     report = refresh(demo_request(sources, data), datetime(2028, 1, 1))
     assert report.published, report.lines()
@@ -198,3 +209,72 @@ def hostile_server(hostile_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     srv = Server(hostile_dir, tmp_path_factory.mktemp("hostile-log") / "server.log")
     yield srv
     srv.stop()
+
+
+# Names as NCSBE's files get them wrong (``display_dir``): cut at 30 characters mid-word,
+# and a placeholder (the real 2020 list has ``Q`` at 3701 HAVEN DR).
+CUT_NAME = "COLLEGE PARK COMMUNITY RECREAT"
+NAMELESS = "Q"
+NAMELESS_PRECINCT = "004"
+
+
+@pytest.fixture(scope="session")
+def display_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo county with PCT 019's 2028 polling place named as NCSBE cuts names (30
+    characters, mid-word, no other source to complete it) and PCT 004's named ``Q``:
+    published by a real refresh, which flags them (``name_complete``, ``name_plausible``)."""
+    from datetime import date
+
+    from lookup.demo import demo_request
+    from lookup.holder import DatasetHolder
+    from lookup.refresh import refresh
+
+    assert len(CUT_NAME) == 30
+    names = {"PCT 019": CUT_NAME, f"PCT {NAMELESS_PRECINCT}": NAMELESS}
+    sources = demo_sources_renamed(tmp_path_factory, "display", names)
+    data = tmp_path_factory.mktemp("display-data")
+    report = refresh(demo_request(sources, data), datetime(2028, 1, 1))
+    assert report.published, report.lines()
+    places = DatasetHolder(data).load_now().polling[date(2028, 11, 7)]
+    cut, nameless = places[("DEMO", "019")], places[("DEMO", NAMELESS_PRECINCT)]
+    assert (cut.name, cut.name_complete) == (CUT_NAME, False)
+    assert (nameless.name, nameless.name_plausible) == (NAMELESS, False)
+    return data
+
+
+FULL_NAME = "COLLEGE PARK COMMUNITY RECREATION CENTER"  # what CUT_NAME was cut from
+
+
+@pytest.fixture(scope="session")
+def repaired_dir(display_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``display_dir``'s cut name repaired by a refresh given a place source that names the
+    same building in full (a county facility layer: a point at 7333 GULL ST)."""
+    import json
+    from dataclasses import replace
+    from datetime import date
+
+    from lookup.demo import demo_request
+    from lookup.holder import DatasetHolder
+    from lookup.refresh import refresh
+
+    cut = DatasetHolder(display_dir).load_now().polling[date(2028, 11, 7)][("DEMO", "019")]
+    assert FULL_NAME.startswith(cut.name) and cut.lon is not None
+    sources = demo_sources_renamed(tmp_path_factory, "repaired", {"PCT 019": cut.name})
+    layer = sources / "community_centers.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"name": FULL_NAME, "address": "7333 Gull St", "city": "Demo City"},
+        "geometry": {"type": "Point", "coordinates": [cut.lon, cut.lat]},
+    }
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    data = tmp_path_factory.mktemp("repaired-data")
+    req = replace(demo_request(sources, data), places=(layer,))
+    report = refresh(req, datetime(2028, 1, 1))
+    assert report.published, report.lines()
+    place = DatasetHolder(data).load_now().polling[date(2028, 11, 7)][("DEMO", "019")]
+    assert (place.name, place.name_complete, place.name_source) == (
+        FULL_NAME,
+        True,
+        layer.name,
+    )
+    return data

@@ -265,13 +265,14 @@ def test_voterinfo_for_official_data() -> None:
     assert body["mailOnly"] is False and body["precinctId"] == "001"
     assert body["otherElections"] == [] and body["dropOffLocations"] == []
     (pp,) = body["pollingLocations"]
-    assert pp["address"]["locationName"] == "FIRST CHURCH" and pp["address"]["line1"] == "1 MAIN ST"
+    # The name voters see (display form); the street line exactly as the BOE publishes it.
+    assert pp["address"]["locationName"] == "First Church" and pp["address"]["line1"] == "1 MAIN ST"
     assert pp["pollingHours"] == "Tue, Nov 7: 6:30 AM - 7:30 PM"
     assert "name" not in pp and "startDate" not in pp  # early-vote fields only
     assert "notes" not in pp  # nothing to say about this place
     assert pp["sources"] == [{"name": civic.OFFICIAL_SOURCE, "official": True}]
     # Countywide: the sites of the voter's county, nearest first, never another county's.
-    assert [s["name"] for s in body["earlyVoteSites"]] == ["SITE NEAR", "SITE FAR"]
+    assert [s["name"] for s in body["earlyVoteSites"]] == ["Site Near", "Site Far"]
     near = body["earlyVoteSites"][0]
     assert (near["startDate"], near["endDate"]) == ("2028-10-19", "2028-10-23")
     assert "Sun, Oct 22: closed" in near["pollingHours"]

@@ -1,8 +1,10 @@
 """Sources by URL, against a local HTTP server (127.0.0.1) that speaks plain HTTP with
-ETag/Last-Modified, and that can fail on demand: 500s, a hang, a cut-short body, a 404."""
+ETag/Last-Modified, and that can fail on demand: 500s, a hang, a cut-short body, a 404,
+redirects (same host, another host, ``file://``), gzip-encoded and chunked replies."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,14 +23,26 @@ from lookup.errors import DataError
 from lookup.fetch import fetch
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-body (a refused download) is expected here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FileServer:
     """Serves ``root``; ``/flaky/...`` fails twice with 500, ``/slow/...`` hangs,
-    ``/short/...`` promises more bytes than it sends."""
+    ``/short/...`` promises more bytes than it sends, ``/gzip/...`` answers in
+    ``Content-Encoding: gzip``, ``/chunked/...`` without a Content-Length. ``redirects``
+    maps a path to the Location it answers (302); ``declared`` a path to a Content-Length
+    it claims before closing the connection."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.hits: Counter[str] = Counter()
         self.bodies_sent: Counter[str] = Counter()
+        self.redirects: dict[str, str] = {}
+        self.declared: dict[str, int] = {}
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,10 +51,30 @@ class FileServer:
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
 
+            def do_HEAD(self) -> None:  # GDAL's /vsicurl/ asks for the size first
+                self._answer(send_body=False)
+
             def do_GET(self) -> None:
+                self._answer(send_body=True)
+
+            def _answer(self, send_body: bool) -> None:
+                self.send_body = send_body  # per request: HEAD answers headers only
                 owner.hits[self.path] += 1
+                if self.path in owner.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", owner.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if self.path in owner.declared:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(owner.declared[self.path]))
+                    self.end_headers()
+                    self.close_connection = True
+                    return None
                 kind, _, rest = self.path.lstrip("/").partition("/")
-                name = rest if kind in ("flaky", "slow", "short") else self.path.lstrip("/")
+                special = ("flaky", "slow", "short", "gzip", "chunked")
+                name = rest if kind in special else self.path.lstrip("/")
                 path = owner.root / name
                 if kind == "flaky" and owner.hits[self.path] <= 2:
                     return self._send(500, b"try again")
@@ -51,25 +86,42 @@ class FileServer:
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     return self._send(304, b"")
-                owner.bodies_sent[name] += 1
+                owner.bodies_sent[name] += send_body
                 self.send_response(200)
                 self.send_header("ETag", etag)
                 self.send_header("Last-Modified", formatdate(path.stat().st_mtime, usegmt=True))
+                if kind == "chunked":
+                    return self._send_chunked(body)
+                if kind == "gzip":
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
                 self.send_header(
                     "Content-Length", str(len(body) + (1000 if kind == "short" else 0))
                 )
                 self.end_headers()
-                self.wfile.write(body)
+                if self.send_body:
+                    self.wfile.write(body)
                 if kind == "short":
                     self.close_connection = True
+
+            def _send_chunked(self, body: bytes) -> None:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                if not self.send_body:
+                    return
+                for at in range(0, len(body), 1 << 14):
+                    part = body[at : at + (1 << 14)]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
 
             def _send(self, status: int, body: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if self.send_body:
+                    self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -123,6 +175,89 @@ def test_failures_name_the_url(files: FileServer, tmp_path: Path, path: str, mes
 def test_size_limit(files: FileServer, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="byte limit"):
         fetch(files.url + "/a.txt", tmp_path / "c", max_bytes=1000)
+
+
+@pytest.mark.parametrize("path", ["/chunked/a.txt", "/gzip/a.txt"])
+def test_size_limit_counts_what_is_written(files: FileServer, tmp_path: Path, path: str) -> None:
+    """No Content-Length, or a gzip body of 100,000 bytes that is 200 on the wire: the
+    limit stops the decoded bytes as they come, and nothing is left half-written."""
+    cache = tmp_path / "c"
+    with pytest.raises(DataError, match=r"over the 1000 byte limit"):
+        fetch(files.url + path, cache, max_bytes=1000, retries=1)
+    assert not [p for p in cache.iterdir() if not p.name.endswith(".meta.json")]
+
+
+def test_declared_size_over_the_limit_is_refused_unread(files: FileServer, tmp_path: Path) -> None:
+    files.declared["/huge.zip"] = 600 * 1024 * 1024
+    with pytest.raises(DataError, match=r"/huge\.zip: 629145600 bytes is over the .* limit"):
+        fetch(files.url + "/huge.zip", tmp_path / "c", retries=1)
+
+
+def test_gzip_reply_is_stored_decoded_and_conditional_get_still_works(
+    files: FileServer, tmp_path: Path
+) -> None:
+    """Content-Length counts the compressed bytes on the wire; the file is the decoded body."""
+    first = fetch(files.url + "/gzip/a.txt", tmp_path / "c", retries=1)
+    assert first.downloaded and first.size == 100_000
+    assert first.path.read_bytes() == b"x" * 100_000
+    again = fetch(files.url + "/gzip/a.txt", tmp_path / "c", retries=1)
+    assert not again.downloaded and files.bodies_sent["a.txt"] == 1
+
+
+def test_chunked_reply_without_length(files: FileServer, tmp_path: Path) -> None:
+    got = fetch(files.url + "/chunked/a.txt", tmp_path / "c")
+    assert got.size == 100_000 and got.path.read_bytes() == b"x" * 100_000
+
+
+def test_redirect_on_the_same_host_is_followed(files: FileServer, tmp_path: Path) -> None:
+    files.redirects["/old/a.txt"] = "/moved/a.txt"
+    files.redirects["/moved/a.txt"] = files.url + "/a.txt"
+    got = fetch(files.url + "/old/a.txt", tmp_path / "c")
+    assert got.path.read_bytes() == b"x" * 100_000
+    again = fetch(files.url + "/old/a.txt", tmp_path / "c")  # conditional across redirects
+    assert not again.downloaded and files.bodies_sent["a.txt"] == 1
+
+
+def test_redirect_loop_stops(files: FileServer, tmp_path: Path) -> None:
+    files.redirects["/r1"] = "/r2"
+    files.redirects["/r2"] = "/r1"
+    with pytest.raises(DataError, match=r"/r1: more than 5 redirects"):
+        fetch(files.url + "/r1", tmp_path / "c")
+    assert files.hits["/r1"] + files.hits["/r2"] == 6
+
+
+def test_redirect_off_the_host_is_refused(files: FileServer, tmp_path: Path) -> None:
+    other = FileServer(files.root)
+    try:
+        port = other.url.rsplit(":", 1)[1]
+        files.redirects["/a.zip"] = f"{other.url}/a.txt"  # same address, another port
+        files.redirects["/b.zip"] = f"http://localhost:{port}/a.txt"
+        files.redirects["/c.zip"] = files.url.replace("http://", "https://") + "/a.txt"
+        for path in ("/a.zip", "/b.zip", "/c.zip"):
+            with pytest.raises(DataError) as err:
+                fetch(files.url + path, tmp_path / "c")
+            assert str(err.value).startswith(f"{files.url}{path}: redirect to ")
+            assert str(err.value).endswith("refused: another host or scheme")
+        assert not other.hits  # never asked
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(
+    "location", ["file:///etc/passwd", "ftp://127.0.0.1/a.txt", "gopher://127.0.0.1:70/"]
+)
+def test_redirect_to_another_scheme_is_refused(
+    files: FileServer, tmp_path: Path, location: str
+) -> None:
+    files.redirects["/a.zip"] = location
+    with pytest.raises(DataError, match=r"redirect to .* refused: only http and https$"):
+        fetch(files.url + "/a.zip", tmp_path / "c")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/a.zip", "http:///a.zip"])
+def test_only_http_urls_are_downloaded(tmp_path: Path, url: str) -> None:
+    with pytest.raises(DataError, match=r": only http and https URLs are downloaded$"):
+        fetch(url, tmp_path / "c")
 
 
 @pytest.mark.realdata

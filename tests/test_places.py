@@ -486,10 +486,13 @@ def test_real_county_layers_and_election_lists_merge(meck_places, real: Path) ->
     report, data = meck_places
     places = DatasetHolder(data).load_now().named_places
     # ~160 facility points; the election lists carry no coordinates and the refresh has
-    # no address points, so only the sites that are also facilities are placed.
+    # no address points, so only the places that are also facilities are placed: they
+    # take the facility's point (a school at the polling place's street address).
     assert 140 <= report.counts["named_places"] <= 160
     assert report.counts["named_places_without_point"] > 150
-    assert any("cannot be found by name" in w for w in report.problems.warnings)
+    assert any("still without coordinates" in w for w in report.problems.warnings)
+    added = next(line for line in report.lines() if line.startswith("coordinates added:"))
+    assert "schools.geojson" in added and "libraries.geojson" in added
     (lib,) = places.find("beatties ford library")
     assert lib.name == "BEATTIES FORD LIBRARY" and lib.aliases == ("Beatties Ford Road Branch",)
     assert lib.kinds == (EARLY_VOTING_SITE, "library")

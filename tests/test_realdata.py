@@ -16,6 +16,7 @@ import pytest
 from pyproj import Transformer
 
 from lookup.crosswalk import precinct_key
+from lookup.display import display_name
 from lookup.holder import DatasetHolder
 from lookup.refresh import RefreshRequest, refresh
 from lookup.schedule import LOCAL_TZ
@@ -79,7 +80,7 @@ def test_refresh_counts(meck) -> None:
     assert ds.board.phone == "704-336-2133"
     # Every precinct of the 2024 map has its 2020 polling place through the crosswalk.
     assert len(ds.polling[date(2020, 11, 3)]) == 195
-    assert "2264" in report.counts["source_crs"] or "North Carolina" in report.counts["source_crs"]
+    assert report.counts["source_crs"] == "EPSG:2264 (NAD83 / North Carolina (ftUS))"
 
 
 def test_random_points_match_an_independent_sjoin(real: Path, meck) -> None:
@@ -117,8 +118,11 @@ def test_points_get_their_precinct_polling_place(real: Path, meck) -> None:
         assert a.precinct.id == pid
         row = places[f"PCT {pid}"]
         assert a.polling_place is not None
-        # NCSBE cuts names at 30 characters, sometimes leaving a trailing space we drop.
-        assert a.polling_place.name == row["polling_place_name"].strip()
+        # NCSBE cuts names at 30 characters, sometimes leaving a trailing space we drop;
+        # a cut name is completed where the one-stop list names the building in full.
+        published = a.polling_place.published_name or a.polling_place.name
+        assert published == row["polling_place_name"].strip()
+        assert a.polling_place.name.startswith(published)
         assert a.polling_place.address.line1 == f"{row['house_num']} {row['street_name']}".strip()
         assert a.election is not None and a.election.day == date(2020, 11, 3)
         assert len(a.early_voting_sites) == 33
@@ -233,7 +237,11 @@ def test_real_voterinfo_validates_and_says_what_a_client_needs(meck) -> None:
     assert not [e.message for e in v.iter_errors(body)]
     assert body["election"]["id"] == "20201103" and body["precinctId"] == a.precinct.id
     assert body["normalizedInput"]["line1"].startswith("310 N")
-    assert body["pollingLocations"][0]["address"]["locationName"] == a.polling_place.name
+    pp = a.polling_place
+    # Google's clients show locationName to voters: the display form, not NCSBE's capitals.
+    shown = display_name(pp.name, pp.name_complete, pp.name_plausible, pp.address)
+    assert body["pollingLocations"][0]["address"]["locationName"] == shown
+    assert body["pollingLocations"][0]["address"]["line1"] == pp.address.line1
     assert len(body["earlyVoteSites"]) == 33
     assert {s["startDate"] for s in body["earlyVoteSites"]} >= {"2020-10-15"}
     assert {s["endDate"] for s in body["earlyVoteSites"]} == {"2020-10-31"}
@@ -442,3 +450,375 @@ def test_several_counties_from_statewide_files(real: Path, tmp_path: Path) -> No
     a = find_polling_place(ds, PointQuery(lon=-80.5495, lat=34.9854), october_2018)  # Monroe
     assert a.precinct.county == "UNION"
     assert {s.site.county for s in a.early_voting_sites} == {"UNION"}
+
+
+# ---- issue 20: the county's preliminary one-stop list, the period, the CRS label ------
+
+PRELIMINARY = "mecklenburg/early_voting/one-stop-absentee-mecklenburg_2020_preliminary.csv"
+E2020 = date(2020, 11, 3)
+
+
+@pytest.fixture(scope="module")
+def meck_preliminary(real: Path, addresses_csv: Path, tmp_path_factory: pytest.TempPathFactory):
+    """2020 Mecklenburg with the county's preliminary list (one site still "TBD")."""
+    data = tmp_path_factory.mktemp("meck_pre")
+    report = refresh(
+        RefreshRequest(
+            precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+            polling_places=(real / "statewide/polling_places/polling_place_20201103.csv",),
+            early_voting=(real / PRELIMINARY,),
+            addresses=(addresses_csv,),
+            county="MECKLENBURG",
+            election_day=date(2020, 11, 3),
+            data_dir=data,
+        ),
+        datetime(2020, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    return report, data, DatasetHolder(data).load_now()
+
+
+def test_preliminary_list_reads_like_the_final_one(real: Path) -> None:
+    """Its 33 sites' days and hours, read from the multi-line Dates cells, are those of
+    NCSBE's final list wherever the site is in both, except Spectrum Center (the county
+    changed its hours before the election); the TBD site is the final list's 123 Southpark."""
+    from lookup.sources.early_voting import read_early_voting
+
+    prelim = {s.name: s for s in read_early_voting(real / PRELIMINARY, "MECKLENBURG", E2020)}
+    final_list = real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt"
+    final = {s.name: s for s in read_early_voting(final_list, "MECKLENBURG", E2020)}
+    assert len(prelim) == 33 and all(len(s.schedule) == 17 for s in prelim.values())
+    both = sorted(set(prelim) & set(final))
+    assert len(both) == 32
+    assert [n for n in both if prelim[n].schedule != final[n].schedule] == ["SPECTRUM CENTER"]
+    for n in both:
+        if prelim[n].street:
+            assert (prelim[n].street, prelim[n].city, prelim[n].zip) == (
+                final[n].street,
+                final[n].city,
+                final[n].zip,
+            )
+    kell = prelim["ARDREY KELL HIGH SCHOOL"]
+    sunday = next(d for d in kell.schedule if d.day == date(2020, 10, 18))
+    assert [(h.start.isoformat("minutes"), h.end.isoformat("minutes")) for h in sunday.hours] == [
+        ("13:00", "17:00")
+    ]
+    tbd = prelim["SOUTHPARK AREA"]
+    assert (tbd.street, tbd.city, tbd.zip, tbd.lat) == ("", "", "", None)
+    assert final["SOUTHPARK AREA"].street.startswith("123 SOUTHPARK")
+
+
+def test_preliminary_list_publishes_with_the_tbd_site_listed_as_unknown(meck_preliminary) -> None:
+    from lookup.models import Address
+
+    report, _data, ds = meck_preliminary
+    assert report.counts["early_voting_sites"] == 33
+    warnings = report.problems.warnings
+    assert any("have no address yet" in w and "SOUTHPARK AREA" in w for w in warnings)
+    assert not any("sites share" in w or "163-227.6" in w for w in warnings), warnings
+    (tbd,) = [s for s in ds.early_voting[E2020] if s.name == "SOUTHPARK AREA"]
+    assert (tbd.address, tbd.lat, tbd.lon) == (Address(""), None, None)
+    a = find_polling_place(ds, PointQuery(lon=-80.8431, lat=35.2271), NOW)  # uptown
+    names = [sd.site.name for sd in a.early_voting_sites]
+    assert len(names) == 33 and "SOUTHPARK AREA" in names
+    placed = [sd.distance_miles for sd in a.early_voting_sites if sd.distance_miles is not None]
+    assert placed and placed == sorted(placed)
+    # Sites with a distance first; the TBD site among those without, never with one.
+    assert names.index("SOUTHPARK AREA") >= len(placed)
+    assert next(sd for sd in a.early_voting_sites if sd.site is tbd).distance_miles is None
+
+
+def test_preliminary_list_serves_the_answer_page_and_exports(meck_preliminary) -> None:
+    """The API, the resident page, the Civic answer and the VIP feed with a site whose
+    address is not known yet: answered, and no address is made up for it."""
+    from lookup.app import create_app
+    from lookup.civic import voterinfo_json
+    from lookup.config import Settings
+    from lookup.vip import build_feed
+
+    _report, data, ds = meck_preliminary
+    settings = Settings(data_dir=data, insights=False, rate_limit="", suggest_rate_limit="")
+    app = create_app(settings, clock=lambda: NOW)
+    client = app.test_client()
+    query = "lat=35.2271&lon=-80.8431&include=schedule"
+    body = client.get(f"/api/v1/lookup?{query}").get_json()
+    (tbd,) = [s for s in body["early_voting_sites"] if s["name"] == "SOUTHPARK AREA"]
+    assert tbd["address"]["line1"] == "" and tbd["distance_miles"] is None
+    assert len(tbd["schedule"]) == 17
+    assert tbd["directions_url"] is None  # no directions to a building not chosen yet
+    assert tbd["display_address"] == "Address not announced yet"
+    es = client.get(f"/api/v1/lookup?{query}&lang=es").get_json()
+    (tbd_es,) = [s for s in es["early_voting_sites"] if s["name"] == "SOUTHPARK AREA"]
+    assert tbd_es["display_address"] == "Dirección aún no anunciada"
+    ics = client.get(f"/api/v1/calendar.ics?{query}&site={tbd['id']}&day=2020-10-20")
+    location = next(x for x in ics.get_data(as_text=True).splitlines() if x.startswith("LOCATION"))
+    assert ics.status_code == 200 and location.lower() == "location:southpark area"
+    assert client.get(f"/api/v1/early-voting?{query}").status_code == 200
+    page = client.get("/?address=35.2271%2C%20-80.8431")
+    assert page.status_code == 200 and "southpark area" in page.get_data(as_text=True).lower()
+    assert "Address not announced yet" in page.get_data(as_text=True)
+    a = find_polling_place(ds, PointQuery(lon=-80.8431, lat=35.2271), NOW)
+    civic = voterinfo_json(a, ds, "en")
+    (site,) = [s for s in civic["earlyVoteSites"] if not s["address"].get("line1")]
+    assert site["name"].upper() == "SOUTHPARK AREA" and "latitude" not in site
+    assert "Address not announced yet." in site["notes"]
+    feed = build_feed(ds, ds.elections[-1], datetime(2020, 9, 1, tzinfo=UTC))
+    assert len([r for r in feed["polling_location"] if r["is_early_voting"] == "true"]) == 32
+    assert not any(r["name"] == "SOUTHPARK AREA" for r in feed["polling_location"])
+
+
+def test_real_2018_sites_share_one_period_and_warn_nothing(real: Path) -> None:
+    """The hard-coded window warned about 298 of 2018's 303 sites; the period the files
+    show (Wednesday 10/17 to 1 p.m. Saturday 11/03) warns about none, and three sites
+    moved a week early are named with the rule."""
+    from dataclasses import replace as with_
+
+    from lookup.early_voting_period import check_early_voting_period, shared_period
+    from lookup.models import Address, DaySchedule, EarlyVotingSite
+    from lookup.sources.early_voting import read_early_voting
+
+    e2018 = date(2018, 11, 6)
+    records = read_early_voting(real / "statewide/early_voting/ossite_2018.kml", None, e2018)
+    sites = [
+        EarlyVotingSite(
+            id=str(i),
+            name=r.name,
+            address=Address(r.street, r.city, r.state, r.zip),
+            county=r.county,
+            lat=r.lat,
+            lon=r.lon,
+            schedule=r.schedule,
+        )
+        for i, r in enumerate(records)
+    ]
+    period = shared_period(sites)
+    assert period is not None
+    assert (period.first, period.last, period.sites) == (date(2018, 10, 17), date(2018, 11, 3), 303)
+    assert period.last_close is not None and period.last_close.hour == 13
+    assert check_early_voting_period(e2018, sites) == []
+    week_early = DaySchedule(date(2018, 10, 10), sites[0].schedule[0].hours)
+    moved = [with_(s, schedule=(week_early, *s.schedule)) for s in sites[:3]]
+    (warning,) = check_early_voting_period(e2018, moved + sites[3:])
+    assert warning.startswith(
+        "3 early-voting sites of 2018-11-06 open before the first day most of the election's "
+        "303 sites share (2018-10-17): "
+    )
+    assert all(f"{s.name} (2018-10-10)" in warning for s in moved)
+
+
+def test_real_refreshes_warn_about_no_site_period(meck, statewide) -> None:
+    for report, _ds in (meck, statewide):
+        period = [w for w in report.problems.warnings if "sites share" in w or "163-227.6" in w]
+        assert period == []
+
+
+def test_the_county_prj_is_named_by_its_epsg_code(real: Path) -> None:
+    from lookup.crs_names import crs_label
+
+    zipped = real / "mecklenburg/precincts/Voter_Precinct_20241003.zip"
+    layer = gpd.read_file(f"zip://{zipped}", rows=1)
+    assert layer.crs.to_epsg() is None  # the ESRI .prj: PROJ's default confidence finds none
+    assert crs_label(layer.crs) == "EPSG:2264 (NAD83 / North Carolina (ftUS))"
+    assert crs_label(layer.crs.to_string()) == "EPSG:2264 (NAD83 / North Carolina (ftUS))"
+
+
+# ---- the BOE's places completed from other sources (issue 20) ----------------------------
+
+PLACE_LAYERS = (
+    "schools",
+    "libraries",
+    "fire_stations",
+    "police_stations",
+    "hospitals",
+    "town_halls",
+)
+
+
+def _place_sources(real: Path) -> tuple[Path, ...]:
+    return (
+        real / "statewide/polling_places/pp1.kml",
+        real / "statewide/early_voting/ossite_2018.kml",
+        *(real / "mecklenburg/places" / f"{n}.geojson" for n in PLACE_LAYERS),
+    )
+
+
+@pytest.fixture(scope="module")
+def meck_completed(real: Path, addresses_csv: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The 2020 Mecklenburg files (2018's as the earlier election) refreshed twice: first
+    with an address table made of the facility points and no place sources (the live
+    version), then with NCSBE's 2018 polling-place and one-stop points and the county's
+    six facility layers as place sources, and no address table."""
+    data = tmp_path_factory.mktemp("meck-completed")
+    live = RefreshRequest(
+        precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+        polling_places=(
+            real / "statewide/polling_places/polling_place_20201103.csv",
+            real / "statewide/polling_places/polling_place_20181106.csv",
+        ),
+        early_voting=(real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",),
+        addresses=(addresses_csv,),
+        county="MECKLENBURG",
+        election_day=date(2020, 11, 3),
+        data_dir=data,
+        version="live",
+    )
+    assert refresh(live, datetime(2020, 9, 1, tzinfo=UTC)).published
+    # No address table this time: the live version's 152 points go (--force).
+    completed = replace(
+        live, addresses=(), places=_place_sources(real), version="completed", allow_shrink=True
+    )
+    report = refresh(completed, datetime(2020, 9, 2, tzinfo=UTC))
+    assert report.published, report.lines()
+    return report, DatasetHolder(data).load_now()
+
+
+def _all_source_names(real: Path) -> list[tuple[str, str, bool]]:
+    """(name, street line, has a point) of every uncut record the completion could use."""
+    from lookup.sources.places import read_place_source
+
+    files = (
+        *_place_sources(real),
+        real / "statewide/polling_places/polling_place_20181106.csv",
+        real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",
+    )
+    return [
+        (r.name, r.address.line1, r.lat is not None)
+        for f in files
+        for r in read_place_source(f, "MECKLENBURG", date(2020, 11, 3))
+        if not r.cut
+    ]
+
+
+def test_real_cut_names_completed_where_a_source_has_them(real: Path, meck_completed) -> None:
+    """No 2020 polling place keeps a cut name that a given source has in full at its
+    address. The one full name left untaken is at another address: the 2020 place at
+    15000 York Rd is named for Steele Creek Presbyterian Church, which pp1.kml (2018)
+    has at 7407 Steele Creek Rd (15000 York Rd was Pleasant Hill Presbyterian then)."""
+    from lookup.place_names import compare_form
+
+    report, ds = meck_completed
+    places = {p.id: p for p in ds.polling[date(2020, 11, 3)].values()}
+    still_cut = sorted(p.name for p in places.values() if not p.name_complete)
+    assert still_cut == [
+        "CHARLOTTE MECKLENBURG VIRTUAL",  # 1900 NEWCASTLE ST: LINCOLN HEIGHTS ACADEMY in 2018
+        "FORMER COLLINSWOOD LANGUAGE AC",  # the sources say COLLINSWOOD LANGUAGE ACADEMY
+        "FORMER PLANET FITNESS AT CARME",  # the one-stop list names it SOUTH CHARLOTTE
+        "GET READY FOR JESUS COMMUNITY",  # NEW COVENANT A.R.P. CHURCH in 2018
+        "GOVERNOR'S VILLAGE STEM ACADEM",  # NATHANIEL ALEXANDER ELEMENTARY SCHOOL in 2018
+        "METHODIST HOME RECREATION CENT",  # no source at 3200 SHAMROCK DR
+        "STEELE CREEK PRESBYTERIAN CHUR",  # the full name is at another address
+        "THE CHURCH OF JESUS CHRIST OF",  # no source at 3020 HILLIARD DR
+        "WESLEY UNITED METHODIST CHURCH",  # no source at 3715 REA RD: may be whole
+    ]
+    sources = _all_source_names(real)
+    for name in still_cut:
+        fuller = [
+            line
+            for full, line, _point in sources
+            if compare_form(full).startswith(compare_form(name)) and full != name
+        ]
+        assert fuller == (["7407 STEELE CREEK RD"] if name.startswith("STEELE") else []), name
+    moriah = next(
+        p for p in places.values() if p.published_name == "GREATER MOUNT MORIAH BAPTIST C"
+    )
+    assert moriah.name == "GREATER MOUNT MORIAH BAPTIST CHURCH" and moriah.name_complete
+    assert moriah.name_source == "pp1.kml" and moriah.address.line1 == "727 TRADE ST"
+    completed = [p for p in places.values() if p.name_source]
+    assert len(completed) == report.counts["names_completed"] == 57
+    assert all(compare_form(p.name).startswith(compare_form(p.published_name)) for p in completed)
+    cut_warning = next(w for w in report.problems.warnings if "names may still be cut" in w)
+    assert cut_warning.startswith("9 names may still be cut short")
+
+
+def test_real_every_place_with_a_findable_address_has_coordinates(
+    real: Path, meck_completed
+) -> None:
+    """The places left without a point have no record with a point at their house number
+    and street in any source: nothing to place them by."""
+    report, ds = meck_completed
+    day = date(2020, 11, 3)
+    places = [*{p.id: p for p in ds.polling[day].values()}.values(), *ds.early_voting[day]]
+    unplaced = [p for p in places if p.lat is None]
+
+    def number_and_street(line: str) -> tuple[str, ...]:
+        from lookup.geocode.normalize import canonical_street
+
+        words = canonical_street(line).split()
+        return tuple(w for w in words if w not in {"N", "S", "E", "W", "EXT"})[:2]
+
+    known = {number_and_street(line) for _n, line, point in _all_source_names(real) if point}
+    assert [p.name for p in unplaced if number_and_street(p.address.line1) in known] == []
+    assert len(unplaced) == report.counts["places_without_coordinates"] == 25  # 9 + 16 sites
+    placed = [p for p in places if p.lat is not None]
+    assert {p.latlng_source for p in placed} == {
+        "pp1.kml",
+        "ossite_2018.kml",
+        "schools.geojson",
+        "libraries.geojson",
+    }
+    assert all(ds.index.locate(p.lon, p.lat) is not None for p in placed)  # in the county
+
+
+def test_real_placeholder_name_of_pct_049(meck_completed) -> None:
+    report, ds = meck_completed
+    q = ds.polling[date(2020, 11, 3)][("MECKLENBURG", "049")]
+    assert q.name == "Q" and not q.name_plausible and q.address.line1 == "3701 HAVEN DR"
+    assert (
+        "MECKLENBURG 049: polling place named 'Q' at 3701 HAVEN DR (was PARK ROAD MONTESSORI "
+        "SCHOOL in polling_place_20181106.csv): shown as the polling place at its address"
+    ) in report.problems.warnings
+    assert report.counts["placeholder_names"] == 1
+
+
+def test_real_report_shows_names_completed_and_coordinates_added(meck_completed) -> None:
+    report, _ds = meck_completed
+    lines = report.lines()
+    assert "names completed: 57 (pp1.kml 57)" in lines
+    added = next(x for x in lines if x.startswith("coordinates added: "))
+    assert "pp1.kml" in added and "schools.geojson" in added
+    assert report.changes is not None
+    ch = report.changes
+    assert len(ch.names_completed) == 57
+    assert any("'GREATER MOUNT MORIAH BAPTIST C' | 'GREATER MOUNT MORIAH BAPTIST CHURCH' | pp1.kml"
+               in row for row in ch.names_completed)  # fmt: skip
+    # The live version placed a few places from its address table (the facility points):
+    # the report says how far the new point is from that one.
+    distances = [row.rsplit("|", 2)[-2].strip() for row in ch.coordinates_added]
+    assert any(d.endswith(" m") for d in distances) and "none before" in distances
+    assert ch.names_still_cut and ch.without_coordinates
+    assert not [c for c in ch.places if c.kind == "renamed"]  # completed names are no renames
+    summary = "\n".join(ch.summary())
+    assert "57 names completed from other sources" in summary
+
+
+def test_real_statewide_2018_from_the_ncsbe_tsv(real: Path, tmp_path: Path) -> None:
+    """The whole state from NCSBE's TSV, whose cut precinct name CALDWELL
+    'GLOBE/JOHNS RIVER/MULBERRY/WIL' joins the map's one precinct it begins."""
+    report = refresh(
+        RefreshRequest(
+            precincts=tuple(real / f"statewide/precincts/vtds{i}.kmz" for i in range(4)),
+            polling_places=(real / "statewide/polling_places/polling_place_20181106.csv",),
+            early_voting=(real / "statewide/early_voting/ossite_2018.kml",),
+            election_day=date(2018, 11, 6),
+            data_dir=tmp_path,
+        ),
+        datetime(2018, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    assert any(
+        "CALDWELL 'GLOBE/JOHNS RIVER/MULBERRY/WIL' (polling_place_20181106.csv) joined to "
+        "precinct GLOBE/JOHNS RIVER/MULBERRY/WILSON CREEK" in w
+        for w in report.problems.warnings
+    )
+    ds = DatasetHolder(tmp_path).load_now()
+    (i,) = [
+        k
+        for k, p in enumerate(ds.precincts)
+        if p.county == "CALDWELL" and p.name == "GLOBE/JOHNS RIVER/MULBERRY/WILSON CREEK"
+    ]
+    inside = ds.geoms[i].representative_point()
+    a = find_polling_place(
+        ds, PointQuery(lon=inside.x, lat=inside.y), datetime(2018, 10, 20, 12, tzinfo=LOCAL_TZ)
+    )
+    assert a.precinct.county == "CALDWELL" and a.precinct.name.startswith("GLOBE/")
+    assert a.polling_place is not None and a.polling_place.name == "COLLETTSVILLE FIRE DEPARTMENT"

@@ -375,3 +375,104 @@ def test_duplicate_precincts_are_refused(sources: Path, tmp_path: Path) -> None:
     report = publish_demo(sources, data, "v2")
     _assert_untouched(data, report, f"duplicate precinct ids: DEMO {frame.loc[0, 'prec_id']}")
     assert any("SBE_PRECINCTS_20280801.zip" in e for e in report.problems.errors)
+
+
+def test_place_sources_complete_the_boe_places_and_the_report_says_so(
+    sources: Path, tmp_path: Path
+) -> None:
+    """A county's own list (a UTF-8 polling-place CSV with full names and points) given
+    with --places completes a cut demo name and gives its point; a placeholder name is
+    flagged with the building's earlier name; the report, the change report and the
+    stored version say so."""
+    data = tmp_path / "data"
+    assert publish_demo(sources, data, "v1").published
+    day = date(2028, 11, 7)
+    before = DatasetHolder(data).load_now().polling[day][("DEMO", "003")]
+    assert before.name == "FIRST PRESBYTERIAN CHURCH OF D" and not before.name_complete
+    assert before.latlng_source == "address_points" and before.lon is not None
+    rewrite_utf16(
+        sources / "demo-polling-places-20281107.csv",
+        "\tBAYVIEW RECREATION CENTER\tPCT 004\t",
+        "\tTBD\tPCT 004\t",
+    )
+    county_list = tmp_path / "county_places.csv"
+    county_list.write_text(
+        "election_dt,county_name,polling_place_id,polling_place_name,precinct_name,"
+        "house_num,street_name,city,state,zip,lat,lon\n"
+        "11/08/2022,DEMO,357,First Presbyterian Church of Demo City,PCT 003,3475,SCHOOL RD,"
+        f"DEMO CITY,NC,28991,{before.lat},{before.lon + 0.001}\n"
+    )
+    req = replace(demo_request(sources, data), version="v2", places=(county_list,))
+    report = refresh(req, NOW)
+    assert report.published, report.lines()
+    lines = report.lines()
+    assert "names completed: 1 (county_places.csv 1)" in lines
+    assert any(x.startswith("coordinates added:") and "county_places.csv 1" in x for x in lines)
+    assert report.counts["names_completed"] == 1 and report.counts["placeholder_names"] == 1
+    assert any(
+        w.startswith("DEMO 004: polling place named 'TBD' at 18117 MAGNOLIA AVE (was BAYVIEW "
+                     "RECREATION CENTER in demo-polling-places-20261103.csv)")
+        for w in report.problems.warnings
+    )  # fmt: skip
+    assert any("names may still be cut short" in w for w in report.problems.warnings)
+
+    ds = DatasetHolder(data).load_now()
+    after = ds.polling[day][("DEMO", "003")]
+    assert after.name == "FIRST PRESBYTERIAN CHURCH OF DEMO CITY"
+    assert (after.name_source, after.published_name) == (
+        "county_places.csv",
+        "FIRST PRESBYTERIAN CHURCH OF D",
+    )
+    assert after.name_complete and after.name_plausible
+    assert (after.lon, after.lat, after.latlng_source) == (
+        before.lon + 0.001,
+        before.lat,
+        "county_places.csv",
+    )
+    tbd = ds.polling[day][("DEMO", "004")]
+    assert not tbd.name_plausible and tbd.name == "TBD" and tbd.name_source == ""
+    # The earlier election's place at the same building is completed too.
+    assert ds.polling[date(2026, 11, 3)][("DEMO", "003")].name == after.name
+    assert ds.named_places.find("first presbyterian church of demo city")
+
+    assert report.changes is not None
+    assert report.changes.names_completed == [
+        "| DEMO 003 | 'FIRST PRESBYTERIAN CHURCH OF D' | 'FIRST PRESBYTERIAN CHURCH OF DEMO "
+        "CITY' | county_places.csv |"
+    ]
+    (moved,) = [r for r in report.changes.coordinates_added if "county_places.csv" in r]
+    assert moved.endswith("| county_places.csv | 91 m |")  # from the live version's point
+    assert not [c for c in report.changes.places if c.kind == "renamed" and c.precinct == "003"]
+    md = (data / "versions" / "v2" / "changes.md").read_text()
+    assert "## Names completed from other sources (the BOE's was cut) (1)" in md
+    assert "## Coordinates from other sources (the BOE's file has none)" in md
+    assert "1 names completed from other sources" in "\n".join(lines)
+
+
+def test_a_version_written_before_the_name_fields_loads_with_their_defaults(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    from lookup.store import load_dataset
+
+    old = tmp_path / "old"
+    shutil.copytree(demo_dir / "current", old)
+    places = json.loads((old / "places.json").read_text())
+    fields = ("name_source", "published_name", "name_complete", "name_plausible")
+    for rows in places["polling"].values():
+        for row in rows:
+            for k in fields:
+                del row["place"][k]
+    for sites in places["early_voting"].values():
+        for s in sites:
+            for k in fields:
+                del s[k]
+    (old / "places.json").write_text(json.dumps(places))
+    ds = load_dataset(old)
+    p = next(iter(ds.polling[date(2028, 11, 7)].values()))
+    assert (p.name_source, p.published_name, p.name_complete, p.name_plausible) == (
+        "",
+        "",
+        True,
+        True,
+    )
+    assert all(s.name_plausible for s in ds.early_voting[date(2028, 11, 7)])

@@ -1,16 +1,24 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from builders import ELECTION, place, tiny_dataset
 
-from lookup.validate import check_against_live, check_dataset, nc_early_voting_window
+from lookup.early_voting_period import nc_legislated_period
+from lookup.validate import check_against_live, check_dataset
 
 
-def test_nc_early_voting_window() -> None:
-    # Third Thursday before Election Day to the last Saturday before it.
-    assert nc_early_voting_window(date(2020, 11, 3)) == (date(2020, 10, 15), date(2020, 10, 31))
-    assert nc_early_voting_window(date(2028, 11, 7)) == (date(2028, 10, 19), date(2028, 11, 4))
+def test_nc_legislated_period() -> None:
+    # G.S. 163-227.6 at its widest: from the third Wednesday before Election Day (2018's
+    # start) to 3 p.m. on the last Saturday before it; 2020 began a day later, a Thursday.
+    for election, start, end in (
+        (date(2018, 11, 6), date(2018, 10, 17), date(2018, 11, 3)),
+        (date(2020, 11, 3), date(2020, 10, 14), date(2020, 10, 31)),
+        (date(2028, 11, 7), date(2028, 10, 18), date(2028, 11, 4)),
+    ):
+        law = nc_legislated_period(election)
+        assert (law.earliest_start, law.last_day, law.close) == (start, end, time(15))
+        assert law.earliest_start.weekday() == 2 and law.last_day.weekday() == 5
 
 
 def test_warnings_for_far_places_and_sites_outside_the_window() -> None:
@@ -29,8 +37,8 @@ def test_warnings_for_far_places_and_sites_outside_the_window() -> None:
     assert any(
         "1 polling places more than 5 miles" in w and "TEST 002" in w for w in problems.warnings
     )
-    # The builders' sites open on 2028-10-19 and 10-23 (inside) but none outside: no warning.
-    assert not any("outside NC's usual window" in w for w in problems.warnings)
+    # The builders' sites all open 2028-10-19 to 10-23: nothing outside their own period.
+    assert not any("sites share" in w or "163-227.6" in w for w in problems.warnings)
 
 
 def test_missing_polling_places_beyond_5_percent_is_an_error() -> None:
@@ -66,3 +74,108 @@ def test_gaps_between_precincts_are_reported() -> None:
     assert any("1 gaps between precincts" in w for w in problems.warnings)
     closed = [sq(0, 0, 3, 1), sq(0, 2, 3, 3), sq(0, 1, 3, 2)]
     assert not check_precincts(keys[:3], np.array(closed, dtype=object)).warnings
+
+
+def _sites_with_days(*periods: tuple[str, date, date, time]):
+    """(name, first day, last day, closing time on the last day): sites open every day."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from builders import site
+
+    from lookup.models import Address, DaySchedule, OpenHours
+
+    out = []
+    for name, first, last, close in periods:
+        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+        schedule = tuple(
+            DaySchedule(d, (OpenHours(time(8), close if d == last else time(19, 30)),))
+            for d in days
+        )
+        out.append(replace(site(name.lower(), 0.2, 0.2), name=name, schedule=schedule))
+    out.append(  # a site whose building is not known yet (TBD in the county's list)
+        replace(site("tbd", 0.2, 0.2), name="SOUTHPARK AREA", address=Address(""), lat=None,
+                lon=None, schedule=out[0].schedule)
+    )  # fmt: skip
+    return tuple(out)
+
+
+def test_sites_outside_the_period_most_sites_share_are_named_with_the_rule() -> None:
+    from lookup.early_voting_period import check_early_voting_period, shared_period
+
+    usual = (date(2028, 10, 19), date(2028, 11, 4), time(15))
+    sites = _sites_with_days(
+        *((f"SITE {n}", *usual) for n in range(5)),
+        ("EARLY BIRD", date(2028, 10, 12), date(2028, 11, 4), time(15)),  # a typo in a date?
+        ("LATE OWL", date(2028, 10, 19), date(2028, 11, 6), time(15)),
+        ("SECOND WEEK", date(2028, 10, 26), date(2028, 11, 4), time(15)),  # later: normal
+    )
+    period = shared_period(sites)
+    assert period is not None
+    assert (period.first, period.last, period.last_close, period.sites) == (*usual, 9)
+    warnings = check_early_voting_period(date(2028, 11, 7), sites)
+    assert warnings == [
+        "1 early-voting sites of 2028-11-07 open before the first day most of the county's 9 "
+        "sites share (2028-10-19): EARLY BIRD (2028-10-12)",
+        "1 early-voting sites of 2028-11-07 open after the last day most of the county's 9 "
+        "sites share (2028-11-04): LATE OWL (2028-11-06)",
+    ]
+
+
+def test_the_shared_period_is_held_to_the_statute_only_when_it_breaks_it() -> None:
+    from lookup.early_voting_period import check_early_voting_period
+
+    election = date(2028, 11, 7)
+    # Every site from Monday 10/16, before the third Wednesday (10/18): the files agree
+    # with each other, so only the legislated rule fires.
+    early = _sites_with_days(
+        *((f"S{n}", date(2028, 10, 16), date(2028, 11, 4), time(15)) for n in range(3))
+    )
+    (warning,) = check_early_voting_period(election, early)
+    assert warning.startswith(
+        "the early-voting period most sites of 2028-11-07 share (2028-10-16..2028-11-04) "
+        "starts before 2028-10-18, the third Wednesday before Election Day"
+    )
+    assert "G.S. 163-227.6" in warning
+    # Most sites close at 5 p.m. on the last Saturday: after the statute's 3 p.m.
+    late = _sites_with_days(
+        *((f"S{n}", date(2028, 10, 19), date(2028, 11, 4), time(17)) for n in range(3))
+    )
+    (warning,) = check_early_voting_period(election, late)
+    assert "most sites close at 17:00 on its last day, the last Saturday" in warning
+    # Ending on Election Day's eve (a Monday) breaks the last-Saturday rule.
+    monday = _sites_with_days(
+        *((f"S{n}", date(2028, 10, 19), date(2028, 11, 6), time(15)) for n in range(3))
+    )
+    (warning,) = check_early_voting_period(election, monday)
+    assert "ends after 2028-11-04, the last Saturday before Election Day" in warning
+    # 2018's files (Wednesday 10/17 to 1 p.m. Saturday 11/03) break nothing.
+    in_2018 = _sites_with_days(
+        *((f"S{n}", date(2018, 10, 17), date(2018, 11, 3), time(13)) for n in range(3))
+    )
+    assert check_early_voting_period(date(2018, 11, 6), in_2018) == []
+
+
+def test_a_tie_goes_to_the_lenient_side() -> None:
+    from lookup.early_voting_period import check_early_voting_period
+
+    two = _sites_with_days(
+        ("A", date(2028, 10, 19), date(2028, 11, 4), time(15)),
+        ("B", date(2028, 10, 20), date(2028, 11, 3), time(15)),
+    )[:2]
+    assert check_early_voting_period(date(2028, 11, 7), two) == []
+
+
+def test_a_site_without_an_address_is_reported_once_as_not_yet_known() -> None:
+    from builders import ELECTION, tiny_dataset
+
+    usual = (date(2028, 10, 19), date(2028, 11, 4), time(15))
+    sites = _sites_with_days(("KNOWN", *usual))
+    problems = check_dataset(tiny_dataset(sites={ELECTION.day: sites}), ELECTION.day)
+    tbd = [w for w in problems.warnings if "no address yet" in w]
+    assert tbd == [
+        "1 early-voting sites of 2028-11-07 have no address yet (TBD in the list; listed as "
+        "not yet known, without distance): SOUTHPARK AREA"
+    ]
+    assert not any("without coordinates" in w and "SOUTHPARK" in w for w in problems.warnings)
+    assert not any("SOUTHPARK" in e or "early-voting" in e for e in problems.errors)

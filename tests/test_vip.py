@@ -181,6 +181,16 @@ def test_a_site_never_open_has_no_hours(tmp_path: Path) -> None:
     assert ids(feed, "hours_open") == ["ho-eday"]
 
 
+def test_a_site_whose_address_is_not_known_yet_is_left_out(tmp_path: Path) -> None:
+    """A "TBD" site of the county's list: VIP would ignore a location without an address."""
+    tbd = replace(site("tbd", 0.5, 0.5), address=Address(""), lat=None, lon=None)
+    feed, _ = export(tiny_dataset(sites={ELECTION.day: (site("near", 0.2, 0.2), tbd)}), tmp_path)
+    early = [r["id"] for r in feed["polling_location"] if r["is_early_voting"] == "true"]
+    assert early == ["ev-TEST-near"]
+    assert refs(feed["locality"][0]["polling_location_ids"]) == ["ev-TEST-near"]
+    assert not any("tbd" in r["hours_open_id"] for r in feed["schedule"])
+
+
 def test_offsets_follow_daylight_saving_time(tmp_path: Path) -> None:
     """DST ends on 2028-11-05, inside early voting: EDT before, EST after."""
     s = replace(

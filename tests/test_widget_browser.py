@@ -24,6 +24,7 @@ AMBIGUOUS = "912 Main St"
 NOWHERE = "1 Nowhere Ln, Demo City"
 AS_OF = "2028-10-25"
 PLACE = "COLLEGE PARK RECREATION CENTER"
+SHOWN = "College Park Recreation Center"  # its display form (BOE capitals re-cased)
 
 HOSTILE_CSS = """
 * { color: red !important; font-size: 40px !important; font-family: serif !important;
@@ -258,7 +259,7 @@ def test_widget_keyboard_answer_map_and_spanish(tab, sites) -> None:
     pick_with_keyboard(page)
     results = page.locator(".wtv-results")
     text = results.inner_text()
-    assert PLACE in text and "7333 GULL ST" in text
+    assert SHOWN in text and "7333 Gull Street, Demo City, NC 28990" in text
     assert "Tuesday, November 7" in text and "COLLEGE PARK (019)" in text
     assert "6:30\u202fAM" in text or "6:30 AM" in text
     assert page.locator(".wtv-site").count() == 6  # all six open on a Wednesday of early voting
@@ -281,7 +282,7 @@ def test_widget_keyboard_answer_map_and_spanish(tab, sites) -> None:
     assert len(svg.locator("path.wtv-precinct").get_attribute("d")) > 100
     for kind in ("home", "place", "site"):
         assert svg.locator(f"g.wtv-mk-{kind}").count() >= 1
-    assert PLACE in svg.locator("g.wtv-mk-place title").text_content()
+    assert SHOWN in svg.locator("g.wtv-mk-place title").text_content()
     no_style_attributes(page)
 
     # The toggle: open now / today / all, pressed state in ARIA and in text.
@@ -361,7 +362,8 @@ def test_widget_changed_place_and_sites_closed_now(tab, sites) -> None:
     changed = page.locator(".wtv-changed")
     changed.wait_for()
     assert changed.inner_text().startswith("CHANGED")  # in words, not by colour alone
-    assert "HARBOR TOWN AMERICAN LEGION PO" in changed.inner_text()
+    # The earlier place's name, cut by the file at 30 characters, up to its last whole word.
+    assert "Harbor Town American Legion, 6808 Church Street" in changed.inner_text()
     assert page.locator(".wtv-site").count() == 6
     first = page.locator(".wtv-site").first.inner_text().replace("\u202f", " ")
     assert "Closed now" in first and "Next open: Thursday, October 26, 8:00 AM" in first
@@ -439,7 +441,7 @@ def test_script_embed_on_another_origin(tab, sites) -> None:
     # It works: suggestions by keyboard, the answer, the map, over CORS.
     pick_with_keyboard(widget)
     text = widget.locator(".wtv-results").inner_text()
-    assert PLACE in text and "martes, 7 de noviembre" in text
+    assert SHOWN in text and "martes, 7 de noviembre" in text
     widget.locator("svg.wtv-svg path.wtv-precinct").wait_for()
     ics = widget.locator(".wtv-place a.wtv-calendar").get_attribute("href")
     assert ics.startswith(f"{srv.url}/api/v1/calendar.ics?")
@@ -467,7 +469,7 @@ def test_iframe_embed_allowed_only_for_configured_origins(browser, sites) -> Non
     frame.locator("input[role=combobox]").press("Escape")
     frame.locator("input[role=combobox]").press("Enter")
     frame.locator(".wtv-place .wtv-name").wait_for()
-    assert frame.locator(".wtv-place .wtv-name").inner_text() == PLACE
+    assert frame.locator(".wtv-place .wtv-name").inner_text() == SHOWN
 
     # Another origin: the browser refuses to frame the widget, and CORS keeps the script
     # embed from reading the API.

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 
 from ..models import Address
@@ -25,7 +26,8 @@ MERGE_METERS = 150.0
 
 @dataclass(frozen=True, slots=True)
 class PlaceRecord:
-    """One named point from one source, before buildings are merged."""
+    """One named point (or address) from one source: a building callers may name, and
+    what the refresh completes the BOE's places from (``lookup.enrich``)."""
 
     name: str
     kind: str  # polling_place, early_voting_site, or a facility layer's kind (library...)
@@ -33,6 +35,10 @@ class PlaceRecord:
     lon: float | None = None
     lat: float | None = None
     cut: bool = False  # the publisher cut the name short: its last word may be partial
+    county: str = ""  # upper case, when the source says (NCSBE files do, county layers not)
+    # Where it was read, and the election it is of (None: a facility layer, no date).
+    source: str = field(default="", compare=False)
+    when: date | None = field(default=None, compare=False)
 
 
 def building_point(members: Sequence[PlaceRecord]) -> tuple[float, float] | None:

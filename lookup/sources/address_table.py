@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
-from .textfile import decode_bytes
+from .gdal_safety import ADDRESS_LAYER, open_layer
+from .textfile import decode_bytes, read_source_bytes
 
 if TYPE_CHECKING:
     import _csv
@@ -90,12 +91,11 @@ def open_sources(path: Path) -> list[Source]:
         return [TextSource(path)]
     import pyogrio
 
-    from .precincts import ogr_path
-
-    try:
-        layers = [(str(name), kind) for name, kind in pyogrio.list_layers(ogr_path(path))]
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        raise DataError(f"{path.name}: cannot read ({one_line(exc)})") from None
+    with open_layer(path, ADDRESS_LAYER) as src:
+        try:
+            layers = [(str(name), kind) for name, kind in pyogrio.list_layers(src)]
+        except Exception as exc:  # pyogrio raises several types for unreadable data
+            raise DataError(f"{path.name}: cannot read ({one_line(exc)})") from None
     if len(layers) <= 1:
         return [LayerSource(path, None)]
 
@@ -116,10 +116,7 @@ class TextSource(Source):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.has_points = False
-        try:
-            self.raw = path.read_bytes()
-        except OSError as exc:
-            raise DataError(f"{path.name}: cannot read ({exc.strerror})") from exc
+        self.raw = read_source_bytes(path)  # refused over the size limit before reading
         text, self.encoding = decode_bytes(self.raw, path.name)
         head = text[:1_000_000].lstrip("\ufeff")
         del text  # pandas decodes the bytes itself: no second copy of a 60 MB table
@@ -178,8 +175,8 @@ class TextSource(Source):
         """The 1-based line where data record ``record`` starts, counted as pandas counts
         records (blank lines skipped, quoted cells may span lines); 0 if unknown."""
         try:
-            text = self.path.read_bytes().decode(self.encoding, errors="replace")
-        except OSError:
+            text = read_source_bytes(self.path).decode(self.encoding, errors="replace")
+        except DataError:
             return 0
         text = text.lstrip("\ufeff")
         reader = self._reader(text)
@@ -203,30 +200,31 @@ class LayerSource(Source):
     def __init__(self, path: Path, layer: str | None) -> None:
         import pyogrio
 
-        from .precincts import ogr_path
-
         self.path = path
-        self.src = ogr_path(path)
         self.layer = layer  # None: the file's only layer
-        try:
-            info = pyogrio.read_info(self.src, layer=layer)
-        except Exception as exc:  # pyogrio raises several types for unreadable data
-            raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
+        with open_layer(path, ADDRESS_LAYER) as src:
+            try:
+                info = pyogrio.read_info(src, layer=layer)
+            except Exception as exc:  # pyogrio raises several types for unreadable data
+                raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
         self.fields = tuple(str(f) for f in info["fields"])
         self.has_points = info.get("geometry_type") not in (None, "None")
 
     def read(self, columns: list[str], numeric: list[str]) -> Table:
         import pyogrio
 
-        try:
-            with warnings.catch_warnings():
-                # A GeoJSON property of mixed lists and text: GDAL keeps it as text, as we want.
-                warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
-                layer = pyogrio.read_dataframe(
-                    self.src, layer=self.layer, columns=columns, read_geometry=self.has_points
-                )
-        except Exception as exc:  # pyogrio raises several types for unreadable data
-            raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
+        with open_layer(self.path, ADDRESS_LAYER) as src:
+            try:
+                with warnings.catch_warnings():
+                    # A GeoJSON property of mixed lists and text: GDAL keeps it as text.
+                    warnings.filterwarnings(
+                        "ignore", "Could not parse column .* as JSON", UserWarning
+                    )
+                    layer = pyogrio.read_dataframe(
+                        src, layer=self.layer, columns=columns, read_geometry=self.has_points
+                    )
+            except Exception as exc:  # pyogrio raises several types for unreadable data
+                raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
         if not self.has_points or "geometry" not in layer:
             return Table(layer)
         lon, lat, problems = self._points(layer)

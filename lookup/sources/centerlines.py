@@ -69,12 +69,13 @@ def read_centerlines(path: Path) -> pd.DataFrame:
 def _read_layer(path: Path) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
-    from .precincts import ogr_path
+    from .gdal_safety import CENTERLINE_LAYER, open_layer
 
-    try:
-        layer = gpd.read_file(ogr_path(path), engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        raise DataError(f"{path.name}: cannot read as a centerline layer ({exc})") from exc
+    with open_layer(path, CENTERLINE_LAYER) as src:
+        try:
+            layer = gpd.read_file(src, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises several types for unreadable data
+            raise DataError(f"{path.name}: cannot read as a centerline layer ({exc})") from exc
     if layer.empty:
         raise DataError(f"{path.name}: no features")
     if "geometry" not in layer or layer.crs is None:

@@ -1,12 +1,14 @@
 """Early-voting ("one-stop") readers: NCSBE's statewide list — tab-separated, no header,
-one row per site per day, hours like ``8:00AM - 7:30PM`` or ``Closed``."""
+one row per site per day, hours like ``8:00AM - 7:30PM`` or ``Closed`` — and the staff's
+hand-edited CSV; ``read_early_voting`` tells every shape apart (the KML, the per-county
+JSON and the county's list with a day list per cell have modules of their own)."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from ..errors import DataError
@@ -19,6 +21,12 @@ from .textfile import read_text_table, rows
 CITY_STATE_ZIP = re.compile(
     r"^(?P<city>.+?)\s*(?:,\s*|\s+)(?P<state>[A-Z]{2})\s+(?P<zip>\d{5})(?:-\d{4})?$"
 )
+# An early-voting period is weeks long: NC's has begun at most 20 days before Election Day
+# (the third Wednesday, in 2018; the third Thursday since 2019) and it ends on the Saturday
+# before it. A day further back than this is a typo or a placeholder, not a schedule (the
+# range "01/01/1000 - 12/31/2999" once became 730,485 days), and a day after Election Day
+# is no early voting. The margin leaves room for a special schedule the State Board orders.
+MAX_DAYS_BEFORE_ELECTION = 60
 _RANGE = re.compile(
     r"(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)\s*(?:-|\u2013|TO)\s*(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)"
 )
@@ -68,6 +76,24 @@ def parse_hours(value: str, where: str) -> tuple[OpenHours, ...]:
     if not spans:
         raise DataError(f"{where}: cannot read hours {value!r}")
     return tuple(sorted(spans, key=lambda s: s.start))
+
+
+def check_days(first: date, last: date, election_day: date, where: str) -> None:
+    """Refuse a site's days (or one range of them) outside the ``MAX_DAYS_BEFORE_ELECTION``
+    days before ``election_day``; called before a range is expanded into days."""
+    earliest = election_day - timedelta(days=MAX_DAYS_BEFORE_ELECTION)
+    if first < earliest:
+        raise DataError(
+            f"{where}: days {first.isoformat()}..{last.isoformat()} start "
+            f"{(election_day - first).days:,} days before Election Day "
+            f"{election_day.isoformat()}; an early-voting period is weeks long "
+            f"(at most {MAX_DAYS_BEFORE_ELECTION} days before it here): a typo or a placeholder?"
+        )
+    if last > election_day:
+        raise DataError(
+            f"{where}: days {first.isoformat()}..{last.isoformat()} run past Election Day "
+            f"{election_day.isoformat()}: early voting ends before it"
+        )
 
 
 def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:
@@ -179,7 +205,17 @@ def _simple_csv(
 
 
 def read_early_voting(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    """Any of the early-voting shapes, told apart by what the file holds."""
+    """Any of the early-voting shapes, told apart by what the file holds; every site's
+    days are then held to its election (``check_days``), whatever the shape."""
+    sites = _read_any(path, county, election_day)
+    for s in sites:
+        if s.schedule:
+            where = f"{path.name}: {s.county} site {s.name!r}"
+            check_days(s.schedule[0].day, s.schedule[-1].day, s.election_day, where)
+    return sites
+
+
+def _read_any(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
     if path.suffix.lower() in (".kml", ".kmz"):
         from .kml import read_kml_sites
 
@@ -189,6 +225,11 @@ def read_early_voting(path: Path, county: str | None, election_day: date) -> lis
 
         return read_site_json(path, county, election_day)
     table = rows(read_text_table(path))  # read once, then told apart by its first row
-    if table and {"name", "hours", "date"} <= {c.strip().lower() for c in table[0]}:
+    header = {c.strip().lower() for c in table[0]} if table else set()
+    if {"name", "hours", "date"} <= header:
         return _simple_csv(table, path, county, election_day)
+    from .one_stop_cells import is_day_list_header, read_day_list_table
+
+    if is_day_list_header(table[0] if table else []):
+        return read_day_list_table(table, path, county, election_day)
     return _statewide(table, path, county)

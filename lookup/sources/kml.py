@@ -22,6 +22,7 @@ from ..errors import DataError
 from ..models import DaySchedule
 from .counties import wanted
 from .early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
+from .gdal_safety import KML_LAYER, open_layer
 from .polling_places import PollingPlaceRow, parse_us_date
 
 if TYPE_CHECKING:
@@ -112,14 +113,15 @@ def parse_description(html: str) -> Description:
 
 
 def read_layer(path: Path) -> gpd.GeoDataFrame:
+    """A KML or KMZ layer through GDAL (its LIBKML driver reads KMZ), nothing else: the
+    attributes are parsed here from each description's HTML, never by GDAL."""
     import geopandas as gpd
 
-    from .precincts import ogr_path
-
-    try:
-        frame = gpd.read_file(ogr_path(path), engine="pyogrio")  # GDAL's LIBKML reads KMZ
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        raise DataError(f"{path.name}: cannot read as KML ({exc})") from exc
+    with open_layer(path, KML_LAYER) as src:
+        try:
+            frame = gpd.read_file(src, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises several types for unreadable data
+            raise DataError(f"{path.name}: cannot read as KML ({exc})") from exc
     if "description" not in frame.columns or frame.empty:
         raise DataError(f"{path.name}: no features with descriptions")
     return frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)

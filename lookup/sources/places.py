@@ -1,5 +1,11 @@
-"""Facility layers: the county's libraries, schools, fire stations... as named points, so
-callers can name a place instead of an address (``geocode.places``).
+"""Place sources (``refresh --places``): files that list buildings by name, address or
+point, read as ``PlaceRecord``s. The county's facility layers (libraries, schools, fire
+stations...) become named places callers can ask for (``geocode.places``); every source
+also completes the BOE's polling places and sites (``lookup.enrich``): NCSBE's ``pp*.kml``
+and one-stop ``ossite*.kml`` points, polling-place files of earlier elections, one-stop
+lists. ``read_place_source`` tells them apart by what the file holds.
+
+Facility layers:
 
 Any point layer GDAL reads (GeoJSON, a shapefile or its zip, a GeoPackage), in any CRS
 it declares (none declared: WGS84, as GeoJSON says). Fields, case-insensitive: a name
@@ -13,19 +19,27 @@ Mecklenburg's ``type`` holds sub-types ("Elementary", "Regional", "CFD"), not ki
 from __future__ import annotations
 
 import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from ..errors import DataError
 from ..geocode.normalize import normalize_zip
-from ..geocode.place_merge import PlaceRecord
+from ..geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord
 from ..models import Address
-from .precincts import ogr_path
+from .early_voting import SiteRecord
+from .gdal_safety import PLACE_LAYER, check_file, open_layer
+from .polling_places import PollingPlaceRow
+from .precincts import KML_SUFFIXES
 
 _NAME_FIELDS = ("name", "site_name", "sitename", "facility_name", "facility", "location_name")
 _ADDRESS_FIELDS = ("address", "full_address", "street_address", "addr", "street")
 _CITY_FIELDS = ("city", "city_state", "placename", "town", "municipality")
 _ZIP_FIELDS = ("zip", "zipcode", "zip_code", "postal_code")
 _STATE_FIELDS = ("state", "st")
+_COUNTY_FIELDS = ("county", "county_name")
 # Kinds a ``type`` field may name, as written there.
 KNOWN_KINDS = frozenset(
     {
@@ -80,11 +94,13 @@ def read_places(path: Path) -> list[PlaceRecord]:
     cannot be read as a layer or has no name field."""
     import geopandas as gpd
 
-    try:
-        frame = gpd.read_file(ogr_path(path), engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path.name}: cannot read as a place layer ({first})") from exc
+    with open_layer(path, PLACE_LAYER) as src:
+        try:
+            frame = gpd.read_file(src, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises several types for unreadable data
+            text = str(exc).strip()
+            first = text.splitlines()[0] if text else type(exc).__name__
+            raise DataError(f"{path.name}: cannot read as a place layer ({first})") from exc
     columns: dict[str, str] = {}
     for c in frame.columns:
         if c != frame.geometry.name:
@@ -104,6 +120,7 @@ def read_places(path: Path) -> list[PlaceRecord]:
     city_col = _field(columns, _CITY_FIELDS)
     zip_col = _field(columns, _ZIP_FIELDS)
     state_col = _field(columns, _STATE_FIELDS)
+    county_col = _field(columns, _COUNTY_FIELDS)
     kind_col = columns.get("kind")
     type_col = columns.get("type")
     default_kind = kind_from_file(path)
@@ -132,6 +149,98 @@ def read_places(path: Path) -> list[PlaceRecord]:
                 ),
                 lon=float(point.x),
                 lat=float(point.y),
+                county=_county(_text(row[county_col])) if county_col else "",
+                source=path.name,
             )
         )
     return records
+
+
+def _county(text: str) -> str:
+    """``Mecklenburg County`` -> ``MECKLENBURG``, as the NCSBE files name counties."""
+    return re.sub(r"\s+COUNTY$", "", text.upper())
+
+
+def polling_place_records(rows: Iterable[PollingPlaceRow], source: str) -> list[PlaceRecord]:
+    """One record per polling place of a polling-place file (its rows are per precinct),
+    dated by the rows' election."""
+    out: dict[tuple[str, str, str, str], PlaceRecord] = {}
+    for r in rows:
+        key = (r.county, r.id, r.name, r.street)
+        if key not in out:
+            out[key] = PlaceRecord(
+                name=r.name,
+                kind=POLLING_PLACE,
+                address=Address(line1=r.street, city=r.city, state=r.state, zip=r.zip),
+                lon=r.lon,
+                lat=r.lat,
+                cut=r.name_cut,
+                county=r.county,
+                source=source,
+                when=r.election_day,
+            )
+    return list(out.values())
+
+
+def site_records(sites: Iterable[SiteRecord], source: str) -> list[PlaceRecord]:
+    """One record per early-voting site, dated by its last day of voting."""
+    return [
+        PlaceRecord(
+            name=s.name,
+            kind=EARLY_VOTING_SITE,
+            address=Address(line1=s.street, city=s.city, state=s.state, zip=s.zip),
+            lon=s.lon,
+            lat=s.lat,
+            county=s.county,
+            source=source,
+            when=s.schedule[-1].day if s.schedule else None,
+        )
+        for s in sites
+    ]
+
+
+def read_place_source(path: Path, county: str | None, election_day: date) -> list[PlaceRecord]:
+    """Any place source, told apart by what it holds: a KML of polling places or of
+    one-stop sites (NCSBE's 2018 layers), a polling-place file (a header with
+    ``polling_place_name``), a one-stop list (text or JSON; the refresh's
+    ``election_day`` for the shapes that carry no date), else a facility point layer.
+    Rows of other counties than ``county`` (when given) are left out."""
+    from .counties import wanted
+
+    suffix = path.suffix.lower()
+    if suffix in KML_SUFFIXES:
+        from .kml import read_kml_polling_places, read_kml_sites
+
+        if _kml_lists_one_stop_sites(path):
+            return site_records(read_kml_sites(path, county, election_day), path.name)
+        rows = read_kml_polling_places(path, county, election_day)
+        # The layer carries no date: the day it was read for is not its election.
+        return [replace(r, when=None) for r in polling_place_records(rows, path.name)]
+    if suffix in (".csv", ".txt", ".tsv", ".json"):
+        from .early_voting import read_early_voting
+        from .polling_places import read_polling_places
+        from .textfile import read_text_table
+
+        first = "" if suffix == ".json" else read_text_table(path).text.partition("\n")[0]
+        if "polling_place_name" in first.lower():
+            return polling_place_records(read_polling_places(path, county), path.name)
+        return site_records(read_early_voting(path, county, election_day), path.name)
+    want = wanted(county)
+    return [r for r in read_places(path) if not (want and r.county and r.county not in want)]
+
+
+def _kml_lists_one_stop_sites(path: Path) -> bool:
+    """NCSBE's one-stop KML says so in each point's description ("One-Stop/Early Voting
+    Site"); its polling-place KML says "Polling Place"."""
+    check_file(path)  # a KMZ's size from its directory before any entry is inflated
+    try:
+        if path.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(path) as z:
+                name = next((n for n in z.namelist() if n.lower().endswith(".kml")), "")
+                data = z.read(name) if name else b""
+        else:
+            data = path.read_bytes()
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise DataError(f"{path.name}: cannot read as KML ({exc})") from exc
+    head = data[:200_000].decode("utf-8", errors="replace").upper()
+    return "ONE-STOP" in head or "EARLY VOTING" in head

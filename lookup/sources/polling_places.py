@@ -1,15 +1,25 @@
 """Election Day polling-place readers: the NCSBE file (UTF-16, tab-separated) and any
-UTF-8 CSV with the same column names, optionally with ``lat``/``lon`` columns."""
+UTF-8 CSV with the same column names, optionally with ``lat``/``lon`` columns.
+
+NCSBE cuts ``polling_place_name`` and ``precinct_name`` at 30 characters (``GREENWAY PARK
+ELEMENTARY SCHOO``, ``GLOBE/JOHNS RIVER/MULBERRY/WIL``), a cut at a space leaving a
+trailing blank the cells lose when stripped. A row says which of its names may be cut:
+a cell that fills the column's 30 characters, in a file where no cell of that column is
+longer (a file with longer names does not cut them)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import DataError
 from .counties import wanted
-from .textfile import read_text_table, rows
+from .textfile import TextFile, read_text_table
+
+NCSBE_NAME_CHARS = 30  # NCSBE's width of polling_place_name and precinct_name
 
 REQUIRED = (
     "election_dt",
@@ -38,6 +48,8 @@ class PollingPlaceRow:
     zip: str
     lat: float | None = None
     lon: float | None = None
+    name_cut: bool = False  # ``name`` filled the publisher's field: it may be cut short
+    precinct_cut: bool = False  # the same for ``precinct_name``
 
 
 def parse_us_date(value: str, where: str) -> date:
@@ -52,7 +64,8 @@ def parse_us_date(value: str, where: str) -> date:
 
 def read_polling_places(path: Path, county: str | None = None) -> list[PollingPlaceRow]:
     """Read a polling-place list, keeping the rows of ``county`` when given."""
-    table = rows(read_text_table(path))
+    raw = _raw_rows(read_text_table(path))
+    table = [[c.strip() for c in row] for row in raw]
     if not table:
         raise DataError(f"{path.name}: empty file")
     header = [h.strip().lower() for h in table[0]]
@@ -63,8 +76,11 @@ def read_polling_places(path: Path, county: str | None = None) -> list[PollingPl
     lat_col = next((col[c] for c in ("lat", "latitude") if c in col), None)
     lon_col = next((col[c] for c in ("lon", "lng", "longitude") if c in col), None)
     want = wanted(county)
+    name_cut = _cut_flags(raw, col["polling_place_name"])
+    precinct_cut = _cut_flags(raw, col["precinct_name"])
     out: list[PollingPlaceRow] = []
-    for n, row in enumerate(table[1:], start=2):
+    for i, row in enumerate(table[1:]):
+        n = i + 2  # the line number
         if len(row) < len(header):
             raise DataError(f"{path.name} line {n}: {len(row)} fields, expected {len(header)}")
         row_county = row[col["county_name"]].upper()
@@ -85,6 +101,8 @@ def read_polling_places(path: Path, county: str | None = None) -> list[PollingPl
                 zip=row[col["zip"]][:5],
                 lat=_float(row[lat_col], where) if lat_col is not None else None,
                 lon=_float(row[lon_col], where) if lon_col is not None else None,
+                name_cut=name_cut[i],
+                precinct_cut=precinct_cut[i],
             )
         )
     if not out:
@@ -92,6 +110,20 @@ def read_polling_places(path: Path, county: str | None = None) -> list[PollingPl
             f"{path.name}: no polling places" + (f" for county {county}" if want else "")
         )
     return out
+
+
+def _raw_rows(tf: TextFile) -> list[list[str]]:
+    """The non-blank rows with their cells as written: a cut name's trailing blank counts."""
+    reader = csv.reader(io.StringIO(tf.text, newline=""), delimiter=tf.delimiter)
+    return [row for row in reader if any(c.strip() for c in row)]
+
+
+def _cut_flags(raw: list[list[str]], column: int) -> list[bool]:
+    """Per data row, whether its cell of ``column`` may be cut: it fills
+    ``NCSBE_NAME_CHARS`` and no cell of the column is longer (the file cuts there)."""
+    widths = [len(r[column]) if column < len(r) else 0 for r in raw[1:]]
+    cuts = bool(widths) and max(widths) == NCSBE_NAME_CHARS
+    return [cuts and w == NCSBE_NAME_CHARS for w in widths]
 
 
 def _float(value: str, where: str) -> float | None:

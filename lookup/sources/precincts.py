@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..crosswalk import precinct_key
 from ..errors import DataError
 from .counties import wanted
+from .gdal_safety import PRECINCT_MAP, open_layer
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -33,11 +34,6 @@ class PrecinctLayer:
     frame: gpd.GeoDataFrame  # columns: prec_id, name, county, geometry (EPSG:4326)
     source_crs: str
     warnings: tuple[str, ...]
-
-
-def ogr_path(path: Path) -> str:
-    """GDAL reads zipped shapefiles in place through its /vsizip/ handler."""
-    return f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
 
 
 def read_precinct_files(paths: tuple[Path, ...], county: str | None = None) -> PrecinctLayer:
@@ -74,10 +70,11 @@ def read_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
             if frame.empty:
                 return PrecinctLayer(frame=_empty_layer(), source_crs="EPSG:4326", warnings=())
     else:
-        try:
-            frame = gpd.read_file(ogr_path(path), engine="pyogrio")
-        except Exception as exc:  # pyogrio raises several types for unreadable data
-            raise DataError(f"{path.name}: cannot read as a precinct layer ({exc})") from exc
+        with open_layer(path, PRECINCT_MAP) as src:
+            try:
+                frame = gpd.read_file(src, engine="pyogrio")
+            except Exception as exc:  # pyogrio raises several types for unreadable data
+                raise DataError(f"{path.name}: cannot read as a precinct layer ({exc})") from exc
     if frame.empty:
         raise DataError(f"{path.name}: no features")
     if frame.crs is None:

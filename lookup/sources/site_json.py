@@ -3,7 +3,9 @@
 "SiteCoordLat", "SiteCoordLong", "CompleteHoursHTML"}]}``. ``CompleteHoursHTML`` is a table
 whose cells alternate a date range (``start - end``, or one date) and the hours that apply
 to every day of it. Dates are read in the forms listed in ``_DATE_FORMATS``; anything else
-is refused with the site and cell named, never guessed."""
+is refused with the site and cell named, never guessed, and so is a range that reaches
+further from Election Day than an early-voting period can (``check_days``), before it is
+expanded into days."""
 
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ from pathlib import Path
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
 from .counties import wanted
-from .early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
+from .early_voting import CITY_STATE_ZIP, SiteRecord, check_days, parse_hours
 from .kml import parse_description
-from .textfile import decode_bytes
+from .textfile import decode_bytes, read_source_bytes
 
 _DATE_FORMATS = (
     "%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%A, %B %d, %Y",
@@ -27,7 +29,8 @@ _DATE_FORMATS = (
 _RANGE_SPLIT = re.compile(r"\s+(?:-|\u2013|to)\s+", re.IGNORECASE)
 
 
-def _day(text: str, year: int, where: str) -> date:
+def parse_day(text: str, year: int, where: str) -> date:
+    """A date in one of ``_DATE_FORMATS``; a form without a year is in ``year``."""
     text = " ".join(text.replace(".", "").split())
     for fmt in _DATE_FORMATS:
         with_year = "%Y" in fmt or "%y" in fmt
@@ -40,7 +43,9 @@ def _day(text: str, year: int, where: str) -> date:
     raise DataError(f"{where}: cannot read the date {text!r}")
 
 
-def schedule_from_html(html: str, year: int, where: str) -> tuple[DaySchedule, ...]:
+def schedule_from_html(html: str, election_day: date, where: str) -> tuple[DaySchedule, ...]:
+    """The table's (date range, hours) cell pairs as days, each range held to the election."""
+    year = election_day.year
     cells = [c for t in parse_description(html).tables for row in t for c in row if c.strip()]
     if len(cells) % 2:
         raise DataError(f"{where}: hours table has an odd number of cells")
@@ -49,10 +54,11 @@ def schedule_from_html(html: str, year: int, where: str) -> tuple[DaySchedule, .
         parts = _RANGE_SPLIT.split(when.strip())
         if len(parts) > 2:
             raise DataError(f"{where}: cannot read the date range {when!r}")
-        first = _day(parts[0], year, where)
-        last = _day(parts[-1], year, where)
+        first = parse_day(parts[0], year, where)
+        last = parse_day(parts[-1], year, where)
         if last < first:
             raise DataError(f"{where}: date range {when!r} ends before it starts")
+        check_days(first, last, election_day, f"{where}, date range {when.strip()!r}")
         spans = parse_hours(hours, where)
         d = first
         while d <= last:
@@ -65,7 +71,7 @@ def schedule_from_html(html: str, year: int, where: str) -> tuple[DaySchedule, .
 
 
 def read_site_json(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    text, _enc = decode_bytes(path.read_bytes(), path.name)
+    text, _enc = decode_bytes(read_source_bytes(path), path.name)
     try:
         doc = json.loads(text)
         sites = doc["SiteList"]
@@ -95,7 +101,7 @@ def read_site_json(path: Path, county: str | None, election_day: date) -> list[S
                 state=m["state"],
                 zip=m["zip"],
                 schedule=schedule_from_html(
-                    str(s.get("CompleteHoursHTML", "")), election_day.year, where
+                    str(s.get("CompleteHoursHTML", "")), election_day, where
                 ),
                 lat=lat if lat and lon else None,  # 0,0 means "not geocoded" here
                 lon=lon if lat and lon else None,

@@ -48,7 +48,11 @@
       hour: "numeric", minute: "2-digit", timeZone: "UTC",
     }).format(new Date(Date.UTC(2000, 0, 1, h, m)));
   };
-  const oneLine = (a) => [a.line1, a.city].filter(Boolean).join(", ");
+  // Places are shown and read in their display forms (title case, a name the BOE cut
+  // short only to its last whole word, "Road" for RD); the BOE's own fields stay in the
+  // answer. A place whose spoken_name is set has no usable name (Q, TBD): the script
+  // says "the polling place at <address>" in the script's own language.
+  const nameless = (p) => p.spoken_name !== null && p.spoken_name !== undefined;
 
   // ---- autocomplete ----------------------------------------------------------------
   function closeList() {
@@ -169,8 +173,8 @@
     const dd = $("election-day");
     clear(dd);
     if (place && a.election) {
-      dd.appendChild(el("strong", place.name));
-      dd.appendChild(el("span", `, ${oneLine(place.address)} — ${day(a.election.date, UI)}, `));
+      dd.appendChild(el("strong", place.display_name));
+      dd.appendChild(el("span", `, ${place.display_address} — ${day(a.election.date, UI)}, `));
       dd.appendChild(el("span", fill(T.hours, {
         open: clock(place.hours.open, UI), close: clock(place.hours.close, UI),
       })));
@@ -181,7 +185,7 @@
     changed.hidden = !a.changed;
     if (a.changed && a.previous_polling_place) {
       changed.textContent = fill(T.changed, {
-        previous: `${a.previous_polling_place.name}, ${oneLine(a.previous_polling_place.address)}`,
+        previous: `${a.previous_polling_place.display_name}, ${a.previous_polling_place.display_address}`,
       });
     }
     showSites(a);
@@ -200,8 +204,8 @@
 
   function siteItem(s, withSchedule) {
     const li = el("li");
-    li.appendChild(el("strong", s.name));
-    li.appendChild(el("span", `, ${oneLine(s.address)}`));
+    li.appendChild(el("strong", s.display_name));
+    li.appendChild(el("span", `, ${s.display_address}`));
     if (s.distance_miles !== null) li.appendChild(el("span", ` (${fill(T.miles, { miles: s.distance_miles })})`));
     const today = s.hours_today && s.hours_today.length
       ? s.hours_today.map((h) => fill(T.hours, { open: clock(h.open, UI), close: clock(h.close, UI) })).join(", ")
@@ -251,18 +255,19 @@
     if (a.demo) parts.push(S.script_demo);
     const place = a.polling_place;
     if (place && a.election) {
-      parts.push(fill(S.script_place, {
-        day: day(a.election.date, lang), name: place.name, address: oneLine(place.address),
+      parts.push(fill(nameless(place) ? S.script_place_unnamed : S.script_place, {
+        day: day(a.election.date, lang), name: place.display_name, address: place.spoken_address,
         open: clock(place.hours.open, lang), close: clock(place.hours.close, lang),
       }));
       if (a.changed) parts.push(S.script_changed);
     } else {
       parts.push(fill(S.script_no_place, { phone: a.board_of_elections.phone }));
     }
-    const first = a.early_voting_sites.find((s) => s.hours_today && s.hours_today.length);
+    // A site whose address is not known yet (TBD) is no place to send a caller.
+    const first = a.early_voting_sites.find((s) => s.address.line1 && s.hours_today && s.hours_today.length);
     if (first) {
-      parts.push(fill(S.script_ev, {
-        name: first.name, address: oneLine(first.address),
+      parts.push(fill(nameless(first) ? S.script_ev_unnamed : S.script_ev, {
+        name: first.display_name, address: first.spoken_address,
         open: clock(first.hours_today[0].open, lang),
         close: clock(first.hours_today[first.hours_today.length - 1].close, lang),
       }));

@@ -8,6 +8,9 @@
 // Optional attributes: data-lang (else the browser's language), data-date / data-at
 // (answer as of that day or moment). Every piece of data is inserted with textContent or
 // setAttribute: names and addresses come from Board of Elections files and are untrusted.
+// Places show their display forms (display_name, display_address: title case, a name the
+// BOE cut short only to its last whole word, "Road" for RD); the BOE's own fields stay in
+// the answer.
 "use strict";
 
 (() => {
@@ -46,8 +49,6 @@
       return null;
     }
   };
-  const oneLine = (a) => [a.line1, a.city, [a.state, a.zip].filter(Boolean).join(" ")]
-    .filter(Boolean).join(", ");
   const locale = (lang) => (lang === "es" ? "es-US" : "en-US");
   // The API gives local ISO dates and HH:MM times: format them as such (UTC in, UTC out,
   // so the reader's own time zone never shifts a day).
@@ -396,17 +397,17 @@
         ed.append(el("p", { class: "wtv-when", text: fill(T.election_when, { election: a.election.name, date: day(a.election.date, L) }) }));
       }
       if (place) {
-        ed.append(el("p", { class: "wtv-name", text: place.name }));
-        ed.append(el("p", { class: "wtv-address", text: oneLine(place.address) }));
+        ed.append(el("p", { class: "wtv-name", text: place.display_name }));
+        ed.append(el("p", { class: "wtv-address", text: place.display_address }));
         ed.append(el("p", { class: "wtv-hours", text: fill(T.polls_hours, { open: clock(place.hours.open, L), close: clock(place.hours.close, L) }) }));
         if (a.changed === true) {
           const prev = a.previous_polling_place;
           ed.append(el("p", { class: "wtv-changed" },
             el("strong", { text: T.changed_flag }), " ",
-            fill(T.changed, { previous: prev ? `${prev.name}, ${oneLine(prev.address)}` : "" })));
+            fill(T.changed, { previous: prev ? `${prev.display_name}, ${prev.display_address}` : "" })));
         }
         const when = a.election ? day(a.election.date, L) : "";
-        ed.append(this.links(place.name, place.directions_url, when, a.election ? this.icsUrl({}) : null));
+        ed.append(this.links(place.display_name, place.directions_url, when, a.election ? this.icsUrl({}) : null));
       } else {
         ed.append(el("p", { text: fill(T.no_place, { phone: this.board.phone }) }));
       }
@@ -469,8 +470,8 @@
       const nf = new Intl.NumberFormat(locale(L), { maximumFractionDigits: 1 });
       this.siteList.replaceChildren(...sites.map((s) => {
         const li = el("li", { class: "wtv-site", "data-site": s.id });
-        li.append(el("p", { class: "wtv-name", text: s.name }));
-        const addr = [oneLine(s.address)];
+        li.append(el("p", { class: "wtv-name", text: s.display_name }));
+        const addr = [s.display_address];
         if (s.distance_miles !== null) addr.push(fill(T.miles, { miles: nf.format(s.distance_miles) }));
         li.append(el("p", { class: "wtv-address", text: addr.join(" · ") }));
         li.append(el("p", { class: `wtv-badge ${s.open_now ? "wtv-open" : "wtv-closed"}`, text: s.open_now ? T.open_now : T.closed_now }));
@@ -488,7 +489,7 @@
           li.append(el("p", { class: "wtv-next", text: fill(T.next_open, { when: `${day(d, L)}, ${clock(t.slice(0, 5), L)}` }) }));
           if (!open) icsDay = d;
         }
-        li.append(this.links(s.name, s.directions_url, icsDay ? day(icsDay, L) : "",
+        li.append(this.links(s.display_name, s.directions_url, icsDay ? day(icsDay, L) : "",
           icsDay ? this.icsUrl({ site: s.id, day: icsDay }) : null));
         return li;
       }));
@@ -540,9 +541,9 @@
       const inside = ([x, y]) => x >= 0 && x <= W && y >= 0 && y <= H;
       sites.forEach((site, i) => {
         const p = xy([site.lon, site.lat]);
-        if (i === 0 || inside(p)) map.append(this.marker("site", p, `${T.map_site}: ${site.name}`));
+        if (i === 0 || inside(p)) map.append(this.marker("site", p, `${T.map_site}: ${site.display_name}`));
       });
-      if (place) map.append(this.marker("place", xy([place.lon, place.lat]), `${T.map_place}: ${place.name}`));
+      if (place) map.append(this.marker("place", xy([place.lon, place.lat]), `${T.map_place}: ${place.display_name}`));
       map.append(this.marker("home", xy(home), `${T.map_home}: ${a.match.address || `${a.match.lat}, ${a.match.lon}`}`));
       return map;
     }
