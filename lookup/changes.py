@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 import shapely
 
 from .dataset import Dataset
-from .models import EarlyVotingSite, PollingPlace
+from .geocode.normalize import canonical_street
+from .models import DaySchedule, EarlyVotingSite, PollingPlace
 
-RESHAPE_TOLERANCE = 0.001  # share of a precinct's area that may differ before it counts
+# Share of a precinct's area that must differ for it to count as reshaped. Below it the
+# same lines were drawn by another source map (the NCSBE statewide layer against the
+# county's: 0.1-0.4 % on real Mecklenburg files): reported as one line, not drawn.
+RESHAPE_TOLERANCE = 0.01
+SAME_SHAPE = 1e-6  # below this the two polygons are the same (floating-point noise)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,14 @@ class Changes:
     places: list[PlaceChange] = field(default_factory=list)
     sites_added: list[str] = field(default_factory=list)
     sites_removed: list[str] = field(default_factory=list)
-    sites_rehoured: list[str] = field(default_factory=list)
+    # "COUNTY: OLD -> NEW at ADDRESS": the same building under another name.
+    sites_renamed: list[str] = field(default_factory=list)
+    # "COUNTY: NAME: OLD ADDRESS -> NEW ADDRESS" ("no address (TBD)" when it had none).
+    sites_readdressed: list[str] = field(default_factory=list)
+    # ("COUNTY: NAME", ["2020-10-17 (Sat): 8:00AM - 7:30PM -> 8:00AM - 3:00PM", ...]).
+    sites_rehoured: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Precincts whose area differs by under RESHAPE_TOLERANCE: another map, not a change.
+    precincts_redrawn: int = 0
     # Completed from other sources, one row per building (see ``_completed``).
     names_completed: list[str] = field(default_factory=list)
     coordinates_added: list[str] = field(default_factory=list)
@@ -55,11 +67,15 @@ class Changes:
             "polling places moved": len(self.moved()),
             "polling places renamed": sum(c.kind == "renamed" for c in self.places),
             "polling place addresses corrected": sum(c.kind == "corrected" for c in self.places),
+            "polling places added": sum(c.kind == "added" for c in self.places),
+            "polling places dropped": sum(c.kind == "dropped" for c in self.places),
             "precincts added": len(self.precincts_added),
             "precincts removed": len(self.precincts_removed),
             "precincts reshaped": len(self.precincts_reshaped),
             "early-voting sites added": len(self.sites_added),
             "early-voting sites removed": len(self.sites_removed),
+            "early-voting sites renamed": len(self.sites_renamed),
+            "early-voting sites with a new address": len(self.sites_readdressed),
             "early-voting sites with new hours": len(self.sites_rehoured),
             "names completed from other sources": len(self.names_completed),
             "places given coordinates from other sources": len(self.coordinates_added),
@@ -96,13 +112,29 @@ class Changes:
         out += _section("Precincts added", [f"- {p}" for p in self.precincts_added])
         out += _section("Precincts removed", [f"- {p}" for p in self.precincts_removed])
         out += _section(
-            "Precincts reshaped",
+            f"Precincts reshaped (more than {RESHAPE_TOLERANCE * 100:g} % of the area)",
             [f"- {p}: {share:.1%} of the area changed" for p, share in self.precincts_reshaped],
         )
+        if self.precincts_redrawn:
+            out += [
+                f"{self.precincts_redrawn} precincts differ by under {RESHAPE_TOLERANCE * 100:g} % "
+                "of their area: a different source map, not a change.",
+                "",
+            ]
         out += _section("Early-voting sites added", [f"- {s}" for s in self.sites_added])
         out += _section("Early-voting sites removed", [f"- {s}" for s in self.sites_removed])
         out += _section(
-            "Early-voting sites with new hours", [f"- {s}" for s in self.sites_rehoured]
+            "Early-voting sites renamed (same address)", [f"- {s}" for s in self.sites_renamed]
+        )
+        out += _section(
+            "Early-voting sites with a new address", [f"- {s}" for s in self.sites_readdressed]
+        )
+        out += _section(
+            "Early-voting sites with new hours",
+            [
+                f"- {site}:\n" + "\n".join(f"  - {d}" for d in days)
+                for site, days in self.sites_rehoured
+            ],
         )
         out += _section(
             "Names completed from other sources (the BOE's was cut)",
@@ -153,6 +185,8 @@ def diff(old: Dataset, new: Dataset, new_day: date) -> Changes:
         changed = shapely.area(shapely.symmetric_difference(a, b)) / max(a.area, b.area)
         if changed > RESHAPE_TOLERANCE:
             ch.precincts_reshaped.append((f"{key[0]} {key[1]}", float(changed)))
+        elif changed > SAME_SHAPE:
+            ch.precincts_redrawn += 1
 
     before = old.polling.get(old_day, {}) if old_day else {}
     after = new.polling.get(new_day, {})
@@ -162,22 +196,95 @@ def diff(old: Dataset, new: Dataset, new_day: date) -> Changes:
         if kind:
             ch.places.append(PlaceChange(key[0], key[1], kind, b, a))
 
-    old_sites = (
-        {(s.county, s.name): s for s in old.early_voting.get(old_day, ())} if old_day else {}
-    )
-    new_sites = {(s.county, s.name): s for s in new.early_voting.get(new_day, ())}
-    ch.sites_added = sorted(f"{c}: {n}" for c, n in new_sites.keys() - old_sites.keys())
-    ch.sites_removed = sorted(f"{c}: {n}" for c, n in old_sites.keys() - new_sites.keys())
-    ch.sites_rehoured = sorted(
-        f"{c}: {n}"
-        for (c, n) in new_sites.keys() & old_sites.keys()
-        if new_sites[(c, n)].schedule != old_sites[(c, n)].schedule
-    )
+    old_sites = list(old.early_voting.get(old_day, ())) if old_day else []
+    _site_changes(ch, old_sites, list(new.early_voting.get(new_day, ())), old_day, new_day)
     _completed(ch, old, new, new_day)
     return ch
 
 
 Place = PollingPlace | EarlyVotingSite
+
+
+def _boe_name(s: Place) -> str:
+    """The BOE's own name: one completed from another source is no rename."""
+    return s.published_name or s.name
+
+
+def _building(s: EarlyVotingSite) -> tuple[str, str, str] | None:
+    """(county, street line, town) of a site; None while its address is not known (TBD)."""
+    if not s.address.line1:
+        return None
+    return (s.county, canonical_street(s.address.line1), s.address.city.upper())
+
+
+def _site_changes(
+    ch: Changes,
+    old: list[EarlyVotingSite],
+    new: list[EarlyVotingSite],
+    old_day: date | None,
+    new_day: date,
+) -> None:
+    """Sites are paired by name, then the unpaired by building (a rename at the same
+    address); a pair reports its new address and the days whose hours changed."""
+    old_by = {(s.county, _boe_name(s)): s for s in old}
+    new_by = {(s.county, _boe_name(s)): s for s in new}
+    pairs = [(old_by[k], new_by[k]) for k in sorted(old_by.keys() & new_by.keys())]
+    gone = {k: s for k, s in old_by.items() if k not in new_by}
+    came = {k: s for k, s in new_by.items() if k not in old_by}
+    at = {_building(s): k for k, s in gone.items() if _building(s)}
+    for k, s in sorted(came.items()):
+        was = at.pop(_building(s), None)
+        if was is not None:
+            b = gone.pop(was)
+            del came[k]
+            pairs.append((b, s))
+            ch.sites_renamed.append(f"{s.county}: {b.name} -> {s.name} at {_where(s)}")
+    ch.sites_added = sorted(f"{c}: {n}" for c, n in came)
+    ch.sites_removed = sorted(f"{c}: {n}" for c, n in gone)
+    for b, a in sorted(pairs, key=lambda p: (p[1].county, p[1].name)):
+        if (b.address.line1, b.address.city) != (a.address.line1, a.address.city):
+            ch.sites_readdressed.append(f"{a.county}: {a.name}: {_where(b)} -> {_where(a)}")
+        days = _hours_changed(b, a, old_day or new_day, new_day)
+        if days:
+            ch.sites_rehoured.append((f"{a.county}: {a.name}", days))
+
+
+def _where(s: EarlyVotingSite) -> str:
+    return s.address.one_line() if s.address.line1 else "no address (TBD)"
+
+
+def _hours_changed(
+    before: EarlyVotingSite, after: EarlyVotingSite, old_day: date, new_day: date
+) -> list[str]:
+    """``2020-10-17 (Sat): 8:00AM - 7:30PM -> 8:00AM - 3:00PM`` per day that changed.
+    Days of two elections are paired by how long before Election Day they are (both
+    Tuesdays: the same weekday), and say the earlier election's date."""
+    was = {(old_day - d.day).days: d for d in before.schedule}
+    now = {(new_day - d.day).days: d for d in after.schedule}
+    out = []
+    for ahead in sorted(was.keys() | now.keys(), reverse=True):
+        b, a = was.get(ahead), now.get(ahead)
+        if b is not None and a is not None and b.hours == a.hours:
+            continue
+        shown = a or b
+        assert shown is not None
+        when = f"{shown.day.isoformat()} ({shown.day:%a})"
+        if old_day != new_day and a is not None and b is not None:
+            when += f" (was {b.day.isoformat()})"
+        out.append(f"{when}: {_hours(b)} -> {_hours(a)}")
+    return out
+
+
+def _hours(d: DaySchedule | None) -> str:
+    if d is None:
+        return "not open"
+    if d.closed:
+        return "closed"
+    return ", ".join(f"{_clock(h.start)} - {_clock(h.end)}" for h in d.hours)
+
+
+def _clock(t: time) -> str:
+    return f"{t.hour % 12 or 12}:{t.minute:02d}{'AM' if t.hour < 12 else 'PM'}"
 
 
 def _buildings(ds: Dataset, day: date) -> list[tuple[str, str, Place]]:
