@@ -1,4 +1,4 @@
-"""The ``lookup`` command: serve, check, batch, refresh."""
+"""The ``lookup`` command: serve, check, batch, refresh, versions, rollback."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .dataset import Dataset
+    from .store import VersionInfo
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
+EXIT_BUSY = 4  # refresh/rollback: another refresh holds the data folder
 NOT_FOUND_CODES = {"address_not_found", "outside_jurisdiction", "address_ambiguous"}
 DATA_CODES = {"dataset_unavailable", "geocoder_unavailable"}
 
@@ -130,8 +132,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .refresh import RefreshRequest, refresh
+    from .refresh import RefreshRequest, refresh_locked, republish_locked
     from .sources_config import SourcesConfig, load_config
+    from .store import RefreshBusy, refresh_lock
 
     cfg = load_config(args.config) if args.config else SourcesConfig()
     # Flags win over the file; lists given on the command line replace the file's.
@@ -154,32 +157,73 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     cache = data_dir / "downloads"
     progress = Progress.for_terminal(quiet=args.quiet)
-    req = RefreshRequest(
-        precincts=_local(precincts, cache, progress),
-        polling_places=_local(polling, cache, progress),
-        early_voting=_local(args.early_voting or list(cfg.early_voting), cache, progress),
-        addresses=_local(args.addresses or list(cfg.addresses), cache, progress),
-        centerlines=_local(args.centerlines or list(cfg.centerlines), cache, progress),
-        places=_local(args.places or list(cfg.places), cache, progress),
-        county=args.county or cfg.county,
-        election_day=day,
-        election_name=args.election_name or cfg.election_name,
-        data_dir=data_dir,
-        demo=args.demo or cfg.demo,
-        allow_shrink=args.allow_shrink,
-        keep=args.keep or cfg.keep or 5,
-    )
-    report = refresh(req, datetime.now(UTC), progress)
+    now = datetime.now(UTC)  # the wall clock, read at the edge
+
+    def waiting(message: str) -> None:
+        print(f"lookup refresh: {message}; waiting (--wait)", file=sys.stderr, flush=True)
+
+    try:
+        # Held over the downloads too: two runs never write the same cached file at once.
+        with refresh_lock(data_dir, now, on_busy=waiting if args.wait else None):
+            req = RefreshRequest(
+                precincts=_local(precincts, cache, progress),
+                polling_places=_local(polling, cache, progress),
+                early_voting=_local(args.early_voting or list(cfg.early_voting), cache, progress),
+                addresses=_local(args.addresses or list(cfg.addresses), cache, progress),
+                centerlines=_local(args.centerlines or list(cfg.centerlines), cache, progress),
+                places=_local(args.places or list(cfg.places), cache, progress),
+                county=args.county or cfg.county,
+                election_day=day,
+                election_name=args.election_name or cfg.election_name,
+                data_dir=data_dir,
+                demo=args.demo or cfg.demo,
+                allow_shrink=args.allow_shrink,
+                keep=args.keep or cfg.keep or 5,
+            )
+            run = republish_locked if args.republish else refresh_locked
+            report = run(req, now, progress)
+    except RefreshBusy as exc:
+        print(f"lookup refresh: {exc} (try again later, or add --wait)", file=sys.stderr)
+        return EXIT_BUSY
     print("\n".join(report.lines()))
-    return 0 if report.published else 1
+    return 0 if report.published or report.kept else 1
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from .refresh import rollback
+    from .store import RefreshBusy
 
-    name = rollback(args.data_dir, datetime.now(UTC))
+    try:
+        name = rollback(args.data_dir, datetime.now(UTC), to=args.to)
+    except RefreshBusy as exc:
+        print(f"lookup rollback: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     print(f"live again: {name}")
     return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from .store import version_history
+
+    kept = version_history(args.data_dir)
+    if not kept:
+        print(f"{args.data_dir}: no kept versions", file=sys.stderr)
+        return EXIT_DATA
+    for v in kept:
+        print(version_line(v))
+    return 0
+
+
+def version_line(v: VersionInfo) -> str:
+    """One kept version: marker, name, date, election, counts, sources."""
+    mark = "live  " if v.live else "before" if v.live_before else "      "
+    c = v.counts
+    counts = (
+        f"{c['precincts']} precincts, {c['polling_places']} polling places, "
+        f"{c['early_voting_sites']} early-voting sites, {c['addresses']} addresses"
+    )
+    created = v.created[:19].replace("T", " ") or "?"
+    return f"{mark} {v.name}  {created}  {v.election}  {counts}  [{', '.join(v.sources)}]"
 
 
 def cmd_export_vip(args: argparse.Namespace) -> int:
@@ -375,8 +419,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish even if counts fell sharply against the live version",
     )
-    p.add_argument("--keep", type=int, help="published versions kept (default 5)")
+    p.add_argument(
+        "--keep",
+        type=int,
+        help="published versions kept (default 5; never the live one nor the one before it)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another refresh is publishing into the folder, wait for it instead of failing",
+    )
+    p.add_argument(
+        "--republish",
+        action="store_true",
+        help="write a new version even if it equals the live one (load and fault tests)",
+    )
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("export-vip", help="write the live dataset as a VIP 5.2 CSV feed")
@@ -396,9 +454,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_insights)
 
-    p = sub.add_parser("rollback", help="make the previously live version live again")
+    p = sub.add_parser("rollback", help="make an earlier version live again")
     p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument(
+        "--to",
+        metavar="VERSION",
+        help="a kept version (see `lookup versions`; default: the one live before the current)",
+    )
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("versions", help="list the kept versions, which is live and which before")
+    p.add_argument("--data-dir", type=Path, required=True)
+    p.set_defaults(func=cmd_versions)
     return parser
 
 

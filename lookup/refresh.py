@@ -2,16 +2,25 @@
 
 Nothing here touches the live data until every check has passed: the new version is
 written into a hidden temporary folder, loaded back as the service would load it, renamed
-into ``versions/`` and only then made live by one atomic swap of ``current``.
+into ``versions/`` and only then made live by one atomic swap of ``current``. One refresh
+(or rollback) at a time per data folder (``store.refresh_lock``), so the change report's
+base is the version that is live when the new one replaces it; a dataset equal to the
+live one publishes nothing.
 """
 
 from __future__ import annotations
 
+import filecmp
 import json
 import logging
+import os
+import secrets
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .assemble import RefreshReport, RefreshRequest, assemble, carry_over_previous_election
 from .changes import diff
@@ -19,25 +28,80 @@ from .dataset import Dataset
 from .errors import DataError
 from .progress import QUIET, Progress
 from .store import (
+    MANIFEST,
+    RefreshBusy,
     current_target,
     fsync_dir,
+    kept_version,
     load_dataset,
     previous_version,
     prune,
     publish,
     record_publication,
+    refresh_lock,
     save_dataset,
 )
 from .validate import check_against_live
 
-__all__ = ["RefreshReport", "RefreshRequest", "refresh", "rollback"]
+__all__ = [
+    "RefreshReport",
+    "RefreshRequest",
+    "Report",
+    "refresh",
+    "refresh_locked",
+    "republish_locked",
+    "rollback",
+]
 
 log = logging.getLogger(__name__)
 
 
-def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> RefreshReport:
-    """Run the whole refresh. Returns the report; publishes only when there are no errors."""
-    report = RefreshReport()
+@dataclass
+class Report(RefreshReport):
+    """The refresh's report, and the live version kept when the new files changed nothing."""
+
+    kept: str = ""  # the live version, when the assembled dataset equals it
+
+    def lines(self) -> list[str]:
+        if not self.kept:
+            return super().lines()
+        out = [f"no change: live version {self.kept} kept"]
+        out += [f"{k}: {v}" for k, v in self.counts.items()]
+        return out + [f"warning: {w}" for w in self.problems.warnings]
+
+
+def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
+    """Run the whole refresh under the data folder's lock. Another refresh running there
+    is an error in the report (nothing read, nothing published)."""
+    try:
+        with refresh_lock(req.data_dir, now):
+            return refresh_locked(req, now, progress)
+    except RefreshBusy as exc:
+        report = Report()
+        report.problems.errors.append(str(exc))
+        return report
+
+
+def refresh_locked(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
+    """The refresh, for a caller that holds ``refresh_lock(req.data_dir)`` (the command
+    line holds it over its downloads too). Publishes only when there are no errors and
+    the dataset differs from the live one."""
+    return _refresh(req, now, progress, _unchanged)
+
+
+def republish_locked(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
+    """``refresh_locked`` that writes a new version even when it equals the live one:
+    for exercising a publish (load and fault tests), never needed for data."""
+    return _refresh(req, now, progress, lambda *_: False)
+
+
+Same = Callable[[RefreshRequest, dict[str, Any], Path, Path], bool]
+
+
+def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same) -> Report:
+    """The refresh; ``same(req, extra, written, live)`` says the new version changes
+    nothing (then the live one is kept)."""
+    report = Report()
     try:
         ds, extra = assemble(req, now, report, progress)
     except DataError as exc:
@@ -60,16 +124,21 @@ def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> R
         return report
     versions = req.data_dir / "versions"
     final = versions / ds.version
-    tmp = versions / f".tmp-{ds.version}"
+    # Unique per run: two runs of the same sources in one second never share a folder.
+    tmp = versions / f".tmp-{ds.version}.{os.getpid()}.{secrets.token_hex(4)}"
     try:
         versions.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(versions)  # a killed earlier run's half-written folders
+        if live is not None and final.resolve() == live:
+            return _kept(report, live)  # the live version's own name asked for again
         if final.exists():
             # Same sources, same version name (the demo): reuse it if it is whole.
             load_dataset(final)
         else:
             progress.step("writing the new version")
-            shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier run's half-written one
             save_dataset(ds, tmp, extra, attachments)
+            if live is not None and same(req, extra, tmp, live):
+                return _kept(report, live)
             load_dataset(tmp)  # load it back exactly as the service will
             tmp.rename(final)
             fsync_dir(versions)
@@ -92,15 +161,68 @@ def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> R
     return report
 
 
-def rollback(data_dir: Path, now: datetime) -> str:
-    """Make the previously live version live again. Returns its name."""
-    target = previous_version(data_dir)
-    if target is None:
-        raise DataError(f"{data_dir}: no earlier published version to roll back to")
-    load_dataset(target)  # never point current at something that does not load
-    publish(data_dir, target)
-    record_publication(data_dir, target, now.isoformat())
-    return target.name
+def rollback(data_dir: Path, now: datetime, to: str | None = None) -> str:
+    """Make a kept version live again: ``to``, or by default the one that was live before
+    the current one (per ``published.log``). Takes the refresh lock: a rollback never
+    interleaves with a publishing refresh. Returns the version's name."""
+    with refresh_lock(data_dir, now):
+        if to is None:
+            target = previous_version(data_dir)
+            if target is None:
+                raise DataError(f"{data_dir}: no earlier published version to roll back to")
+        else:
+            target = kept_version(data_dir, to)
+            live = current_target(data_dir)
+            if live is not None and target.resolve() == live:
+                raise DataError(f"{data_dir}: {to} is already live")
+        load_dataset(target)  # never point current at something that does not load
+        publish(data_dir, target)
+        record_publication(data_dir, target, now.isoformat())
+        return target.name
+
+
+# Manifest fields that differ between two runs of the same files without changing what
+# is served: the name, the run's time, and warnings (some are relative to the live one).
+_RUN_FIELDS = ("version", "created", "warnings")
+
+
+def _unchanged(req: RefreshRequest, extra: dict[str, Any], written: Path, live: Path) -> bool:
+    """Whether the version just written serves exactly what the live one does: the same
+    source files (by hash) and the same files byte for byte (the manifest without its
+    run fields; the change report, relative to the live version, is not content). A
+    version named by the caller other than the live one is a deliberate republish."""
+    if req.version is not None and req.version != live.name:
+        return False
+    live_manifest = _live_manifest(live)
+    if live_manifest.get("sources") != extra["sources"]:
+        return False  # the common case, decided without reading the written files
+    new_manifest = json.loads((written / MANIFEST).read_text())
+    if _content(new_manifest) != _content(live_manifest):
+        return False
+    skip = {MANIFEST, "changes.md", "changes.png"}
+    ours = sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(live) for p in live.rglob("*") if p.is_file())
+    if [p for p in ours if str(p) not in skip] != [p for p in theirs if str(p) not in skip]:
+        return False
+    return all(
+        filecmp.cmp(written / p, live / p, shallow=False) for p in ours if str(p) not in skip
+    )
+
+
+def _kept(report: Report, live: Path) -> Report:
+    report.kept = report.version = live.name
+    log.info("no change: live version %s kept", live.name)
+    return report
+
+
+def _content(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in manifest.items() if k not in _RUN_FIELDS}
+
+
+def _remove_leftovers(versions: Path) -> None:
+    """Temporary folders of killed runs; safe under the lock (no other run is writing)."""
+    for leftover in versions.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _change_map(ds: Dataset, report: RefreshReport) -> bytes | None:
@@ -126,7 +248,11 @@ def _load_live(live: Path | None, report: RefreshReport) -> Dataset | None:
 
 
 def _live_summary(live: Path) -> dict[str, int]:
+    return dict(_live_manifest(live).get("summary", {}))
+
+
+def _live_manifest(live: Path) -> dict[str, Any]:
     try:
-        return dict(json.loads((live / "manifest.json").read_text()).get("summary", {}))
+        return dict(json.loads((live / MANIFEST).read_text()))
     except (OSError, ValueError):
         return {}  # an unreadable live version is no reason to refuse a good new one

@@ -14,12 +14,15 @@ One folder per version under ``versions/``; ``current`` is a symlink to the live
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import socket
 import zlib
-from collections.abc import Mapping
-from dataclasses import asdict
-from datetime import date
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
 from types import MappingProxyType
@@ -366,27 +369,157 @@ def publication_history(data_dir: Path) -> list[str]:
 
 
 def previous_version(data_dir: Path) -> Path | None:
-    """The version that was live before the current one, if it is still on disk."""
+    """The version that was live before the current one, per ``published.log`` (not the
+    previous folder by name), if it is still on disk."""
     live = current_target(data_dir)
     history = [n for n in publication_history(data_dir) if live is None or n != live.name]
     return data_dir / "versions" / history[-1] if history else None
 
 
+def kept_version(data_dir: Path, name: str) -> Path:
+    """The kept version folder called ``name``; a ``DataError`` naming the kept ones if
+    there is none (a name is never a path: ``../x`` or ``.tmp-...`` are refused)."""
+    folder = data_dir / "versions" / name
+    if "/" in name or name.startswith(".") or not folder.is_dir():
+        kept = ", ".join(v.name for v in version_history(data_dir)) or "none"
+        raise DataError(f"{data_dir}: no kept version {name!r} (kept: {kept})")
+    return folder
+
+
 def prune(data_dir: Path, keep: int) -> list[str]:
-    """Delete all but the ``keep`` most recently published versions (never the live one,
-    never its predecessor, which rollback needs). Returns the names deleted."""
+    """Delete all but the ``keep`` most recently published versions. Never the live one,
+    never the one live before it (rollback's default target), and never a folder the log
+    does not know went live. Returns the names deleted."""
     import shutil
 
     live = current_target(data_dir)
+    before = previous_version(data_dir)
     recent: list[str] = []
     for name in reversed(publication_history(data_dir)):
         if name not in recent:
             recent.append(name)
     protected = set(recent[: max(keep, 2)])
-    if live is not None:
-        protected.add(live.name)
-    # Only versions the log knows went live and have aged out; never anything else there.
+    protected |= {p.name for p in (live, before) if p is not None}
     removed = [name for name in recent if name not in protected]
     for name in removed:
         shutil.rmtree(data_dir / "versions" / name)
     return removed
+
+
+# ---- the versions kept, for staff ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One kept version as ``lookup versions`` lists it (from its manifest)."""
+
+    name: str
+    created: str  # ISO time the refresh ran ("" if the manifest does not say)
+    election: str  # the primary election: date and name
+    sources: tuple[str, ...]  # source file names
+    counts: Mapping[str, int]  # precincts, polling places, sites, addresses
+    live: bool  # ``current`` points here
+    live_before: bool  # live before the current one: rollback's default target
+    last_live: str  # when it last went live, per ``published.log`` ("" if never)
+
+
+def version_history(data_dir: Path) -> list[VersionInfo]:
+    """Every kept version folder, oldest first (by creation time, then name)."""
+    folder = data_dir / "versions"
+    if not folder.is_dir():
+        return []
+    live = current_target(data_dir)
+    before = previous_version(data_dir)
+    went_live: dict[str, str] = {}
+    try:
+        for line in (data_dir / LOG).read_text().splitlines():
+            when, _, name = line.rpartition("\t")
+            went_live[name] = when
+    except OSError:
+        pass
+    out = []
+    for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            m = json.loads((path / MANIFEST).read_text())
+        except (OSError, ValueError):
+            m = {}
+        out.append(_version_info(path, m, live, before, went_live.get(path.name, "")))
+    return sorted(out, key=lambda v: (v.created, v.name))
+
+
+def _version_info(
+    path: Path, m: Mapping[str, Any], live: Path | None, before: Path | None, last_live: str
+) -> VersionInfo:
+    primary = m.get("primary_election", "")
+    names = [e.get("name", "") for e in m.get("elections", []) if e.get("date") == primary]
+    counts = m.get("counts", {})
+    day = primary or "?"
+    return VersionInfo(
+        name=path.name,
+        created=str(m.get("created", "")),
+        election=f"{day} {names[0]}" if names else day,
+        sources=tuple(s.get("file", "?") for s in m.get("sources", [])),
+        counts={
+            "precincts": int(counts.get("precincts", 0)),
+            "polling_places": int(counts.get("polling_places", {}).get(primary, 0)),
+            "early_voting_sites": int(counts.get("early_voting_sites", {}).get(primary, 0)),
+            "addresses": int(counts.get("addresses", 0)),
+        },
+        live=live is not None and path.resolve() == live,
+        live_before=before is not None and path.name == before.name,
+        last_live=last_live,
+    )
+
+
+# ---- one refresh at a time -----------------------------------------------------------
+
+LOCK = "refresh.lock"
+
+
+class RefreshBusy(DataError):
+    """Another refresh (or rollback) holds the data folder's lock."""
+
+
+@contextmanager
+def refresh_lock(
+    data_dir: Path, now: datetime, on_busy: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold ``DIR/refresh.lock`` for one refresh or rollback at a time per data folder.
+
+    ``flock`` on an open file: the kernel releases it when the holder's file is closed or
+    its process dies, so a killed run never leaves a stale lock behind. The file (never
+    deleted: unlinking a flock'ed file races) holds the holder's pid, host and start time
+    for the message. Busy: raise ``RefreshBusy`` naming the holder, or with ``on_busy``,
+    tell it the message and wait.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            message = f"another refresh ({_holder(fd)}) is publishing into {data_dir}"
+            if on_busy is None:
+                raise RefreshBusy(message) from None
+            on_busy(message)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": now.isoformat()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(me).encode(), 0)
+        os.fsync(fd)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # no stale holder named to the next one who waits
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _holder(fd: int) -> str:
+    """'pid 1234 on host, started 2026-12-07 12:01:07 UTC' from the lock file's text."""
+    try:
+        h = json.loads(os.pread(fd, 4096, 0))
+        started = datetime.fromisoformat(h["started"]).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return f"pid {h['pid']} on {h['host']}, started {started.strip()}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "holder not yet recorded"  # it has the lock but has not written its name

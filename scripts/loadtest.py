@@ -497,7 +497,8 @@ def publish_demo(data: Path) -> None:
 def refresh_cli(data: Path) -> subprocess.Popen[str]:
     """``lookup refresh`` of the demo sources as county staff would run it."""
     cmd = [sys.executable, "-m", "lookup.cli", "refresh", "--config", str(SOURCES_FILE)]
-    cmd += ["--data-dir", str(data), "--quiet"]
+    # --republish: the same files again must publish a new version for the swap under load.
+    cmd += ["--data-dir", str(data), "--quiet", "--republish"]
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
     )

@@ -452,7 +452,9 @@ def test_a_corrupt_version_published_while_running_is_not_served(
 
 
 def _refresh_args(data: Path) -> list[str]:
-    return ["refresh", "--config", str(SOURCES_FILE), "--data-dir", str(data), "--quiet"]
+    # --republish: the same files again must still publish a version (the faults hit it).
+    args = ["refresh", "--config", str(SOURCES_FILE), "--data-dir", str(data), "--quiet"]
+    return [*args, "--republish"]
 
 
 def _refresh(
