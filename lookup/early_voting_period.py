@@ -9,6 +9,10 @@ is: the first and last open day most sites share. The checks, each named in its 
    election) — a county that truly opens a few sites early sees them named, to confirm;
 2. the shared period itself against G.S. 163-227.6 (``nc_legislated_period``), which only
    fires when the files' own period breaks the law.
+
+And one refusal, ``not_this_election``: a list whose open days fall mostly outside this
+election's period (the statute's, or the files' own when it overlaps the statute's) is
+another election's list (``sources.early_voting.read_early_voting``).
 """
 
 from __future__ import annotations
@@ -17,13 +21,28 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from .models import EarlyVotingSite
+from .models import DaySchedule
 
 # G.S. 163-227.6: one-stop voting ends at 3 p.m. on the last Saturday before the election.
 NC_LAST_SATURDAY_CLOSE = time(15)
 _T = TypeVar("_T", date, time)
+# A list is another election's when more than this share of its open site-days falls
+# outside this election's period: a list with a few odd days is this election's (the
+# warnings name those sites), a list mostly elsewhere is not.
+MAX_OUTSIDE_SHARE = 0.5
+
+
+class SiteDays(Protocol):
+    """A site with its days: the read ``SiteRecord`` and the assembled ``EarlyVotingSite``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def county(self) -> str: ...
+    @property
+    def schedule(self) -> tuple[DaySchedule, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +83,11 @@ def _most_common(counts: Counter[_T], prefer_later: bool) -> _T:
     return max(tied) if prefer_later else min(tied)
 
 
-def _open_days(site: EarlyVotingSite) -> list[date]:
+def _open_days(site: SiteDays) -> list[date]:
     return [x.day for x in site.schedule if x.hours]
 
 
-def shared_period(sites: Sequence[EarlyVotingSite]) -> SharedPeriod | None:
+def shared_period(sites: Sequence[SiteDays]) -> SharedPeriod | None:
     """The period read from the files themselves (None when no site has an open day)."""
     firsts: Counter[date] = Counter()
     lasts: Counter[date] = Counter()
@@ -87,7 +106,7 @@ def shared_period(sites: Sequence[EarlyVotingSite]) -> SharedPeriod | None:
     return SharedPeriod(first, last, close, sum(firsts.values()))
 
 
-def check_early_voting_period(election_day: date, sites: Sequence[EarlyVotingSite]) -> list[str]:
+def check_early_voting_period(election_day: date, sites: Sequence[SiteDays]) -> list[str]:
     """Warnings for the sites outside the shared period, then for that period against NC's
     law. Each line names the rule it applies and the sites with their offending day."""
     period = shared_period(sites)
@@ -116,6 +135,52 @@ def check_early_voting_period(election_day: date, sites: Sequence[EarlyVotingSit
             + _sample(sorted(late))
         )
     return out + _against_the_law(election_day, period)
+
+
+def not_this_election(election_day: date, sites: Sequence[SiteDays]) -> str | None:
+    """Why a list is not this election's (None when it is). The period is the election's
+    own (G.S. 163-227.6, from its date), or the one the files agree on when it overlaps
+    the statute's by half or more (the law has moved the period by a day before: the
+    files then show the new one, and the separate law check warns). A list whose open
+    days fall mostly outside that period is another election's: publishing it would send
+    voters to last election's sites, so it is an error, not a warning."""
+    period = shared_period(sites)
+    if period is None:
+        return None
+    law = nc_legislated_period(election_day)
+    first, last = law.earliest_start, law.last_day
+    shared_days = (period.last - period.first).days + 1
+    overlap = (min(period.last, last) - max(period.first, first)).days + 1
+    if overlap * 2 >= shared_days:  # the files agree on a period of this election
+        first, last = period.first, period.last
+        which = (
+            "the period most of the files' sites agree on, which overlaps the one "
+            f"G.S. 163-227.6 sets ({law.earliest_start.isoformat()}..{law.last_day.isoformat()})"
+        )
+    else:
+        which = (
+            "taken from the election date: G.S. 163-227.6, the third Wednesday to the last "
+            "Saturday before Election Day; the files agree on no period overlapping it"
+        )
+    days = [(s, d) for s in sites for d in _open_days(s)]
+    outside = [(s, d) for s, d in days if not first <= d <= last]
+    if len(outside) <= MAX_OUTSIDE_SHARE * len(days):
+        return None
+    off_sites = sorted({s.name for s, _d in outside})
+    found = f"{min(d for _s, d in outside).isoformat()}..{max(d for _s, d in outside).isoformat()}"
+    if (period.first, period.last) != (first, last):
+        guess = period.last + timedelta(days=(1 - period.last.weekday()) % 7 or 7)
+        shared = f"{period.first.isoformat()}..{period.last.isoformat()}"
+        found += "" if shared == found else f"; most of its sites share {shared}"
+        found += f", the period of an election on {guess.isoformat()}?"
+    return (
+        f"not this election's early-voting list: {len(off_sites)} of {period.sites} sites "
+        f"({len(outside)} of {len(days)} open days) are open outside the early-voting "
+        f"period of the election of {election_day.isoformat()}, "
+        f"{first.isoformat()}..{last.isoformat()} ({which}). Their days: {found}"
+        f"{'' if found.endswith('?') else '.'} "
+        f"Give this election's list, or check --election-date. Sites: " + _sample(off_sites)
+    )
 
 
 def _against_the_law(election_day: date, period: SharedPeriod) -> list[str]:

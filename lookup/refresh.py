@@ -26,6 +26,7 @@ from .assemble import RefreshReport, RefreshRequest, assemble, carry_over_previo
 from .changes import diff
 from .dataset import Dataset
 from .errors import DataError
+from .guards import live_problems
 from .progress import QUIET, Progress
 from .store import (
     MANIFEST,
@@ -110,6 +111,8 @@ def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same)
     report.version = ds.version
     live = current_target(req.data_dir)
     previous = _load_live(live, report)
+    # Each list against the live one, per county (before the live election is carried over).
+    report.problems.extend(live_problems(ds, previous, req.election_day, req.allow_shrink))
     ds = carry_over_previous_election(ds, previous, req.election_day)
     attachments: dict[str, str | bytes] = {}
     if previous is not None:

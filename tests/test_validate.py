@@ -58,7 +58,9 @@ def test_shrink_against_live() -> None:
     errors = check_against_live(
         {"precincts": 150, "address_points": 1000, "early_voting_sites": 33}, live
     ).errors
-    assert len(errors) == 2 and "precincts fell from 195 to 150" in errors[0]
+    # Precincts (and polling places, sites) are checked per county by lookup.guards, which
+    # names them (tests/test_list_guards.py); the totals check keeps the address points.
+    assert len(errors) == 1 and "address_points fell from 700000 to 1000" in errors[0]
 
 
 def test_gaps_between_precincts_are_reported() -> None:
@@ -179,3 +181,83 @@ def test_a_site_without_an_address_is_reported_once_as_not_yet_known() -> None:
     ]
     assert not any("without coordinates" in w and "SOUTHPARK" in w for w in problems.warnings)
     assert not any("SOUTHPARK" in e or "early-voting" in e for e in problems.errors)
+
+
+def test_a_list_of_another_election_is_refused_and_a_moved_statute_is_not() -> None:
+    from lookup.early_voting_period import not_this_election
+
+    election = date(2028, 11, 7)  # G.S. 163-227.6: 2028-10-18..2028-11-04
+    usual = (date(2028, 10, 19), date(2028, 11, 4), time(15))
+    this = _sites_with_days(*((f"S{n}", *usual) for n in range(3)))
+    assert not_this_election(election, this) is None
+    assert not_this_election(election, ()) is None
+    # Last election's list: every day two years back. The message says which period the
+    # list was held to, where it comes from, and what the list looks like instead.
+    old = _sites_with_days(
+        *((f"S{n}", date(2026, 10, 15), date(2026, 10, 31), time(15)) for n in range(3))
+    )
+    reason = not_this_election(election, old)
+    assert reason is not None and reason.startswith(
+        "not this election's early-voting list: 4 of 4 sites (68 of 68 open days) are open "
+        "outside the early-voting period of the election of 2028-11-07, 2028-10-18..2028-11-04 "
+        "(taken from the election date: G.S. 163-227.6"
+    )
+    assert "2026-10-15..2026-10-31, the period of an election on 2026-11-03?" in reason
+    # A statute that moves the start a week earlier: the files agree on a period that
+    # overlaps the statute's by more than half, so the list is this election's (the
+    # separate law check warns about the start).
+    moved = _sites_with_days(
+        *((f"S{n}", date(2028, 10, 11), date(2028, 11, 4), time(15)) for n in range(3))
+    )
+    assert not_this_election(election, moved) is None
+    # A minority of another election's rows is the majority warning's, not a refusal.
+    mixed = _sites_with_days(
+        *((f"S{n}", *usual) for n in range(5)),
+        ("OLD ROW", date(2026, 10, 15), date(2026, 10, 31), time(15)),
+    )
+    assert not_this_election(election, mixed) is None
+
+
+def test_lists_against_live_per_county_and_force() -> None:
+    from dataclasses import replace
+
+    from builders import PREVIOUS, site
+
+    from lookup.guards import check_lists_against_live
+    from lookup.models import Address
+
+    live = tiny_dataset()
+    assert check_lists_against_live(tiny_dataset(), live, ELECTION.day).errors == []
+    # Two of four precincts gone from the map, and with them a polling place.
+    fewer = tiny_dataset(
+        precincts=live.precincts[:2],
+        polling={ELECTION.day: {("TEST", "001"): place("10", "FIRST CHURCH", 0.1, 0.1)}},
+    )
+    found = check_lists_against_live(fewer, live, ELECTION.day)
+    assert found.errors[0].startswith(
+        "TEST: 2 of the live version's 4 precincts (50%, over the 10% allowed) are not in "
+        "the new map: 003, 004"
+    )
+    assert found.errors[1].startswith(
+        "TEST: 2 of the 3 precincts with an Election Day polling place in the live version "
+        "(2028-11-07) have none in the new files (67%, over the 10% allowed): 002, 003"
+    )
+    forced = check_lists_against_live(fewer, live, ELECTION.day, force=True)
+    assert forced.errors == [] and forced.warnings == [f"--force: {e}" for e in found.errors]
+    # Against an earlier election's live list, names are no signal: the count is.
+    earlier = tiny_dataset(
+        elections=(PREVIOUS,),
+        polling={PREVIOUS.day: {("TEST", "001"): place("11", "OLD HALL", 0.2, 0.1)}},
+        sites={
+            PREVIOUS.day: tuple(
+                replace(site(f"s{n}", 0.2, 0.2), name=f"OLD {n}", address=Address(f"{n} OLD RD"))
+                for n in range(5)
+            )
+        },
+    )
+    between = check_lists_against_live(tiny_dataset(), earlier, ELECTION.day)
+    assert between.errors == [
+        "TEST: 2 early-voting sites against 5 in the live version's earlier election (a fall "
+        "of 60%, over the 50% allowed between elections); refused: a truncated or wrong file? "
+        "Give --force if the drop is real"
+    ]

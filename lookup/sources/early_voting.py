@@ -205,9 +205,16 @@ def _simple_csv(
 
 
 def read_early_voting(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    """Any of the early-voting shapes, told apart by what the file holds; every site's
-    days are then held to its election (``check_days``), whatever the shape."""
+    """Any of the early-voting shapes, told apart by what the file holds. A list whose
+    days fall mostly outside this election's early-voting period is another election's
+    and refused as such (``not_this_election``); every site's days are then held to its
+    election (``check_days``), whatever the shape."""
+    from ..early_voting_period import not_this_election
+
     sites = _read_any(path, county, election_day)
+    reason = not_this_election(election_day, [s for s in sites if s.election_day == election_day])
+    if reason:
+        raise DataError(f"{path.name}: {reason}")
     for s in sites:
         if s.schedule:
             where = f"{path.name}: {s.county} site {s.name!r}"
