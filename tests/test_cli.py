@@ -177,9 +177,10 @@ def test_batch_bad_columns(demo_dir: Path, demo_cache: Path, tmp_path: Path) -> 
     assert p.returncode == 3 and "columns must be" in p.stderr
 
 
-def test_refresh_command(demo_cache: Path, tmp_path: Path) -> None:
+def demo_refresh_args(data_dir: Path) -> list[str]:
+    """``lookup refresh`` of the demo county's files, flag by flag, into ``data_dir``."""
     src = Path(__file__).parents[1] / "data" / "precincts" / "demo"
-    p = run(
+    return [
         "refresh",
         "--precincts",
         str(src / "SBE_PRECINCTS_20280801.zip"),
@@ -195,9 +196,13 @@ def test_refresh_command(demo_cache: Path, tmp_path: Path) -> None:
         "2028-11-07",
         "--demo",
         "--data-dir",
-        str(tmp_path / "d"),
-        cache=demo_cache,
-    )
+        str(data_dir),
+    ]
+
+
+def test_refresh_command(demo_cache: Path, tmp_path: Path) -> None:
+    src = Path(__file__).parents[1] / "data" / "precincts" / "demo"
+    p = run(*demo_refresh_args(tmp_path / "d"), cache=demo_cache)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "published: yes" in p.stdout and "precincts: 40" in p.stdout
     assert "reading precincts" not in p.stderr  # not a terminal: no progress output
@@ -282,25 +287,7 @@ def test_refresh_takes_place_layers(demo_ds, demo_cache: Path, tmp_path: Path) -
         feature = {"type": "Feature", "properties": {"name": name}, "geometry": point}
         layers.append(tmp_path / f"{kind}.geojson")
         layers[-1].write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
-    src = Path(__file__).parents[1] / "data" / "precincts" / "demo"
-    base = [
-        "refresh",
-        "--precincts",
-        str(src / "SBE_PRECINCTS_20280801.zip"),
-        "--polling-places",
-        str(src / "demo-polling-places-20281107.csv"),
-        "--early-voting",
-        str(src / "demo-one-stop-sites-20281107.txt"),
-        "--addresses",
-        str(src / "Master_Address_Table_demo.csv"),
-        "--county",
-        "DEMO",
-        "--election-date",
-        "2028-11-07",
-        "--demo",
-        "--data-dir",
-        str(tmp_path / "d"),
-    ]
+    base = demo_refresh_args(tmp_path / "d")
     p = run(*base, "--places", str(layers[0]), "--places", str(layers[1]), cache=demo_cache)
     assert p.returncode == 0, p.stdout + p.stderr
     # 6 one-stop sites and 37 polling places of the one election, plus the two points.
