@@ -275,3 +275,9 @@ def test_a_reading_that_fits_wins_over_a_misreading_to_confirm() -> None:
     ]
     ds = tiny_dataset(addresses=rows)
     assert where(ds, "434 Cottonwood Pointe, Huntersville").precinct.id == "002"
+
+
+def test_a_numbered_street_without_a_house_number_is_a_street() -> None:
+    rows = [("10 5TH ST", "", T, Z, 1.2, 0.2), ("20 5TH ST", "", T, Z, 1.3, 0.2)]
+    a = where(tiny_dataset(addresses=rows), "5th St, Testville")
+    assert a.precinct.id == "002" and "street_only" in a.notices and a.verify

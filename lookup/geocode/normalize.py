@@ -33,6 +33,7 @@ _UNIT_ID_LABELS = frozenset({"OccupancyIdentifier", "SubaddressIdentifier"})
 _FRACTION = re.compile(r"^\d+/\d+$")
 _HOUSE_NUMBER = re.compile(r"^(\d+)([A-Z]?)$")
 _LEADING_DIGITS = re.compile(r"\d+")
+_ORDINAL = re.compile(r"^\d+(?:ST|ND|RD|TH)$")  # a street's name (5TH ST), no house number
 _ZIP = re.compile(r"^(\d{5})(?:[- ]?\d{4})?$")
 _TRAILING_ZIP = re.compile(r"[\s,](\d{5})(?:-\d{4})?$")
 _UNIT_AT_END = re.compile(
@@ -332,8 +333,8 @@ def parse_address(text: str) -> ParsedAddress | None:
         street, unit = _fallback_street(cleaned)
     key = canonical_street(street)
     number = key.split(" ", 1)[0] if key else ""
-    if not key or not number[:1].isdigit() or len(key.split()) < 2:
-        return None
+    if not key or not number[:1].isdigit() or len(key.split()) < 2 or _ORDINAL.match(number):
+        return None  # "5th St, Demo City": a numbered street named without a house number
     # The house number leads its part of the address; "SCRIPT ALERT 1 SCRIPT" is no address.
     digits = _LEADING_DIGITS.match(number)
     starts = [part.split()[:1] for part in cleaned.split(",")]
