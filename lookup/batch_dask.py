@@ -29,7 +29,7 @@ import os
 import threading
 from collections import Counter, deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -270,6 +270,11 @@ def _in_order(client: Client, tasks: list[Any]) -> Iterator[Any]:
         del future  # released: the worker may drop the result
 
 
+def _silence_distributed() -> None:
+    """Run on each local worker before the cluster stops (see ``_client``)."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
 @contextmanager
 def _client(scheduler: str | None) -> Iterator[Client]:
     import dask
@@ -300,7 +305,15 @@ def _client(scheduler: str | None) -> Iterator[Client]:
                 ) as cluster,
                 Client(cluster, set_as_default=False) as client,
             ):
-                yield client
+                try:
+                    yield client
+                finally:
+                    # Every row is written by now. Stopping races the workers' own
+                    # heartbeats, which distributed logs as errors with a traceback
+                    # (dask/distributed#9032): news to no one, so silent from here on.
+                    quiet.setLevel(logging.CRITICAL)
+                    with suppress(Exception):
+                        client.run(_silence_distributed)
         finally:
             quiet.setLevel(level)
         return
