@@ -364,6 +364,8 @@ def assemble(
     )
     polling = completed.polling
     if req.election_day not in polling:
+        if problems.errors:  # the join said why (e.g. another county's map): once
+            raise DataError(problems.errors.pop())
         found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
         raise DataError(
             f"no polling places for the election of {req.election_day.isoformat()} "

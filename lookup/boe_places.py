@@ -130,13 +130,18 @@ def complete_places(
     polling: dict[date, dict[tuple[str, str], PollingPlace]] = defaultdict(dict)
     # One note per place of a list, naming the precincts it serves ("MECKLENBURG 049/050").
     served: dict[tuple[str, date, str, PlaceRecord], tuple[Finding, list[str]]] = {}
-    unknown: set[str] = set()
+    unknown: set[tuple[str, date, str]] = set()  # (county, day, row as shown)
+    joined: Counter[tuple[str, date]] = Counter()  # rows that found their precinct
+    missed: dict[tuple[str, date], set[str]] = defaultdict(set)
     for file, rows in polling_files:
         for r in rows:
             pid = crosswalk.get((r.county, precinct_key(r.precinct_name)), "")
             if not pid:
-                unknown.add(f"{r.county} {r.precinct_name!r} ({r.election_day.isoformat()})")
+                shown = f"{r.county} {r.precinct_name!r} ({r.election_day.isoformat()})"
+                unknown.add((r.county, r.election_day, shown))
+                missed[(r.county, r.election_day)].add(r.precinct_name)
                 continue
+            joined[(r.county, r.election_day)] += 1
             if (
                 r.lat is not None
                 and r.lon is not None
@@ -156,10 +161,25 @@ def complete_places(
                 )
             assigned[(r.county, pid)] = _polling_place(r, f)
             served.setdefault((file, r.election_day, r.id, target), (f, []))[1].append(pid)
-    if unknown:
+    disjoint = [k for k in missed if not joined[k]]
+    for county, day in sorted(disjoint):
+        # Not one precinct in common: the wrong map, not a few renamed precincts.
+        mine = sorted({pid for (c, _key), pid in crosswalk.items() if c == county})
+        theirs = sorted(missed[(county, day)])
         problems.errors.append(
-            f"{len(unknown)} polling-place rows name a precinct not in the precinct map: "
-            + ", ".join(sorted(unknown)[:10])
+            f"{county}: none of the {len(theirs)} precincts of the polling-place list for "
+            f"{day.isoformat()} is in the precinct map (the list names "
+            f"{_few(theirs)}; the map's {county} precincts are {_few(mine) or 'none'}): is "
+            f"the map another county's or another year's? give {county}'s precinct map for "
+            "this election, or check --county"
+        )
+    rest = sorted(shown for c, d, shown in unknown if (c, d) not in disjoint)
+    if rest:
+        problems.errors.append(
+            f"{len(rest)} polling-place rows name a precinct not in the precinct map: "
+            + ", ".join(rest[:10])
+            + " (added or renamed since the map was drawn? give the map published with "
+            "this list)"
         )
     notes = [
         Noted(day, f.target.kind, f"{f.target.county} {'/'.join(sorted(set(pids)))}", f)
@@ -167,6 +187,10 @@ def complete_places(
     ]
     early = _sites(site_files, finder, notes)
     return Places(dict(polling), early, notes)
+
+
+def _few(items: list[str], n: int = 5) -> str:
+    return ", ".join(items[:n]) + (f" (+{len(items) - n} more)" if len(items) > n else "")
 
 
 def _point(f: Finding) -> tuple[float, float] | None:

@@ -88,7 +88,8 @@ def warnings(notes: Iterable[Noted], day: date) -> list[str]:
         ]
         out.append(
             f"{len(unplaced)} polling places or early-voting sites still without coordinates "
-            f"(no source and no address point at their address): {_sample(shown)}"
+            "(no source and no address point at their address; answers give the address "
+            f"without distance or map: add an address table or a place source): {_sample(shown)}"
         )
     placeholders = [n for n in mine if not n.finding.name_plausible]
     out += [_placeholder(n) for n in placeholders[:FIRST]]

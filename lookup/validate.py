@@ -113,13 +113,8 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
             msg
             + (" (too many: is the crosswalk right?)" if share > MAX_MISSING_PLACE_SHARE else "")
         )
-    places = {pp.id: pp for m in ds.polling.values() for pp in m.values()}
-    no_coords = sorted(pid for pid, pp in places.items() if pp.lat is None)
-    if no_coords:
-        p.warnings.append(
-            f"{len(no_coords)} polling places without coordinates (answers give the address "
-            f"only): {_sample(no_coords)}"
-        )
+    # Places and sites without coordinates are the completion's warning (enrich_report):
+    # by precinct, with why no source placed them, once.
     far = _far_polling_places(ds, assigned)
     if far:
         p.warnings.append(
@@ -133,12 +128,6 @@ def check_dataset(ds: Dataset, primary_day: date) -> Problems:
             p.warnings.append(
                 f"{len(unknown)} early-voting sites of {d.isoformat()} have no address yet "
                 f"(TBD in the list; listed as not yet known, without distance): {_sample(unknown)}"
-            )
-        unplaced = [s.name for s in sites if s.lat is None and s.address.line1]
-        if unplaced:
-            p.warnings.append(
-                f"{len(unplaced)} early-voting sites of {d.isoformat()} without coordinates "
-                f"(listed without distance): {_sample(unplaced)}"
             )
         for s in sites:
             days = [x.day for x in s.schedule]
