@@ -67,6 +67,7 @@ class Changes:
             "polling places moved": len(self.moved()),
             "polling places renamed": sum(c.kind == "renamed" for c in self.places),
             "polling place addresses corrected": sum(c.kind == "corrected" for c in self.places),
+            "polling places given their address": sum(c.kind == "located" for c in self.places),
             "polling places added": sum(c.kind == "added" for c in self.places),
             "polling places dropped": sum(c.kind == "dropped" for c in self.places),
             "precincts added": len(self.precincts_added),
@@ -93,6 +94,7 @@ class Changes:
             ("moved", "Polling places moved"),
             ("renamed", "Polling places renamed (same address)"),
             ("corrected", "Polling place addresses corrected (same building)"),
+            ("located", "Polling places given their address (none before)"),
         ):
             rows = [
                 f"| {c.county} {c.precinct} | {_place(c.before)} | {_place(c.after)} |"
@@ -352,11 +354,21 @@ def _place_change(before: PollingPlace | None, after: PollingPlace | None) -> st
         return "added"
     if after is None:
         return "dropped"
-    # The building is the street address in its town; a ZIP fixed on the same building
-    # (McKee Road Elementary, 28226 -> 28270 between 2018 and 2020) is no move.
-    if (before.address.line1, before.address.city) != (after.address.line1, after.address.city):
+    # The building is the street address in its town, however spelt (E BLVD, EAST BLVD);
+    # a ZIP fixed on the same building (McKee Road Elementary, 28226 -> 28270 between
+    # 2018 and 2020) is no move, and an address given where there was none is no move.
+    was, now = _street(before), _street(after)
+    if was is None and now is not None:
+        return "located"
+    if was != now:
         return "moved"
     # The BOE's own names: a name completed from another source is no rename.
     if (before.published_name or before.name) != (after.published_name or after.name):
         return "renamed"
     return "corrected" if before.address != after.address else ""
+
+
+def _street(p: PollingPlace) -> tuple[str, str] | None:
+    """(street line, town) of a polling place as one building; None while it has none."""
+    a = p.address
+    return (canonical_street(a.line1), a.city.upper()) if a.line1.strip() else None

@@ -146,6 +146,26 @@ def test_a_renamed_polling_place_at_the_same_address_is_one_rename() -> None:
     assert [(c.precinct, c.kind) for c in ch.places] == [("002", "renamed")]
 
 
+def test_an_address_given_where_there_was_none_is_no_move() -> None:
+    """A polling place first published without its address (not yet known), then with
+    it: reported as given its address; a respelt street on the same building is a
+    corrected address, not a move."""
+    unknown = place("20", "SECOND SCHOOL", 1.5, 0.5, line1="")
+    old = _ds("v1", polling=_polling() | {("TEST", "002"): unknown})
+    respelt = place("30", "THIRD HALL", 0.5, 0.5, line1="3 MAIN STREET")
+    new = _ds("v2", polling=_polling() | {("TEST", "003"): respelt})
+    ch = diff(old, new, DAY)
+    assert [(c.precinct, c.kind) for c in ch.places] == [("002", "located"), ("003", "corrected")]
+    assert "1 polling places given their address" in ch.summary()[0]
+    md = ch.markdown()
+    assert "## Polling places given their address (none before) (1)" in md
+    assert "| TEST 002 | SECOND SCHOOL, " in md and "## Polling places moved" in md
+    assert ch.moved() == []
+    # The other way, an address withdrawn, is what staff must check: a move.
+    back = diff(new, old, DAY)
+    assert [(c.precinct, c.kind) for c in back.places] == [("002", "moved"), ("003", "corrected")]
+
+
 def _grown(share: float) -> list:
     """The tiny precincts with 002 widened eastwards by ``share`` of its area."""
     geoms = tiny_geoms()
@@ -280,6 +300,49 @@ def test_real_2018_to_2020_mecklenburg_change_report(real: Path, tmp_path: Path)
     colors = {c for _n, c in img.convert("RGB").getcolors(1 << 22)}
     assert _pale(MOVED) in colors and _pale(RESHAPED) not in colors
     shutil.copyfile(folder / "changes.png", "/tmp/changes_2018_2020.png")
+
+
+@pytest.mark.realdata
+def test_real_2018_statewide_map_to_2020_county_map(real: Path, tmp_path: Path) -> None:
+    """2018 on the State Board's vtds map, 2020 on the county's own: 135 precincts differ
+    by under 1 % (two drawings of one map) and are one line; 9 differ by more."""
+    from lookup.refresh import RefreshRequest, refresh
+
+    polling = real / "statewide/polling_places"
+    first = RefreshRequest(
+        precincts=tuple(real / f"statewide/precincts/vtds{k}.kmz" for k in range(3)),
+        polling_places=(polling / "polling_place_20181106.csv",),
+        early_voting=(real / "statewide/early_voting/ossite_2018.kml",),
+        county="MECKLENBURG",
+        election_day=date(2018, 11, 6),
+        data_dir=tmp_path,
+        version="v2018",
+    )
+    assert refresh(first, datetime(2018, 9, 1, tzinfo=UTC)).published
+    second = replace(
+        first,
+        precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+        polling_places=(polling / "polling_place_20201103.csv",),
+        early_voting=(real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",),
+        election_day=date(2020, 11, 3),
+        version="v2020",
+    )
+    report = refresh(second, datetime(2020, 9, 1, tzinfo=UTC))
+    assert report.published, report.lines()
+    ch = report.changes
+    assert ch is not None and ch.precincts_redrawn == 135
+    assert [p for p, _share in ch.precincts_reshaped] == [
+        "MECKLENBURG 127", "MECKLENBURG 139", "MECKLENBURG 145", "MECKLENBURG 206",
+        "MECKLENBURG 208", "MECKLENBURG 237", "MECKLENBURG 239", "MECKLENBURG 242",
+        "MECKLENBURG 243",
+    ]  # fmt: skip
+    md = (tmp_path / "versions" / "v2020" / "changes.md").read_text()
+    assert (
+        "135 precincts differ by under 1 % of their area: a different source map, not a "
+        "change." in md
+    )
+    assert "## Precincts reshaped (more than 1 % of the area) (9)" in md
+    assert len(ch.moved()) == 11
 
 
 @pytest.mark.realdata
