@@ -338,7 +338,9 @@ def test_ng911_geopackage_reads_its_address_point_layer(tmp_path: Path) -> None:
     assert frame["key"].tolist() == ["12 OAK ST"] and frame["line"].tolist() == ["12 OAK STREET"]
     roads.to_file(tmp_path / "roads.gpkg", layer="RoadCenterLine", driver="GPKG")
     roads.to_file(tmp_path / "roads.gpkg", layer="Boundaries", driver="GPKG")
-    with pytest.raises(DataError, match=r"^roads\.gpkg \(layer \w+\): neither "):
+    with pytest.raises(
+        DataError, match=r"^roads\.gpkg \(layer \w+\): unknown address-table layout "
+    ):
         read_addresses(tmp_path / "roads.gpkg")
 
 
@@ -470,7 +472,10 @@ def test_whole_coordinate_column_unusable_is_refused(
 
 
 def test_required_columns_missing(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"^x\.csv: neither .* its columns are foo, bar$"):
+    with pytest.raises(
+        DataError,
+        match=r"^x\.csv: unknown address-table layout \(header: foo, bar\)\. Known .*\. Next step: ",
+    ):
         read_addresses(write(tmp_path / "x.csv", "foo,bar\n1,2\n"))
     with pytest.raises(DataError, match=r"^y\.csv: no coordinates: .* among address, city$"):
         read_addresses(write(tmp_path / "y.csv", "address,city\n1 Oak St,Charlotte\n"))
@@ -524,7 +529,8 @@ def test_run_away_cells_cost_nothing(tmp_path: Path) -> None:
         ),
         (
             b"address,lat,lon\n\x81\x8d\x8f",
-            "empty.csv: not valid UTF-8, UTF-16 or Windows-1252 text",
+            "empty.csv: not valid UTF-8, UTF-16 or Windows-1252 text (byte 0x81 at offset 16): "
+            "open it in Excel and save it as CSV UTF-8, or give the file as published",
         ),
     ],
 )

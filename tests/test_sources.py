@@ -65,7 +65,7 @@ def test_plain_csv_with_coordinates(tmp_path: Path) -> None:
 def test_polling_file_missing_columns(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("a,b\n1,2\n")
-    with pytest.raises(DataError, match="missing columns"):
+    with pytest.raises(DataError, match="unknown polling-place layout"):
         read_polling_places(path)
 
 
@@ -150,7 +150,7 @@ def test_mat_layout_reprojects_and_skips_retired(tmp_path: Path) -> None:
 def test_unknown_address_layout(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("foo,bar\n1,2\n")
-    with pytest.raises(DataError, match="neither"):
+    with pytest.raises(DataError, match="unknown address-table layout"):
         read_addresses(path)
 
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ..errors import DataError
+from .layouts import KnownLayout, shown_header, unknown_layout
 
 MAT_CRS = "EPSG:2264"  # NC State Plane, US feet: the county MAT's XCOORD/YCOORD
 WGS84 = "EPSG:4326"
@@ -60,6 +61,16 @@ NENA_STREET = (
     "stpremod", "stpredir", "stpretyp", "stpresep", "stname", "stpostyp", "stposdir",
     "stposmod",
 )  # fmt: skip
+
+
+# The columns that tell the part layouts apart, spelled as the files spell them.
+MAT_KEYS = ("ADDRNUM", "STREETNAME")  # both present: a county Master Address Table
+MAT_XY = ("XCOORD", "YCOORD")  # its coordinates, in ``MAT_CRS``
+NENA_KEYS = ("Add_Number", "St_Name")  # both present: NENA NG9-1-1 address points
+NEXT_STEP = (
+    "export the table with the columns of one of these (names match in any case, with or "
+    "without spaces and underscores)"
+)
 
 
 def column_key(name: str) -> str:
@@ -112,6 +123,38 @@ class _Columns:
     def role(self, role: str) -> str | None:
         return self.pick(*SYNONYMS[role])
 
+    def has(self, *names: str) -> bool:
+        """Whether every one of these columns is present (compared by ``column_key``)."""
+        return all(column_key(n) in self.by_key for n in names)
+
+
+def known_layouts() -> tuple[KnownLayout, ...]:
+    """The address layouts ``detect_layout`` takes, in its order, from its own columns."""
+    return (
+        KnownLayout(
+            "the county Master Address Table",
+            MAT_KEYS,
+            how=f"{', '.join(MAT_XY)} in NC State Plane feet",
+        ),
+        KnownLayout("NENA NG9-1-1 address points", NENA_KEYS),
+        KnownLayout(
+            "house number and street, as OpenAddresses",
+            (_named("number", 3), _named("street", 3)),
+        ),
+        KnownLayout("a one-line street address", (_named("address", 3),)),
+    )
+
+
+def coordinates_needed() -> str:
+    """What every layout needs for its points, said once in a refusal."""
+    return f"each with {_named('lon')} and {_named('lat')} columns (degrees) or a point layer"
+
+
+def _named(role: str, limit: int = 0) -> str:
+    """A role's column names as a message lists them: ``longitude/lon/long/lng/x``."""
+    names = SYNONYMS[role]
+    return "/".join(names[:limit] if limit else names) + ("/…" if 0 < limit < len(names) else "")
+
 
 def detect_layout(fields: Iterable[str], has_points: bool, name: str) -> Layout:
     """The layout of a file with these columns, or a ``DataError`` saying what is missing."""
@@ -119,14 +162,14 @@ def detect_layout(fields: Iterable[str], has_points: bool, name: str) -> Layout:
     units = _present(c.role("unit"))
     city, muni, zip_, state = c.role("city"), c.role("municipality"), c.role("zip"), c.role("state")
     layout: Layout
-    if c.pick("addrnum") and c.pick("streetname"):
-        street = (c.pick("stdir", "preaddrnum"), c.pick("streetname"))
+    if c.has(*MAT_KEYS):
+        street = (c.pick("stdir", "preaddrnum"), c.pick(column_key(MAT_KEYS[1])))
         layout = Layout(
             "Master Address Table",
-            number=c.pick("addrnum"),
+            number=c.pick(column_key(MAT_KEYS[0])),
             suffix=c.pick("addrnumsuf"),
             street=_present(*street, c.pick("streettype"), c.pick("sufdir")),
-            street_name=c.pick("streetname"),
+            street_name=c.pick(column_key(MAT_KEYS[1])),
             units=_present(c.pick("unitid")) or units,
             city=city,
             municipality=muni,
@@ -134,16 +177,17 @@ def detect_layout(fields: Iterable[str], has_points: bool, name: str) -> Layout:
             state=state,
             status=c.pick("statuscode"),
         )
-        if not has_points and c.pick("xcoord") and c.pick("ycoord"):
-            return replace(layout, x=c.pick("xcoord"), y=c.pick("ycoord"), crs=MAT_CRS)
-    elif c.pick("addnumber") and c.pick("stname"):
+        if not has_points and c.has(*MAT_XY):
+            x, y = (c.pick(column_key(k)) for k in MAT_XY)
+            return replace(layout, x=x, y=y, crs=MAT_CRS)
+    elif c.has(*NENA_KEYS):
         layout = Layout(
             "NENA NG9-1-1",
-            number=c.pick("addnumber"),
+            number=c.pick(column_key(NENA_KEYS[0])),
             prefix=c.pick("addnumpre"),
             suffix=c.pick("addnumsuf"),
             street=_present(*(c.pick(k) for k in NENA_STREET)),
-            street_name=c.pick("stname"),
+            street_name=c.pick(column_key(NENA_KEYS[1])),
             units=_present(c.pick("unit", "unitvalue"), c.pick("room"), c.pick("building")),
             city=c.pick("postcomm", "postcity") or city,
             municipality=c.pick("incmuni") or muni,
@@ -173,12 +217,9 @@ def detect_layout(fields: Iterable[str], has_points: bool, name: str) -> Layout:
             state=state,
         )
     else:
-        raise DataError(
-            f"{name}: neither the Master Address Table layout (ADDRNUM, STREETNAME, XCOORD, "
-            "YCOORD, ...), NENA NG9-1-1 address points (Add_Number, St_Name, ...), "
-            "OpenAddresses (NUMBER, STREET, LON, LAT, ...) nor a street address column "
-            f"(address, full_address, ...): its columns are {_listed(c.fields)}"
-        )
+        found = f"header: {shown_header(c.fields)}"
+        layouts, note = known_layouts(), coordinates_needed()
+        raise DataError(unknown_layout(name, "address-table", found, layouts, NEXT_STEP, note))
     lon, lat = c.role("lon"), c.role("lat")
     if lon and lat:
         return replace(layout, x=lon, y=lat)
@@ -186,7 +227,7 @@ def detect_layout(fields: Iterable[str], has_points: bool, name: str) -> Layout:
         return layout
     raise DataError(
         f"{name}: no coordinates: not a point layer, and no longitude and latitude columns "
-        f"(longitude/latitude, lon/lat, lng, x/y) among {_listed(c.fields)}"
+        f"({_named('lon')} and {_named('lat')}) among {_listed(c.fields)}"
     )
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DataError
 from .gdal_safety import ADDRESS_LAYER, open_layer
+from .sniff import refusal
 from .textfile import decode_bytes, read_source_bytes
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".ods"})  # read by GDAL, a layer per sheet
+# Names under which a file goes to GDAL instead (any not in TEXT_SUFFIXES does): what a
+# refusal of such a file renamed .csv tells staff to call it.
+GIS_SUFFIXES = frozenset({".zip", ".geojson", ".json", ".gpkg", ".kml", ".kmz"})
 DELIMITERS = (",", "\t", ";", "|")
 _EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
@@ -117,6 +121,10 @@ class TextSource(Source):
         self.path = path
         self.has_points = False
         self.raw = read_source_bytes(path)  # refused over the size limit before reading
+        # A zip, workbook or web page renamed .csv: refused as what it is, not by codec.
+        refused = refusal(self.raw, path.name, GIS_SUFFIXES | SPREADSHEET_SUFFIXES)
+        if refused:
+            raise DataError(refused)
         text, self.encoding = decode_bytes(self.raw, path.name)
         head = text[:1_000_000].lstrip("\ufeff")
         del text  # pandas decodes the bytes itself: no second copy of a 60 MB table

@@ -14,8 +14,12 @@ from pathlib import Path
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
 from .counties import wanted
+from .layouts import KnownLayout, missing_columns, shown_header, unknown_layout
+from .polling_places import NCSBE_LAYOUT as POLLING_LAYOUT
+from .polling_places import REQUIRED as POLLING_COLUMNS
 from .polling_places import parse_us_date
-from .textfile import read_text_table, rows
+from .precincts import KML_SUFFIXES  # read as NCSBE's one-stop site KML (ossite)
+from .textfile import TextFile, read_text_table, rows, separated_by
 
 # "CHARLOTTE, NC 28277", also "CONWAY,NC 27854" and "MINT HILL NC 28227".
 CITY_STATE_ZIP = re.compile(
@@ -30,6 +34,23 @@ MAX_DAYS_BEFORE_ELECTION = 60
 _RANGE = re.compile(
     r"(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)\s*(?:-|\u2013|TO)\s*(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)"
 )
+
+
+# NCSBE's statewide one-stop list: no header row, these columns in this order.
+STATEWIDE_COLUMNS = (
+    "election date", "county", "board office Y/N", "site name", "street", "city state ZIP",
+    "date", "hours",
+)  # fmt: skip
+STATEWIDE_LAYOUT = KnownLayout(
+    "the State Board's one-stop list (StatewideList)",
+    how=f"no header row, {len(STATEWIDE_COLUMNS)} columns {', '.join(STATEWIDE_COLUMNS)}; "
+    + separated_by(),
+)
+JSON_SUFFIXES = (".json",)  # read as NCSBE's per-county one-stop JSON (``site_json``)
+KML_LAYOUT = KnownLayout(
+    "the State Board's one-stop site KML (ossite)", how=f"named {' or '.join(KML_SUFFIXES)}"
+)
+NEXT_STEP = "export it with the columns of (2), or give the State Board's file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +118,49 @@ def check_days(first: date, last: date, election_day: date, where: str) -> None:
 
 
 def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:
-    """Read NCSBE's statewide one-stop list (no header row, 8 columns)."""
-    return _statewide(rows(read_text_table(path)), path, county)
+    """Read NCSBE's statewide one-stop list (no header row, ``STATEWIDE_COLUMNS``)."""
+    return _statewide(rows(_read_table(path)), path, county)
+
+
+def _read_table(path: Path) -> TextFile:
+    """The list as text; a KML or JSON under another name is refused with "name it .kml"."""
+    return read_text_table(path, readable=(*KML_SUFFIXES, *JSON_SUFFIXES))
+
+
+def known_layouts() -> tuple[KnownLayout, ...]:
+    """Every early-voting layout ``read_early_voting`` reads, from the readers' own
+    column definitions, in the order ``NEXT_STEP`` counts."""
+    from . import one_stop_cells, site_json  # here: both import this module
+
+    return (STATEWIDE_LAYOUT, SIMPLE_LAYOUT, one_stop_cells.LAYOUT, KML_LAYOUT, site_json.LAYOUT)
+
+
+def layout_of_first_row(row: list[str]) -> KnownLayout | None:
+    """The early-voting layout a file's first row begins, if any: how the polling-place
+    reader tells staff they gave an early-voting list in its place."""
+    from .one_stop_cells import LAYOUT, is_day_list_header
+
+    header = {c.strip().lower() for c in row}
+    if set(SIMPLE_COLUMNS) <= header:
+        return SIMPLE_LAYOUT
+    if is_day_list_header(row):
+        return LAYOUT
+    if len(row) == len(STATEWIDE_COLUMNS) and _statewide_row(row):
+        return STATEWIDE_LAYOUT
+    return None
+
+
+def _statewide_row(row: list[str]) -> bool:
+    """Whether a first row starts NCSBE's statewide list: a date, or a header that some
+    copies carry (``election...``)."""
+    first = row[0].strip() if row else ""
+    if first.lower().startswith("election"):
+        return True
+    try:
+        parse_us_date(first, "")
+    except DataError:
+        return False
+    return True
 
 
 def _statewide(table: list[list[str]], path: Path, county: str | None) -> list[SiteRecord]:
@@ -109,10 +171,15 @@ def _statewide(table: list[list[str]], path: Path, county: str | None) -> list[S
         where = f"{path.name} line {n}"
         if n == 1 and row and row[0].lower().startswith("election"):
             continue  # tolerate a header row some copies carry
-        if len(row) < 8:
-            raise DataError(f"{where}: {len(row)} fields, expected 8")
+        if len(row) < len(STATEWIDE_COLUMNS):
+            raise DataError(
+                f"{where}: {len(row)} fields, expected {len(STATEWIDE_COLUMNS)} "
+                f"({', '.join(STATEWIDE_COLUMNS)}): is a tab missing or the line cut short?"
+            )
         # The third column flags the county board's office; no answer depends on it.
-        election_s, row_county, _board, name, street, csz, day_s, hours_s = row[:8]
+        election_s, row_county, _board, name, street, csz, day_s, hours_s = row[
+            : len(STATEWIDE_COLUMNS)
+        ]
         row_county = row_county.upper()
         if want and row_county not in want:
             continue
@@ -156,6 +223,8 @@ def _records(
 
 
 SIMPLE_COLUMNS = ("county", "name", "street", "city", "zip", "date", "hours")
+SIMPLE_COORDINATES = ("lat", "lon")  # optional
+SIMPLE_LAYOUT = KnownLayout("the county's hand-edited list", SIMPLE_COLUMNS, SIMPLE_COORDINATES)
 
 
 def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
@@ -163,7 +232,7 @@ def read_sites_csv(path: Path, county: str | None, election_day: date) -> list[S
     city, zip, date, hours`` (optional ``lat, lon``), one row per site per day; ``date``
     as YYYY-MM-DD or MM/DD/YYYY; ``hours`` as ``8:00AM - 7:30PM``, ``Closed`` or a split
     day ``8:00AM - 12:00PM, 1:00PM - 5:00PM``."""
-    return _simple_csv(rows(read_text_table(path)), path, county, election_day)
+    return _simple_csv(rows(_read_table(path)), path, county, election_day)
 
 
 def _simple_csv(
@@ -172,7 +241,9 @@ def _simple_csv(
     header = [h.strip().lower() for h in table[0]] if table else []
     missing = [c for c in SIMPLE_COLUMNS if c not in header]
     if missing:
-        raise DataError(f"{path.name}: missing columns {', '.join(missing)}")
+        found = table[0] if table else []
+        step = "rename or add the missing columns"
+        raise DataError(missing_columns(path.name, missing, found, SIMPLE_LAYOUT, step))
     col = {name: i for i, name in enumerate(header)}
     want = wanted(county)
     days: dict[tuple[str, ...], dict[date, tuple[OpenHours, ...]]] = defaultdict(dict)
@@ -196,9 +267,10 @@ def _simple_csv(
         if day in days[key]:
             raise DataError(f"{where}: {cell['name']} listed twice for {day.isoformat()}")
         days[key][day] = parse_hours(cell["hours"], where)
-        if cell.get("lat") and cell.get("lon"):
+        lat, lon = (cell.get(c) for c in SIMPLE_COORDINATES)
+        if lat and lon:
             try:
-                coords[key] = (float(cell["lat"]), float(cell["lon"]))
+                coords[key] = (float(lat), float(lon))
             except ValueError:
                 raise DataError(f"{where}: lat/lon are not numbers") from None
     return _records(days, dict.fromkeys(days, election_day), coords, path, county)
@@ -223,20 +295,31 @@ def read_early_voting(path: Path, county: str | None, election_day: date) -> lis
 
 
 def _read_any(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    if path.suffix.lower() in (".kml", ".kmz"):
+    if path.suffix.lower() in KML_SUFFIXES:
         from .kml import read_kml_sites
 
         return read_kml_sites(path, county, election_day)
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() in JSON_SUFFIXES:
         from .site_json import read_site_json
 
         return read_site_json(path, county, election_day)
-    table = rows(read_text_table(path))  # read once, then told apart by its first row
-    header = {c.strip().lower() for c in table[0]} if table else set()
+    table = rows(_read_table(path))  # read once, then told apart by its first row
+    first = table[0] if table else []
+    header = {c.strip().lower() for c in first}
     if {"name", "hours", "date"} <= header:
         return _simple_csv(table, path, county, election_day)
+    if set(POLLING_COLUMNS) <= header:
+        raise DataError(
+            f"{path.name}: a polling-place list ({POLLING_LAYOUT.name}), not an "
+            "early-voting list: give it as --polling-places"
+        )
     from .one_stop_cells import is_day_list_header, read_day_list_table
 
-    if is_day_list_header(table[0] if table else []):
+    if is_day_list_header(first):
         return read_day_list_table(table, path, county, election_day)
+    if not _statewide_row(first):
+        found = f"first line: {shown_header(first)}"
+        raise DataError(
+            unknown_layout(path.name, "early-voting", found, known_layouts(), NEXT_STEP)
+        )
     return _statewide(table, path, county)

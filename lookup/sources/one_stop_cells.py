@@ -28,9 +28,11 @@ from ..errors import DataError
 from ..models import DaySchedule, OpenHours
 from .counties import wanted
 from .early_voting import SiteRecord, check_days, parse_hours
+from .layouts import KnownLayout
 from .site_json import parse_day
 
-COLUMNS = ("county", "locationname", "address", "dates")
+HEADER = ("County", "LocationName", "Address", "Dates")  # as the county writes them
+LAYOUT = KnownLayout("the county's one-stop list with a day list per site", HEADER)
 WEEKDAYS = {
     "MON": 0, "MONDAY": 0, "TUE": 1, "TUES": 1, "TUESDAY": 1, "WED": 2, "WEDNESDAY": 2,
     "THU": 3, "THUR": 3, "THURS": 3, "THURSDAY": 3, "FRI": 4, "FRIDAY": 4,
@@ -51,16 +53,24 @@ _THROUGH = r"(?:-|\u2013|\bTO\b|\bTHROUGH\b|\bTHRU\b)"
 _RANGE_ONLY = re.compile(rf"^[\s,]*(?:{_THROUGH}[\s,]*)?$")
 
 
+def _key(name: str) -> str:
+    """A column name as compared: any case, without spaces or underscores."""
+    return re.sub(r"[\s_]+", "", name).lower()
+
+
+COLUMNS = tuple(_key(c) for c in HEADER)
+
+
 def is_day_list_header(row: Sequence[str]) -> bool:
     """``County, LocationName, Address, Dates`` (any case, spaces or underscores)."""
-    return set(COLUMNS) <= {re.sub(r"[\s_]+", "", c).lower() for c in row}
+    return set(COLUMNS) <= {_key(c) for c in row}
 
 
 def read_day_list_table(
     table: list[list[str]], path: Path, county: str | None, election_day: date
 ) -> list[SiteRecord]:
     """One record per row of ``county``; the election is ``election_day`` (no column says)."""
-    header = [re.sub(r"[\s_]+", "", c).lower() for c in table[0]]
+    header = [_key(c) for c in table[0]]
     col = {name: header.index(name) for name in COLUMNS}
     want = wanted(county)
     out: list[SiteRecord] = []

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ..errors import DataError
 from .counties import wanted
-from .textfile import TextFile, read_text_table
+from .layouts import KnownLayout, missing_columns, shown_header, unknown_layout
+from .precincts import KML_SUFFIXES  # the refresh reads these as NCSBE's polling-place KML
+from .textfile import TextFile, read_text_table, separated_by
 
 NCSBE_NAME_CHARS = 30  # NCSBE's width of polling_place_name and precinct_name
 
@@ -33,6 +35,9 @@ REQUIRED = (
     "state",
     "zip",
 )
+LAT_COLUMNS = ("lat", "latitude")
+LON_COLUMNS = ("lon", "lng", "longitude")
+NEXT_STEP = "export it with the columns of (1), or give the State Board's file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +69,15 @@ def parse_us_date(value: str, where: str) -> date:
 
 def read_polling_places(path: Path, county: str | None = None) -> list[PollingPlaceRow]:
     """Read a polling-place list, keeping the rows of ``county`` when given."""
-    raw = _raw_rows(read_text_table(path))
+    raw = _raw_rows(read_text_table(path, readable=KML_SUFFIXES))
     table = [[c.strip() for c in row] for row in raw]
     if not table:
         raise DataError(f"{path.name}: empty file")
     header = [h.strip().lower() for h in table[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise DataError(f"{path.name}: missing columns {', '.join(missing)}")
+    _check_header(path.name, table[0], header)
     col = {name: header.index(name) for name in header}
-    lat_col = next((col[c] for c in ("lat", "latitude") if c in col), None)
-    lon_col = next((col[c] for c in ("lon", "lng", "longitude") if c in col), None)
+    lat_col = next((col[c] for c in LAT_COLUMNS if c in col), None)
+    lon_col = next((col[c] for c in LON_COLUMNS if c in col), None)
     want = wanted(county)
     name_cut = _cut_flags(raw, col["polling_place_name"])
     precinct_cut = _cut_flags(raw, col["precinct_name"])
@@ -110,6 +113,44 @@ def read_polling_places(path: Path, county: str | None = None) -> list[PollingPl
             f"{path.name}: no polling places" + (f" for county {county}" if want else "")
         )
     return out
+
+
+NCSBE_LAYOUT = KnownLayout(
+    "the State Board's polling_place_YYYYMMDD file",
+    REQUIRED,
+    (LAT_COLUMNS[0], LON_COLUMNS[0]),
+    separated_by(),
+)
+KML_LAYOUT = KnownLayout(
+    "the State Board's polling-place KML (points, the precincts served in each)",
+    how=f"named {' or '.join(KML_SUFFIXES)}",
+)
+
+
+def known_layouts() -> tuple[KnownLayout, ...]:
+    """The polling-place layouts the refresh reads, in the order ``NEXT_STEP`` counts."""
+    return (NCSBE_LAYOUT, KML_LAYOUT)
+
+
+def _check_header(name: str, cells: list[str], header: list[str]) -> None:
+    """Refuse a header without ``REQUIRED``: as missing columns when it has most of them
+    (a renamed column), else as an unknown layout naming those the refresh reads."""
+    missing = [c for c in REQUIRED if c not in header]
+    if not missing:
+        return
+    if len(missing) <= len(REQUIRED) // 2:
+        step = "rename or add the missing columns, or give the State Board's file"
+        raise DataError(missing_columns(name, missing, cells, NCSBE_LAYOUT, step))
+    from .early_voting import layout_of_first_row  # here: early_voting imports this module
+
+    early = layout_of_first_row(cells)
+    if early is not None:
+        raise DataError(
+            f"{name}: an early-voting list ({early.name}), not a polling-place list: "
+            "give it as --early-voting"
+        )
+    found = f"header: {shown_header(cells)}"
+    raise DataError(unknown_layout(name, "polling-place", found, known_layouts(), NEXT_STEP))
 
 
 def _raw_rows(tf: TextFile) -> list[list[str]]:

@@ -14,13 +14,26 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
 from .counties import wanted
-from .early_voting import CITY_STATE_ZIP, SiteRecord, check_days, parse_hours
+from .early_voting import CITY_STATE_ZIP, JSON_SUFFIXES, SiteRecord, check_days, parse_hours
 from .kml import parse_description
+from .layouts import KnownLayout, unknown_layout
+from .sniff import identify
 from .textfile import decode_bytes, read_source_bytes
+
+# The document's keys and each site's, as NCSBE's GetSites writes them.
+SITE_LIST, SELECTED_COUNTY = "SiteList", "SelectedCounty"
+NAME, STREET, CSZ = "Name", "SiteAddressStreet", "SiteAddressCSZ"
+LAT, LON, HOURS = "SiteCoordLat", "SiteCoordLong", "CompleteHoursHTML"
+LAYOUT = KnownLayout(
+    "the State Board's per-county one-stop JSON",
+    how=f"named {' or '.join(JSON_SUFFIXES)}, {SITE_LIST}[] of "
+    f"{', '.join((NAME, STREET, CSZ, HOURS))} (optional {LAT}, {LON}, {SELECTED_COUNTY}.{NAME})",
+)
 
 _DATE_FORMATS = (
     "%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%A, %B %d, %Y",
@@ -71,13 +84,9 @@ def schedule_from_html(html: str, election_day: date, where: str) -> tuple[DaySc
 
 
 def read_site_json(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    text, _enc = decode_bytes(read_source_bytes(path), path.name)
-    try:
-        doc = json.loads(text)
-        sites = doc["SiteList"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"{path.name}: not the one-stop JSON shape (SiteList) ({exc})") from None
-    named = ((doc.get("SelectedCounty") or {}).get("Name") or "").strip().upper()
+    doc = _document(path)
+    sites = doc[SITE_LIST]
+    named = ((doc.get(SELECTED_COUNTY) or {}).get(NAME) or "").strip().upper()
     want = wanted(county)
     site_county = named or (next(iter(want)) if want and len(want) == 1 else "")
     if not site_county:
@@ -86,23 +95,21 @@ def read_site_json(path: Path, county: str | None, election_day: date) -> list[S
         raise DataError(f"{path.name}: sites of {site_county}, not of {county}")
     out = []
     for n, s in enumerate(sites, start=1):
-        where = f"{path.name} site {n} ({s.get('Name', '?')})"
-        m = CITY_STATE_ZIP.match(str(s.get("SiteAddressCSZ", "")).strip().upper())
+        where = f"{path.name} site {n} ({s.get(NAME, '?')})"
+        m = CITY_STATE_ZIP.match(str(s.get(CSZ, "")).strip().upper())
         if not m:
             raise DataError(f"{where}: cannot read city, state and ZIP")
-        lat, lon = _coordinate(s.get("SiteCoordLat")), _coordinate(s.get("SiteCoordLong"))
+        lat, lon = _coordinate(s.get(LAT)), _coordinate(s.get(LON))
         out.append(
             SiteRecord(
                 election_day=election_day,
                 county=site_county,
-                name=str(s.get("Name", "")).strip().upper(),
-                street=str(s.get("SiteAddressStreet", "")).strip().upper(),
+                name=str(s.get(NAME, "")).strip().upper(),
+                street=str(s.get(STREET, "")).strip().upper(),
                 city=m["city"],
                 state=m["state"],
                 zip=m["zip"],
-                schedule=schedule_from_html(
-                    str(s.get("CompleteHoursHTML", "")), election_day, where
-                ),
+                schedule=schedule_from_html(str(s.get(HOURS, "")), election_day, where),
                 lat=lat if lat and lon else None,  # 0,0 means "not geocoded" here
                 lon=lon if lat and lon else None,
             )
@@ -110,6 +117,32 @@ def read_site_json(path: Path, county: str | None, election_day: date) -> list[S
     if not out:
         raise DataError(f"{path.name}: no early-voting sites")
     return out
+
+
+def _document(path: Path) -> dict[str, Any]:
+    """The JSON document, refused in words when it is another kind of file, not JSON, or
+    JSON without a site list (the parser's own message names a character, not a cause)."""
+    data = read_source_bytes(path)
+    kind = identify(data)
+    if kind is not None and kind.suffix not in JSON_SUFFIXES:
+        raise DataError(f"{path.name}: {kind.what}, not JSON: {kind.step}")
+    text, _enc = decode_bytes(data, path.name)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg.lower()}; cut short?): download the file again"
+        ) from None
+    if isinstance(doc, dict) and isinstance(doc.get(SITE_LIST), list):
+        return doc
+    from .early_voting import NEXT_STEP, known_layouts
+
+    keys = list(doc)[:6] if isinstance(doc, dict) else []
+    found = (
+        f"JSON with keys {', '.join(map(str, keys))}" if keys else f"a JSON {type(doc).__name__}"
+    )
+    raise DataError(unknown_layout(path.name, "early-voting", found, known_layouts(), NEXT_STEP))
 
 
 def _coordinate(value: object) -> float | None:

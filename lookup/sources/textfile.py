@@ -12,15 +12,21 @@ import csv
 import io
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
+from .sniff import identify, refusal
 
 # A text source is held whole, decoded (a str of up to 4 bytes a character) and parsed:
 # the largest real ones are a county Master Address Table, 60-80 MB for 700,000 rows,
 # and NCSBE's statewide polling-place file, 0.5 MB. 256 MiB is three such tables.
 MAX_SOURCE_BYTES = 256 * 1024 * 1024
+# The delimiters ``read_text_table`` tells apart, with their names for a message.
+DELIMITERS = {"\t": "tab", ",": "comma", "|": "pipe", ";": "semicolon"}
+# What to do with text none of the encodings reads: Excel's "CSV UTF-8" always decodes.
+RESAVE_STEP = "open it in Excel and save it as CSV UTF-8, or give the file as published"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +82,59 @@ def decode_bytes(
     except UnicodeDecodeError:
         pass
     # Excel on Windows saves cp1252; bytes it leaves undefined mean the file is something else.
-    if any(b in data for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)):
-        raise DataError(f"{name}: not valid UTF-8, UTF-16 or Windows-1252 text")
+    undefined = [data.find(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)]
+    if any(at >= 0 for at in undefined):
+        raise DataError(_not_text(data, name, min(at for at in undefined if at >= 0)))
     return data.decode("cp1252"), "cp1252"
+
+
+def _not_text(data: bytes, name: str, at: int) -> str:
+    """Why bytes no encoding reads are refused: what the file is, when its first bytes
+    say (a zip, a PDF...), else the first offending byte; never the codec's own words."""
+    kind = identify(data)
+    if kind is not None:
+        return f"{name}: {kind.what}, not text: {kind.plain_step}"
+    return (
+        f"{name}: not valid UTF-8, UTF-16 or Windows-1252 text (byte 0x{data[at]:02X} at "
+        f"offset {at:,}): {RESAVE_STEP}"
+    )
 
 
 def _decode(data: bytes, encoding: str, name: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{name}: declared {encoding} but byte {exc.start} is invalid") from exc
+        shown = _ENCODING_NAMES.get(encoding, encoding)
+        raise DataError(
+            f"{name}: starts as {shown} text but byte {exc.start:,} is not {shown} "
+            f"(damaged, or two files joined?): {RESAVE_STEP}"
+        ) from None
 
 
-def read_text_table(path: Path) -> TextFile:
-    """Decode a delimited text file and find its delimiter (tab, comma, pipe, semicolon)."""
-    text, encoding = decode_bytes(read_source_bytes(path), path.name)
+_ENCODING_NAMES = {
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16",
+    "utf-16-be": "UTF-16",
+}
+
+
+def separated_by() -> str:
+    """``DELIMITERS`` in words, for a message naming a layout."""
+    *first, last = DELIMITERS.values()
+    return f"separated by {', '.join(first)} or {last}"
+
+
+def read_text_table(path: Path, readable: Collection[str] = ()) -> TextFile:
+    """Decode a delimited text file and find its delimiter (``DELIMITERS``). A file that
+    is another kind (a zip, a workbook, a web page...) is refused as what it is first: its
+    bytes may decode, and would then fail on columns. ``readable``: the suffixes under
+    which the caller reads other kinds (see ``sniff.refusal``)."""
+    data = read_source_bytes(path)
+    refused = refusal(data, path.name, readable)
+    if refused:
+        raise DataError(refused)
+    text, encoding = decode_bytes(data, path.name)
     if not text.strip("\ufeff \r\n\t"):
         raise DataError(f"{path.name}: empty file")
     # Real NCSBE files carry the odd stray NUL in an empty cell; many mean a wrong decoding.
@@ -99,10 +143,13 @@ def read_text_table(path: Path) -> TextFile:
         raise DataError(f"{path.name}: {nuls} NUL characters after decoding (wrong encoding?)")
     text = text.replace("\x00", "")
     first = text.lstrip("\ufeff").split("\n", 1)[0]
-    counts = {d: first.count(d) for d in ("\t", ",", "|", ";")}
+    counts = {d: first.count(d) for d in DELIMITERS}
     delimiter = max(counts, key=lambda d: counts[d])
     if counts[delimiter] == 0:
-        raise DataError(f"{path.name}: no delimiter found in the first line")
+        raise DataError(
+            f"{path.name}: no {', '.join(DELIMITERS.values())} in the first line "
+            f"({_cut(first.strip())}): not a table; save it as CSV and give that"
+        )
     return TextFile(text=text.lstrip("\ufeff"), encoding=encoding, delimiter=delimiter)
 
 
@@ -110,3 +157,8 @@ def rows(tf: TextFile) -> list[list[str]]:
     """All non-blank rows, cells stripped (CRLF and quoted multi-line cells handled by csv)."""
     reader = csv.reader(io.StringIO(tf.text, newline=""), delimiter=tf.delimiter)
     return [[c.strip() for c in row] for row in reader if any(c.strip() for c in row)]
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    """A piece of a file quoted in a message, cut short: a wrong file's line can be huge."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
