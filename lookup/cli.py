@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .dataset import Dataset
+    from .origins import Origins
     from .store import VersionInfo
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
@@ -131,33 +132,40 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_FOUND
 
 
+# What a refresh cannot run without: the flag, and where the sources file sets it.
+_REQUIRED = (
+    ("--data-dir", "data_dir", "[publish] data_dir"),
+    ("--election-date", "election_date", "[election] date"),
+    ("--precincts", "precincts", "[sources] precincts"),
+    ("--polling-places", "polling_places", "[sources] polling_places"),
+)
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from .origins import Origins
     from .refresh import RefreshRequest, refresh_locked, republish_locked
-    from .sources_config import SourcesConfig, load_config
+    from .sources_config import SOURCE_LISTS, SourcesConfig, load_config
     from .store import RefreshBusy, refresh_lock
 
     cfg = load_config(args.config) if args.config else SourcesConfig()
     # Flags win over the file; lists given on the command line replace the file's.
-    data_dir = args.data_dir or cfg.data_dir
-    day = args.election_date or cfg.election_date
-    precincts = args.precincts or list(cfg.precincts)
-    polling = args.polling_places or list(cfg.polling_places)
-    missing = [
-        flag
-        for flag, value in (
-            ("--data-dir", data_dir),
-            ("--election-date", day),
-            ("--precincts", precincts),
-            ("--polling-places", polling),
-        )
-        if not value
-    ]
-    if missing or data_dir is None or day is None:
-        print(f"lookup refresh: give {', '.join(missing)} (or --config FILE)", file=sys.stderr)
+    data_dir: Path | None = args.data_dir or cfg.data_dir
+    day: date | None = args.election_date or cfg.election_date
+    lists: dict[str, list[Path | str]] = {
+        key: getattr(args, key) or list(getattr(cfg, key)) for key in SOURCE_LISTS
+    }
+    given = {"data_dir": data_dir, "election_date": day, **lists}
+    refusal = _missing(given, args.config) or _absent(lists, args.config)
+    if refusal or data_dir is None or day is None:
+        print(f"lookup refresh: {refusal}", file=sys.stderr)
         return EXIT_BAD_INPUT
     cache = data_dir / "downloads"
     progress = Progress.for_terminal(quiet=args.quiet)
     now = datetime.now(UTC)  # the wall clock, read at the edge
+    origins = Origins.of_cache(cache)  # cache file -> URL: every line printed names the URL
+
+    def local(key: str) -> tuple[Path, ...]:
+        return _local(lists[key], cache, progress, origins)
 
     def waiting(message: str) -> None:
         print(f"lookup refresh: {message}; waiting (--wait)", file=sys.stderr, flush=True)
@@ -166,12 +174,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         # Held over the downloads too: two runs never write the same cached file at once.
         with refresh_lock(data_dir, now, on_busy=waiting if args.wait else None):
             req = RefreshRequest(
-                precincts=_local(precincts, cache, progress),
-                polling_places=_local(polling, cache, progress),
-                early_voting=_local(args.early_voting or list(cfg.early_voting), cache, progress),
-                addresses=_local(args.addresses or list(cfg.addresses), cache, progress),
-                centerlines=_local(args.centerlines or list(cfg.centerlines), cache, progress),
-                places=_local(args.places or list(cfg.places), cache, progress),
+                precincts=local("precincts"),
+                polling_places=local("polling_places"),
+                early_voting=local("early_voting"),
+                addresses=local("addresses"),
+                centerlines=local("centerlines"),
+                places=local("places"),
                 county=args.county or cfg.county,
                 election_day=day,
                 election_name=args.election_name or cfg.election_name,
@@ -185,8 +193,35 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     except RefreshBusy as exc:
         print(f"lookup refresh: {exc} (try again later, or add --wait)", file=sys.stderr)
         return EXIT_BUSY
-    print("\n".join(report.lines()))
+    except (DataError, OSError) as exc:  # as main() says it, with URLs for cache files
+        print(f"lookup: {origins.shown(str(exc))}", file=sys.stderr)
+        return EXIT_DATA
+    print("\n".join(origins.shown(line) for line in report.lines()))
     return 0 if report.published or report.kept else 1
+
+
+def _missing(given: Mapping[str, object], config: Path | None) -> str:
+    """What a refresh needs and was not given, and where to give it ("" if nothing)."""
+    missing = [(flag, key) for flag, name, key in _REQUIRED if not given[name]]
+    if not missing:
+        return ""
+    flags = ", ".join(flag for flag, _ in missing)
+    if config is None:
+        return f"give {flags} (or --config FILE: see data/sources.toml)"
+    return f"give {flags}, or set {', '.join(key for _, key in missing)} in {config}"
+
+
+def _absent(lists: dict[str, list[Path | str]], config: Path | None) -> str:
+    """A local file the sources file names that is not there ("" if none). Flags were
+    checked as they were parsed; the file's paths are relative to its own folder."""
+    for key, values in lists.items():
+        for value in values:
+            if isinstance(value, Path) and not value.exists():
+                return (
+                    f"{config}: [sources] {key} names {value}, which does not exist "
+                    "(fix the path: relative paths start from the sources file's folder)"
+                )
+    return ""
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
@@ -196,21 +231,27 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     try:
         name = rollback(args.data_dir, datetime.now(UTC), to=args.to)
     except RefreshBusy as exc:
-        print(f"lookup rollback: {exc}", file=sys.stderr)
+        print(f"lookup rollback: {exc} (try again when it has finished)", file=sys.stderr)
         return EXIT_BUSY
     print(f"live again: {name}")
     return 0
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    from .origins import Origins
     from .store import version_history
 
     kept = version_history(args.data_dir)
     if not kept:
-        print(f"{args.data_dir}: no kept versions", file=sys.stderr)
+        print(
+            f"{args.data_dir}: no kept versions (check --data-dir: give the folder "
+            "lookup refresh published into)",
+            file=sys.stderr,
+        )
         return EXIT_DATA
+    origins = Origins.of_cache(args.data_dir / "downloads")  # sources by URL, not cache name
     for v in kept:
-        print(version_line(v))
+        print(origins.shown(version_line(v)))
     return 0
 
 
@@ -305,9 +346,10 @@ def _source(value: str) -> Path | str:
 
 
 def _local(
-    values: Sequence[Path | str] | None, cache: Path, progress: Progress
+    values: Sequence[Path | str] | None, cache: Path, progress: Progress, origins: Origins
 ) -> tuple[Path, ...]:
-    """URLs brought into the download cache (unchanged files are not downloaded again)."""
+    """URLs brought into the download cache (unchanged files are not downloaded again);
+    ``origins`` learns which cache file came from which URL."""
     from .fetch import fetch
 
     out = []
@@ -318,6 +360,7 @@ def _local(
         got = fetch(v, cache, progress=progress)
         state = f"downloaded {got.size:,} bytes" if got.downloaded else "unchanged (304)"
         print(f"{v}: {state}")
+        origins.add(got.path, v)
         out.append(got.path)
     return tuple(out)
 
@@ -421,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--keep",
-        type=int,
+        type=_positive,
         help="published versions kept (default 5; never the live one nor the one before it)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")

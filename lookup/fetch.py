@@ -41,6 +41,9 @@ BACKOFF = 1.0  # seconds, doubled after each failed try
 MAX_REDIRECTS = 5
 SCHEMES = ("http", "https")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# The next step a refusal names (issue 21): staff can always fetch the file themselves.
+_BY_HAND = "download the file in a browser and give its path"
+_LATER = f"try again later, or {_BY_HAND}"
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def fetch(
             return _get(http, url, target, meta_path, headers, timeout, limit, progress)
         except _Retry as exc:
             if attempt == retries:
-                raise DataError(f"{url}: {exc} (after {retries} tries)") from None
+                raise DataError(f"{url}: {exc} (after {retries} tries; {_LATER})") from None
             log.warning("download failed (%s), retrying in %.1f s", exc, delay)
             time.sleep(delay)
             delay *= 2
@@ -201,7 +204,7 @@ def _get(
             if resp.status_code >= 500:
                 raise _Retry(f"HTTP {resp.status_code}")
             if resp.status_code != 200:
-                raise DataError(f"{url}: HTTP {resp.status_code}")
+                raise DataError(f"{url}: HTTP {resp.status_code} (check the URL, or {_BY_HAND})")
             expected = _content_length(resp)
             if expected > max_bytes:
                 raise DataError(f"{url}: {expected} bytes is over the {max_bytes} byte limit")

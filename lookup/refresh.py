@@ -59,16 +59,35 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Report(RefreshReport):
-    """The refresh's report, and the live version kept when the new files changed nothing."""
+    """The refresh's report, and the live version kept when the new files changed nothing.
+    It says when nothing was live in the data folder: a misspelt ``--data-dir`` would
+    otherwise publish into a new empty folder without a word."""
 
     kept: str = ""  # the live version, when the assembled dataset equals it
+    data_dir: Path | None = None  # the folder refreshed (None: no refresh ran, e.g. busy)
+    live: str = ""  # the version live when the refresh began ("" when none was)
 
     def lines(self) -> list[str]:
-        if not self.kept:
-            return super().lines()
-        out = [f"no change: live version {self.kept} kept"]
-        out += [f"{k}: {v}" for k, v in self.counts.items()]
-        return out + [f"warning: {w}" for w in self.problems.warnings]
+        if self.kept:
+            out = [f"no change: live version {self.kept} kept"]
+            out += [f"{k}: {v}" for k, v in self.counts.items()]
+            return out + [f"warning: {w}" for w in self.problems.warnings]
+        out = super().lines()
+        if self.data_dir is not None and not self.live:
+            out.insert(2, self._nothing_live())
+        if self.problems.errors and self.data_dir is not None:
+            out.append(self._refused())
+        return out
+
+    def _nothing_live(self) -> str:
+        hint = "check --data-dir if you expected one"
+        if self.published:
+            return f"first version in {self.data_dir} (no live version was there: {hint})"
+        return f"no live version in {self.data_dir}, nothing to compare with ({hint})"
+
+    def _refused(self) -> str:
+        kept = f" ({self.live} stays live)" if self.live else ""
+        return f"not published{kept}: fix what the errors above name and run the refresh again"
 
 
 def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
@@ -102,14 +121,14 @@ Same = Callable[[RefreshRequest, dict[str, Any], Path, Path], bool]
 def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same) -> Report:
     """The refresh; ``same(req, extra, written, live)`` says the new version changes
     nothing (then the live one is kept)."""
-    report = Report()
+    live = current_target(req.data_dir)
+    report = Report(data_dir=req.data_dir, live=live.name if live else "")
     try:
         ds, extra = assemble(req, now, report, progress)
     except DataError as exc:
         report.problems.errors.append(str(exc))
         return report
     report.version = ds.version
-    live = current_target(req.data_dir)
     previous = _load_live(live, report)
     # Each list against the live one, per county (before the live election is carried over).
     report.problems.extend(live_problems(ds, previous, req.election_day, req.allow_shrink))
@@ -172,7 +191,10 @@ def rollback(data_dir: Path, now: datetime, to: str | None = None) -> str:
         if to is None:
             target = previous_version(data_dir)
             if target is None:
-                raise DataError(f"{data_dir}: no earlier published version to roll back to")
+                raise DataError(
+                    f"{data_dir}: no earlier published version to roll back to "
+                    f"(`lookup versions --data-dir {data_dir}` lists the kept ones)"
+                )
         else:
             target = kept_version(data_dir, to)
             live = current_target(data_dir)
