@@ -147,12 +147,23 @@ def test_an_absurd_range_in_the_one_stop_json_is_refused_before_it_is_expanded(
     text = str(info.value)
     assert text.startswith("sites.json site 1 (Spectrum Center)") and "\n" not in text
     assert "'01/01/1000 - 12/31/2999'" in text and "weeks long" in text
-    # A range that runs past Election Day is refused too.
+    # A site whose range runs past Election Day, in a list of this election, is refused
+    # by name; alone, its days are mostly outside the period: another election's list.
     doc["SiteList"][0]["CompleteHoursHTML"] = hours.replace(
         "01/01/1000 - 12/31/2999", "10/30/2020 - 11/05/2020"
     )
     path.write_text(json.dumps(doc))
-    with pytest.raises(DataError, match="run past Election Day 2020-11-03"):
+    with pytest.raises(DataError, match="not this election's early-voting list: 1 of 1 sites"):
+        read_early_voting(path, "MECKLENBURG", E2020)
+    right = hours.replace("01/01/1000 - 12/31/2999", "10/15/2020 - 10/31/2020")
+    others = [
+        {**doc["SiteList"][0], "Name": f"Library {k}", "CompleteHoursHTML": right} for k in range(3)
+    ]
+    doc["SiteList"] += others
+    path.write_text(json.dumps(doc))
+    with pytest.raises(
+        DataError, match=r"MECKLENBURG site 'SPECTRUM CENTER': .*run past Election Day 2020-11-03"
+    ):
         read_early_voting(path, "MECKLENBURG", E2020)
 
 

@@ -75,6 +75,28 @@ def test_last_elections_sites_refused_as_not_this_elections(real: Path, live: Pa
     assert "BEATTIES FORD LIBRARY" in errors
 
 
+def test_another_elections_day_list_is_refused_as_such_not_by_its_first_row(
+    real: Path, tmp_path: Path
+) -> None:
+    """The county's 2020 one-stop list (a day list per site) given for 2018: the whole
+    list is named another election's, not its first row "past Election Day"."""
+    day_list = real / "mecklenburg/early_voting/one-stop-absentee-mecklenburg_2020_preliminary.csv"
+    req = replace(
+        _request(real, tmp_path / "data", day_list, "v1"),
+        polling_places=(real / "statewide/polling_places/polling_place_20181106.csv",),
+        election_day=date(2018, 11, 6),
+    )
+    report = refresh(req, NOW)
+    assert not report.published
+    (error,) = report.problems.errors
+    assert error.startswith(
+        "one-stop-absentee-mecklenburg_2020_preliminary.csv: not this election's early-voting "
+        "list: 33 of 33 sites (561 of 561 open days)"
+    )
+    assert "2020-10-15..2020-10-31, the period of an election on 2020-11-03?" in error
+    assert "run past Election Day" not in error
+
+
 def test_cut_list_refused_naming_what_dropped_then_forced(
     real: Path, live: Path, tmp_path: Path
 ) -> None:

@@ -31,6 +31,9 @@ CITY_STATE_ZIP = re.compile(
 # range "01/01/1000 - 12/31/2999" once became 730,485 days), and a day after Election Day
 # is no early voting. The margin leaves room for a special schedule the State Board orders.
 MAX_DAYS_BEFORE_ELECTION = 60
+# A range a reader expands at most this far from Election Day: two years covers a list
+# of the previous or the next general election, refused as such by the list's check.
+MAX_DAYS_FROM_ANY_ELECTION = 2 * 366
 _RANGE = re.compile(
     r"(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)\s*(?:-|\u2013|TO)\s*(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)"
 )
@@ -115,6 +118,17 @@ def check_days(first: date, last: date, election_day: date, where: str) -> None:
             f"{where}: days {first.isoformat()}..{last.isoformat()} run past Election Day "
             f"{election_day.isoformat()}: early voting ends before it"
         )
+
+
+def check_range(first: date, last: date, election_day: date, where: str) -> None:
+    """Refuse a range of days too far from ``election_day`` to be any election's early
+    voting (``01/01/1000 - 12/31/2999``: a typo or a placeholder), before the reader
+    expands it into days. Whether the days are *this* election's is asked of the whole
+    list first (``read_early_voting``): a list of another election is refused as such,
+    not by its first row that falls outside the period."""
+    far = max(abs((first - election_day).days), abs((last - election_day).days))
+    if far > MAX_DAYS_FROM_ANY_ELECTION:
+        check_days(first, last, election_day, where)  # its words say which end is wrong
 
 
 def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:

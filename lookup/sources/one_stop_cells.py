@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
 from .counties import wanted
-from .early_voting import SiteRecord, check_days, parse_hours
+from .early_voting import SiteRecord, check_range, parse_hours
 from .layouts import KnownLayout
 from .site_json import parse_day
 
@@ -157,7 +157,7 @@ def _line(text: str, election_day: date, where: str) -> tuple[tuple[OpenHours, .
     last = parse_day(found[-1], election_day.year, where)
     if last < first:
         raise DataError(f"{where}: the range ends before it starts")
-    check_days(first, last, election_day, where)  # before expanding a range
+    check_range(first, last, election_day, where)  # before expanding a range
     dated = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     if weekdays is None:
         return spans, dated

@@ -4,7 +4,7 @@
 whose cells alternate a date range (``start - end``, or one date) and the hours that apply
 to every day of it. Dates are read in the forms listed in ``_DATE_FORMATS``; anything else
 is refused with the site and cell named, never guessed, and so is a range that reaches
-further from Election Day than an early-voting period can (``check_days``), before it is
+further from Election Day than any election's early voting can be (``check_range``), before it is
 expanded into days."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import DataError
 from ..models import DaySchedule, OpenHours
 from .counties import wanted
-from .early_voting import CITY_STATE_ZIP, JSON_SUFFIXES, SiteRecord, check_days, parse_hours
+from .early_voting import CITY_STATE_ZIP, JSON_SUFFIXES, SiteRecord, check_range, parse_hours
 from .kml import parse_description
 from .layouts import KnownLayout, unknown_layout
 from .sniff import identify
@@ -71,7 +71,7 @@ def schedule_from_html(html: str, election_day: date, where: str) -> tuple[DaySc
         last = parse_day(parts[-1], year, where)
         if last < first:
             raise DataError(f"{where}: date range {when!r} ends before it starts")
-        check_days(first, last, election_day, f"{where}, date range {when.strip()!r}")
+        check_range(first, last, election_day, f"{where}, date range {when.strip()!r}")
         spans = parse_hours(hours, where)
         d = first
         while d <= last:
