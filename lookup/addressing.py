@@ -15,8 +15,9 @@ early-voting sites, county facilities), answered at its point; else it is a stre
 When the address points know nothing of the address: street-centerline interpolation,
 then the configured remote geocoders in their order. An estimate (anything but an
 address point) close to a precinct line is flagged ``verify``: the representative
-should confirm the precinct with the board. No Flask, no requests: remote backends come
-in as ``Geocoder`` objects.
+should confirm the precinct with the board. Each candidate of a question carries a
+``pick`` (``picks``): ``locate_pick`` answers that candidate, at its point. No Flask,
+no requests: remote backends come in as ``Geocoder`` objects.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from .errors import (
     NumberMissing,
     OutsideJurisdiction,
 )
-from .geocode.base import ADDRESS_POINT, PLACE, Candidate, Geocoder
+from .geocode.base import ADDRESS_POINT, INTERPOLATED, PLACE, Candidate, Geocoder
 from .geocode.candidates import Found, find_first
 from .geocode.interpolate import split_house_number
 from .geocode.local import AddressPoint
@@ -45,6 +46,8 @@ from .geocode.places import Place
 from .geocode.readings import clean, readings
 from .geocode.resolve import Group, by_precinct
 from .models import Match
+from .neighbours import other_county
+from .picks import SOURCE_CODES, Pick, encode
 from .spatial import Hit
 
 VERIFY_DISTANCE_M = 50.0  # an estimated point closer than this to a precinct line
@@ -84,6 +87,7 @@ def locate_address(ds: Dataset, text: str, remotes: Sequence[Geocoder] = ()) -> 
     estimates = interpolate(ds, parsed)
     if estimates:
         return _one_of(ds, estimates, parsed, ("interpolated",))
+    _other_county(ds, parsed)  # before any remote geocoder: no need to ask, nor to tell it
     return _remote(ds, text, remotes, parsed)
 
 
@@ -97,7 +101,7 @@ def _located(ds: Dataset, parsed: ParsedAddress, found: Found) -> Located:
             "address points to confirm",
             reason=found.confirm or "several_match",
             normalized=parsed.normalized(),
-            candidates=[_group_json(ds, g) for g in groups[:MAX_CANDIDATES]],
+            candidates=[_candidate_json(ds, g) for g in groups[:MAX_CANDIDATES]],
         )
     g = groups[0]
     match = _match(g.point, parsed, found, g.points)
@@ -108,6 +112,7 @@ def _street_only(ds: Dataset, parsed: ParsedAddress, found: Found) -> Located:
     """A street without a house number: an answer only when the whole street (in the
     caller's town) lies in one precinct, and then one to verify; else ask the number."""
     if not found.rows:
+        _other_county(ds, parsed)
         if ds.addresses.has_street_name(street_parts(parsed.street).name):
             raise AddressNotFound("no such street in that town", normalized=parsed.normalized())
         raise AddressUnparseable("no house number and street found")
@@ -124,6 +129,26 @@ def _street_only(ds: Dataset, parsed: ParsedAddress, found: Found) -> Located:
     g = groups[0]
     match = _match(g.point, parsed, found, g.points)
     return Located(match, g.hit, verify=True)
+
+
+def _other_county(ds: Dataset, parsed: ParsedAddress) -> None:
+    """An address the county's data does not know, whose town or ZIP belongs only to
+    other NC counties (``neighbours``): say which county and whom to call, instead of
+    "check the spelling". Text without a house number that is a town alone ("Concord
+    NC") is that town, unless a street here has that name."""
+    town = parsed.city
+    if not town and not parsed.number:
+        name = street_parts(parsed.street).name
+        town = "" if ds.addresses.has_street_name(name) else parsed.street
+    counties, matched_by = ds.county_places.elsewhere(
+        town,
+        parsed.zip,
+        ds.counties,
+        home_town=bool(town) and ds.addresses.has_city(town),
+        home_zip=bool(ds.addresses.towns_of_zip(parsed.zip)),
+    )
+    if counties:
+        raise other_county(counties, matched_by)
 
 
 def _at_place(ds: Dataset, places: Sequence[Place], parsed: ParsedAddress) -> Located:
@@ -169,6 +194,7 @@ def _place_json(ds: Dataset, place: Place, hit: Hit) -> dict[str, object]:
         "points": 1,
         "place": {"name": place.name, "kind": place.kind},
         "precinct": {"id": p.id, "name": p.name, "county": p.county},
+        "pick": encode(Pick(lat=place.lat, lon=place.lon, source=PLACE, address=place.label)),
     }
 
 
@@ -204,6 +230,15 @@ def _group_json(ds: Dataset, g: Group) -> dict[str, object]:
         "points": g.points,
         "precinct": {"id": p.id, "name": p.name, "county": p.county},
     }
+
+
+def _candidate_json(ds: Dataset, g: Group) -> dict[str, object]:
+    """A precinct offered as the answer (``address_ambiguous``): with the pick that
+    answers it. The precincts of a street without a number get none: there the
+    representative asks for the number instead of choosing a house for the caller."""
+    p = g.point
+    pick = Pick(lat=p.lat, lon=p.lon, source=ADDRESS_POINT, address=p.label(), row=p.row)
+    return _group_json(ds, g) | {"pick": encode(pick)}
 
 
 def interpolate(ds: Dataset, parsed: ParsedAddress) -> list[Candidate]:
@@ -312,4 +347,68 @@ def candidate_json(ds: Dataset, c: Candidate) -> dict[str, object]:
         "source": c.source,
         "points": 1,
         "precinct": {"id": p.id, "name": p.name, "county": p.county} if p else None,
+        "pick": _estimate_pick(c),
     }
+
+
+def _estimate_pick(c: Candidate) -> str | None:
+    """An estimate's pick (interpolated, remote). A source no pick can carry (an address
+    point without its row: no backend gives one here) gets ``None``, not a token that
+    would then be refused."""
+    if c.source not in SOURCE_CODES or c.source == ADDRESS_POINT:
+        return None
+    return encode(Pick(lat=c.lat, lon=c.lon, source=c.source, address=c.address))
+
+
+def locate_pick(ds: Dataset, pick: Pick) -> Located:
+    """The answer for a candidate chosen from a question (``picks``): at its point, as
+    it was offered. The data vouches for what it can: an address point's row must still
+    be that address at that point, a named place must still be that place (else the pick
+    is from another data version, or altered: ``invalid_parameter``, reason ``stale``)."""
+    if not (-90.0 <= pick.lat <= 90.0 and -180.0 <= pick.lon <= 180.0):
+        raise InvalidParameter("pick point out of range", parameter="pick", reason="out_of_range")
+    hit = ds.index.locate(pick.lon, pick.lat)
+    if hit is None:
+        raise OutsideJurisdiction("picked point outside every precinct")
+    place: Place | None = None
+    if pick.source == ADDRESS_POINT:
+        if not _is_row(ds, pick):
+            raise InvalidParameter(
+                "pick names no address point here", parameter="pick", reason="stale"
+            )
+        verify = hit.on_boundary  # the building itself, as in ``_located``
+    else:
+        if pick.source == PLACE:
+            place = _place_of(ds, pick)
+            if place is None:
+                raise InvalidParameter("pick names no place here", parameter="pick", reason="stale")
+        verify = point_needs_verify(ds, hit, pick.lon, pick.lat)  # an estimate's point
+    match = Match(
+        address=pick.address,
+        lat=pick.lat,
+        lon=pick.lon,
+        source=pick.source,
+        score=1.0,  # chosen by the person asking, not scored by a search
+        parsed=(("place", place.name),) if place else (),
+        notes=("interpolated",) if pick.source == INTERPOLATED else (),
+        place_name=place.name if place else "",
+        place_kind=place.kind if place else "",
+        picked=True,
+    )
+    return Located(match, hit, verify)
+
+
+def _is_row(ds: Dataset, pick: Pick) -> bool:
+    """Whether the pick's row is still its address, at its point."""
+    if not 0 <= pick.row < ds.addresses.size:
+        return False
+    p = ds.addresses.point(pick.row)
+    return (p.lat, p.lon) == (pick.lat, pick.lon) and p.label() == pick.address
+
+
+def _place_of(ds: Dataset, pick: Pick) -> Place | None:
+    """The named place the pick names: its label finds it, at the pick's point."""
+    for p in ds.named_places.find(pick.address):
+        if p.label == pick.address and (p.lat, p.lon) == (pick.lat, pick.lon):
+            return p
+    return None

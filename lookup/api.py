@@ -10,15 +10,16 @@ from .addressing import check_text
 from .app import Clock, dataset_or_none, json_response, state
 from .calendar_ics import early_voting_ics, election_day_ics
 from .dataset import Dataset
-from .errors import DatasetUnavailable, InvalidParameter
+from .errors import AddressAmbiguous, DatasetUnavailable, InvalidParameter
 from .geocode.normalize import MAX_ADDRESS_CHARS
 from .geocode.suggest import MAX_SUGGESTIONS, suggest
 from .i18n import DEFAULT_LANG, languages
 from .insights.events import API_CHANNELS
 from .openapi import spec
+from .picks import decode, label_candidates
 from .schedule import active_election, election_window, parse_moment, to_local
 from .serialize import answer_bytes, answer_json, board_json
-from .service import AddressQuery, Answer, PointQuery, Query, find_polling_place
+from .service import AddressQuery, Answer, PickQuery, PointQuery, Query, find_polling_place
 
 bp = Blueprint("api", __name__)
 DEFAULT_SUGGESTIONS = 10
@@ -68,15 +69,24 @@ def parse_coordinate(args: dict[str, str], name: str) -> float:
 
 
 def parse_query(args: dict[str, str]) -> Query:
+    """``address=``, ``lat=&lon=`` or ``pick=`` (a candidate's token), exactly one."""
     has_address = "address" in args
     has_point = "lat" in args or "lon" in args
+    if "pick" in args:
+        if has_address or has_point:
+            raise InvalidParameter(
+                "give pick alone, without address or lat/lon", parameter="pick", reason="combined"
+            )
+        return PickQuery(decode(args["pick"]))
     if has_address and has_point:
         raise InvalidParameter("give either address or lat/lon, not both", parameter="address")
     if has_point:
         return PointQuery(lon=parse_coordinate(args, "lon"), lat=parse_coordinate(args, "lat"))
     if has_address:
         return AddressQuery(text=args["address"])
-    raise InvalidParameter("address or lat/lon is required", parameter="address", reason="missing")
+    raise InvalidParameter(
+        "address, lat/lon or pick is required", parameter="address", reason="missing"
+    )
 
 
 def require_dataset() -> Dataset:
@@ -101,14 +111,19 @@ def lookup() -> Response:
 def answer_for(ds: Dataset, args: dict[str, str]) -> Answer:
     """The answer for a request's parameters, with the app's geocoders and staff notices."""
     st = state()
-    g.answer = find_polling_place(
-        ds,
-        parse_query(args),
-        parse_now(args, st.clock),
-        st.geocoders,
-        only=args.get("open") or None,
-        staff=st.staff_notices,
-    )  # kept on g for the insight counters (``insights.web``)
+    try:
+        g.answer = find_polling_place(
+            ds,
+            parse_query(args),
+            parse_now(args, st.clock),
+            st.geocoders,
+            only=args.get("open") or None,
+            staff=st.staff_notices,
+        )  # kept on g for the insight counters (``insights.web``)
+    except AddressAmbiguous as exc:
+        # Each line the faces show, told apart in the asker's language.
+        label_candidates(exc.details.get("candidates", []), g.get("lang", DEFAULT_LANG))
+        raise
     return g.answer
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -31,13 +32,14 @@ from .geocode.local import AddressIndex
 from .geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord, merge_places
 from .geocode.places import PlaceIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .neighbours import CountyPlaces
 from .progress import QUIET, Progress
 from .sources.addresses import read_addresses
 from .sources.centerlines import read_centerlines
 from .sources.early_voting import read_early_voting
 from .sources.kml import read_kml_polling_places
 from .sources.places import polling_place_records, read_place_source, site_records
-from .sources.polling_places import read_polling_places
+from .sources.polling_places import PollingPlaceRow, read_polling_places
 from .sources.precincts import KML_SUFFIXES, read_precinct_files
 from .spatial import GridIndex, build_grid
 from .validate import (
@@ -74,6 +76,8 @@ class RefreshRequest:
     version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
     allow_shrink: bool = False  # accept big drops in counts against the live version
     keep: int = 5  # published versions kept on disk (rollback needs the last two)
+    # Downloaded sources: their cache file -> the URL, which the manifest records too.
+    urls: Mapping[Path, str] = field(default_factory=dict)
 
     @property
     def precinct_files(self) -> tuple[Path, ...]:
@@ -191,6 +195,27 @@ def _load_streets(paths: tuple[Path, ...], vocabulary: _Vocabulary) -> StreetRan
     frame = pd.concat([read_centerlines(p) for p in paths], ignore_index=True)
     vocabulary.streets.update(str(s) for s in frame["street"].unique())
     return StreetRanges.build(frame)
+
+
+def _every_county(
+    path: Path, county: str | None, problems: Problems
+) -> tuple[list[PollingPlaceRow], list[PollingPlaceRow]]:
+    """A polling-place file's rows of the refresh's counties (read as always, with the
+    reader's own refusals), and its rows of every county: in a statewide file, the
+    other counties' towns and ZIPs name the county of an address that is not this
+    county's (``neighbours``). A row of another county the reader cannot take must not
+    stop this county's refresh: then other counties go unnamed, with a warning."""
+    rows = read_polling_places(path, county)
+    if not county:
+        return rows, rows
+    try:
+        return rows, read_polling_places(path)
+    except DataError as exc:
+        problems.warnings.append(
+            f"{path.name}: other counties' rows unreadable ({exc}): "
+            "addresses of other counties will not be named"
+        )
+        return rows, rows
 
 
 def _election_places(
@@ -315,16 +340,21 @@ def assemble(
     streets = _load_streets(req.centerlines, vocabulary)
     progress.step("reading polling places and early-voting sites")
     polling_files: list[PollingFile] = []
+    towns: list[tuple[str, str, str]] = []  # (county, town, ZIP) of every county in the files
     for path in req.polling_places:
         if path.suffix.lower() in KML_SUFFIXES:
             rows = read_kml_polling_places(path, req.county, req.election_day)
         else:
-            rows = read_polling_places(path, req.county)
+            rows, every = _every_county(path, req.county, problems)
+            towns += [(r.county, r.city, r.zip) for r in every if r.county not in counties]
+        towns += [(r.county, r.city, r.zip) for r in rows if r.county in counties]
         polling_files.append((path.name, [r for r in rows if r.county in counties]))
     site_files: list[SiteFile] = []
     for path in req.early_voting:
         sites = read_early_voting(path, req.county, req.election_day)
-        site_files.append((path.name, [s for s in sites if s.county in counties]))
+        sites = [s for s in sites if s.county in counties]
+        towns += [(s.county, s.city, s.zip) for s in sites]
+        site_files.append((path.name, sites))
     progress.step("reading place sources")
     place_files = [(p.name, read_place_source(p, req.county, req.election_day)) for p in req.places]
 
@@ -414,6 +444,7 @@ def assemble(
         bbox=bbox,
         streets=streets,
         named_places=named,
+        county_places=CountyPlaces.build(towns),
     )
     progress.step("validating")
     problems.extend(check_dataset(ds, req.election_day))
@@ -427,6 +458,7 @@ def assemble(
         "street_ranges": streets.size,
         "named_places": named.size,
         "named_places_without_point": unplaced,
+        "other_counties_known": len(ds.county_places.others(counties)),
         **enrich_report.counts(completed.notes, req.election_day),
         "source_crs": crs_label(layer.source_crs),
     }
@@ -434,7 +466,7 @@ def assemble(
     extra = {
         "created": now.isoformat(),
         "primary_election": req.election_day.isoformat(),
-        "sources": [{"file": p.name, "sha256": h} for p, h in zip(sources, hashes, strict=True)],
+        "sources": [_source(p, h, req.urls) for p, h in zip(sources, hashes, strict=True)],
         "summary": {k: v for k, v in report.counts.items() if isinstance(v, int)},
         "warnings": problems.warnings,
     }
@@ -455,3 +487,9 @@ def carry_over_previous_election(
     polling = {**ds.polling, last.day: previous.polling[last.day]}
     elections = tuple(sorted((*ds.elections, last), key=lambda e: e.day))
     return replace(ds, polling=freeze(polling), elections=elections)
+
+
+def _source(path: Path, sha256: str, urls: Mapping[Path, str]) -> dict[str, str]:
+    """A source as the manifest lists it: a downloaded one by its URL as well."""
+    url = urls.get(path)
+    return {"file": path.name, "sha256": sha256, **({"url": url} if url else {})}

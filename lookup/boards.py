@@ -28,6 +28,21 @@ STATE_BOARD = BoardOfElections(
 )
 
 
+def county_title(county: str) -> str:
+    """``NEW HANOVER`` -> ``New Hanover``, ``MCDOWELL`` -> ``McDowell``: as people write it."""
+    words = county.strip().split()
+    return " ".join(
+        f"Mc{w[2:].title()}" if w.upper().startswith("MC") else w.title() for w in words
+    )
+
+
+def county_board(county: str) -> BoardOfElections | None:
+    """Another county's board, when ``KNOWN_BOARDS`` holds its published contact; else
+    None: we never make up a phone number or address, callers are sent to the State
+    Board (``STATE_BOARD``), which can give any county board's number."""
+    return KNOWN_BOARDS.get(county.strip().upper())
+
+
 def board_for(counties: tuple[str, ...]) -> BoardOfElections:
     """The county board for a one-county dataset, else the state board."""
     if len(counties) == 1 and counties[0] in KNOWN_BOARDS:

@@ -162,6 +162,10 @@ def from_service_error(err: ServiceError, board: BoardOfElections) -> CivicError
         return CivicError(400, PARSE_ERROR, FAILED_TO_PARSE)
     if code in _PARSE_DETAIL:
         return CivicError(400, PARSE_ERROR, f"{FAILED_TO_PARSE}: {_PARSE_DETAIL[code]}")
+    if code == "outside_jurisdiction" and err.details.get("reason") == "other_county":
+        # Another NC county's address: its county and whom to call, not our board.
+        where = message("en", *err.message_id, phone=board.phone, **err.message_args)
+        return CivicError(404, "notFound", f"{NO_INFORMATION}. {where}")
     if code in ("address_not_found", "outside_jurisdiction"):
         return CivicError(404, "notFound", NO_INFORMATION + contact)
     if code in ("dataset_unavailable", "geocoder_unavailable", "insights_unavailable"):

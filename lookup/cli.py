@@ -187,6 +187,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 demo=args.demo or cfg.demo,
                 allow_shrink=args.allow_shrink,
                 keep=args.keep or cfg.keep or 5,
+                urls=dict(origins.urls),
             )
             run = republish_locked if args.republish else refresh_locked
             report = run(req, now, progress)

@@ -15,6 +15,7 @@ from .geocode.interpolate import StreetRanges
 from .geocode.local import AddressIndex
 from .geocode.places import PlaceIndex
 from .models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from .neighbours import CountyPlaces
 from .schedule import StatusBoard, Timeline
 from .spatial import GridIndex, Sites
 
@@ -86,6 +87,8 @@ class Dataset:
     streets: StreetRanges = field(default_factory=StreetRanges.empty)  # centerline ranges
     # Polling places, early-voting sites and facilities callers name ("Beatties Ford Library").
     named_places: PlaceIndex = field(default_factory=PlaceIndex.empty)
+    # Town/ZIP -> NC counties from the statewide files: names another county's address.
+    county_places: CountyPlaces = field(default_factory=CountyPlaces.empty)
     # Derived at construction, so requests do no work that can be done once.
     site_tables: Mapping[tuple[date, str], SiteTable] = field(init=False, repr=False)
     # Derived on first use and kept with this dataset (so they go with it on a refresh):

@@ -8,7 +8,8 @@
     ├── AddressPoBox            400 address_po_box      (no precinct for a post-office box)
     ├── AddressNotFound         404 address_not_found
     ├── AddressAmbiguous        422 address_ambiguous   (details.candidates)
-    ├── OutsideJurisdiction     404 outside_jurisdiction
+    ├── OutsideJurisdiction     404 outside_jurisdiction  (reason other_county: details.county,
+    │                                                     counties, board, state_board)
     ├── Unauthorized            401 unauthorized        (staff operation, no/wrong token)
     ├── AdminDisabled           403 admin_disabled      (no LOOKUP_ADMIN_TOKEN configured)
     ├── NotFound                404 not_found           (unknown route)
@@ -21,8 +22,10 @@
     ├── InsightsUnavailable     503 insights_unavailable (staff report: its database is down)
     └── InternalError           500 internal_error
 
-The user-facing message comes from the locale catalog by code (see ``i18n``); the
-English ``detail`` passed to the constructor is for logs and never holds resident data.
+The user-facing message comes from the locale catalog by code (see ``i18n``), or from
+the entry ``message_id`` names, with ``message_args``, where one code has several
+messages (another county's address names that county); the English ``detail`` passed to
+the constructor is for logs and never holds resident data.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class ServiceError(Exception):
         super().__init__(detail or self.code)
         self.detail = detail
         self.details = details
+        self.message_id: tuple[str, str] = ("errors", self.code)  # catalog section, key
+        self.message_args: dict[str, str] = {}  # its placeholders besides ``phone``
 
 
 class InvalidParameter(ServiceError):

@@ -144,3 +144,4 @@ class Match:
     points: int = 1  # address points that agreed and lead to this precinct
     place_name: str = ""  # a named place's published name (``source == "place"``)
     place_kind: str = ""  # polling_place, early_voting_site, library, school...
+    picked: bool = False  # chosen from a question's candidates (``pick=``), not searched

@@ -13,6 +13,7 @@ from .errors import ERROR_CODES
 from .geocode.base import SOURCES
 from .geocode.normalize import MAX_ADDRESS_CHARS
 from .insights.events import API_CHANNELS, REPORT_TABLES
+from .picks import MAX_PICK_CHARS, PICK_PATTERN
 from .service import NOTICE_CODES, OPEN_FILTERS
 
 _STR: dict[str, Any] = {"type": "string"}
@@ -51,6 +52,17 @@ _ADDRESS = _param(
     {"type": "string", "maxLength": MAX_ADDRESS_CHARS},
 )
 _LAT = _param("lat", "Latitude, WGS84.", _NUM)
+_PICK = _param(
+    "pick",
+    "A candidate's token from an address_ambiguous answer (details.candidates[].pick): "
+    "answers exactly that candidate, at its point, with match.picked true. Give it alone, "
+    "without address or lat/lon. Opaque, URL-safe (version 1: '1' + unpadded base64url of "
+    "[lat, lon, source, address, row]); a garbled, altered or oversized token, or one "
+    "from another data version whose address point or place no longer matches, is 400 "
+    "invalid_parameter (details.parameter pick, reason malformed, too_long, combined, "
+    "out_of_range or stale); a point outside the county is outside_jurisdiction.",
+    {"type": "string", "maxLength": MAX_PICK_CHARS, "pattern": PICK_PATTERN},
+)
 _LON = _param("lon", "Longitude, WGS84.", _NUM)
 _DATE = _param("date", "Answer as of noon that day (YYYY-MM-DD, local time).")
 _AT = _param("at", "Answer as of this local time (YYYY-MM-DDTHH:MM, America/New_York).")
@@ -70,7 +82,7 @@ _CHANNEL = _param(
     "widget = the resident widget. Nothing about the caller is kept.",
     {"type": "string", "enum": list(API_CHANNELS)},
 )
-_WHERE = [_ADDRESS, _LAT, _LON, _DATE, _AT, _LANG]
+_WHERE = [_ADDRESS, _LAT, _LON, _PICK, _DATE, _AT, _LANG]
 
 
 # Beside the BOE's own name and address (what its files say), the forms people read and
@@ -168,6 +180,11 @@ def _schemas() -> dict[str, Any]:
             "parsed": {"type": "object", "additionalProperties": _STR},
             "points": {"type": "integer", "minimum": 1},
             "place": {"anyOf": [_obj({"name": _STR, "kind": _STR}), {"type": "null"}]},
+            "picked": {
+                **_BOOL,
+                "description": "true: the answer to a candidate chosen with pick= (score 1: "
+                "chosen, not searched; address and source as the candidate had them).",
+            },
         }
     )
     precinct = _obj({"id": _STR, "name": _STR, "county": _STR})
@@ -312,10 +329,19 @@ _ERRORS = {
         "Error",
         "Bad input: invalid_parameter, address_unparseable, address_incomplete, address_po_box",
     ),
-    "404": _json("Error", "address_not_found, outside_jurisdiction, not_found"),
+    "404": _json(
+        "Error",
+        "address_not_found, outside_jurisdiction, not_found; outside_jurisdiction with "
+        "reason other_county: an address of another North Carolina county, details.county "
+        "(null when its town is in several: details.counties), details.board (its board; "
+        "phone null when unknown) and details.state_board (who can give its number)",
+    ),
     "422": _json(
         "Error",
-        "address_ambiguous: details.candidates to choose from, one per precinct; "
+        "address_ambiguous: details.candidates to choose from, one per precinct, each with "
+        "its address, lat, lon, source, points, precinct, pick (the token that answers it: "
+        "lookup?pick=) and label (what tells it from the others, in lang: its address and "
+        "precinct; two candidates never share a label); "
         "address_incomplete with reason no_number: a street without a house number that "
         "crosses precinct lines, details.precincts to choose from",
     ),

@@ -56,10 +56,14 @@ def index() -> str:
     g.lang, _explicit = page_lang()
     ds = require_dataset()
     answer = error = None
-    if args.get("address") or "lat" in args:
+    address = args.get("address", "")
+    # pick=: a candidate's link from a question on this page (answered, not asked again).
+    if address or "lat" in args or "pick" in args:
         try:
             found = answer_for(ds, args)
             answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds), schedule=False)
+            if found.match.picked:
+                address = found.match.address  # the form shows what was chosen
         except ServiceError as exc:
             g.answer_error = exc.code  # shown, not raised: for the insight counters
             error = error_json(exc, g.lang, ds.board, ds.demo)
@@ -69,7 +73,7 @@ def index() -> str:
         t=catalog(g.lang)["page"],
         demo=ds.demo,
         demo_notice=message(g.lang, "notices", "demo_data"),
-        address=args.get("address", ""),
+        address=address,
         as_of=args.get("date", ""),
         answer=answer,
         error=error,

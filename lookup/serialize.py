@@ -361,6 +361,7 @@ def _answer(
             "place": {"name": a.match.place_name, "kind": a.match.place_kind}
             if a.match.place_name
             else None,
+            "picked": a.match.picked,
         },
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
         # An estimated location near a precinct line: confirm with the board before answering.
@@ -400,7 +401,7 @@ def error_json(
         "status": err.status,
         "error": {
             "code": err.code,
-            "message": message(lang, "errors", err.code, phone=board.phone),
+            "message": message(lang, *err.message_id, phone=board.phone, **err.message_args),
             "details": err.details,
         },
         "board_of_elections": board_json(board),

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple, overload
 
-from .addressing import locate_address, point_needs_verify
+from .addressing import locate_address, locate_pick, point_needs_verify
 from .dataset import Dataset, PlaceFacts, SiteTable
 from .errors import InvalidParameter, OutsideJurisdiction
 from .geocode.base import Geocoder
 from .geocode.normalize import canonical_street
 from .models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
+from .picks import Pick
 from .schedule import SiteStatus, active_election, to_local
 from .spatial import Hit
 from .staff_notices import StaffNotice
@@ -54,7 +55,14 @@ class PointQuery:
     lat: float
 
 
-Query = AddressQuery | PointQuery
+@dataclass(frozen=True, slots=True)
+class PickQuery:
+    """A candidate chosen from a question (``pick=``), decoded by ``picks.decode``."""
+
+    pick: Pick
+
+
+Query = AddressQuery | PointQuery | PickQuery
 
 
 class SiteDistance(NamedTuple):
@@ -224,6 +232,10 @@ def place_facts(ds: Dataset, election: Election, index: int) -> PlaceFacts:
 _LATLON_TEXT = re.compile(r"^\s*(-?\d{1,3}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)\s*$")
 
 
+@overload
+def as_point(query: AddressQuery) -> AddressQuery | PointQuery: ...
+@overload
+def as_point(query: Query) -> Query: ...
 def as_point(query: Query) -> Query:
     """A "35.2271, -80.8431" pasted into the address box is a point (lat, lon, as maps
     apps copy it), not an address to parse."""
@@ -255,7 +267,10 @@ def find_polling_place(
         match = Match(address="", lat=query.lat, lon=query.lon, source="coordinates", score=1.0)
         verify = point_needs_verify(ds, hit, query.lon, query.lat)
     else:
-        located = locate_address(ds, query.text, remotes)
+        if isinstance(query, PickQuery):
+            located = locate_pick(ds, query.pick)
+        else:
+            located = locate_address(ds, query.text, remotes)
         match, hit, verify = located.match, located.hit, located.verify
     precinct = ds.precincts[hit.index]
     notices: list[str] = ["demo_data"] if ds.demo else []

@@ -10,6 +10,8 @@ One folder per version under ``versions/``; ``current`` is a symlink to the live
     streets/        street-centerline address ranges (same form), for interpolation
     named_places/   the places callers name (same form); absent in versions written
                     before it existed, which load with no named places
+    county_places.json  town/ZIP -> NC counties from the statewide files (``neighbours``);
+                    absent in older versions, which load with an empty table
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from .models import (
     PollingPlace,
     Precinct,
 )
+from .neighbours import FILE as COUNTY_PLACES
+from .neighbours import CountyPlaces
 from .spatial import Grid, GridIndex
 
 FORMAT = 4  # bump when the on-disk layout changes (4: city and town names as codes)
@@ -171,6 +175,7 @@ def save_dataset(
     ds.addresses.save(folder / "addresses")
     ds.streets.save(folder / "streets")
     ds.named_places.save(folder / NAMED_PLACES)
+    (folder / COUNTY_PLACES).write_bytes(orjson.dumps(ds.county_places.to_json()))
     places = {
         "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
         "polling": {
@@ -303,6 +308,12 @@ def load_dataset(folder: Path) -> Dataset:
         streets = StreetRanges.load(folder / "streets")
         named = folder / NAMED_PLACES
         named_places = PlaceIndex.load(named) if named.is_dir() else PlaceIndex.empty()
+        counties_file = folder / COUNTY_PLACES
+        county_places = (
+            CountyPlaces.from_json(orjson.loads(counties_file.read_bytes()))
+            if counties_file.is_file()
+            else CountyPlaces.empty()
+        )
     except DataError:
         raise
     # A truncated .npz surfaces as BadZipFile, zlib.error or EOFError, not as OSError.
@@ -322,6 +333,7 @@ def load_dataset(folder: Path) -> Dataset:
         bbox=tuple(manifest["bbox"]),
         streets=streets,
         named_places=named_places,
+        county_places=county_places,
     )
 
 
@@ -458,7 +470,7 @@ def _version_info(
         name=path.name,
         created=str(m.get("created", "")),
         election=f"{day} {names[0]}" if names else day,
-        sources=tuple(s.get("file", "?") for s in m.get("sources", [])),
+        sources=tuple(s.get("url") or s.get("file", "?") for s in m.get("sources", [])),
         counts={
             "precincts": int(counts.get("precincts", 0)),
             "polling_places": int(counts.get("polling_places", {}).get(primary, 0)),

@@ -49,6 +49,71 @@ def demo_ds(demo_dir: Path):
     return DatasetHolder(demo_dir).load_now()
 
 
+@pytest.fixture(scope="session")
+def facilities_csv(real: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generic address CSV (in a temp folder) of the county's facility points: the real
+    address points a test can have (schools, libraries, town halls, stations)."""
+    import csv
+
+    import geopandas as gpd
+
+    out = tmp_path_factory.mktemp("addr") / "facilities.csv"
+    with out.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["address", "city", "state", "zip", "lat", "lon"])
+        for layer in ("schools", "libraries", "town_halls", "fire_stations", "police_stations"):
+            frame = gpd.read_file(real / "mecklenburg" / "places" / f"{layer}.geojson")
+            for _, r in frame.iterrows():
+                city = str(r.get("city") or r.get("city_state") or "").split(",")[0]
+                w.writerow([r["address"], city, "NC", "", r.geometry.y, r.geometry.x])
+    return out
+
+
+@pytest.fixture(scope="session")
+def meck_2020(real: Path, facilities_csv: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Mecklenburg's 2020 general election from the real files (NCSBE's statewide 2020 and
+    2018 polling-place lists, its final one-stop list, the county's precinct map), with
+    the facility points as address points: ``(report, data folder)``, published once."""
+    from datetime import UTC, date
+
+    from lookup.refresh import RefreshRequest, refresh
+
+    data = tmp_path_factory.mktemp("meck")
+    report = refresh(
+        RefreshRequest(
+            precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
+            polling_places=(
+                real / "statewide/polling_places/polling_place_20201103.csv",
+                real / "statewide/polling_places/polling_place_20181106.csv",
+            ),
+            early_voting=(
+                real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",
+            ),
+            addresses=(facilities_csv,),
+            county="Mecklenburg",
+            election_day=date(2020, 11, 3),
+            data_dir=data,
+        ),
+        datetime(2020, 9, 1, tzinfo=UTC),
+    )
+    assert report.published, report.lines()
+    return report, data
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium for a module's page tests (each opens its own context). Per
+    module: Playwright's sync API allows one instance at a time, and other modules start
+    their own."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, FLAGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -229,6 +229,27 @@ def test_mixed_lookups_are_counted_exactly_and_published_protected(
     ]
 
 
+@pytest.mark.http
+def test_a_candidate_picked_on_the_resident_page_is_counted(demo_dir: Path, tmp_path: Path) -> None:
+    """``/?pick=`` is a look-up asked on the page, counted like ``/?address=``."""
+    db = tmp_path / "insights.sqlite3"
+    srv = Server(
+        demo_dir,
+        tmp_path / "server.log",
+        env={"LOOKUP_ADMIN_TOKEN": TOKEN, "LOOKUP_INSIGHTS_DB": str(db)},
+    )
+    try:
+        for _ in range(5):  # five, so that no cell is merged into "(other)"
+            asked = srv.get("/api/v1/lookup", address=AMBIGUOUS, date=AS_OF).json()
+        pick = asked["error"]["details"]["candidates"][0]["pick"]
+        for _ in range(5):
+            assert srv.get("/", pick=pick, date=AS_OF).status_code == 200
+        _wait_for(srv, 10)
+        assert _table(srv, "channels") == [["api", "5", "50.0"], ["page", "5", "50.0"]]
+    finally:
+        srv.stop()
+
+
 def _hammer(url: str, i: int) -> int:
     """One client's share of the load: found, not found and civic look-ups."""
     session = requests.Session()

@@ -33,41 +33,8 @@ def ncsbe_rows(path: Path, county: str = "MECKLENBURG") -> dict[str, dict[str, s
 
 
 @pytest.fixture(scope="module")
-def addresses_csv(real: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generic address CSV made (in a temp folder) from the county's facility points."""
-    out = tmp_path_factory.mktemp("addr") / "facilities.csv"
-    with out.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["address", "city", "state", "zip", "lat", "lon"])
-        for layer in ("schools", "libraries", "town_halls", "fire_stations", "police_stations"):
-            frame = gpd.read_file(real / "mecklenburg" / "places" / f"{layer}.geojson")
-            for _, r in frame.iterrows():
-                city = str(r.get("city") or r.get("city_state") or "").split(",")[0]
-                w.writerow([r["address"], city, "NC", "", r.geometry.y, r.geometry.x])
-    return out
-
-
-@pytest.fixture(scope="module")
-def meck(real: Path, addresses_csv: Path, tmp_path_factory: pytest.TempPathFactory):
-    data = tmp_path_factory.mktemp("meck")
-    report = refresh(
-        RefreshRequest(
-            precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
-            polling_places=(
-                real / "statewide/polling_places/polling_place_20201103.csv",
-                real / "statewide/polling_places/polling_place_20181106.csv",
-            ),
-            early_voting=(
-                real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",
-            ),
-            addresses=(addresses_csv,),
-            county="Mecklenburg",
-            election_day=date(2020, 11, 3),
-            data_dir=data,
-        ),
-        datetime(2020, 9, 1, tzinfo=UTC),
-    )
-    assert report.published, report.lines()
+def meck(meck_2020):
+    report, data = meck_2020
     return report, DatasetHolder(data).load_now()
 
 
@@ -459,7 +426,7 @@ E2020 = date(2020, 11, 3)
 
 
 @pytest.fixture(scope="module")
-def meck_preliminary(real: Path, addresses_csv: Path, tmp_path_factory: pytest.TempPathFactory):
+def meck_preliminary(real: Path, facilities_csv: Path, tmp_path_factory: pytest.TempPathFactory):
     """2020 Mecklenburg with the county's preliminary list (one site still "TBD")."""
     data = tmp_path_factory.mktemp("meck_pre")
     report = refresh(
@@ -467,7 +434,7 @@ def meck_preliminary(real: Path, addresses_csv: Path, tmp_path_factory: pytest.T
             precincts=real / "mecklenburg/precincts/Voter_Precinct_20241003.zip",
             polling_places=(real / "statewide/polling_places/polling_place_20201103.csv",),
             early_voting=(real / PRELIMINARY,),
-            addresses=(addresses_csv,),
+            addresses=(facilities_csv,),
             county="MECKLENBURG",
             election_day=date(2020, 11, 3),
             data_dir=data,
@@ -643,7 +610,7 @@ def _place_sources(real: Path) -> tuple[Path, ...]:
 
 
 @pytest.fixture(scope="module")
-def meck_completed(real: Path, addresses_csv: Path, tmp_path_factory: pytest.TempPathFactory):
+def meck_completed(real: Path, facilities_csv: Path, tmp_path_factory: pytest.TempPathFactory):
     """The 2020 Mecklenburg files (2018's as the earlier election) refreshed twice: first
     with an address table made of the facility points and no place sources (the live
     version), then with NCSBE's 2018 polling-place and one-stop points and the county's
@@ -656,7 +623,7 @@ def meck_completed(real: Path, addresses_csv: Path, tmp_path_factory: pytest.Tem
             real / "statewide/polling_places/polling_place_20181106.csv",
         ),
         early_voting=(real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt",),
-        addresses=(addresses_csv,),
+        addresses=(facilities_csv,),
         county="MECKLENBURG",
         election_day=date(2020, 11, 3),
         data_dir=data,

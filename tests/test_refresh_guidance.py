@@ -253,6 +253,21 @@ def test_errors_and_warnings_name_the_url_not_the_cache_file(
     assert snapshot(live) == before
 
 
+def test_the_manifest_and_versions_name_a_downloaded_source_by_its_url(
+    live: Path, server: FileServer, demo_cache: Path
+) -> None:
+    addresses = f"{server.url}/addresses.csv"
+    args = ("--addresses", addresses, "--quiet")
+    p = lookup("refresh", "--config", str(CONFIG), "--data-dir", str(live), *args, cache=demo_cache)
+    assert p.returncode == 0, p.stdout + p.stderr
+    manifest = json.loads((live / "current" / "manifest.json").read_text())
+    (entry,) = [s for s in manifest["sources"] if "url" in s]
+    assert entry["url"] == addresses
+    assert entry["file"] == cache_path(addresses, live / "downloads").name
+    shown = lookup("versions", "--data-dir", str(live), cache=demo_cache)
+    assert addresses in shown.stdout
+
+
 def test_a_download_that_fails_says_what_to_do(
     live: Path, server: FileServer, demo_cache: Path
 ) -> None:

@@ -10,7 +10,7 @@ street names only within that run (``fuzzy.rank_streets``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,9 @@ class AddressPoint:
     zip: str
     lon: float
     lat: float
+    # Its row in the table (``AddressIndex.point``), for a pick to name it exactly; not
+    # part of what the point is (rows of one address compare equal by content).
+    row: int = field(default=-1, compare=False)
 
     def label(self) -> str:
         unit = f" UNIT {self.unit}" if self.unit else ""
@@ -147,6 +150,7 @@ class AddressIndex:
             zip=c["zip"][i].decode(),
             lon=float(c["lon"][i]),
             lat=float(c["lat"][i]),
+            row=int(i),
         )
 
     def rows_for(self, key: str) -> list[AddressPoint]:

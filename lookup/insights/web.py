@@ -75,7 +75,7 @@ def _record(
     recorder: Recorder, st: AppState, req: Request, resp: Response, kind: str, channel: str
 ) -> None:
     args = req.args
-    if channel == "page" and not (args.get("address") or "lat" in args):
+    if channel == "page" and not (args.get("address") or "lat" in args or args.get("pick")):
         return  # the empty form: nothing was asked
     status = resp.status_code
     if kind == CALENDAR and status != 200:

@@ -321,17 +321,22 @@
       return el(`h${Math.min(this.level + depth, 6)}`, { text, ...props });
     }
 
-    callLine() {
-      const b = this.board;
-      return el("p", { class: "wtv-call" }, `${this.T.board} `,
+    callLine(other) {
+      // Another county's address: its board when the answer knows its phone, else the
+      // State Board (which gives any county board's number) - never this county's.
+      const b = other || this.board;
+      return el("p", { class: "wtv-call" }, other ? `${b.name}: ` : `${this.T.board} `,
         el("a", { href: `tel:${b.phone.replace(/[^\d+]/g, "")}`, text: b.phone }));
     }
 
     showError(message, error) {
+      const d = (error && error.details) || {};
+      const other = d.reason === "other_county"
+        ? ((d.board && d.board.phone) ? d.board : d.state_board) : null;
       const box = el("div", { class: "wtv-error", "data-code": error ? error.code : "network" },
         this.heading(1, this.T.error_title, { tabindex: "-1" }),
         el("p", { text: message }),
-        this.callLine());
+        this.callLine(other));
       this.results.replaceChildren(box);
     }
 
@@ -339,13 +344,16 @@
       const T = this.T;
       const list = el("ul", { class: "wtv-candidates" });
       for (const c of body.error.details.candidates) {
-        const button = el("button", { type: "button", class: "wtv-candidate" }, el("span", { text: c.address }));
-        if (c.precinct) {
+        // The server's label tells the candidates apart (address and precinct); a
+        // server without labels: the address, and the precinct beside it.
+        const button = el("button", { type: "button", class: "wtv-candidate" }, el("span", { text: c.label || c.address }));
+        if (c.precinct && !c.label) {
           button.append(el("span", { class: "wtv-muted", text: fill(T.candidate_precinct, { name: c.precinct.name }) }));
         }
         button.addEventListener("click", () => {
           this.input.value = c.address;
-          this.lookUp({ address: c.address }, { focus: true });
+          // pick= answers exactly this candidate; the address text would ask again.
+          this.lookUp(c.pick ? { pick: c.pick } : { address: c.address }, { focus: true });
         });
         list.append(el("li", {}, button));
       }
