@@ -8,6 +8,8 @@
   const STRINGS = JSON.parse($("rep-strings").textContent);
   const UI = document.body.dataset.lang;
   const T = STRINGS[UI];
+  // Notice codes that ask to confirm: {caller: {code: script key}, board: [code]} (rep.py).
+  const CONFIRM = JSON.parse($("rep-confirm").textContent);
   const params = new URLSearchParams(location.search);
   // date= / at= pin "now" (for tests, and for "where can I vote next Saturday?").
   const moment = {};
@@ -20,6 +22,9 @@
   let lastAnswer = null;
   let scriptLang = UI;
   let typing = null;
+  let listFor = null;  // the text the suggestions shown were asked for
+  let dismissed = null;  // text the representative closed the suggestions on (Escape)
+  let accepted = null;  // a suggestion taken into the box
 
   const fill = (tpl, values) => tpl.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
   const clear = (el) => { while (el.firstChild) el.removeChild(el.firstChild); };
@@ -61,8 +66,10 @@
     input.removeAttribute("aria-activedescendant");
     active = -1;
   }
-  function showList(items) {
+  function showList(items, q) {
+    if (q === dismissed) return;  // closed with Escape: not reopened for the same text
     suggestions = items;
+    listFor = q;
     clear(list);
     items.forEach((s, i) => {
       const li = el("li", s.address);
@@ -84,18 +91,37 @@
   }
   function choose(i) {
     input.value = suggestions[i].address;
+    accepted = input.value.trim();
     closeList();
+  }
+  const suggest = (q) => api("/api/v1/suggest", { q, limit: "8" })
+    .then(({ status, body }) => (status === 200 ? body.suggestions : []));
+  // "Exact": the typed words are a suggestion's own words, in order, through at least its
+  // whole first line ("912 Main St" is 912 MAIN ST, DEMO CITY, NC 28990; "4337 glenw" is
+  // no street). The suggest API writes what it finds as the address lookup reads it, so
+  // such text is looked up as typed; anything shorter would be a guess.
+  const words = (t) => t.toUpperCase().replace(/[.,]/g, " ").split(/\s+/).filter(Boolean);
+  function exact(q, address) {
+    const typed = words(q);
+    const full = words(address);
+    return typed.length >= words(address.split(",")[0]).length
+      && typed.length <= full.length && typed.every((w, k) => w === full[k]);
   }
   input.addEventListener("input", () => {
     clearTimeout(typing);
     const q = input.value.trim();
     if (q.length < 3) { closeList(); return; }
     typing = setTimeout(async () => {
-      const { status, body } = await api("/api/v1/suggest", { q, limit: "8" });
-      if (status === 200 && input.value.trim() === q) showList(body.suggestions);
+      const items = await suggest(q);
+      if (input.value.trim() === q) showList(items, q);
     }, 120);
   });
   input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {  // also before the suggestions arrive: they stay away
+      dismissed = input.value.trim();
+      closeList();
+      return;
+    }
     if (list.hidden) return;
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
       ev.preventDefault();
@@ -104,8 +130,6 @@
     } else if (ev.key === "Enter" && active >= 0) {
       ev.preventDefault();
       choose(active);
-    } else if (ev.key === "Escape") {
-      closeList();
     }
   });
   input.addEventListener("blur", () => setTimeout(closeList, 150));
@@ -113,9 +137,31 @@
   // ---- look-up and the three outcomes -------------------------------------------------
   $("lookup-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    closeList();
-    if (input.value.trim()) lookUp(input.value.trim());
+    submitted().catch(unanswered);
   });
+  // Enter with no suggestion highlighted: text taken from a suggestion, or dismissed with
+  // Escape, is looked up as it stands; otherwise the suggestions for it decide: none, or
+  // an exact one, and it is looked up; only partial ones, and they are offered instead.
+  async function submitted() {
+    const q = input.value.trim();
+    if (!q) return;
+    clearTimeout(typing);
+    if (q !== accepted && q !== dismissed && q.length >= 3) {
+      const items = listFor === q && !list.hidden ? suggestions : await suggest(q);
+      if (input.value.trim() !== q) return;  // typed on meanwhile
+      if (items.length && !items.some((s) => exact(q, s.address))) {
+        showList(items, q);
+        $("status").textContent = T.pick_suggestion;
+        return;
+      }
+    }
+    closeList();
+    await lookUp(q);
+  }
+  // The service did not answer (network, or no JSON): said once, in the error section.
+  function unanswered() {
+    showError({ error: { message: fill(T.network_error, { phone: $("board-phone").textContent }) } });
+  }
 
   async function lookUp(address) {
     $("status").textContent = T.searching;
@@ -133,10 +179,16 @@
     const ol = $("candidate-list");
     clear(ol);
     body.error.details.candidates.forEach((c, i) => {
-      const b = el("button", `${i + 1}. ${c.address}`);
+      // The server's label tells the candidates apart (address and precinct); a server
+      // without labels: the address, and the precinct beside it.
+      const b = el("button", `${i + 1}. ${c.label || c.address}`);
       b.type = "button";
-      if (c.precinct) b.appendChild(el("span", ` — ${T.precinct} ${c.precinct.id}`, "muted"));
-      b.addEventListener("click", () => { input.value = c.address; lookUp(c.address); });
+      if (c.precinct && !c.label) b.appendChild(el("span", ` — ${T.precinct} ${c.precinct.id}`, "muted"));
+      b.addEventListener("click", () => {
+        input.value = c.address;
+        if (c.pick) pickCandidate(c.pick).catch(unanswered);
+        else lookUp(c.address);
+      });
       const li = el("li");
       li.appendChild(b);
       ol.appendChild(li);
@@ -145,16 +197,29 @@
     $("status").textContent = body.error.message;
     ol.querySelector("button")?.focus();
   }
+  // A chosen candidate is answered by its pick token: looking its text up again would
+  // only ask the same question.
+  async function pickCandidate(pick) {
+    $("status").textContent = T.searching;
+    for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
+    const query = { pick, lang: UI, channel: "rep", include: "schedule" };
+    const { status, body } = await api("/api/v1/lookup", query);
+    return status === 200 ? showAnswer(body) : showError(body);
+  }
   document.addEventListener("keydown", (ev) => {
     if ($("candidates").hidden || !/^[1-9]$/.test(ev.key) || ev.target === input) return;
     const buttons = $("candidate-list").querySelectorAll("button");
     buttons[Number(ev.key) - 1]?.click();
   });
 
+  // The message is shown once, in the error section; the status line (shown too, and
+  // spoken) is cleared rather than repeating it: the focused heading reads it as its
+  // description.
   function showError(body) {
+    for (const id of ["answer", "candidates"]) $(id).hidden = true;
     $("error-message").textContent = body.error.message;
     $("error").hidden = false;
-    $("status").textContent = body.error.message;
+    $("status").textContent = "";
     $("error-title").focus();
   }
 
@@ -190,8 +255,11 @@
     }
     showSites(a);
     const notices = $("notices");
+    const confirms = $("confirm-notices");
     clear(notices);
-    for (const n of a.notices) notices.appendChild(el("li", n.message));
+    clear(confirms);
+    for (const n of a.notices) (asksToConfirm(n.code) ? confirms : notices).appendChild(el("li", n.message));
+    $("confirm").hidden = !confirms.firstChild;
     showDetails(a);
     $("board-name").textContent = a.board_of_elections.name;
     $("board-phone").textContent = a.board_of_elections.phone;
@@ -202,15 +270,68 @@
     $("answer-title").focus();
   }
 
-  function siteItem(s, withSchedule) {
+  const asksToConfirm = (code) => code in CONFIRM.caller || CONFIRM.board.includes(code);
+
+  // ---- early-voting sites as of the answer's moment ------------------------------------
+  // The API gives, per site, open_now, hours_today and next_open (the next opening after
+  // the answer's moment, local wall time with its offset); with as_of (the local date)
+  // they say which of four states a site is in, with no clock of the browser's own:
+  //   open   — open now, until the end of the current span
+  //   later  — opens later today (next_open is today)
+  //   next   — closed for the rest of today; opens next on next_open's day
+  //   ended  — never opens again (early voting is over)
+  function siteState(s, asOf) {
+    const nextDay = s.next_open ? s.next_open.slice(0, 10) : null;
+    const nextTime = s.next_open ? s.next_open.slice(11, 16) : null;
+    const today = s.hours_today || [];
+    if (s.open_now && today.length) {
+      // The current span: the last one that starts before the next opening today.
+      const spans = nextDay === asOf ? today.filter((h) => h.open < nextTime) : today;
+      const span = spans[spans.length - 1] || today[today.length - 1];
+      return { kind: "open", open: span.open, close: span.close };
+    }
+    if (nextDay === asOf) {
+      const span = today.find((h) => h.open === nextTime);
+      return { kind: "later", open: nextTime, close: span ? span.close : null };
+    }
+    if (nextDay) {
+      const span = (s.schedule || []).find((d) => d.date === nextDay && d.open === nextTime);
+      return { kind: "next", day: nextDay, open: nextTime, close: span ? span.close : null };
+    }
+    return { kind: "ended" };
+  }
+  const hoursText = (open, close, lang) => (close
+    ? fill(STRINGS[lang].hours, { open: clock(open, lang), close: clock(close, lang) })
+    : clock(open, lang));
+  function stateText(st) {
+    if (st.kind === "open") return fill(T.open_until, { close: clock(st.close, UI) });
+    if (st.kind === "later") return fill(T.opens_later, { hours: hoursText(st.open, st.close, UI) });
+    if (st.kind === "next") {
+      return fill(T.reopens, { day: day(st.day, UI), hours: hoursText(st.open, st.close, UI) });
+    }
+    return T.ended;
+  }
+  // The sites to offer now, each with its state: those open for the rest of today (open
+  // or opening later); failing those, those opening on the next day any site opens;
+  // failing those, none (early voting is over). Nearest first, as the API sorts them.
+  function offered(a) {
+    const states = a.early_voting_sites.map((s) => ({ s, st: siteState(s, a.as_of) }));
+    const today = states.filter(({ st }) => st.kind === "open" || st.kind === "later");
+    if (today.length) return { when: "today", sites: today };
+    const days = states.filter(({ st }) => st.kind === "next").map(({ st }) => st.day).sort();
+    if (days.length) return { when: "next", day: days[0], sites: states.filter(({ st }) => st.day === days[0]) };
+    return { when: "ended", sites: [] };
+  }
+
+  function siteItem(s, withSchedule, st) {
     const li = el("li");
     li.appendChild(el("strong", s.display_name));
     li.appendChild(el("span", `, ${s.display_address}`));
-    if (s.distance_miles !== null) li.appendChild(el("span", ` (${fill(T.miles, { miles: s.distance_miles })})`));
+    li.appendChild(el("span", ` (${s.distance_miles !== null ? fill(T.miles, { miles: s.distance_miles }) : T.no_distance})`));
     const today = s.hours_today && s.hours_today.length
       ? s.hours_today.map((h) => fill(T.hours, { open: clock(h.open, UI), close: clock(h.close, UI) })).join(", ")
       : T.closed;
-    li.appendChild(el("div", `${today} — ${s.open_now ? T.open_now : T.closed_now}`));
+    li.appendChild(el("div", `${today} — ${stateText(st)}`));
     if (withSchedule) {
       const sched = el("ul", undefined, "schedule");
       for (const d of s.schedule) {
@@ -223,17 +344,23 @@
   }
 
   function showSites(a) {
-    const open = a.early_voting_sites.filter((s) => s.hours_today && s.hours_today.length);
+    const now = offered(a);
     const today = $("ev-sites");
     const all = $("ev-all-sites");
     clear(today);
     clear(all);
-    open.forEach((s) => today.appendChild(siteItem(s, false)));
-    a.early_voting_sites.forEach((s) => all.appendChild(siteItem(s, true)));
+    now.sites.forEach(({ s, st }) => today.appendChild(siteItem(s, false, st)));
+    a.early_voting_sites.forEach((s) => all.appendChild(siteItem(s, true, siteState(s, a.as_of))));
     $("ev-all").hidden = a.early_voting_sites.length === 0;
-    $("ev-summary").textContent = a.early_voting_sites.length === 0
-      ? T.ev_over
-      : open.length ? fill(T.ev_today, { count: open.length }) : T.ev_none_today;
+    let summary = T.ev_over;
+    if (a.early_voting_sites.length && now.when === "today") {
+      summary = now.sites.length === 1 ? T.ev_today_one : fill(T.ev_today, { count: now.sites.length });
+    } else if (now.when === "next") {
+      summary = fill(T.ev_next, { day: day(now.day, UI) });
+    } else if (a.early_voting_sites.length) {
+      summary = T.ev_ended;
+    }
+    $("ev-summary").textContent = summary;
   }
 
   function showDetails(a) {
@@ -252,6 +379,9 @@
   function script(a, lang) {
     const S = STRINGS[lang];
     const parts = [];
+    // Anything the caller must confirm comes first: the rest rests on it.
+    const asked = new Set(a.notices.map((n) => CONFIRM.caller[n.code]).filter(Boolean));
+    for (const key of asked) parts.push(fill(S[key], { address: a.match.address }));
     if (a.demo) parts.push(S.script_demo);
     const place = a.polling_place;
     if (place && a.election) {
@@ -263,18 +393,47 @@
     } else {
       parts.push(fill(S.script_no_place, { phone: a.board_of_elections.phone }));
     }
-    // A site whose address is not known yet (TBD) is no place to send a caller.
-    const first = a.early_voting_sites.find((s) => s.address.line1 && s.hours_today && s.hours_today.length);
-    if (first) {
-      parts.push(fill(nameless(first) ? S.script_ev_unnamed : S.script_ev, {
-        name: first.display_name, address: first.spoken_address,
-        open: clock(first.hours_today[0].open, lang),
-        close: clock(first.hours_today[first.hours_today.length - 1].close, lang),
-      }));
-    }
+    parts.push(...earlyVoting(a, lang));
     // Spanish times end with a period ("7:30 p. m."): no doubled stop at a sentence end.
     return parts.join(" ").replace(/\.\./g, ".");
   }
+  // What the script says of early voting, true at the answer's moment: the nearest site
+  // open now (until when), else opening later today, else on the next day any opens, or
+  // that early voting is over. "Nearest" only among sites with a distance; those without
+  // one are counted as such. A site whose address is not known yet (TBD) is no place to
+  // send a caller.
+  function earlyVoting(a, lang) {
+    const S = STRINGS[lang];
+    if (!a.early_voting_sites.length) return [];
+    const now = offered(a);
+    if (now.when === "ended") {
+      return a.election ? [fill(S.script_ev_ended, { day: day(a.election.date, lang) })] : [];
+    }
+    const usable = now.sites.filter(({ s }) => s.address.line1);
+    const kinds = now.when === "today" ? ["open", "later"] : ["next"];
+    for (const kind of kinds) {
+      const group = usable.filter(({ st }) => st.kind === kind);
+      const ranked = group.filter(({ s }) => s.distance_miles !== null);
+      const pick = ranked[0] || group[0];
+      if (!pick) continue;
+      const { s, st } = pick;
+      const site = fill(nameless(s) ? S.script_ev_unnamed : S.script_ev_site, {
+        name: s.display_name, address: s.spoken_address,
+      });
+      const key = `script_ev_${kind}${ranked.length ? "" : "_any"}`;
+      const parts = [S.script_ev_intro, fill(S[key], {
+        site, day: st.day ? day(st.day, lang) : "", open: clock(st.open, lang),
+        close: st.close ? clock(st.close, lang) : "",
+      })];
+      const unknown = group.length - ranked.length;
+      if (ranked.length && unknown) {
+        parts.push(unknown === 1 ? S.script_no_distance_one : fill(S.script_no_distance, { count: unknown }));
+      }
+      return parts;
+    }
+    return [];
+  }
+
   function setScriptLang(lang) {
     scriptLang = lang;
     document.querySelectorAll(".script-lang").forEach((b) => {
@@ -305,9 +464,14 @@
   function newCall() {
     lastAnswer = null;
     input.value = "";
+    clearTimeout(typing);
+    listFor = dismissed = accepted = null;
     closeList();
+    setScriptLang(UI);  // the next caller hears the console's language until asked otherwise
     for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
     for (const id of ["script", "matched", "error-message"]) $(id).textContent = "";
+    clear($("confirm-notices"));
+    $("confirm").hidden = true;
     $("status").textContent = T.cleared;
     input.focus();
   }
