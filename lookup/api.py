@@ -178,16 +178,15 @@ def elections() -> Response:
     ds = require_dataset()
     now = to_local(parse_now(args, state().clock))
     active, over = active_election(ds.elections, now.date())
-    fragments = state().fragments.get(ds)
+    said = state().fragments.get(ds).parts(g.lang).elections  # display_name in lang
     body = {
         "ok": True,
         "demo": ds.demo,
         "data_version": ds.version,
         "as_of": now.date().isoformat(),
-        "active": None if active is None or over else fragments.elections[active.day],
+        "active": None if active is None or over else said[active.day],
         "elections": [
-            fragments.elections[e.day] | {"status": election_window(e, now.date())}
-            for e in ds.elections
+            said[e.day] | {"status": election_window(e, now.date())} for e in ds.elections
         ],
         "board_of_elections": board_json(ds.board),
     }

@@ -109,6 +109,8 @@ class RefreshReport:
 
 
 def default_election_name(day: date) -> str:
+    """The name when none is given: a kind's English name (``election_kinds``), so that
+    answers in other languages can say it too."""
     return "General Election" if day.month == 11 else "Election"
 
 

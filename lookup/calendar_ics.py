@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from .election_kinds import election_name
 from .errors import InvalidParameter, NotFound
 from .i18n import message
-from .models import Address, BoardOfElections, OpenHours
+from .models import Address, BoardOfElections, Election, OpenHours
 from .schedule import LOCAL_TZ
 from .service import Answer
 
@@ -24,7 +25,7 @@ def election_day_ics(a: Answer, board: BoardOfElections, lang: str, stamp: datet
     if e is None or place is None:
         raise NotFound("no Election Day polling place for this address", reason="no_place")
     hours = (OpenHours(e.polls_open, e.polls_close),)
-    title = message(lang, "calendar", "election_day", election=e.name)
+    title = message(lang, "calendar", "election_day", election=_name(e, lang))
     return _calendar(a, board, lang, stamp, title, place.name, place.address, e.day, hours)
 
 
@@ -39,9 +40,14 @@ def early_voting_ics(
     if not hours:
         reason = "closed" if hours is not None else "not_a_day"
         raise InvalidParameter("the site is not open that day", parameter="day", reason=reason)
-    election = a.election.name if a.election else ""
+    election = _name(a.election, lang) if a.election else ""
     title = message(lang, "calendar", "early_voting", election=election)
     return _calendar(a, board, lang, stamp, title, site.name, site.address, day, hours)
+
+
+def _name(e: Election, lang: str) -> str:
+    """The election as the event's reader says it ("Votar: Elección General")."""
+    return election_name(e.name, e.kind, lang)
 
 
 def _calendar(

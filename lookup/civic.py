@@ -325,6 +325,11 @@ def normalized_input(match: Match) -> dict[str, str]:
 
 
 def election_json(e: Election, demo: bool) -> dict[str, str]:
+    """Google's ``Election``. Its ``name`` stays the published (English) one in every
+    ``lang``, as Google's does: Google's API takes no language and gives the feed's name
+    as is, and its clients (and ours: ``/civicinfo/v2/elections`` has no ``lang``) may
+    match on it. Our own API gives the name in the answer's language beside it
+    (``serialize.election_json``: ``display_name``)."""
     return {
         "id": election_id(e),
         "name": (DEMO_PREFIX if demo else "") + e.name,

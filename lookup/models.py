@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from .election_kinds import ElectionKind, kind_of
+
 # NC polls on Election Day: 6:30 a.m. to 7:30 p.m. local time (G.S. 163-166.01).
 NC_POLLS_OPEN = time(6, 30)
 NC_POLLS_CLOSE = time(19, 30)
@@ -121,12 +123,22 @@ class EarlyVotingSite:
 
 @dataclass(frozen=True, slots=True)
 class Election:
+    """``name`` as published (English); ``kind`` is what lets other languages say it
+    (``election_kinds``): read from the name when not given, ``None`` for a name that
+    says no known kind (shown as typed in every language)."""
+
     day: date
     name: str
     polls_open: time = NC_POLLS_OPEN
     polls_close: time = NC_POLLS_CLOSE
     early_voting_start: date | None = None
     early_voting_end: date | None = None
+    # Not compared: an election is its day and name, however a version's kinds read it.
+    kind: ElectionKind | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind is None:
+            object.__setattr__(self, "kind", kind_of(self.name))
 
 
 @dataclass(frozen=True, slots=True)

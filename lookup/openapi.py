@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
+from .election_kinds import ElectionKind
 from .errors import ERROR_CODES
 from .geocode.base import SOURCES
 from .geocode.normalize import MAX_ADDRESS_CHARS
@@ -125,7 +126,17 @@ def _schemas() -> dict[str, Any]:
     election = _obj(
         {
             "date": _STR,
-            "name": _STR,
+            "name": {**_STR, "description": "As published (English): 'General Election'."},
+            "kind": {
+                "type": ["string", "null"],
+                "enum": [*(k.value for k in ElectionKind), None],
+                "description": "The kind the name says; null for a name typed freely.",
+            },
+            "display_name": {
+                **_STR,
+                "description": "The name in the answer's language ('Elección General'); "
+                "a name of no kind as typed.",
+            },
             "polls_open": _STR,
             "polls_close": _STR,
             "early_voting_start": _NSTR,
@@ -486,6 +497,13 @@ def spec() -> dict[str, Any]:
                                         "strings": {
                                             "type": "object",
                                             "additionalProperties": _STR,
+                                        },
+                                        # LOOKUP_TILE_URL ({z}/{x}/{y}) and its credit
+                                        "map_tiles": {
+                                            "anyOf": [
+                                                _obj({"url": _STR, "attribution": _STR}),
+                                                {"type": "null"},
+                                            ]
                                         },
                                     }
                                 )

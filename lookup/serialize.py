@@ -28,6 +28,7 @@ import orjson
 
 from .dataset import Dataset
 from .display import PlaceText, place_text
+from .election_kinds import election_name
 from .errors import ServiceError
 from .i18n import DEFAULT_LANG, languages, message
 from .models import (
@@ -51,10 +52,15 @@ def directions_url(a: Address) -> str:
     return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(a.one_line())
 
 
-def election_json(e: Election) -> dict[str, Any]:
+def election_json(e: Election, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """``name`` as published (English, the data's own: what clients match on);
+    ``display_name`` what to show and read in ``lang`` (``election_kinds``); ``kind``
+    null for a name staff typed freely, which every language shows as typed."""
     return {
         "date": e.day.isoformat(),
         "name": e.name,
+        "kind": e.kind.value if e.kind else None,
+        "display_name": election_name(e.name, e.kind, lang),
         "polls_open": e.polls_open.isoformat("minutes"),
         "polls_close": e.polls_close.isoformat("minutes"),
         "early_voting_start": e.early_voting_start.isoformat() if e.early_voting_start else None,
@@ -206,7 +212,8 @@ def _without_schedule(site: dict[str, Any]) -> dict[str, Any]:
 
 
 class Parts:
-    """One language's static JSON of a dataset version: the sites by (election day, id),
+    """One language's static JSON of a dataset version: the elections by day (their
+    ``display_name`` is the language's), the sites by (election day, id),
     each county's ``TableBytes`` by (election day, county), the polling places by
     (election day, county, id) — keyed by county too: NCSBE reuses polling_place_id
     across counties. ``like``: the default language's parts, whose dicts and bytes are
@@ -214,6 +221,11 @@ class Parts:
 
     def __init__(self, ds: Dataset, lang: str, like: Parts | None = None) -> None:
         elections = {e.day: e for e in ds.elections}
+        self.elections: dict[date, dict[str, Any]] = {}
+        for e in ds.elections:
+            said = election_json(e, lang)
+            shared = like is not None and like.elections[e.day] == said
+            self.elections[e.day] = like.elections[e.day] if like and shared else said
         self.sites: dict[tuple[date, str], dict[str, Any]] = {}
         for day, sites in ds.early_voting.items():
             for s in sites:
@@ -256,13 +268,13 @@ class Fragments:
     """The static JSON of one dataset version, as dicts and, for the API's hot path, as
     serialised bytes, in every language (``parts(lang)``). Built once per version and
     shared by every answer; the only state that changes afterwards is ``TableBytes``'
-    memo of ready-made parts. ``sites``, ``tables`` and ``places`` are the default
-    language's."""
+    memo of ready-made parts. ``elections``, ``sites``, ``tables`` and ``places`` are
+    the default language's."""
 
     def __init__(self, ds: Dataset) -> None:
         self.version = ds.version
-        self.elections = {e.day: election_json(e) for e in ds.elections}
         default = Parts(ds, DEFAULT_LANG)
+        self.elections = default.elections
         self._parts = {DEFAULT_LANG: default} | {
             lang: Parts(ds, lang, like=default) for lang in languages() if lang != DEFAULT_LANG
         }
@@ -366,7 +378,7 @@ def _answer(
         "precinct": {"id": a.precinct.id, "name": a.precinct.name, "county": a.precinct.county},
         # An estimated location near a precinct line: confirm with the board before answering.
         "verify": a.verify,
-        "election": fragments.elections[e.day] if e else None,
+        "election": fragments.parts(lang).elections[e.day] if e else None,
         "polling_place": fragments.parts(lang).places[
             (e.day, a.precinct.county, a.polling_place.id)
         ]
