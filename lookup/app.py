@@ -189,7 +189,7 @@ def import_parts() -> None:
 
 
 _CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{}; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}"
 )
 _EMBEDDABLE = ("/widget",)
@@ -204,7 +204,9 @@ def secure(resp: Response, settings: Settings) -> Response:
     h = resp.headers
     embeddable = request.path.startswith(_EMBEDDABLE)
     ancestors = " ".join(("'self'", *settings.frame_ancestors)) if embeddable else "'none'"
-    h["Content-Security-Policy"] = _CSP.format(ancestors)
+    # The widget's map tiles (LOOKUP_TILE_URL): their one origin, on the widget's page only.
+    tiles = f" {settings.tile_origin}" if embeddable and settings.tile_origin else ""
+    h["Content-Security-Policy"] = _CSP.format(tiles, ancestors)
     h["X-Content-Type-Options"] = "nosniff"
     h["Referrer-Policy"] = "no-referrer"
     if not embeddable:

@@ -7,6 +7,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .geocode.base import ARCGIS, CENSUS, NOMINATIM
 from .insights.location import check_location
@@ -58,6 +59,12 @@ class Settings:
     # /widget. None by default: the API answers its own pages, nothing else frames them.
     cors_origins: tuple[str, ...] = ()
     frame_ancestors: tuple[str, ...] = ()
+    # Background tiles for the widget's map: a URL template with {z}, {x} and {y} (a
+    # county's own tile server, or a provider whose terms allow it) and the credit line
+    # its terms ask for. "" by default: the map is the precinct's outline alone, and the
+    # widget asks nothing of any server but this one.
+    tile_url: str = ""
+    tile_attribution: str = ""
     # Staff operations (reload, insights) need this token; with none set they are off.
     admin_token: str = ""
     # Per-client limits on the public API (Flask-Limiter syntax; "" turns one off). Memory
@@ -98,6 +105,8 @@ class Settings:
                 f"LOOKUP_ADMIN_TOKEN must be at least {MIN_TOKEN_CHARS} characters "
                 "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
             )
+        if self.tile_url:
+            check_tile_url(self.tile_url)
         scheme = self.rate_limit_storage.split("://", 1)[0].lower()
         if "://" not in self.rate_limit_storage or scheme not in RATE_LIMIT_STORES:
             raise ConfigError(
@@ -154,6 +163,8 @@ class Settings:
             ("LOOKUP_ADMIN_TOKEN", "admin_token"),
             ("LOOKUP_RATE_LIMIT_STORAGE", "rate_limit_storage"),
             ("LOOKUP_INSIGHTS_DB", "insights_db"),
+            ("LOOKUP_TILE_URL", "tile_url"),
+            ("LOOKUP_TILE_ATTRIBUTION", "tile_attribution"),
         ):
             if env.get(key, "").strip():
                 values[name] = env[key].strip()
@@ -188,6 +199,30 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     @property
+    def tile_origin(self) -> str:
+        """The origin the widget's tiles come from ("" without tiles): the only one the
+        CSP of ``/widget`` adds to ``img-src``."""
+        if not self.tile_url:
+            return ""
+        parts = urlsplit(self.tile_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def insights_url(self) -> str:
         """Where the insight counters live: the configured path/URL or the cache folder."""
         return self.insights_db or str(self.cache_dir / "insights.sqlite3")
+
+
+def check_tile_url(url: str) -> None:
+    """A tile URL template the widget can use: http(s), a host, and {z}, {x} and {y}."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(
+            f"LOOKUP_TILE_URL must be an https:// URL template, e.g. "
+            f"https://tiles.example.gov/{{z}}/{{x}}/{{y}}.png, not {url!r}"
+        )
+    missing = [p for p in ("{z}", "{x}", "{y}") if p not in url]
+    if missing:
+        raise ConfigError(f"LOOKUP_TILE_URL lacks {', '.join(missing)}: {url!r}")
+    if any(c in parts.netloc for c in "{}"):
+        raise ConfigError(f"LOOKUP_TILE_URL: the host must be fixed (no {{s}}), not {url!r}")

@@ -10,7 +10,12 @@
   demo flag and the board's contact. The CSP forbids inline script, and the script
   embed has no page of ours to carry data attributes, so strings come as JSON.
 - ``GET /api/v1/precinct.geojson?county=&id=``: one precinct's polygon, simplified for
-  display, drawn by the widget as an inline SVG (no tile server, no external request).
+  display, drawn by the widget as an inline SVG: no tile server and no external
+  request, unless the county configures one (``LOOKUP_TILE_URL``: ``map_tiles`` in the
+  strings, the only other origin the widget's CSP lets images come from).
+- The framed page tells its parent how tall it is (``{"type": "wtv:height", "height"}``
+  by ``postMessage``, to the parent's origin only when it is one of
+  ``Settings.frame_ancestors`` or the service's own), so the host sizes the iframe.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ def widget() -> str:
         demo_notice=message(lang, "notices", "demo_data"),
         board=ds.board,
         moment={k: args[k] for k in ("date", "at") if args.get(k)},
+        parents=" ".join(state().settings.frame_ancestors),
     )
 
 
@@ -73,10 +79,19 @@ def strings() -> Response:
         "demo_notice": message(g.lang, "notices", "demo_data"),
         "board_of_elections": board_json(ds.board),
         "strings": catalog(g.lang)["widget"],
+        "map_tiles": map_tiles(),
     }
     resp = Response(orjson.dumps(body), mimetype="application/json")
     resp.headers["Cache-Control"] = f"public, max-age={STRINGS_MAX_AGE}"
     return resp
+
+
+def map_tiles() -> dict[str, str] | None:
+    """The background tiles the county configured for the widget's map, or None."""
+    settings = state().settings
+    if not settings.tile_url:
+        return None
+    return {"url": settings.tile_url, "attribution": settings.tile_attribution}
 
 
 def _required(name: str) -> str:

@@ -8,6 +8,13 @@
 // Optional attributes: data-lang (else the browser's language), data-date / data-at
 // (answer as of that day or moment). Every piece of data is inserted with textContent or
 // setAttribute: names and addresses come from Board of Elections files and are untrusted.
+// Framed (/widget in an iframe), the page tells its parent how tall it is, so the host
+// sizes the iframe and nothing scrolls inside a scroll: postMessage({type: "wtv:height",
+// height}) to the parent's origin, only when that origin is the service's own or one of
+// LOOKUP_FRAME_ANCESTORS (data-parents). A script embed needs nothing: it has no frame.
+// The map: the precinct's outline in an inline SVG (Web Mercator), with a scale bar,
+// the sites numbered as in the list, markers that share a spot spread apart, and
+// background tiles only when the county configured a tile URL (map_tiles).
 // Places show their display forms (display_name, display_address: title case, a name the
 // BOE cut short only to its last whole word, "Road" for RD); the BOE's own fields stay in
 // the answer.
@@ -22,7 +29,8 @@
   let instances = 0;
 
   // ---- small helpers -----------------------------------------------------------------
-  const fill = (tpl, values) => tpl.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+  // Spanish times end with a period ("7:30 p. m."): no doubled stop where a sentence ends.
+  const fill = (tpl, values) => tpl.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "").replace(/\.\.(?=\s|$)/g, ".");
   const el = (tag, props, ...children) => {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(props || {})) {
@@ -66,6 +74,37 @@
     }).format(new Date(Date.UTC(2000, 0, 1, h, m)));
   };
 
+  // A finger, not a mouse: help that speaks of tapping, not of arrow keys.
+  const touch = () => Boolean(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+  const NEAREST = 3; // sites shown before "show all"
+
+  // ---- early-voting sites as of the answer's moment (as the console decides them) -------
+  // Per site the API gives open_now, hours_today and next_open (the next opening after the
+  // answer's moment, local wall time); with as_of (the local date) they say which of four
+  // states a site is in, with no clock of the browser's own:
+  //   open   - open now;  later - opens later today;  next - closed for the rest of today,
+  //   opens next on next_open's day;  ended - never opens again (early voting is over).
+  function siteState(s, asOf) {
+    const nextDay = s.next_open ? s.next_open.slice(0, 10) : null;
+    const nextTime = s.next_open ? s.next_open.slice(11, 16) : null;
+    const today = s.hours_today || [];
+    if (s.open_now && today.length) return { kind: "open" };
+    if (nextDay === asOf) return { kind: "later", open: nextTime };
+    if (nextDay) return { kind: "next", day: nextDay, open: nextTime };
+    return { kind: "ended" };
+  }
+  // The sites to offer by default: those open for the rest of today (open now or later);
+  // failing those, those opening on the next day any site opens; failing those, none.
+  // Nearest first, as the API sorts them (sites without a distance last).
+  function offered(a) {
+    const states = a.early_voting_sites.map((s) => ({ s, st: siteState(s, a.as_of) }));
+    const today = states.filter(({ st }) => st.kind === "open" || st.kind === "later");
+    if (today.length) return { when: "today", sites: today };
+    const days = states.filter(({ st }) => st.kind === "next").map(({ st }) => st.day).sort();
+    if (days.length) return { when: "next", day: days[0], sites: states.filter(({ st }) => st.day === days[0]) };
+    return { when: "ended", sites: [] };
+  }
+
   function preferredLang(attr) {
     if (attr) return attr.toLowerCase();
     for (const tag of navigator.languages || [navigator.language || "en"]) {
@@ -83,6 +122,8 @@
       this.moment = {};
       for (const k of ["date", "at"]) if (options[k]) this.moment[k] = options[k];
       this.wanted = preferredLang(options.lang);
+      this.parents = (options.parents || "").split(/\s+/).filter(Boolean);
+      this.expanded = false; // "show all" pressed for the answer on screen
       this.query = null; // {address} or {lat, lon}: what the answer on screen was asked for
       this.answer = null;
       this.filter = "today";
@@ -123,6 +164,36 @@
       }
       const typed = this.page ? this.host.querySelector("input[name=address]") : null;
       this.render(typed && typed.value, typed && document.activeElement === typed);
+      if (this.page) this.watchHeight();
+    }
+
+    // ---- framed: the parent sizes the iframe to the page (no scroll inside a scroll) -----
+    watchHeight() {
+      if (window.parent === window) return;
+      let origin = location.ancestorOrigins && location.ancestorOrigins[0];
+      if (!origin && document.referrer) {
+        try { origin = new URL(document.referrer).origin; } catch { origin = null; }
+      }
+      // Only to an origin allowed to frame us (the CSP's frame-ancestors): another page
+      // never hears from this one.
+      if (!origin || ![location.origin, ...this.parents].includes(origin)) return;
+      this.parentOrigin = origin;
+      this.frameHeight = 0;
+      const post = () => this.postHeight();
+      if (window.ResizeObserver) new ResizeObserver(post).observe(document.body);
+      window.addEventListener("load", post);
+      post();
+    }
+
+    postHeight() {
+      if (!this.parentOrigin) return;
+      // The page's own content, and the suggestions list that may hang below it.
+      let bottom = document.body.getBoundingClientRect().bottom;
+      if (this.list && !this.list.hidden) bottom = Math.max(bottom, this.list.getBoundingClientRect().bottom + 8);
+      const height = Math.ceil(bottom + window.scrollY);
+      if (height === this.frameHeight) return;
+      this.frameHeight = height;
+      window.parent.postMessage({ type: "wtv:height", height }, this.parentOrigin);
     }
 
     setStrings(body) {
@@ -169,7 +240,7 @@
         el("div", { class: "wtv-row" },
           el("div", { class: "wtv-combo" }, this.input, this.list),
           el("button", { class: "wtv-submit", type: "submit", text: T.submit })),
-        el("p", { class: "wtv-help", id: this.id("help"), text: T.address_help }));
+        el("p", { class: "wtv-help", id: this.id("help"), text: touch() ? T.address_help_touch : T.address_help }));
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
         this.closeList();
@@ -262,7 +333,9 @@
       this.list.hidden = items.length === 0;
       this.input.setAttribute("aria-expanded", String(items.length > 0));
       this.input.removeAttribute("aria-activedescendant");
-      this.status.textContent = items.length ? fill(this.T.suggestions_count, { count: items.length }) : "";
+      const count = touch() ? this.T.suggestions_count_touch : this.T.suggestions_count;
+      this.status.textContent = items.length ? fill(count, { count: items.length }) : "";
+      this.postHeight();
     }
 
     highlight(i) {
@@ -278,6 +351,7 @@
       this.input.setAttribute("aria-expanded", "false");
       this.input.removeAttribute("aria-activedescendant");
       this.active = -1;
+      this.postHeight();
     }
 
     choose(i) {
@@ -294,7 +368,10 @@
       clearTimeout(this.typing);
       this.closeList();
       this.results.setAttribute("aria-busy", "true");
-      if (!quiet) this.results.replaceChildren(el("p", { class: "wtv-searching", text: this.T.searching }));
+      if (!quiet) {
+        this.expanded = false; // a new answer starts with the nearest sites
+        this.results.replaceChildren(el("p", { class: "wtv-searching", text: this.T.searching }));
+      }
       const res = await this.api("/api/v1/lookup", { ...query, lang: this.lang, channel: "widget" }).catch(() => null);
       if (seq !== this.seq) return;
       this.results.removeAttribute("aria-busy");
@@ -402,17 +479,20 @@
       const ed = el("section", { class: "wtv-card wtv-place", "aria-labelledby": this.id("ed") },
         this.heading(2, T.election_day, { id: this.id("ed") }));
       if (a.election) {
-        ed.append(el("p", { class: "wtv-when", text: fill(T.election_when, { election: a.election.name, date: day(a.election.date, L) }) }));
+        ed.append(el("p", { class: "wtv-when", text: fill(T.election_when, { election: a.election.display_name || a.election.name, date: day(a.election.date, L) }) }));
       }
       if (place) {
         ed.append(el("p", { class: "wtv-name", text: place.display_name }));
         ed.append(el("p", { class: "wtv-address", text: place.display_address }));
         ed.append(el("p", { class: "wtv-hours", text: fill(T.polls_hours, { open: clock(place.hours.open, L), close: clock(place.hours.close, L) }) }));
         if (a.changed === true) {
+          // The flag, then a sentence that does not say it again ("CHANGED Your polling
+          // place is not ...", "CAMBIÓ Su lugar de votación no es ...").
           const prev = a.previous_polling_place;
-          ed.append(el("p", { class: "wtv-changed" },
-            el("strong", { text: T.changed_flag }), " ",
-            fill(T.changed, { previous: prev ? `${prev.display_name}, ${prev.display_address}` : "" })));
+          const text = prev
+            ? fill(T.changed, { previous: `${prev.display_name}, ${prev.display_address}` })
+            : T.changed_unknown;
+          ed.append(el("p", { class: "wtv-changed" }, el("strong", { text: T.changed_flag }), " ", text));
         }
         const when = a.election ? day(a.election.date, L) : "";
         ed.append(this.links(place.display_name, place.directions_url, when, a.election ? this.icsUrl({}) : null));
@@ -426,14 +506,16 @@
         this.heading(2, T.map, { id: this.id("mp") }));
       out.push(map);
 
-      // Early voting
+      // Early voting: the nearest sites of the moment (open today, or the next day any
+      // opens), "show all", and the filters.
       const ev = el("section", { class: "wtv-card wtv-ev", "aria-labelledby": this.id("ev") },
         this.heading(2, T.early_voting, { id: this.id("ev") }));
       if (a.early_voting_sites.length) {
         ev.append(el("p", { class: "wtv-help", text: T.ev_help }));
+        const now = offered(a);
         const toggle = el("div", { class: "wtv-toggle", role: "group", "aria-label": T.show });
-        this.siteList = el("ul", { class: "wtv-sites" });
-        for (const [key, label] of [["now", T.filter_now], ["today", T.filter_today], ["all", T.filter_all]]) {
+        const upcoming = now.when === "next" ? T.filter_next : T.filter_today;
+        for (const [key, label] of [["now", T.filter_now], ["today", upcoming], ["all", T.filter_all]]) {
           toggle.append(el("button", {
             type: "button", "data-filter": key, "aria-pressed": String(key === this.filter), text: label,
             onclick: () => {
@@ -443,7 +525,17 @@
             },
           }));
         }
-        ev.append(toggle, this.siteList);
+        this.evSummary = el("p", { class: "wtv-ev-summary" });
+        this.shared = el("p", { class: "wtv-shared", hidden: true });
+        this.siteList = el("ul", { class: "wtv-sites", id: this.id("sites") });
+        this.more = el("button", {
+          type: "button", class: "wtv-more", "aria-controls": this.id("sites"), hidden: true,
+          onclick: () => {
+            this.expanded = !this.expanded;
+            this.showSites(a);
+          },
+        });
+        ev.append(toggle, this.evSummary, this.shared, this.siteList, this.more);
         this.showSites(a);
       } else {
         ev.append(el("p", { text: T.ev_over }));
@@ -462,45 +554,87 @@
       this.loadMap(a, map);
     }
 
+    // The sites of the filter, nearest first; the nearest three until "show all". Each is
+    // numbered by its rank among all sites (the same number marks it on the map). Hours
+    // that every site shown shares are said once, above the list.
     showSites(a) {
       const T = this.T;
       const L = this.lang;
-      const keep = {
-        now: (s) => s.open_now,
-        today: (s) => s.hours_today && s.hours_today.length > 0,
-        all: () => true,
-      }[this.filter];
-      const sites = a.early_voting_sites.filter(keep);
-      if (!sites.length) {
-        this.siteList.replaceChildren(el("li", { class: "wtv-none", text: this.filter === "now" ? T.ev_none_now : T.ev_none_today }));
+      const now = offered(a);
+      const all = a.early_voting_sites.map((s, i) => ({ s, st: siteState(s, a.as_of), n: i + 1 }));
+      let chosen;
+      let summary;
+      let none;
+      if (this.filter === "now") {
+        chosen = all.filter(({ st }) => st.kind === "open");
+        [summary, none] = [T.ev_summary_now, T.ev_none_now];
+      } else if (this.filter === "all") {
+        chosen = all;
+        summary = T.ev_summary_all;
+      } else {
+        const keep = new Set(now.sites.map(({ s }) => s));
+        chosen = all.filter(({ s }) => keep.has(s));
+        summary = now.when === "next" ? fill(T.ev_summary_next, { day: day(now.day, L) }) : T.ev_summary_today;
+        none = now.when === "ended" ? T.ev_ended : T.ev_none_today;
+      }
+      this.evSummary.textContent = chosen.length ? summary : "";
+      this.evSummary.hidden = !chosen.length;
+      this.more.hidden = chosen.length <= NEAREST;
+      this.more.textContent = this.more.hidden ? ""
+        : this.expanded ? fill(T.show_nearest, { count: NEAREST }) : fill(T.show_all, { count: chosen.length });
+      this.more.setAttribute("aria-expanded", String(this.expanded));
+      if (!chosen.length) {
+        this.shared.hidden = true;
+        this.siteList.replaceChildren(el("li", { class: "wtv-none", text: none }));
         return;
       }
+      const shown = this.expanded ? chosen : chosen.slice(0, NEAREST);
+      const states = shown.map(({ s, st }) => this.stateOf(s, st));
+      const same = shown.length > 1 && states.every((x) => x.key === states[0].key);
+      this.shared.hidden = !same;
+      if (same) {
+        const x = states[0];
+        this.shared.replaceChildren(el("span", { class: `wtv-badge ${x.cls}`, text: x.badge }), " ", x.shared);
+      }
       const nf = new Intl.NumberFormat(locale(L), { maximumFractionDigits: 1 });
-      this.siteList.replaceChildren(...sites.map((s) => {
+      this.siteList.replaceChildren(...shown.map(({ s, st, n }, k) => {
+        const x = states[k];
         const li = el("li", { class: "wtv-site", "data-site": s.id });
-        li.append(el("p", { class: "wtv-name", text: s.display_name }));
-        const addr = [s.display_address];
-        if (s.distance_miles !== null) addr.push(fill(T.miles, { miles: nf.format(s.distance_miles) }));
-        li.append(el("p", { class: "wtv-address", text: addr.join(" · ") }));
-        li.append(el("p", { class: `wtv-badge ${s.open_now ? "wtv-open" : "wtv-closed"}`, text: s.open_now ? T.open_now : T.closed_now }));
-        const open = s.hours_today && s.hours_today.length > 0;
-        if (open) {
-          const hours = s.hours_today.map((h) => fill(T.hours, { open: clock(h.open, L), close: clock(h.close, L) })).join(", ");
-          li.append(el("p", { class: "wtv-hours", text: fill(T.today, { hours }) }));
-        } else {
-          li.append(el("p", { class: "wtv-hours", text: T.closed_today }));
-        }
+        li.append(el("p", { class: "wtv-name" }, el("span", { class: "wtv-num", text: String(n) }), " ", s.display_name));
+        const distance = s.distance_miles !== null ? fill(T.miles, { miles: nf.format(s.distance_miles) }) : T.no_distance;
+        li.append(el("p", { class: "wtv-address", text: `${s.display_address} · ${distance}` }));
+        if (!same) li.append(el("p", { class: "wtv-state" }, el("span", { class: `wtv-badge ${x.cls}`, text: x.badge }), " ", x.text));
         let icsDay = null;
-        if (open) icsDay = a.as_of;
-        if (!s.open_now && s.next_open) {
-          const [d, t] = s.next_open.split("T");
-          li.append(el("p", { class: "wtv-next", text: fill(T.next_open, { when: `${day(d, L)}, ${clock(t.slice(0, 5), L)}` }) }));
-          if (!open) icsDay = d;
-        }
+        if (st.kind === "open" || st.kind === "later") icsDay = a.as_of;
+        else if (st.kind === "next") icsDay = st.day;
         li.append(this.links(s.display_name, s.directions_url, icsDay ? day(icsDay, L) : "",
           icsDay ? this.icsUrl({ site: s.id, day: icsDay }) : null));
         return li;
       }));
+    }
+
+    // What a site's card says of its hours (badge and text), what the line above the list
+    // says when every site shown shares them, and a key to tell whether they do.
+    stateOf(s, st) {
+      const T = this.T;
+      const L = this.lang;
+      const today = (s.hours_today || []).map((h) => fill(T.hours, { open: clock(h.open, L), close: clock(h.close, L) })).join(", ");
+      if (st.kind === "open" || st.kind === "later") {
+        const open = st.kind === "open";
+        return {
+          key: `${st.kind}|${today}`, cls: open ? "wtv-open" : "wtv-later",
+          badge: open ? T.open_now : T.opens_later, text: fill(T.today, { hours: today }),
+          shared: fill(T.shared_today, { hours: today }),
+        };
+      }
+      if (st.kind === "next") {
+        const when = `${day(st.day, L)}, ${clock(st.open, L)}`;
+        return {
+          key: `next|${when}`, cls: "wtv-closed", badge: T.closed_now,
+          text: fill(T.next_open, { when }), shared: fill(T.shared_next, { when }),
+        };
+      }
+      return { key: "ended", cls: "wtv-closed", badge: T.closed_now, text: T.ev_site_over, shared: T.ev_ended };
     }
 
     // ---- the map: an inline SVG of the precinct, the address and the places -------------
@@ -508,6 +642,8 @@
       const res = await this.api("/api/v1/precinct.geojson", { county: a.precinct.county, id: a.precinct.id }).catch(() => null);
       if (!res || res.status !== 200 || this.answer !== a || !section.isConnected) return;
       section.append(this.drawMap(a, res.body), this.legend(a));
+      const tiles = this.S.map_tiles;
+      if (tiles && tiles.attribution) section.append(el("p", { class: "wtv-attribution", text: tiles.attribution }));
       section.hidden = false;
     }
 
@@ -518,42 +654,139 @@
       const rings = polygons.flat();
       const home = [a.match.lon, a.match.lat];
       const place = a.polling_place && a.polling_place.lat !== null ? a.polling_place : null;
-      const sites = a.early_voting_sites.filter((s) => s.lat !== null && s.lon !== null);
+      const sites = a.early_voting_sites
+        .map((s, i) => ({ s, n: i + 1 }))
+        .filter(({ s }) => s.lat !== null && s.lon !== null);
+      // Web Mercator (world units 0..1, y down), so that tiles, when configured, line up.
+      const merc = ([lon, lat]) => {
+        const r = (lat * Math.PI) / 180;
+        return [(lon + 180) / 360, (1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2];
+      };
       // The frame holds the precinct, the address, the polling place and the nearest site;
       // other sites are drawn when they fall inside it.
       const framed = [...rings.flat(), home];
       if (place) framed.push([place.lon, place.lat]);
-      if (sites.length) framed.push([sites[0].lon, sites[0].lat]);
-      const lons = framed.map((p) => p[0]);
-      const lats = framed.map((p) => p[1]);
-      const [x0, x1, y0, y1] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
-      const k = Math.cos(((y0 + y1) / 2) * Math.PI / 180); // equirectangular, true at mid-latitude
+      if (sites.length) framed.push([sites[0].s.lon, sites[0].s.lat]);
+      const pts = framed.map(merc);
+      const xs = pts.map((p) => p[0]);
+      const ys = pts.map((p) => p[1]);
+      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
       const W = 400;
-      const pad = 18;
-      const w = Math.max((x1 - x0) * k, 1e-9);
+      const pad = 22;
+      const w = Math.max(x1 - x0, 1e-9);
       const hgt = Math.max(y1 - y0, 1e-9);
-      const H = Math.round(Math.min(Math.max(W * hgt / w, W * 0.5), W));
+      const H = Math.round(Math.min(Math.max((W * hgt) / w, W * 0.55), W * 0.75));
       const s = Math.min((W - 2 * pad) / w, (H - 2 * pad) / hgt);
-      const ox = (W - w * s) / 2;
-      const oy = (H - hgt * s) / 2;
-      const xy = ([lon, lat]) => [ox + (lon - x0) * k * s, oy + (y1 - lat) * s];
-      const f = (v) => v.toFixed(1);
-      const d = rings.map((r) => `M${r.map((p) => xy(p).map(f).join(" ")).join("L")}Z`).join("");
+      const ox = (W - w * s) / 2 - x0 * s;
+      const oy = (H - hgt * s) / 2 - y0 * s;
+      const xy = (lonlat) => {
+        const [mx, my] = merc(lonlat);
+        return [ox + mx * s, oy + my * s];
+      };
+      const d = rings.map((r) => `M${r.map((p) => xy(p).map(f1).join(" ")).join("L")}Z`).join("");
 
       const map = svg("svg", {
         class: "wtv-svg", viewBox: `0 0 ${W} ${H}`, role: "img",
         "aria-label": fill(T.map_label, { name: a.precinct.name }),
       });
-      map.append(svg("path", { class: "wtv-precinct", d, "fill-rule": "evenodd" },
+      const tiles = this.tiles(s, ox, oy, W, H);
+      if (tiles) map.append(tiles);
+      map.append(svg("path", { class: `wtv-precinct${tiles ? " wtv-over-tiles" : ""}`, d, "fill-rule": "evenodd" },
         svg("title", {}, fill(T.map_precinct, { name: a.precinct.name }))));
+
+      // The markers: sites in the frame (the nearest always), the polling place, the home.
       const inside = ([x, y]) => x >= 0 && x <= W && y >= 0 && y <= H;
-      sites.forEach((site, i) => {
+      const marks = [];
+      sites.forEach(({ s: site, n }, i) => {
         const p = xy([site.lon, site.lat]);
-        if (i === 0 || inside(p)) map.append(this.marker("site", p, `${T.map_site}: ${site.display_name}`));
+        if (i === 0 || inside(p)) marks.push({ kind: "site", p, label: String(n), title: `${n}. ${T.map_site}: ${site.display_name}` });
       });
-      if (place) map.append(this.marker("place", xy([place.lon, place.lat]), `${T.map_place}: ${place.display_name}`));
-      map.append(this.marker("home", xy(home), `${T.map_home}: ${a.match.address || `${a.match.lat}, ${a.match.lon}`}`));
+      if (place) marks.push({ kind: "place", p: xy([place.lon, place.lat]), title: `${T.map_place}: ${place.display_name}` });
+      marks.push({ kind: "home", p: xy(home), title: `${T.map_home}: ${a.match.address || `${a.match.lat}, ${a.match.lon}`}` });
+      map.append(...this.placeMarks(marks));
+      map.append(this.scaleBar(s, (y0 + y1) / 2, H));
       return map;
+    }
+
+    // Markers closer than they are wide would hide one another (the home at a library
+    // that is also a site): each group is spread on a small circle around its spot, a
+    // dot and thin lines marking the spot itself.
+    placeMarks(marks) {
+      const R = 7;
+      const groups = [];
+      for (const m of marks) {
+        const g = groups.find((grp) => Math.hypot(grp.at[0] - m.p[0], grp.at[1] - m.p[1]) < 2.2 * R);
+        if (g) g.marks.push(m);
+        else groups.push({ at: m.p, marks: [m] });
+      }
+      const out = [];
+      for (const g of groups) {
+        if (g.marks.length === 1) {
+          out.push(this.marker(g.marks[0], g.marks[0].p, R));
+          continue;
+        }
+        const ring = 2.6 * R;
+        const spread = g.marks.map((m, k) => {
+          const angle = -Math.PI / 2 + (2 * Math.PI * k) / g.marks.length;
+          return [g.at[0] + ring * Math.cos(angle), g.at[1] + ring * Math.sin(angle)];
+        });
+        for (const p of spread) {
+          out.push(svg("line", { class: "wtv-leader", x1: f1(g.at[0]), y1: f1(g.at[1]), x2: f1(p[0]), y2: f1(p[1]) }));
+        }
+        out.push(svg("circle", { class: "wtv-spot", cx: f1(g.at[0]), cy: f1(g.at[1]), r: "2.5" }));
+        g.marks.forEach((m, k) => out.push(this.marker(m, spread[k], R)));
+      }
+      return out;
+    }
+
+    marker(m, p, r) {
+      const g = svg("g", { class: `wtv-mk wtv-mk-${m.kind}` }, this.shape(m.kind, p, r), svg("title", {}, m.title));
+      if (m.label) {
+        g.append(svg("text", { class: "wtv-mk-label", x: f1(p[0] + r + 2), y: f1(p[1] + 5) }, m.label));
+      }
+      return g;
+    }
+
+    // A scale bar in the bottom left corner: the longest round distance under a third of
+    // the width, in miles.
+    scaleBar(s, yMid, H) {
+      const lat = Math.atan(Math.sinh(Math.PI * (1 - 2 * yMid))); // Mercator y back to latitude
+      const milesPerUnit = (40075016.686 * Math.cos(lat)) / 1609.344; // a world unit, in miles
+      const perMile = s / milesPerUnit;
+      const steps = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50];
+      const miles = steps.filter((m) => m * perMile <= 130).pop() || steps[0];
+      const len = miles * perMile;
+      const [x, y] = [10, H - 10];
+      const nf = new Intl.NumberFormat(locale(this.lang), { maximumFractionDigits: 2 });
+      const text = fill(this.T.map_scale, { miles: nf.format(miles) });
+      return svg("g", { class: "wtv-scale" },
+        svg("rect", { class: "wtv-scale-bg", x: f1(x - 4), y: f1(y - 22), width: f1(Math.max(len, text.length * 7.5) + 8), height: "28", rx: "3" }),
+        svg("path", { class: "wtv-scale-bar", d: `M${f1(x)} ${f1(y - 6)}V${f1(y)}H${f1(x + len)}V${f1(y - 6)}` }),
+        svg("text", { class: "wtv-scale-text", x: f1(x), y: f1(y - 9) }, text));
+    }
+
+    // Background tiles (LOOKUP_TILE_URL), when the county configured them: the tiles of
+    // the zoom nearest the map's scale that cover the view.
+    tiles(s, ox, oy, W, H) {
+      const cfg = this.S.map_tiles;
+      if (!cfg || !cfg.url) return null;
+      const z = Math.max(0, Math.min(19, Math.round(Math.log2(s / 256))));
+      const n = 2 ** z;
+      const size = s / n;
+      const [ax, bx] = [-ox / s, (W - ox) / s];
+      const [ay, by] = [-oy / s, (H - oy) / s];
+      const g = svg("g", { class: "wtv-tiles", "aria-hidden": "true" });
+      for (let ty = Math.max(0, Math.floor(ay * n)); ty <= Math.min(n - 1, Math.floor(by * n)); ty++) {
+        for (let tx = Math.floor(ax * n); tx <= Math.floor(bx * n); tx++) {
+          const url = safeUrl(fill(cfg.url, { z, x: ((tx % n) + n) % n, y: ty }), ["https:", "http:"]);
+          if (!url) continue;
+          g.append(svg("image", {
+            href: url, x: f1(ox + tx * size), y: f1(oy + ty * size),
+            width: f1(size + 0.5), height: f1(size + 0.5), preserveAspectRatio: "none",
+          }));
+        }
+      }
+      return g;
     }
 
     // Shapes, not only colours, tell the markers apart: circle, square, triangle.
@@ -561,10 +794,6 @@
       if (kind === "home") return svg("circle", { cx: f1(x), cy: f1(y), r: f1(r) });
       if (kind === "place") return svg("rect", { x: f1(x - r), y: f1(y - r), width: f1(2 * r), height: f1(2 * r) });
       return svg("path", { d: `M${f1(x)} ${f1(y - r * 1.2)}L${f1(x + r * 1.1)} ${f1(y + r * 0.8)}L${f1(x - r * 1.1)} ${f1(y + r * 0.8)}Z` });
-    }
-
-    marker(kind, p, title) {
-      return svg("g", { class: `wtv-mk wtv-mk-${kind}` }, this.shape(kind, p, 7), svg("title", {}, title));
     }
 
     legend(a) {
@@ -575,7 +804,7 @@
         text);
       const items = [item("home", T.map_home)];
       if (a.polling_place && a.polling_place.lat !== null) items.push(item("place", T.map_place));
-      if (a.early_voting_sites.some((s) => s.lat !== null)) items.push(item("site", T.map_site));
+      if (a.early_voting_sites.some((s) => s.lat !== null)) items.push(item("site", T.map_site_key));
       const area = el("li", {}, svg("svg", { viewBox: "0 0 20 20", class: "wtv-key", "aria-hidden": "true", focusable: "false" },
         svg("rect", { class: "wtv-precinct", x: "2", y: "4", width: "16", height: "12" })),
       fill(T.map_precinct, { name: a.precinct.name }));
@@ -587,6 +816,7 @@
   // ---- start -------------------------------------------------------------------------------
   const options = {
     page: script.hasAttribute("data-page"),
+    parents: script.dataset.parents,
     lang: script.dataset.lang,
     date: script.dataset.date,
     at: script.dataset.at,
