@@ -191,6 +191,21 @@ def test_no_resident_data_in_logs(server) -> None:
     assert leaked_in(log, ("Privacy", "4242", "13186", "34.91234", "-75.28765", "127.0.0.1")) == []
 
 
+def test_the_leak_check_tells_a_worker_pid_from_an_address() -> None:
+    """A worker that happens to get pid 4242 once failed CI as a leak of "4242 Privacy Lane";
+    gunicorn's pids and port are the system's numbers, an address in the same line is not."""
+    gunicorn = (
+        "[2026-12-07 16:13:27 +0000] [4240] [INFO] Listening at: http://[ip]:4242 (4240)\n"
+        "[2026-12-07 16:13:27 +0000] [4242] [INFO] Booting worker with pid: 4242\n"
+        "[2026-12-07 16:13:30 +0000] [4240] [WARNING] Worker with pid 4242 was terminated\n"
+        "[2026-12-07 16:13:31 +0000] [4242] [INFO] Worker exiting (pid: 4242)\n"
+    )
+    assert leaked_in(gunicorn, ("4242",)) == []
+    assert leaked_in(
+        gunicorn + "[2026-12-07 16:13:32 +0000] [4242] [ERROR] 4242 Privacy", ("4242",)
+    ) == ["4242"]
+
+
 def test_request_log_is_json_with_an_id_and_no_query(server) -> None:
     import json
 
