@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings
-from .errors import DataError, ServiceError
-from .progress import Progress
+from lookup.config import ConfigError, Settings
+from lookup.errors import DataError, ServiceError
+from lookup.ingest.progress import Progress
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
-    from .origins import Origins
-    from .store import VersionInfo
+    from lookup.dataset.model import Dataset
+    from lookup.dataset.versions import VersionInfo
+    from lookup.ingest.origins import Origins
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
 EXIT_BUSY = 4  # refresh/rollback: another refresh holds the data folder
@@ -34,7 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _now(args: argparse.Namespace) -> datetime:
     """``--date`` (noon that day) or ``--at`` (local time), else the wall clock: read
     here, at the edge, and passed in."""
-    from .schedule import LOCAL_TZ, parse_moment
+    from lookup.domain.schedule import LOCAL_TZ, parse_moment
 
     try:
         moment = parse_moment(getattr(args, "date", None), getattr(args, "at", None))
@@ -45,8 +45,8 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _dataset(args: argparse.Namespace) -> Dataset:
-    from .app import resolve_data_dir
-    from .holder import DatasetHolder
+    from lookup.dataset.holder import DatasetHolder
+    from lookup.web.app import resolve_data_dir
 
     settings = _settings(args)
     holder = DatasetHolder(resolve_data_dir(settings, _now(args)))
@@ -54,8 +54,8 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import resolve_data_dir
-    from .serving import Server
+    from lookup.serving import Server
+    from lookup.web.app import resolve_data_dir
 
     # Resolve (and, for the demo, build) the data folder before any worker exists.
     settings = Settings.from_env(data_dir=resolve_data_dir(_settings(args), _now(args)))
@@ -70,9 +70,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .app import remote_geocoders
-    from .serialize import Fragments, answer_json, error_json
-    from .service import AddressQuery, PointQuery, find_polling_place
+    from lookup.outputs.api_json import Fragments, answer_json, error_json
+    from lookup.service import AddressQuery, PointQuery, find_polling_place
+    from lookup.web.app import remote_geocoders
 
     ds = _dataset(args)
     if args.address and (args.lat is not None or args.lon is not None):
@@ -102,7 +102,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch, summary
+    from lookup.batch.local import run_batch, summary
 
     progress = Progress.for_terminal(quiet=args.quiet)
     if args.engine == "dask" and args.jobs is not None:
@@ -112,8 +112,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.engine == "dask":
         # Imported here only: the service and the default engine never load Dask.
-        from .app import resolve_data_dir
-        from .batch_dask import PARTITION_ROWS, DaskOptions, load_live, run_batch_dask
+        from lookup.batch.cluster import PARTITION_ROWS, DaskOptions, load_live, run_batch_dask
+        from lookup.web.app import resolve_data_dir
 
         now = _now(args)
         version_dir, ds = load_live(resolve_data_dir(_settings(args), now))
@@ -142,10 +142,10 @@ _REQUIRED = (
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .origins import Origins
-    from .refresh import RefreshRequest, refresh_locked, republish_locked
-    from .sources_config import SOURCE_LISTS, SourcesConfig, load_config
-    from .store import RefreshBusy, refresh_lock
+    from lookup.dataset.versions import RefreshBusy, refresh_lock
+    from lookup.ingest.config_file import SOURCE_LISTS, SourcesConfig, load_config
+    from lookup.ingest.origins import Origins
+    from lookup.ingest.refresh import RefreshRequest, refresh_locked, republish_locked
 
     cfg = load_config(args.config) if args.config else SourcesConfig()
     # Flags win over the file; lists given on the command line replace the file's.
@@ -226,8 +226,8 @@ def _absent(lists: dict[str, list[Path | str]], config: Path | None) -> str:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from .refresh import rollback
-    from .store import RefreshBusy
+    from lookup.dataset.versions import RefreshBusy
+    from lookup.ingest.refresh import rollback
 
     try:
         name = rollback(args.data_dir, datetime.now(UTC), to=args.to)
@@ -239,8 +239,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from .origins import Origins
-    from .store import version_history
+    from lookup.dataset.versions import version_history
+    from lookup.ingest.origins import Origins
 
     kept = version_history(args.data_dir)
     if not kept:
@@ -269,7 +269,7 @@ def version_line(v: VersionInfo) -> str:
 
 
 def cmd_export_vip(args: argparse.Namespace) -> int:
-    from .vip import export_vip
+    from lookup.outputs.vip import export_vip
 
     ds = _dataset(args)
     try:
@@ -289,9 +289,9 @@ def cmd_insights(args: argparse.Namespace) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .insights.report import build
-    from .insights.store import Store
-    from .schedule import LOCAL_TZ
+    from lookup.domain.schedule import LOCAL_TZ
+    from lookup.insights.counters import Store
+    from lookup.insights.report import build
 
     settings = Settings.from_env()
     end = args.end or datetime.now(LOCAL_TZ).date()  # the wall clock, read at the edge
@@ -341,7 +341,7 @@ def _existing(value: str) -> Path:
 
 def _source(value: str) -> Path | str:
     """A refresh source: a local file, or an http(s) URL downloaded at refresh time."""
-    from .fetch import is_url
+    from lookup.ingest.fetch import is_url
 
     return value if is_url(value) else _existing(value)
 
@@ -351,7 +351,7 @@ def _local(
 ) -> tuple[Path, ...]:
     """URLs brought into the download cache (unchanged files are not downloaded again);
     ``origins`` learns which cache file came from which URL."""
-    from .fetch import fetch
+    from lookup.ingest.fetch import fetch
 
     out = []
     for v in values or ():

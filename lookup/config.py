@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .geocode.base import ARCGIS, CENSUS, NOMINATIM
-from .insights.location import check_location
+from lookup.geocode.base import ARCGIS, CENSUS, NOMINATIM
+from lookup.insights.location import check_location
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = REPO_ROOT / "data" / "precincts" / "demo"

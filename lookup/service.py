@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple, overload
 
-from .addressing import locate_address, locate_pick, point_needs_verify
-from .dataset import Dataset, PlaceFacts, SiteTable
-from .errors import InvalidParameter, OutsideJurisdiction
-from .geocode.base import Geocoder
-from .geocode.normalize import canonical_street
-from .models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
-from .picks import Pick
-from .schedule import SiteStatus, active_election, to_local
-from .spatial import Hit
-from .staff_notices import StaffNotice
+from lookup.dataset.model import Dataset, PlaceFacts, SiteTable
+from lookup.domain.models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
+from lookup.domain.picks import Pick
+from lookup.domain.schedule import SiteStatus, active_election, to_local
+from lookup.domain.staff_notices import StaffNotice
+from lookup.errors import InvalidParameter, OutsideJurisdiction
+from lookup.geocode.base import Geocoder
+from lookup.geocode.chain import locate_address, locate_pick, point_needs_verify
+from lookup.geocode.normalize import canonical_street
+from lookup.spatial.grid import Hit
 
 # Every notice an answer can carry (each has a message in every catalog).
 NOTICE_CODES = (

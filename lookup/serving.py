@@ -19,7 +19,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from .config import MULTIPROC_ENV, Settings
+from lookup.config import MULTIPROC_ENV, Settings
 
 # Access log: method, path without the query string, status, size, time. No client IP.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -60,7 +60,7 @@ class Server(BaseApplication):
         self.settings = settings
         # Every worker writes its metric samples into one folder that any worker's
         # /metrics adds up. prometheus_client picks its storage when first imported, so
-        # this runs before anything imports it (``lookup.metrics`` is imported by the app).
+        # this runs before anything imports it (the app imports ``lookup.web.hooks.metrics``).
         given = os.environ.get(MULTIPROC_ENV)
         folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="lookup-metrics-"))
         folder.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,7 @@ class Server(BaseApplication):
         }
         super().__init__()
         if not self.options["preload_app"]:
-            from .app import import_parts
+            from lookup.web.app import import_parts
 
             import_parts()  # once here, not once per worker after the fork
 
@@ -95,8 +95,8 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from .app import create_app
-        from .requestlog import configure
+        from lookup.web.app import create_app
+        from lookup.web.hooks.request_log import configure
 
         configure()
         app = create_app(self.settings)
@@ -112,6 +112,6 @@ class Server(BaseApplication):
 
 
 def _child_exit(server: Any, worker: Any) -> None:
-    from .metrics import worker_exited
+    from lookup.web.hooks.metrics import worker_exited
 
     worker_exited(worker.pid)

@@ -19,7 +19,8 @@ what a new county would see:
    real refresh with the real precinct map, polling places and early-voting list of the
    2020 general election (and the six facility layers as ``places``, for the names
    callers use, where the refresh takes them); the published dataset is loaded
-   (``lookup.store``) and every query goes through ``lookup.addressing.locate_address``.
+   (``lookup.dataset.versions``) and every query goes through
+   ``lookup.geocode.chain.locate_address``.
    A refresh that refuses the table or crashes is reported, never worked around.
 3. Scored by precinct, what a voter needs: the truth is the precinct holding the
    building's point (point-in-polygon on the real map, independent of the service).
@@ -76,11 +77,11 @@ from accuracy_table import (
     write_csv,
 )
 
-from lookup.addressing import locate_address
-from lookup.dataset import Dataset
+from lookup.dataset.model import Dataset
+from lookup.dataset.versions import current_target, load_dataset
 from lookup.errors import AddressAmbiguous, AddressIncomplete, ServiceError
-from lookup.refresh import RefreshRequest, refresh
-from lookup.store import current_target, load_dataset
+from lookup.geocode.chain import locate_address
+from lookup.ingest.refresh import RefreshRequest, refresh
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data" / "nc"

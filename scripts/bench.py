@@ -82,13 +82,13 @@ from bench_serve import gunicorn
 from bench_startup import StartSummary, bench_startup, profile_startup
 from cache_probe import SITES_FLOOR, floor_path
 
-from lookup.dataset import Dataset
+from lookup.dataset.model import Dataset
+from lookup.dataset.versions import load_dataset
+from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import ServiceError
-from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, PointQuery, find_polling_place
-from lookup.spatial import GridIndex, PrecinctIndex
-from lookup.store import load_dataset
-from lookup.trees import RtreeIndex, StrTreeIndex
+from lookup.spatial.grid import GridIndex, PrecinctIndex
+from lookup.spatial.trees import RtreeIndex, StrTreeIndex
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -174,7 +174,7 @@ def refresh_rows(built: dict[str, Built], report: Report) -> list[Target]:
 def bench_no_change(real_dir: Path, tmp: Path, report: Report) -> list[Target]:
     """A no-change refresh from URLs must download nothing: the Mecklenburg files over
     HTTP twice, the second time conditional GETs only."""
-    from lookup.fetch import fetch
+    from lookup.ingest.fetch import fetch
 
     rels = [MECK_PRECINCTS, MECK_POLLING, MECK_EARLY]
     if not all((real_dir / r).exists() for r in rels):
@@ -211,7 +211,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def bench_grid_build(state: Built, report: Report) -> None:
-    """Build the statewide grid again in this process, as ``lookup.spatial`` does for
+    """Build the statewide grid again in this process, as ``lookup.spatial.grid`` does for
     every refresh (prepare the polygons, classify the cells), and compare it with the
     published one."""
     t0 = time.perf_counter()
@@ -427,7 +427,7 @@ _CHILD = """
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from lookup.store import load_dataset
+from lookup.dataset.versions import load_dataset
 t1 = time.perf_counter()
 ds = load_dataset(Path(sys.argv[1]))
 t2 = time.perf_counter()
@@ -480,8 +480,9 @@ def bench_load(b: Built, plan: Plan, report: Report) -> float | None:
 
 # What the benchmark's other subprocesses import (lookup batch, the fresh-process load,
 # the address index build): compiled once, before anything is timed.
-PRIMED = ("lookup.batch", "lookup.cli", "lookup.store", "lookup.sources.addresses",
-          "lookup.geocode.local", "pandas", "pyproj", "geopandas")  # fmt: skip
+PRIMED = ("lookup.batch.local", "lookup.cli", "lookup.dataset.versions",
+          "lookup.ingest.formats.addresses", "lookup.geocode.local", "pandas", "pyproj",
+          "geopandas")  # fmt: skip
 
 
 def prime_bytecode(demo: Built, tmp: Path, report: Report) -> None:

@@ -60,7 +60,7 @@ _BUILD_CHILD = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from lookup.sources.addresses import read_addresses
+from lookup.ingest.formats.addresses import read_addresses
 from lookup.geocode.local import AddressIndex
 frame = read_addresses(Path(sys.argv[1]))
 t1 = time.perf_counter()

@@ -46,7 +46,7 @@ from bench_report import Report, Row
 from bench_serve import Running, gunicorn, server_env, smaps
 from local_servers import ensure_debian_tool
 
-from lookup.dataset import Dataset
+from lookup.dataset.model import Dataset
 from lookup.geocode.local import AddressIndex
 
 CONNECTIONS = 8

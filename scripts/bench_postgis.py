@@ -32,7 +32,7 @@ import shapely
 from bench_report import Report, Row, Target, _si, check, ratio
 from local_servers import PostgresServer, apt_install, postgres_bindir, start_postgres
 
-from lookup.dataset import Dataset
+from lookup.dataset.model import Dataset
 
 PG_MAJOR = 15  # Debian 12's PostgreSQL
 DEB_PACKAGES = ("postgresql", f"postgresql-{PG_MAJOR}-postgis-3")

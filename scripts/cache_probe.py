@@ -29,11 +29,11 @@ from bench_machine import CacheSweep
 from flask import Flask, Response, request
 from werkzeug.test import EnvironBuilder
 
-from lookup import requestlog
-from lookup.app import create_app, state
 from lookup.config import Settings
-from lookup.schedule import active_election, parse_moment, to_local
+from lookup.domain.schedule import active_election, parse_moment, to_local
 from lookup.service import RankedSites, nearest_sites
+from lookup.web.app import create_app, state
+from lookup.web.hooks import request_log as requestlog
 
 
 def in_process_app(env: Mapping[str, str], data_dir: Path) -> Flask:

@@ -55,13 +55,13 @@ import requests
 from local_servers import ensure_debian_tool
 
 from lookup.config import DEMO_SOURCES
-from lookup.dataset import Dataset
-from lookup.demo import demo_request
+from lookup.dataset.demo import demo_request
+from lookup.dataset.model import Dataset
+from lookup.dataset.versions import current_target, load_dataset
+from lookup.domain.schedule import parse_moment
 from lookup.errors import ServiceError
-from lookup.refresh import refresh
-from lookup.schedule import parse_moment
+from lookup.ingest.refresh import refresh
 from lookup.service import AddressQuery, PointQuery, Query, find_polling_place
-from lookup.store import current_target, load_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("loadtest.lua")

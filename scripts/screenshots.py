@@ -90,9 +90,9 @@ def simulate_traffic(db: Path) -> None:
     import random
     from datetime import date, datetime, timedelta
 
-    from lookup import create_app
     from lookup.config import Settings
-    from lookup.schedule import LOCAL_TZ
+    from lookup.domain.schedule import LOCAL_TZ
+    from lookup.web.app import create_app
 
     rng = random.Random(2028)
     now = [datetime(2028, 10, 10, 8, tzinfo=LOCAL_TZ)]

@@ -10,11 +10,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from lookup.dataset import Dataset, freeze
-from lookup.geocode.interpolate import StreetRanges
-from lookup.geocode.local import AddressIndex
-from lookup.geocode.normalize import canonical_street
-from lookup.models import (
+from lookup.dataset.model import Dataset, freeze
+from lookup.domain.models import (
     Address,
     BoardOfElections,
     DaySchedule,
@@ -24,7 +21,10 @@ from lookup.models import (
     PollingPlace,
     Precinct,
 )
-from lookup.spatial import GridIndex
+from lookup.geocode.interpolate import StreetRanges
+from lookup.geocode.local import AddressIndex
+from lookup.geocode.normalize import canonical_street
+from lookup.spatial.grid import GridIndex
 
 X0, Y0, S = -80.90, 35.10, 0.01  # unit squares of 0.01 degree near Charlotte
 

@@ -37,14 +37,14 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_dir(demo_cache: Path) -> Path:
     """The demo county, published by a real refresh into a temporary cache."""
     from lookup.config import Settings
-    from lookup.demo import ensure_demo_dataset
+    from lookup.dataset.demo import ensure_demo_dataset
 
     return ensure_demo_dataset(Settings(cache_dir=demo_cache), datetime(2028, 1, 1))
 
 
 @pytest.fixture(scope="session")
 def demo_ds(demo_dir: Path):
-    from lookup.holder import DatasetHolder
+    from lookup.dataset.holder import DatasetHolder
 
     return DatasetHolder(demo_dir).load_now()
 
@@ -76,7 +76,7 @@ def meck_2020(real: Path, facilities_csv: Path, tmp_path_factory: pytest.TempPat
     the facility points as address points: ``(report, data folder)``, published once."""
     from datetime import UTC, date
 
-    from lookup.refresh import RefreshRequest, refresh
+    from lookup.ingest.refresh import RefreshRequest, refresh
 
     data = tmp_path_factory.mktemp("meck")
     report = refresh(
@@ -267,8 +267,8 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo county with PCT 019's 2028 polling place renamed to an HTML payload (BOE
     files are untrusted input): published by a real refresh into a temporary folder."""
 
-    from lookup.demo import demo_request
-    from lookup.refresh import refresh
+    from lookup.dataset.demo import demo_request
+    from lookup.ingest.refresh import refresh
 
     sources = demo_sources_renamed(tmp_path_factory, "hostile", {"PCT 019": HOSTILE})
     data = tmp_path_factory.mktemp("hostile-data")
@@ -298,9 +298,9 @@ def display_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     published by a real refresh, which flags them (``name_complete``, ``name_plausible``)."""
     from datetime import date
 
-    from lookup.demo import demo_request
-    from lookup.holder import DatasetHolder
-    from lookup.refresh import refresh
+    from lookup.dataset.demo import demo_request
+    from lookup.dataset.holder import DatasetHolder
+    from lookup.ingest.refresh import refresh
 
     assert len(CUT_NAME) == 30
     names = {"PCT 019": CUT_NAME, f"PCT {NAMELESS_PRECINCT}": NAMELESS}
@@ -326,9 +326,9 @@ def repaired_dir(display_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     from dataclasses import replace
     from datetime import date
 
-    from lookup.demo import demo_request
-    from lookup.holder import DatasetHolder
-    from lookup.refresh import refresh
+    from lookup.dataset.demo import demo_request
+    from lookup.dataset.holder import DatasetHolder
+    from lookup.ingest.refresh import refresh
 
     cut = DatasetHolder(display_dir).load_now().polling[date(2028, 11, 7)][("DEMO", "019")]
     assert FULL_NAME.startswith(cut.name) and cut.lon is not None

@@ -29,8 +29,8 @@ from shapely.geometry import LineString, Point, Polygon
 from lookup.config import DEMO_SOURCES
 from lookup.errors import DataError
 from lookup.geocode.normalize import canonical_street, normalize_unit
-from lookup.refresh import RefreshRequest, refresh
-from lookup.sources.addresses import COLUMNS, read_addresses
+from lookup.ingest.formats.addresses import COLUMNS, read_addresses
+from lookup.ingest.refresh import RefreshRequest, refresh
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_MAT = DEMO_SOURCES / "Master_Address_Table_demo.csv"

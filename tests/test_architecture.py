@@ -9,14 +9,14 @@ import sys
 import pytest
 
 CORE = [
-    "lookup.spatial",
+    "lookup.spatial.grid",
     "lookup.service",
-    "lookup.schedule",
-    "lookup.validate",
+    "lookup.domain.schedule",
+    "lookup.ingest.validate",
     "lookup.geocode.normalize",
     "lookup.geocode.local",
     "lookup.geocode.base",
-    "lookup.columns",
+    "lookup.dataset.columns",
     "lookup.geocode.fuzzy",
     "lookup.geocode.suggest",
     "lookup.geocode.interpolate",
@@ -26,19 +26,19 @@ CORE = [
     "lookup.geocode.places",
     "lookup.geocode.place_merge",
     "lookup.geocode.place_words",
-    "lookup.sources.places",
-    "lookup.addressing",
-    "lookup.sources.centerlines",
-    "lookup.vip",
-    "lookup.civic",
-    "lookup.staff_notices",
-    "lookup.dataset",
-    "lookup.store",
-    "lookup.holder",
-    "lookup.refresh",
-    "lookup.batch",
+    "lookup.ingest.formats.places",
+    "lookup.geocode.chain",
+    "lookup.ingest.formats.centerlines",
+    "lookup.outputs.vip",
+    "lookup.outputs.civic",
+    "lookup.domain.staff_notices",
+    "lookup.dataset.model",
+    "lookup.dataset.versions",
+    "lookup.dataset.holder",
+    "lookup.ingest.refresh",
+    "lookup.batch.local",
     "lookup.insights.events",
-    "lookup.insights.store",
+    "lookup.insights.counters",
     "lookup.insights.recorder",
     "lookup.insights.report",
     "lookup.insights.charts",
@@ -66,7 +66,7 @@ def test_importing_the_package_reads_no_data() -> None:
         "        raise AssertionError(f'read at import: {f}')\n"
         "    return real_open(f, *a, **k)\n"
         "builtins.open = guard\n"
-        "import lookup, lookup.app, lookup.api, lookup.pages, lookup.cli, lookup.service\n"
+        "import lookup, lookup.web.app, lookup.web.views.api, lookup.web.views.pages, lookup.cli, lookup.service\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -78,7 +78,7 @@ def test_serving_loads_no_database_or_calendar_library_at_start(demo_dir, tmp_pa
     worker: together they were a third of a cold start's imports."""
     code = (
         "import sys\n"
-        "from lookup.app import create_app\n"
+        "from lookup.web.app import create_app\n"
         "create_app()\n"
         "print(','.join(m for m in ('sqlalchemy', 'icalendar') if m in sys.modules))\n"
     )

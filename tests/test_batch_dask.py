@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from lookup.batch import run_batch, summary
-from lookup.batch_dask import plan, read_part
+from lookup.batch.cluster import plan, read_part
+from lookup.batch.local import run_batch, summary
+from lookup.domain.schedule import parse_moment
 from lookup.errors import DataError
-from lookup.schedule import parse_moment
-from lookup.sources.addresses import read_addresses
-from lookup.sources.textfile import decode_bytes
+from lookup.ingest.formats.addresses import read_addresses
+from lookup.ingest.formats.textfile import decode_bytes
 
 DEMO_ADDRESSES = (
     Path(__file__).parents[1] / "data" / "precincts" / "demo" / "Master_Address_Table_demo.csv"
@@ -338,7 +338,7 @@ def test_the_service_and_the_default_engine_never_import_dask(
     code = (
         "import sys\n"
         "from lookup.cli import main\n"
-        "import lookup.app, lookup.api, lookup.serving\n"
+        "import lookup.web.app, lookup.web.views.api, lookup.serving\n"
         f"assert main(['batch', '--data-dir', {str(demo_dir)!r}, {str(src)!r}, {str(tmp_path / 'o.csv')!r}]) == 0\n"
         "print(sorted(m for m in ('dask', 'distributed', 'dask_geopandas') if m in sys.modules))\n"
     )
@@ -357,12 +357,12 @@ def test_local_jobs_give_the_one_process_file(
 ) -> None:  # fmt: skip
     """``--jobs``: forked processes answer chunks; the file is the one process's, byte
     for byte (chunks made small here so that every process gets several)."""
-    import lookup.batch
+    import lookup.batch.local
 
     assert NOW is not None
     src = _write(tmp_path / "in.csv", address_lines if kind == "addresses" else point_lines)
     one = summary(run_batch(demo_ds, src, tmp_path / "one.csv", NOW, jobs=1))
-    monkeypatch.setattr(lookup.batch, "JOB_CHUNK", 97)
+    monkeypatch.setattr(lookup.batch.local, "JOB_CHUNK", 97)
     two = summary(run_batch(demo_ds, src, tmp_path / "two.csv", NOW, jobs=2))
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     assert two == one

@@ -18,7 +18,7 @@ import requests
 from conftest import ROOT, Server
 from test_http import assert_error_shape
 
-from lookup.picks import MAX_PICK_CHARS, Pick, decode, encode, label_candidates
+from lookup.domain.picks import MAX_PICK_CHARS, Pick, decode, encode, label_candidates
 
 pytestmark = pytest.mark.http
 AS_OF = "2028-10-25"
@@ -295,9 +295,9 @@ def ambiguous_real_addresses(table: object, data: Path) -> dict[str, list[dict]]
     """Every listed line of every real building, and its key with the wrong town
     (Charlotte for a building in Cornelius: one candidate to confirm), that comes back
     as a question."""
+    from lookup.dataset.holder import DatasetHolder
+    from lookup.domain.schedule import LOCAL_TZ
     from lookup.errors import AddressAmbiguous
-    from lookup.holder import DatasetHolder
-    from lookup.schedule import LOCAL_TZ
     from lookup.service import AddressQuery, find_polling_place
 
     ds = DatasetHolder(data).load_now()

@@ -17,7 +17,9 @@ from builders import ELECTION, lonlat, place, site, tiny_dataset, tiny_geoms
 from PIL import Image
 from shapely import affinity
 
-from lookup.change_map import (
+from lookup.dataset.model import Dataset
+from lookup.domain.models import Address, DaySchedule, OpenHours
+from lookup.ingest.change_map import (
     MOVED,
     OUTLINE,
     RESHAPED,
@@ -27,10 +29,8 @@ from lookup.change_map import (
     legend,
     shaded,
 )
-from lookup.changes import diff
-from lookup.dataset import Dataset
-from lookup.models import Address, DaySchedule, OpenHours
-from lookup.spatial import GridIndex
+from lookup.ingest.change_report import diff
+from lookup.spatial.grid import GridIndex
 
 DAY = ELECTION.day
 
@@ -250,7 +250,7 @@ def test_real_2018_to_2020_mecklenburg_change_report(real: Path, tmp_path: Path)
     """2018's files, then 2020's, on the county's precinct map: the report lists the
     11 moved places, the renames, the ZIP fixed at McKee Road, the new hours by day, and
     writes the map (kept at /tmp/changes_2018_2020.png)."""
-    from lookup.refresh import RefreshRequest, refresh
+    from lookup.ingest.refresh import RefreshRequest, refresh
 
     polling = real / "statewide/polling_places"
     first = RefreshRequest(
@@ -306,7 +306,7 @@ def test_real_2018_to_2020_mecklenburg_change_report(real: Path, tmp_path: Path)
 def test_real_2018_statewide_map_to_2020_county_map(real: Path, tmp_path: Path) -> None:
     """2018 on the State Board's vtds map, 2020 on the county's own: 135 precincts differ
     by under 1 % (two drawings of one map) and are one line; 9 differ by more."""
-    from lookup.refresh import RefreshRequest, refresh
+    from lookup.ingest.refresh import RefreshRequest, refresh
 
     polling = real / "statewide/polling_places"
     first = RefreshRequest(
@@ -350,7 +350,7 @@ def test_real_2020_preliminary_to_final_one_stop_list(real: Path, tmp_path: Path
     """Mecklenburg's preliminary 2020 one-stop list, then NCSBE's final one: SouthPark's
     address goes from TBD to 123 SOUTHPARK, the site at 7601 Pineville-Matthews Rd is
     renamed (not added and removed), and Spectrum Center's first day is closed."""
-    from lookup.refresh import RefreshRequest, refresh
+    from lookup.ingest.refresh import RefreshRequest, refresh
 
     ev = real / "mecklenburg/early_voting"
     first = RefreshRequest(

@@ -1,4 +1,4 @@
-"""The Google Civic Information API v2 shapes: ``lookup.civic`` on in-memory datasets, and
+"""The Google Civic Information API v2 shapes: ``lookup.outputs.civic`` on in-memory datasets, and
 ``/civicinfo/v2`` over real HTTP (gunicorn) against a JSON Schema written from Google's
 discovery document."""
 
@@ -15,13 +15,13 @@ import pytest
 from builders import ELECTION, PREVIOUS, place, tiny_dataset
 from jsonschema import Draft202012Validator
 
-from lookup import civic
-from lookup.boards import KNOWN_BOARDS
+from lookup.domain.boards import KNOWN_BOARDS
+from lookup.domain.models import DaySchedule, Election, OpenHours
+from lookup.domain.schedule import LOCAL_TZ
+from lookup.domain.staff_notices import StaffNotice
 from lookup.errors import ERROR_CLASSES, ServiceError
-from lookup.models import DaySchedule, Election, OpenHours
-from lookup.schedule import LOCAL_TZ
+from lookup.outputs import civic
 from lookup.service import AddressQuery, Answer, find_polling_place
-from lookup.staff_notices import StaffNotice
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "civicinfo_v2.json").read_text())
 ADDRESS = "13186 5th St, Demo City NC 28990"
@@ -62,7 +62,7 @@ def test_the_schema_is_valid_and_refuses_invented_fields() -> None:
 
 def test_core_module_imports_neither_flask_nor_requests() -> None:
     code = (
-        "import sys, lookup.civic\n"
+        "import sys, lookup.outputs.civic\n"
         "print(','.join(m for m in ('flask', 'requests', 'werkzeug') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -405,9 +405,9 @@ def test_demo_dataset_answer_validates(demo_ds) -> None:
 def civic_client(holder):
     """A test client of an app with the civicinfo routes (for failures a real server
     cannot be made to show: no dataset, a bug)."""
-    from lookup.app import create_app
-    from lookup.civic_api import bp
     from lookup.config import Settings
+    from lookup.web.app import create_app
+    from lookup.web.views.civic import bp
 
     app = create_app(Settings(data_dir=Path("/nonexistent")), holder=holder)
     if "civicinfo" not in app.blueprints:  # until app.py registers it
@@ -439,14 +439,14 @@ def test_no_dataset_is_a_google_backend_error() -> None:
 
 
 def test_a_bug_is_a_google_error_and_logs_no_address(monkeypatch, caplog) -> None:
-    import lookup.civic_api
+    import lookup.web.views.civic
 
     secret = "4242 Privacy Lane"
 
     def broken(*args: Any, **kwargs: Any) -> Answer:
         raise RuntimeError(secret)  # the stack shows this line, not the value
 
-    monkeypatch.setattr(lookup.civic_api, "find_polling_place", broken)
+    monkeypatch.setattr(lookup.web.views.civic, "find_polling_place", broken)
     client = civic_client(Loaded(tiny_dataset()))
     r = client.get(VOTERINFO, query_string={"address": secret, "date": BEFORE})
     assert r.status_code == 500

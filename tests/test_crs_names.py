@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyproj import CRS
 
-from lookup.crs_names import crs_label
+from lookup.ingest.crs_names import crs_label
 
 NC_FTUS = "EPSG:2264 (NAD83 / North Carolina (ftUS))"
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from lookup.config import DEMO_SOURCES
+from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import AddressAmbiguous
-from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, PointQuery, find_polling_place
 
 NOW = datetime(2028, 10, 25, 10, 0, tzinfo=LOCAL_TZ)

@@ -1,4 +1,4 @@
-"""The shown and spoken forms of BOE names and addresses (``lookup.display``): hand-picked
+"""The shown and spoken forms of BOE names and addresses (``lookup.outputs.display``): hand-picked
 cases from NCSBE's own lists, every real 2020 name read in place, and the forms in the
 API, Civic and VIP answers."""
 
@@ -12,8 +12,12 @@ import orjson
 import pytest
 from builders import ELECTION, PREVIOUS, place, tiny_dataset
 
-from lookup import civic
-from lookup.display import (
+from lookup.domain.models import Address
+from lookup.domain.schedule import LOCAL_TZ
+from lookup.geocode.pub28 import STREET_SUFFIXES, SUFFIX_OF
+from lookup.i18n import catalog, languages, message
+from lookup.outputs import civic
+from lookup.outputs.display import (
     NAME_WORDS,
     WHOLE_LAST_WORDS,
     display_address,
@@ -24,10 +28,6 @@ from lookup.display import (
     spoken_address,
     spoken_name,
 )
-from lookup.geocode.pub28 import STREET_SUFFIXES, SUFFIX_OF
-from lookup.i18n import catalog, languages, message
-from lookup.models import Address
-from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, find_polling_place
 
 HAVEN = Address("3701 HAVEN DR", "CHARLOTTE", "NC", "28205")
@@ -261,7 +261,7 @@ def test_every_2020_mecklenburg_name(real) -> None:
     form is made of whole words of the original, in order, each re-cased or spelled out;
     a cut one drops at least its last word unless it is a whole place word (CHURCH);
     none is left in capitals."""
-    from lookup.sources.polling_places import read_polling_places
+    from lookup.ingest.formats.polling_places import read_polling_places
 
     rows = read_polling_places(
         real / "statewide/polling_places/polling_place_20201103.csv", county="MECKLENBURG"
@@ -282,7 +282,7 @@ def test_every_2020_mecklenburg_name(real) -> None:
 
 @pytest.mark.realdata
 def test_every_2020_name_statewide_keeps_its_words(real) -> None:
-    from lookup.sources.polling_places import read_polling_places
+    from lookup.ingest.formats.polling_places import read_polling_places
 
     rows = read_polling_places(real / "statewide/polling_places/polling_place_20201103.csv")
     assert len(rows) > 2500
@@ -309,7 +309,7 @@ def _dataset():
 
 
 def test_the_answer_keeps_the_boe_fields_and_adds_the_display_forms() -> None:
-    from lookup.serialize import Fragments, answer_bytes, answer_json
+    from lookup.outputs.api_json import Fragments, answer_bytes, answer_json
 
     ds = _dataset()
     fr = Fragments(ds)
@@ -344,7 +344,7 @@ def test_the_answer_keeps_the_boe_fields_and_adds_the_display_forms() -> None:
 def test_languages_share_the_parts_that_read_the_same() -> None:
     """Built once per dataset, in every language; a language's parts are the default's
     objects wherever no nameless place makes them differ."""
-    from lookup.serialize import Fragments
+    from lookup.outputs.api_json import Fragments
 
     ds = _dataset()
     fr = Fragments(ds)
@@ -374,7 +374,7 @@ def test_civic_shows_the_display_name_and_the_boe_address() -> None:
 
 def test_vip_keeps_the_boe_names(tmp_path) -> None:
     """VIP is data interchange: its consumers get the names the BOE published."""
-    from lookup.vip import build_feed
+    from lookup.outputs.vip import build_feed
 
     feed = build_feed(_dataset(), ELECTION, DURING)
     names = {r["name"] for r in feed["polling_location"] if r["is_early_voting"] == "false"}

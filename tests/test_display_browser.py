@@ -31,7 +31,7 @@ def names_server(display_dir, tmp_path_factory) -> Iterator[Server]:
 def nameless(display_dir) -> tuple[str, str]:
     """A point in PCT 004, whose place is named ``Q``, as typed ("lat, lon"), and how its
     address is read."""
-    from lookup.holder import DatasetHolder
+    from lookup.dataset.holder import DatasetHolder
 
     ds = DatasetHolder(display_dir).load_now()
     place = ds.polling[date(2028, 11, 7)][("DEMO", NAMELESS_PRECINCT)]

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import Server
 
-from lookup.assemble import default_election_name
-from lookup.election_kinds import NAMES, ElectionKind, election_name, kind_of
+from lookup.dataset.versions import load_dataset
+from lookup.domain.election_kinds import NAMES, ElectionKind, election_name, kind_of
+from lookup.domain.models import Election
 from lookup.i18n import catalog, languages
-from lookup.models import Election
-from lookup.serialize import election_json
-from lookup.store import load_dataset
+from lookup.ingest.assemble import default_election_name
+from lookup.outputs.api_json import election_json
 
 BEFORE = "2028-10-25"
 ADDRESS = "13186 5th St, Demo City NC 28990"

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from lookup.crosswalk import join_cut_names
-from lookup.enrich import ADDRESS_POINTS, Finding, Sources, find, same_town
+from lookup.domain.crosswalk import join_cut_names
+from lookup.domain.models import Address
 from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord
-from lookup.models import Address
-from lookup.place_names import compare_form, completes, is_plausible, styled
-from lookup.sources.places import read_place_source
-from lookup.sources.polling_places import read_polling_places
+from lookup.ingest.enrich import ADDRESS_POINTS, Finding, Sources, find, same_town
+from lookup.ingest.formats.places import read_place_source
+from lookup.ingest.formats.polling_places import read_polling_places
+from lookup.ingest.place_names import compare_form, completes, is_plausible, styled
 
 MECK = "MECKLENBURG"
 D2018, D2020 = date(2018, 11, 6), date(2020, 11, 3)

@@ -43,11 +43,11 @@ import requests
 from conftest import ROOT, Server
 from fake_census import Census
 
+from lookup.dataset.versions import current_target, load_dataset, publish
+from lookup.domain.schedule import parse_moment
 from lookup.errors import ServiceError
 from lookup.geocode.remote import COOL_DOWN, FAILURE_THRESHOLD
-from lookup.schedule import parse_moment
 from lookup.service import AddressQuery, find_polling_place
-from lookup.store import current_target, load_dataset, publish
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from loadtest import child_pids
@@ -504,7 +504,7 @@ def _refresh_publishes(datas: Sequence[Path]) -> None:
 # version renamed into versions/ but not live; right after the atomic swap of `current`.
 CRASH_HOOKS = """
 import os, signal, sys
-import lookup.refresh as refresh, lookup.store as store
+import lookup.ingest.refresh as refresh, lookup.dataset.versions as store
 
 def stop(real, after=False):
     def hooked(*args, **kwargs):
@@ -628,8 +628,8 @@ def test_a_leftover_temp_folder_does_not_fail_a_refresh_of_the_same_version(
     from datetime import UTC, datetime
 
     from lookup.config import DEMO_SOURCES
-    from lookup.demo import demo_request
-    from lookup.refresh import refresh
+    from lookup.dataset.demo import demo_request
+    from lookup.ingest.refresh import refresh
 
     data = _copy(demo_dir, tmp_path / "data")
     leftover = data / "versions" / ".tmp-v2"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from lookup.errors import DataError
-from lookup.fetch import fetch
+from lookup.ingest.fetch import fetch
 
 
 class _Server(ThreadingHTTPServer):
@@ -305,7 +305,7 @@ def test_refresh_the_real_files_from_urls(real: Path, tmp_path: Path) -> None:
 def test_download_shows_a_bar_on_a_terminal_only(files: FileServer, tmp_path: Path) -> None:
     import io
 
-    from lookup.progress import Progress
+    from lookup.ingest.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

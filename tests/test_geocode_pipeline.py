@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from builders import address_frame, lonlat, tiny_dataset
 
-from lookup.addressing import locate_address
+from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import (
     AddressAmbiguous,
     AddressIncomplete,
@@ -19,11 +19,11 @@ from lookup.errors import (
     NumberMissing,
 )
 from lookup.geocode.candidates import find, point_of
+from lookup.geocode.chain import locate_address
 from lookup.geocode.local import AddressIndex, AddressPoint
 from lookup.geocode.normalize import ParsedAddress, canonical_street, normalize_zip
 from lookup.geocode.readings import clean, readings
 from lookup.geocode.resolve import by_precinct, representative
-from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, find_polling_place
 
 NOW = datetime(2028, 10, 20, 9, 0, tzinfo=LOCAL_TZ)

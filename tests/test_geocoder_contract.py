@@ -23,9 +23,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from lookup.addressing import LocalGeocoder
 from lookup.errors import GeocoderUnavailable
 from lookup.geocode.base import SOURCES, Candidate, Geocoder
+from lookup.geocode.chain import LocalGeocoder
 from lookup.geocode.remote import (
     ArcGISGeocoder,
     CensusGeocoder,

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from builders import DEFAULT_ADDRESSES, lonlat, tiny_dataset
 
-from lookup.addressing import locate_address
+from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import (
     AddressAmbiguous,
     AddressIncomplete,
@@ -20,8 +20,8 @@ from lookup.errors import (
     ServiceError,
 )
 from lookup.geocode.base import CENSUS, Candidate
+from lookup.geocode.chain import locate_address
 from lookup.geocode.normalize import parse_address, parse_simple
-from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, PointQuery, find_polling_place
 
 NOW = datetime(2028, 10, 20, 9, 0, tzinfo=LOCAL_TZ)

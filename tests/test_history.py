@@ -21,11 +21,18 @@ from pathlib import Path
 import pytest
 
 from lookup.config import DEMO_SOURCES
-from lookup.demo import demo_request
+from lookup.dataset.demo import demo_request
+from lookup.dataset.versions import (
+    LOCK,
+    RefreshBusy,
+    current_target,
+    prune,
+    refresh_lock,
+    version_history,
+)
 from lookup.errors import DataError
-from lookup.progress import Progress
-from lookup.refresh import refresh, rollback
-from lookup.store import LOCK, RefreshBusy, current_target, prune, refresh_lock, version_history
+from lookup.ingest.progress import Progress
+from lookup.ingest.refresh import refresh, rollback
 
 NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
 STARTED = "started 2028-09-01 12:00:00 UTC"
@@ -33,7 +40,7 @@ HOLDER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from lookup.store import refresh_lock
+from lookup.dataset.versions import refresh_lock
 with refresh_lock(Path(sys.argv[1]), datetime(2028, 9, 1, 12, 0, tzinfo=UTC)):
     print("held", flush=True)
     sys.stdin.read()  # until the test closes our stdin (or kills us)
@@ -371,7 +378,7 @@ def test_keep_never_removes_the_live_version_or_the_one_before(
 
 def test_four_identical_runs_at_once_with_wait_publish_once(sources: Path, tmp_path: Path) -> None:
     """The issue's four runs in one second: now one publishes, three keep it, none fail."""
-    from lookup.refresh import refresh_locked
+    from lookup.ingest.refresh import refresh_locked
 
     data = tmp_path / "data"
     reports = []
@@ -393,7 +400,7 @@ def test_four_identical_runs_at_once_with_wait_publish_once(sources: Path, tmp_p
 
 def test_republish_writes_an_identical_version_on_purpose(sources: Path, tmp_path: Path) -> None:
     """For load and fault tests that need a publish: ``lookup refresh --republish``."""
-    from lookup.refresh import republish_locked
+    from lookup.ingest.refresh import republish_locked
 
     data = tmp_path / "data"
     first = refresh(demo_request(sources, data), NOW)

@@ -23,13 +23,14 @@ import pyogrio
 import pytest
 from test_fetch import FileServer
 
-from lookup import cli, fetch
+from lookup import cli
 from lookup.config import DEMO_SOURCES
-from lookup.demo import PRECINCTS, demo_request
+from lookup.dataset.demo import PRECINCTS, demo_request
+from lookup.dataset.versions import current_target
 from lookup.errors import DataError
-from lookup.refresh import RefreshReport, refresh
-from lookup.sources import gdal_safety
-from lookup.store import current_target
+from lookup.ingest import fetch
+from lookup.ingest.formats import gdal_safety
+from lookup.ingest.refresh import RefreshReport, refresh
 
 NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
 CONFIG = Path(__file__).resolve().parent.parent / "data" / "sources.toml"
@@ -350,7 +351,7 @@ def test_nested_archive(live: Path, tmp_path: Path) -> None:
 def test_text_source_over_the_size_limit(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A text source is refused by its size before it is read: the demo's 1.6 MB address
     table against a limit lowered to 1 MiB for the test."""
-    from lookup.sources import textfile
+    from lookup.ingest.formats import textfile
 
     monkeypatch.setattr(textfile, "MAX_SOURCE_BYTES", MiB)
     before = snapshot(live)

@@ -53,7 +53,7 @@ def test_the_master_imports_every_part_a_worker_would(demo_dir, tmp_path) -> Non
     probe = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from lookup.app import create_app, import_parts\n"
+        "from lookup.web.app import create_app, import_parts\n"
         "from lookup.config import Settings\n"
         "import_parts()\n"
         "before = set(sys.modules)\n"

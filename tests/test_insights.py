@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lookup.domain.schedule import LOCAL_TZ
+from lookup.insights.counters import Store
 from lookup.insights.events import REPORT_TABLES, Counts, street_and_zip
 from lookup.insights.report import OTHER, WITHHELD, build, protect
-from lookup.insights.store import Store
-from lookup.schedule import LOCAL_TZ
 
 TOKEN = "insights-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -174,7 +174,7 @@ def test_the_writer_starts_after_fork_and_flushes_at_exit(tmp_path: Path) -> Non
         from datetime import datetime
         from lookup.insights.events import Event
         from lookup.insights.recorder import Recorder
-        from lookup.schedule import LOCAL_TZ
+        from lookup.domain.schedule import LOCAL_TZ
         at = datetime(2028, 10, 25, 9, tzinfo=LOCAL_TZ)
         rec = Recorder({str(location)!r}, lambda: at, 730, interval=3600)
         pid = os.fork()
@@ -218,8 +218,8 @@ def test_a_store_that_is_down_costs_counts_never_a_lookup(tmp_path: Path, demo_d
 
 
 def _app(demo_dir: Path, **overrides: object):
-    from lookup import create_app
     from lookup.config import Settings
+    from lookup.web.app import create_app
 
     values: dict[str, object] = {
         "data_dir": demo_dir,
@@ -357,7 +357,7 @@ def test_a_postgresql_store_gives_up_on_a_server_that_stops_answering() -> None:
     (their connect functions do not take these names)."""
     from sqlalchemy.engine import make_url
 
-    from lookup.insights.store import PG_LIMITS, connect_limits
+    from lookup.insights.counters import PG_LIMITS, connect_limits
 
     assert connect_limits(make_url("postgresql+psycopg://u@db/insights")) == PG_LIMITS
     own = connect_limits(make_url("postgresql+psycopg2://u@db/i?connect_timeout=30"))

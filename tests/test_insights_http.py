@@ -34,7 +34,7 @@ EVERYTHING = {"from": "2000-01-01", "to": "2100-12-31"}  # whatever day the cloc
 
 def _changed_address(demo_ds) -> tuple[str, str, str]:
     """An address point (label, precinct id and name) whose polling place moved since 2026."""
-    from lookup.schedule import LOCAL_TZ
+    from lookup.domain.schedule import LOCAL_TZ
     from lookup.service import AddressQuery, find_polling_place
 
     now = datetime(2028, 10, 25, 12, tzinfo=LOCAL_TZ)
@@ -277,7 +277,7 @@ def _hammer(url: str, i: int) -> int:
 def test_four_workers_under_load_lose_no_count(demo_dir: Path, tmp_path: Path) -> None:
     from datetime import date
 
-    from lookup.insights.store import Store
+    from lookup.insights.counters import Store
 
     db = tmp_path / "insights.sqlite3"
     srv = Server(demo_dir, tmp_path / "server.log", workers=4, env={"LOOKUP_INSIGHTS_DB": str(db)})

@@ -18,8 +18,8 @@ import requests
 from conftest import Server
 
 from lookup.config import DEMO_SOURCES
-from lookup.demo import demo_request
-from lookup.refresh import refresh
+from lookup.dataset.demo import demo_request
+from lookup.ingest.refresh import refresh
 
 pytestmark = pytest.mark.http
 POINT = {"lat": "34.9023", "lon": "-75.2834", "date": "2028-10-25"}

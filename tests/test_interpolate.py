@@ -25,7 +25,7 @@ from lookup.geocode.interpolate import (
     range_fraction,
     split_house_number,
 )
-from lookup.sources.centerlines import COLUMNS, read_centerlines
+from lookup.ingest.formats.centerlines import COLUMNS, read_centerlines
 
 LON0, LAT0 = -80.85, 35.22  # uptown Charlotte
 M_PER_DEG_LAT = 6_371_008.8 * math.pi / 180

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from lookup import create_app
 from lookup.config import Settings
+from lookup.web.app import create_app
 from tests.conftest import Server
 from tests.test_http import ADDRESS, BEFORE, assert_error_shape
 
@@ -125,7 +125,7 @@ def test_a_redis_store_gets_timeouts_unless_its_url_sets_its_own() -> None:
     (tests/test_shared_stores.py freezes a real one)."""
     from limits.storage import storage_from_string
 
-    from lookup.limits import STORE_TIMEOUT_S, storage_options
+    from lookup.web.hooks.rate_limits import STORE_TIMEOUT_S, storage_options
 
     def kwargs(uri: str) -> dict:
         storage = storage_from_string(uri, **storage_options(uri))

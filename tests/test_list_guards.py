@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lookup.refresh import RefreshReport, RefreshRequest, refresh
-from lookup.store import current_target
+from lookup.dataset.versions import current_target
+from lookup.ingest.refresh import RefreshReport, RefreshRequest, refresh
 
 pytestmark = pytest.mark.realdata
 NOW = datetime(2020, 9, 1, tzinfo=UTC)

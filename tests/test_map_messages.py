@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from lookup.dataset.versions import current_target
 from lookup.errors import DataError
-from lookup.refresh import RefreshRequest, refresh
-from lookup.sources.precincts import read_precinct_files, read_precincts
-from lookup.store import current_target
+from lookup.ingest.formats.precincts import read_precinct_files, read_precincts
+from lookup.ingest.refresh import RefreshRequest, refresh
 
 pytestmark = pytest.mark.realdata
 NOW = datetime(2020, 9, 1, tzinfo=UTC)

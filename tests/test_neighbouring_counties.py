@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 from conftest import Server
 
-from lookup import civic
-from lookup.boards import KNOWN_BOARDS, STATE_BOARD, county_title
-from lookup.dataset import Dataset
+from lookup.dataset.holder import DatasetHolder
+from lookup.dataset.model import Dataset
+from lookup.dataset.versions import load_dataset
+from lookup.domain.boards import KNOWN_BOARDS, STATE_BOARD, county_title
+from lookup.domain.neighbours import FILE, CountyPlaces, other_county
+from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import AddressNotFound, OutsideJurisdiction, ServiceError
 from lookup.geocode.base import Candidate
-from lookup.holder import DatasetHolder
-from lookup.neighbours import FILE, CountyPlaces, other_county
-from lookup.refresh import RefreshRequest, refresh
-from lookup.schedule import LOCAL_TZ
-from lookup.serialize import error_json
+from lookup.ingest.refresh import RefreshRequest, refresh
+from lookup.outputs import civic
+from lookup.outputs.api_json import error_json
 from lookup.service import AddressQuery, find_polling_place
-from lookup.store import load_dataset
 
 NOW = datetime(2020, 10, 20, 10, 0, tzinfo=LOCAL_TZ)
 GASTONIA = "1 Main St, Gastonia NC 28052"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from lookup.crosswalk import precinct_key
+from lookup.domain.crosswalk import precinct_key
 from lookup.geocode.normalize import canonical_street, normalize_unit, parse_address
 
 
@@ -72,7 +72,7 @@ def test_crosswalk_names_kept() -> None:
 
 
 def test_crosswalk_joins_by_id_then_unique_name() -> None:
-    from lookup.crosswalk import build_crosswalk
+    from lookup.domain.crosswalk import build_crosswalk
 
     table = build_crosswalk(
         [

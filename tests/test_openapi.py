@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from lookup.openapi import spec
+from lookup.outputs.openapi import spec
 
 ADDRESS = "13186 5th St, Demo City NC 28990"
 BEFORE = "2028-10-25"
@@ -23,8 +23,8 @@ def test_the_spec_is_valid_json_schema() -> None:
 
 
 def test_every_route_is_documented_and_every_documented_path_exists(demo_dir) -> None:
-    from lookup import create_app
     from lookup.config import Settings
+    from lookup.web.app import create_app
 
     app = create_app(Settings(data_dir=demo_dir, rate_limit_exempt=("127.0.0.0/8",)))
     routes = {r.rule for r in app.url_map.iter_rules() if "GET" in (r.methods or set())}

@@ -21,10 +21,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from conftest import Server
 
-from lookup.i18n import catalog, languages
-from lookup.models import DaySchedule, OpenHours
-from lookup.schedule import LOCAL_TZ, Timeline
-from lookup.site_state import (
+from lookup.domain.models import DaySchedule, OpenHours
+from lookup.domain.schedule import LOCAL_TZ, Timeline
+from lookup.domain.site_state import (
     SECTION,
     Outlook,
     SiteState,
@@ -34,6 +33,7 @@ from lookup.site_state import (
     state_text,
     today_text,
 )
+from lookup.i18n import catalog, languages
 
 DEMO_ADDRESS = "13186 5th St, Demo City NC 28990"
 UPTOWN = "35.2271, -80.8431"  # a coordinate pair typed into the box is answered as a point

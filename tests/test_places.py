@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from lookup.config import DEMO_SOURCES
-from lookup.demo import demo_request
+from lookup.dataset.demo import demo_request
+from lookup.dataset.holder import DatasetHolder
+from lookup.dataset.versions import NAMED_PLACES, load_dataset
+from lookup.domain.models import Address
 from lookup.errors import DataError
 from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord, merge_places
 from lookup.geocode.places import PlaceIndex
-from lookup.holder import DatasetHolder
-from lookup.models import Address
-from lookup.refresh import RefreshRequest, refresh
-from lookup.sources.places import kind_from_file, read_places
-from lookup.store import NAMED_PLACES, load_dataset
+from lookup.ingest.formats.places import kind_from_file, read_places
+from lookup.ingest.refresh import RefreshRequest, refresh
 
 NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
 CLT = "CHARLOTTE"
@@ -445,7 +445,7 @@ def test_unreadable_layer_stops_the_refresh_naming_it(tmp_path: Path) -> None:
 
 
 def test_sources_file_names_place_layers(tmp_path: Path) -> None:
-    from lookup.sources_config import load_config
+    from lookup.ingest.config_file import load_config
 
     toml = tmp_path / "sources.toml"
     toml.write_text('[sources]\nplaces = ["layers/libraries.geojson", "schools.geojson"]\n')

@@ -12,10 +12,10 @@ from builders import tiny_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lookup.addressing import locate_address
+from lookup.domain.schedule import LOCAL_TZ, parse_moment
 from lookup.errors import ERROR_CODES, ServiceError
+from lookup.geocode.chain import locate_address
 from lookup.geocode.normalize import canonical_street, parse_address, parse_simple
-from lookup.schedule import LOCAL_TZ, parse_moment
 from lookup.service import PointQuery, find_polling_place
 
 NOW = datetime(2028, 10, 20, 9, tzinfo=LOCAL_TZ)
@@ -85,8 +85,8 @@ def test_any_date_or_at_parses_or_is_refused(day: str | None, at: str | None) ->
 
 @pytest.fixture(scope="module")
 def client(demo_dir):
-    from lookup import create_app
     from lookup.config import Settings
+    from lookup.web.app import create_app
 
     return create_app(Settings(data_dir=demo_dir, rate_limit_exempt=("127.0.0.0/8",))).test_client()
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from lookup.crosswalk import precinct_key
-from lookup.display import display_name
-from lookup.holder import DatasetHolder
-from lookup.refresh import RefreshRequest, refresh
-from lookup.schedule import LOCAL_TZ
+from lookup.dataset.holder import DatasetHolder
+from lookup.domain.crosswalk import precinct_key
+from lookup.domain.schedule import LOCAL_TZ
+from lookup.ingest.refresh import RefreshRequest, refresh
+from lookup.outputs.display import display_name
 from lookup.service import AddressQuery, PointQuery, find_polling_place
 
 pytestmark = pytest.mark.realdata
@@ -121,7 +121,7 @@ def test_early_voting_real_schedule(meck) -> None:
 
 def _statuses(ds, moment: str):
     """Every 2020 Mecklenburg early-voting site as seen at a local moment."""
-    from lookup.schedule import parse_moment
+    from lookup.domain.schedule import parse_moment
 
     now = parse_moment(None, moment)
     a = find_polling_place(ds, PointQuery(lon=-80.8431, lat=35.2271), now)
@@ -194,7 +194,7 @@ def test_real_voterinfo_validates_and_says_what_a_client_needs(meck) -> None:
 
     from jsonschema import Draft202012Validator
 
-    from lookup.civic import voterinfo_json
+    from lookup.outputs.civic import voterinfo_json
 
     _report, ds = meck
     schema = json.loads((Path(__file__).parent / "schemas" / "civicinfo_v2.json").read_text())
@@ -252,7 +252,7 @@ def test_statewide_polling_file_is_utf16(real: Path) -> None:
 
 def test_facility_geojson_as_address_points(real: Path, tmp_path: Path) -> None:
     """A point layer with an ``address`` field is read as generic address points."""
-    from lookup.sources.addresses import read_addresses
+    from lookup.ingest.formats.addresses import read_addresses
 
     frame = read_addresses(real / "mecklenburg/places/libraries.geojson")
     main = frame[frame["key"] == "310 N TRYON ST"]
@@ -379,7 +379,7 @@ def test_kml_precinct_joins_to_its_polling_place(real: Path, statewide) -> None:
     """The polygon's own description names its polling place: the join must agree."""
     import geopandas as gpd
 
-    from lookup.sources.kml import parse_description, precinct_attributes
+    from lookup.ingest.formats.kml import parse_description, precinct_attributes
 
     _report, ds = statewide
     layer = gpd.read_file(real / "statewide/precincts/vtds1.kmz")
@@ -449,7 +449,7 @@ def test_preliminary_list_reads_like_the_final_one(real: Path) -> None:
     """Its 33 sites' days and hours, read from the multi-line Dates cells, are those of
     NCSBE's final list wherever the site is in both, except Spectrum Center (the county
     changed its hours before the election); the TBD site is the final list's 123 Southpark."""
-    from lookup.sources.early_voting import read_early_voting
+    from lookup.ingest.formats.early_voting import read_early_voting
 
     prelim = {s.name: s for s in read_early_voting(real / PRELIMINARY, "MECKLENBURG", E2020)}
     final_list = real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt"
@@ -476,7 +476,7 @@ def test_preliminary_list_reads_like_the_final_one(real: Path) -> None:
 
 
 def test_preliminary_list_publishes_with_the_tbd_site_listed_as_unknown(meck_preliminary) -> None:
-    from lookup.models import Address
+    from lookup.domain.models import Address
 
     report, _data, ds = meck_preliminary
     assert report.counts["early_voting_sites"] == 33
@@ -498,10 +498,10 @@ def test_preliminary_list_publishes_with_the_tbd_site_listed_as_unknown(meck_pre
 def test_preliminary_list_serves_the_answer_page_and_exports(meck_preliminary) -> None:
     """The API, the resident page, the Civic answer and the VIP feed with a site whose
     address is not known yet: answered, and no address is made up for it."""
-    from lookup.app import create_app
-    from lookup.civic import voterinfo_json
     from lookup.config import Settings
-    from lookup.vip import build_feed
+    from lookup.outputs.civic import voterinfo_json
+    from lookup.outputs.vip import build_feed
+    from lookup.web.app import create_app
 
     _report, data, ds = meck_preliminary
     settings = Settings(data_dir=data, insights=False, rate_limit="", suggest_rate_limit="")
@@ -540,9 +540,9 @@ def test_real_2018_sites_share_one_period_and_warn_nothing(real: Path) -> None:
     moved a week early are named with the rule."""
     from dataclasses import replace as with_
 
-    from lookup.early_voting_period import check_early_voting_period, shared_period
-    from lookup.models import Address, DaySchedule, EarlyVotingSite
-    from lookup.sources.early_voting import read_early_voting
+    from lookup.domain.models import Address, DaySchedule, EarlyVotingSite
+    from lookup.ingest.early_voting_period import check_early_voting_period, shared_period
+    from lookup.ingest.formats.early_voting import read_early_voting
 
     e2018 = date(2018, 11, 6)
     records = read_early_voting(real / "statewide/early_voting/ossite_2018.kml", None, e2018)
@@ -580,7 +580,7 @@ def test_real_refreshes_warn_about_no_site_period(meck, statewide) -> None:
 
 
 def test_the_county_prj_is_named_by_its_epsg_code(real: Path) -> None:
-    from lookup.crs_names import crs_label
+    from lookup.ingest.crs_names import crs_label
 
     zipped = real / "mecklenburg/precincts/Voter_Precinct_20241003.zip"
     layer = gpd.read_file(f"zip://{zipped}", rows=1)
@@ -641,7 +641,7 @@ def meck_completed(real: Path, facilities_csv: Path, tmp_path_factory: pytest.Te
 
 def _all_source_names(real: Path) -> list[tuple[str, str, bool]]:
     """(name, street line, has a point) of every uncut record the completion could use."""
-    from lookup.sources.places import read_place_source
+    from lookup.ingest.formats.places import read_place_source
 
     files = (
         *_place_sources(real),
@@ -661,7 +661,7 @@ def test_real_cut_names_completed_where_a_source_has_them(real: Path, meck_compl
     address. The one full name left untaken is at another address: the 2020 place at
     15000 York Rd is named for Steele Creek Presbyterian Church, which pp1.kml (2018)
     has at 7407 Steele Creek Rd (15000 York Rd was Pleasant Hill Presbyterian then)."""
-    from lookup.place_names import compare_form
+    from lookup.ingest.place_names import compare_form
 
     report, ds = meck_completed
     places = {p.id: p for p in ds.polling[date(2020, 11, 3)].values()}

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from lookup.config import DEMO_SOURCES
-from lookup.demo import demo_request
-from lookup.holder import DatasetHolder
-from lookup.refresh import refresh
-from lookup.store import current_target
+from lookup.dataset.demo import demo_request
+from lookup.dataset.holder import DatasetHolder
+from lookup.dataset.versions import current_target
+from lookup.ingest.refresh import refresh
 
 NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
 
@@ -108,7 +108,7 @@ def test_holder_swaps_to_new_version_and_survives_a_broken_one(
     broken = data / "versions" / "v3"
     shutil.copytree(data / "versions" / "v2", broken)
     (broken / "precincts.npz").write_bytes(b"corrupt")
-    from lookup.store import publish
+    from lookup.dataset.versions import publish
 
     publish(data, broken)
     time.sleep(0.3)
@@ -266,7 +266,7 @@ def test_previous_election_is_carried_over(sources: Path, tmp_path: Path) -> Non
 
 
 def test_rollback_and_pruning(sources: Path, tmp_path: Path) -> None:
-    from lookup.refresh import rollback
+    from lookup.ingest.refresh import rollback
 
     data = tmp_path / "data"
     for v in ("v1", "v2", "v3", "v4"):
@@ -341,7 +341,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_on_a_terminal_only(sources: Path, tmp_path: Path) -> None:
-    from lookup.progress import Progress
+    from lookup.ingest.progress import Progress
 
     screen = _Terminal()
     req = replace(demo_request(sources, tmp_path / "a"), version="v1")
@@ -452,7 +452,7 @@ def test_place_sources_complete_the_boe_places_and_the_report_says_so(
 def test_a_version_written_before_the_name_fields_loads_with_their_defaults(
     demo_dir: Path, tmp_path: Path
 ) -> None:
-    from lookup.store import load_dataset
+    from lookup.dataset.versions import load_dataset
 
     old = tmp_path / "old"
     shutil.copytree(demo_dir / "current", old)

@@ -18,12 +18,12 @@ import pytest
 from test_fetch import FileServer
 
 from lookup.config import DEMO_SOURCES
+from lookup.dataset.versions import current_target
 from lookup.errors import DataError
-from lookup.fetch import cache_path, fetch
-from lookup.origins import Origins
-from lookup.refresh import Report
-from lookup.sources_config import load_config
-from lookup.store import current_target
+from lookup.ingest.config_file import load_config
+from lookup.ingest.fetch import cache_path, fetch
+from lookup.ingest.origins import Origins
+from lookup.ingest.refresh import Report
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "data" / "sources.toml"

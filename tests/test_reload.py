@@ -14,8 +14,8 @@ import requests
 from conftest import Server
 
 from lookup.config import DEMO_SOURCES
-from lookup.demo import demo_request
-from lookup.refresh import refresh
+from lookup.dataset.demo import demo_request
+from lookup.ingest.refresh import refresh
 
 pytestmark = pytest.mark.http
 NOW = datetime(2028, 9, 1, tzinfo=UTC)

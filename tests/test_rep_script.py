@@ -21,8 +21,8 @@ from conftest import Server
 from test_browser import CHROMIUM, FLAGS
 
 from lookup.i18n import catalog, languages
-from lookup.rep import BOARD_CONFIRM, CALLER_CONFIRM, confirm_codes
 from lookup.service import NOTICE_CODES
+from lookup.web.views.rep import BOARD_CONFIRM, CALLER_CONFIRM, confirm_codes
 
 ADDRESS = "13186 5th St, Demo City NC 28990"
 VIEWPORT = {"width": 1366, "height": 900}

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 import pytest
 from builders import ELECTION
 
+from lookup.domain.models import DaySchedule, OpenHours
+from lookup.domain.schedule import LOCAL_TZ, Timeline, election_window, parse_moment
 from lookup.errors import InvalidParameter
-from lookup.models import DaySchedule, OpenHours
-from lookup.schedule import LOCAL_TZ, Timeline, election_window, parse_moment
 
 H = OpenHours
 SCHEDULE = (
@@ -103,7 +103,7 @@ def test_the_status_board_equals_each_sites_own_status_at_every_moment(demo_ds) 
     second either side of it, and at random moments (with its memo cleared and not)."""
     import random
 
-    from lookup.schedule import LOCAL_TZ, StatusBoard
+    from lookup.domain.schedule import LOCAL_TZ, StatusBoard
 
     rng = random.Random(7)
     for table in demo_ds.site_tables.values():

@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 from builders import ELECTION, PREVIOUS, lonlat, tiny_dataset
 
+from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import (
     AddressAmbiguous,
     AddressNotFound,
@@ -12,7 +13,6 @@ from lookup.errors import (
     InvalidParameter,
     OutsideJurisdiction,
 )
-from lookup.schedule import LOCAL_TZ
 from lookup.service import AddressQuery, PointQuery, find_polling_place
 
 BEFORE = datetime(2028, 10, 20, 9, 0, tzinfo=LOCAL_TZ)
@@ -172,8 +172,8 @@ def test_two_counties_with_the_same_ids_never_mix() -> None:
     """NCSBE reuses precinct numbers and polling_place_id across counties."""
     from builders import place
 
-    from lookup.models import Precinct
-    from lookup.serialize import Fragments, answer_json
+    from lookup.domain.models import Precinct
+    from lookup.outputs.api_json import Fragments, answer_json
 
     precincts = (
         Precinct("001", "PCT 001", "ALPHA"),
@@ -206,7 +206,7 @@ def test_api_bytes_equal_the_plain_answer(ds) -> None:
     and without the day-by-day schedules, with and without an open filter."""
     import orjson
 
-    from lookup.serialize import Fragments, answer_bytes, answer_json
+    from lookup.outputs.api_json import Fragments, answer_bytes, answer_json
 
     fr = Fragments(ds)
     for q in (point(0.25, 0.25), point(3.7, 0.5), AddressQuery("200 Oak St")):
@@ -271,8 +271,8 @@ def test_open_filters(ds) -> None:
 
 
 def test_staff_notices_where_and_when_they_apply(ds, tmp_path) -> None:
+    from lookup.domain.staff_notices import load_notices
     from lookup.errors import DataError
-    from lookup.staff_notices import load_notices
 
     f = tmp_path / "notices.toml"
     f.write_text(

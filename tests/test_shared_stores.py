@@ -29,7 +29,7 @@ from local_servers import (
     start_redis,
 )
 
-from lookup.limits import STORE_RETRY_S
+from lookup.web.hooks.rate_limits import STORE_RETRY_S
 
 pytestmark = pytest.mark.http
 BUDGET = 6  # look-ups per client per minute

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from lookup.errors import DataError
-from lookup.sources import address_layouts, early_voting, polling_places
-from lookup.sources.addresses import read_addresses
-from lookup.sources.early_voting import read_early_voting
-from lookup.sources.polling_places import read_polling_places
-from lookup.sources.sniff import identify
-from lookup.sources.textfile import decode_bytes
+from lookup.ingest.formats import address_layouts, early_voting, polling_places
+from lookup.ingest.formats.addresses import read_addresses
+from lookup.ingest.formats.early_voting import read_early_voting
+from lookup.ingest.formats.polling_places import read_polling_places
+from lookup.ingest.formats.sniff import identify
+from lookup.ingest.formats.textfile import decode_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 E2020 = date(2020, 11, 3)
@@ -251,7 +251,7 @@ def test_unknown_early_voting_layout(tmp_path: Path) -> None:
 
 
 def test_early_voting_layouts_come_from_the_readers() -> None:
-    from lookup.sources import one_stop_cells
+    from lookup.ingest.formats import one_stop_cells
 
     statewide, simple, day_list, _kml, _json = early_voting.known_layouts()
     assert simple.columns == early_voting.SIMPLE_COLUMNS

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from lookup.errors import DataError
-from lookup.sources.addresses import read_addresses
-from lookup.sources.early_voting import parse_hours, read_statewide_list
-from lookup.sources.polling_places import read_polling_places
-from lookup.sources.precincts import read_precincts
-from lookup.sources.textfile import decode_bytes, read_text_table
+from lookup.ingest.formats.addresses import read_addresses
+from lookup.ingest.formats.early_voting import parse_hours, read_statewide_list
+from lookup.ingest.formats.polling_places import read_polling_places
+from lookup.ingest.formats.precincts import read_precincts
+from lookup.ingest.formats.textfile import decode_bytes, read_text_table
 
 HEADER = "election_dt\tcounty_name\tpolling_place_id\tpolling_place_name\tprecinct_name\thouse_num\tstreet_name\tcity\tstate\tzip"
 ROW = "11/07/2028\tTEST\t7\tSAINT JOSÉ CHURCH\tPCT 001\t600\tEAST BLVD\tTESTVILLE\tNC\t28999"
@@ -164,7 +164,12 @@ Horry County<br>
 
 
 def test_kml_description_parsing() -> None:
-    from lookup.sources.kml import _county, _split_address, parse_description, precinct_attributes
+    from lookup.ingest.formats.kml import (
+        _county,
+        _split_address,
+        parse_description,
+        precinct_attributes,
+    )
 
     d = parse_description(OSSITE)
     assert d.bold[0] == "TOWN HALL & ANNEX"  # entities decoded; escaping is the pages' job
@@ -179,7 +184,7 @@ def test_kml_description_parsing() -> None:
 
 
 def test_hand_edited_early_voting_csv(tmp_path: Path) -> None:
-    from lookup.sources.early_voting import read_early_voting
+    from lookup.ingest.formats.early_voting import read_early_voting
 
     path = tmp_path / "sites.csv"
     path.write_text(
@@ -212,7 +217,7 @@ def test_per_county_one_stop_json(tmp_path: Path) -> None:
     """NCSBE's GetSites shape: CompleteHoursHTML cells alternate a date range and hours."""
     import json
 
-    from lookup.sources.early_voting import read_early_voting
+    from lookup.ingest.formats.early_voting import read_early_voting
 
     hours = (
         "<table><tr><td>10/15/2020 - 10/16/2020</td><td>8:00 AM - 7:30 PM</td></tr>"

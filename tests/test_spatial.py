@@ -8,8 +8,8 @@ import pytest
 import shapely
 from builders import lonlat, tiny_geoms
 
-from lookup.spatial import EARTH_RADIUS_M, GridIndex, Sites
-from lookup.trees import RtreeIndex, StrTreeIndex
+from lookup.spatial.grid import EARTH_RADIUS_M, GridIndex, Sites
+from lookup.spatial.trees import RtreeIndex, StrTreeIndex
 
 INDEXES = [GridIndex, StrTreeIndex, RtreeIndex]
 M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
@@ -77,7 +77,7 @@ def test_round_cents_is_round_to_two_places() -> None:
     just below the half and rounds down)."""
     import random
 
-    from lookup.spatial import round_cents
+    from lookup.spatial.grid import round_cents
 
     rng = random.Random(7)
     values = [rng.uniform(0, 400) for _ in range(100_000)]
@@ -134,7 +134,7 @@ def test_near_boundary_agrees_with_the_measured_distance(demo_ds) -> None:
     a precinct line, nor flag one beyond it: checked against the plain distance on
     40,000 points of the demo county, some in each band (the grid's clear cells, deeper
     than 52 m, 48-52 m where the distance is measured, nearer than 48 m)."""
-    from lookup.spatial import CORE_MARGIN_M
+    from lookup.spatial.grid import CORE_MARGIN_M
 
     index = GridIndex(demo_ds.index.geoms, demo_ds.index.grid)  # fresh memos
     rng = np.random.default_rng(5)

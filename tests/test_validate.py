@@ -4,8 +4,8 @@ from datetime import date, time
 
 from builders import ELECTION, place, tiny_dataset
 
-from lookup.early_voting_period import nc_legislated_period
-from lookup.validate import check_against_live, check_dataset
+from lookup.ingest.early_voting_period import nc_legislated_period
+from lookup.ingest.validate import check_against_live, check_dataset
 
 
 def test_nc_legislated_period() -> None:
@@ -58,7 +58,7 @@ def test_shrink_against_live() -> None:
     errors = check_against_live(
         {"precincts": 150, "address_points": 1000, "early_voting_sites": 33}, live
     ).errors
-    # Precincts (and polling places, sites) are checked per county by lookup.guards, which
+    # Precincts (and polling places, sites) are checked per county by lookup.ingest.guards, which
     # names them (tests/test_list_guards.py); the totals check keeps the address points.
     assert len(errors) == 1 and "address_points fell from 700000 to 1000" in errors[0]
 
@@ -67,7 +67,7 @@ def test_gaps_between_precincts_are_reported() -> None:
     import numpy as np
     from builders import sq
 
-    from lookup.validate import check_precincts
+    from lookup.ingest.validate import check_precincts
 
     # Four precincts around an empty square: an address in the middle has no precinct.
     ring = [sq(0, 0, 3, 1), sq(0, 2, 3, 3), sq(0, 1, 1, 2), sq(2, 1, 3, 2)]
@@ -85,7 +85,7 @@ def _sites_with_days(*periods: tuple[str, date, date, time]):
 
     from builders import site
 
-    from lookup.models import Address, DaySchedule, OpenHours
+    from lookup.domain.models import Address, DaySchedule, OpenHours
 
     out = []
     for name, first, last, close in periods:
@@ -103,7 +103,7 @@ def _sites_with_days(*periods: tuple[str, date, date, time]):
 
 
 def test_sites_outside_the_period_most_sites_share_are_named_with_the_rule() -> None:
-    from lookup.early_voting_period import check_early_voting_period, shared_period
+    from lookup.ingest.early_voting_period import check_early_voting_period, shared_period
 
     usual = (date(2028, 10, 19), date(2028, 11, 4), time(15))
     sites = _sites_with_days(
@@ -125,7 +125,7 @@ def test_sites_outside_the_period_most_sites_share_are_named_with_the_rule() -> 
 
 
 def test_the_shared_period_is_held_to_the_statute_only_when_it_breaks_it() -> None:
-    from lookup.early_voting_period import check_early_voting_period
+    from lookup.ingest.early_voting_period import check_early_voting_period
 
     election = date(2028, 11, 7)
     # Every site from Monday 10/16, before the third Wednesday (10/18): the files agree
@@ -159,7 +159,7 @@ def test_the_shared_period_is_held_to_the_statute_only_when_it_breaks_it() -> No
 
 
 def test_a_tie_goes_to_the_lenient_side() -> None:
-    from lookup.early_voting_period import check_early_voting_period
+    from lookup.ingest.early_voting_period import check_early_voting_period
 
     two = _sites_with_days(
         ("A", date(2028, 10, 19), date(2028, 11, 4), time(15)),
@@ -184,7 +184,7 @@ def test_a_site_without_an_address_is_reported_once_as_not_yet_known() -> None:
 
 
 def test_a_list_of_another_election_is_refused_and_a_moved_statute_is_not() -> None:
-    from lookup.early_voting_period import not_this_election
+    from lookup.ingest.early_voting_period import not_this_election
 
     election = date(2028, 11, 7)  # G.S. 163-227.6: 2028-10-18..2028-11-04
     usual = (date(2028, 10, 19), date(2028, 11, 4), time(15))
@@ -223,8 +223,8 @@ def test_lists_against_live_per_county_and_force() -> None:
 
     from builders import PREVIOUS, site
 
-    from lookup.guards import check_lists_against_live
-    from lookup.models import Address
+    from lookup.domain.models import Address
+    from lookup.ingest.guards import check_lists_against_live
 
     live = tiny_dataset()
     assert check_lists_against_live(tiny_dataset(), live, ELECTION.day).errors == []

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from builders import ELECTION, PREVIOUS, place, site, tiny_dataset
 
-from lookup.models import Address, DaySchedule, OpenHours
-from lookup.schedule import LOCAL_TZ
-from lookup.vip import COLUMNS, export_vip
+from lookup.domain.models import Address, DaySchedule, OpenHours
+from lookup.domain.schedule import LOCAL_TZ
+from lookup.outputs.vip import COLUMNS, export_vip
 
 NOW = datetime(2028, 10, 1, 9, 0, tzinfo=LOCAL_TZ)
 NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
@@ -351,7 +351,7 @@ def test_a_failed_write_leaves_the_previous_export(tmp_path: Path, monkeypatch) 
     def boom(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr("lookup.vip._write_table", boom)
+    monkeypatch.setattr("lookup.outputs.vip._write_table", boom)
     with pytest.raises(OSError, match="disk full"):
         export_vip(tiny_dataset(version="test-2"), out, NOW)
     assert (out / "source.txt").read_text() == before
@@ -360,7 +360,7 @@ def test_a_failed_write_leaves_the_previous_export(tmp_path: Path, monkeypatch) 
 
 def test_the_module_imports_neither_flask_nor_requests() -> None:
     code = (
-        "import sys, lookup.vip\n"
+        "import sys, lookup.outputs.vip\n"
         "print(','.join(m for m in ('flask', 'requests', 'werkzeug') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -526,7 +526,7 @@ def test_polling_place_name_is_text_not_markup(browser, hostile_server) -> None:
 def test_precinct_geojson_and_strings_endpoints(sites) -> None:
     from jsonschema import Draft202012Validator
 
-    from lookup.openapi import spec
+    from lookup.outputs.openapi import spec
 
     srv = sites[0]
     r = srv.get("/api/v1/precinct.geojson", county="DEMO", id="019")

@@ -14,17 +14,17 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .fuzzy import rank_streets
-from .local import AddressIndex, AddressPoint
-from .normalize import (
+from lookup.geocode.fuzzy import rank_streets
+from lookup.geocode.local import AddressIndex, AddressPoint
+from lookup.geocode.normalize import (
     ParsedAddress,
     StreetParts,
     canonical_street,
     street_parts,
     street_without_type,
 )
-from .pub28 import STREET_SUFFIXES
-from .resolve import representative
+from lookup.geocode.pub28 import STREET_SUFFIXES
+from lookup.geocode.resolve import representative
 
 STREET_ONLY_SCORE = 0.5  # a street without number: where on it is the caller?
 SAME_PLACE_M = 250.0  # rows of one address farther apart than this are different places

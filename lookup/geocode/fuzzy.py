@@ -16,8 +16,8 @@ from operator import itemgetter
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .normalize import StreetParts, street_parts
-from .pub28 import DIRECTIONALS, SUFFIX_OF
+from lookup.geocode.normalize import StreetParts, street_parts
+from lookup.geocode.pub28 import DIRECTIONALS, SUFFIX_OF
 
 # Edits allowed in a street name (optimal string alignment: a swap of two neighbouring
 # letters is one edit), by the length of the name on file. A caller's one slip in a

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..columns import load_columns, save_columns
-from .base import INTERPOLATED, Candidate
+from lookup.dataset.columns import load_columns, save_columns
+from lookup.geocode.base import INTERPOLATED, Candidate
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..columns import load_columns, save_columns
-from .normalize import street_parts, street_without_type
+from lookup.dataset.columns import load_columns, save_columns
+from lookup.geocode.normalize import street_parts, street_without_type
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .pub28 import DIRECTIONAL_OF, ORDINAL_OF, STREET_SUFFIXES, SUFFIX_OF, UNIT_OF
+from lookup.geocode.pub28 import DIRECTIONAL_OF, ORDINAL_OF, STREET_SUFFIXES, SUFFIX_OF, UNIT_OF
 
 MAX_ADDRESS_CHARS = 200
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from ..models import Address
-from .normalize import canonical_street
-from .place_words import GENERIC_WORDS, LOCALITY_WORDS, kind_words, words_of
+from lookup.domain.models import Address
+from lookup.geocode.normalize import canonical_street
+from lookup.geocode.place_words import GENERIC_WORDS, LOCALITY_WORDS, kind_words, words_of
 
 POLLING_PLACE = "polling_place"
 EARLY_VOTING_SITE = "early_voting_site"
@@ -27,7 +27,7 @@ MERGE_METERS = 150.0
 @dataclass(frozen=True, slots=True)
 class PlaceRecord:
     """One named point (or address) from one source: a building callers may name, and
-    what the refresh completes the BOE's places from (``lookup.enrich``)."""
+    what the refresh completes the BOE's places from (``lookup.ingest.enrich``)."""
 
     name: str
     kind: str  # polling_place, early_voting_site, or a facility layer's kind (library...)

@@ -11,8 +11,14 @@ from __future__ import annotations
 import re
 from types import MappingProxyType
 
-from .normalize import clean_text
-from .pub28 import DIRECTIONAL_OF, DIRECTIONALS, ORDINAL_OF, STREET_SUFFIXES, SUFFIX_OF
+from lookup.geocode.normalize import clean_text
+from lookup.geocode.pub28 import (
+    DIRECTIONAL_OF,
+    DIRECTIONALS,
+    ORDINAL_OF,
+    STREET_SUFFIXES,
+    SUFFIX_OF,
+)
 
 # Equivalent place words: the form compared -> the spellings people and files use.
 EQUIVALENT = MappingProxyType(

@@ -22,9 +22,9 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from ..columns import load_columns, save_columns
-from .place_merge import PlaceRecord, building_point, merge_places, street_key
-from .place_words import (
+from lookup.dataset.columns import load_columns, save_columns
+from lookup.geocode.place_merge import PlaceRecord, building_point, merge_places, street_key
+from lookup.geocode.place_words import (
     LOCALITY_WORDS,
     OPTIONAL_WORDS,
     STOP_WORDS,
@@ -35,7 +35,7 @@ from .place_words import (
     street_word,
     words_of,
 )
-from .pub28 import DIRECTIONALS, STREET_SUFFIXES
+from lookup.geocode.pub28 import DIRECTIONALS, STREET_SUFFIXES
 
 TYPO_FROM = 5  # letters in a query word before one typo is tolerated
 _CUT = "*"  # marks the last word of a name the publisher cut short

@@ -19,14 +19,14 @@ from dataclasses import replace
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from ..errors import (
+from lookup.errors import (
     AddressIncomplete,
     AddressPoBox,
     InvalidParameter,
     OutsideJurisdiction,
 )
-from .local import AddressIndex
-from .normalize import (
+from lookup.geocode.local import AddressIndex
+from lookup.geocode.normalize import (
     MAX_ADDRESS_CHARS,
     ParsedAddress,
     canonical_name,

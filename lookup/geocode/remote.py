@@ -30,12 +30,12 @@ import requests
 from cachetools import TTLCache
 from urllib3.exceptions import ReadTimeoutError
 
-from .. import __version__
-from ..errors import GeocoderUnavailable
-from .base import ARCGIS, CENSUS, NOMINATIM, Candidate, Geocoder
+from lookup import __version__
+from lookup.errors import GeocoderUnavailable
+from lookup.geocode.base import ARCGIS, CENSUS, NOMINATIM, Candidate, Geocoder
 
 if TYPE_CHECKING:
-    from ..config import Settings
+    from lookup.config import Settings
 
 log = logging.getLogger(__name__)
 

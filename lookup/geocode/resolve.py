@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spatial import Hit, PrecinctIndex
-from .local import AddressPoint
+from lookup.geocode.local import AddressPoint
+from lookup.spatial.grid import Hit, PrecinctIndex
 
 ONE_BY_ONE = 4  # up to this many rows, locate each; more (a whole street): vectorised
 

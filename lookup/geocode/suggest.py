@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from .local import AddressIndex, AddressPoint
-from .normalize import canonical_street, clean_text
-from .pub28 import DIRECTIONAL_OF, ORDINAL_OF, SUFFIX_OF
+from lookup.geocode.local import AddressIndex, AddressPoint
+from lookup.geocode.normalize import canonical_street, clean_text
+from lookup.geocode.pub28 import DIRECTIONAL_OF, ORDINAL_OF, SUFFIX_OF
 
 MAX_SUGGESTIONS = 20
 TYPO_AFTER = 4  # letters of the street typed before a typo is tolerated

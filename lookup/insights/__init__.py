@@ -24,6 +24,6 @@ __all__ = ["dropped_events"]
 
 def dropped_events() -> int:
     """Events this process could not count (see ``recorder``): for the metrics endpoint."""
-    from .recorder import dropped_events as dropped
+    from lookup.insights.recorder import dropped_events as dropped
 
     return dropped()

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..schedule import to_local
+from lookup.domain.schedule import to_local
 
 if TYPE_CHECKING:
-    from ..dataset import Dataset
-    from ..service import Answer
+    from lookup.dataset.model import Dataset
+    from lookup.service import Answer
 
 # Who asked. ``channel=`` may name the first three on the API; the others are implied by
 # the route: /civicinfo is ``civic``, the resident page / is ``page``.
@@ -84,7 +84,7 @@ def early_voting_open(answer: Answer, ds: Dataset | None) -> str:
 def street_and_zip(text: str) -> tuple[str, str] | None:
     """The street name and ZIP of an address that was not found: no house number, unit,
     city or anything else typed. None when no street can be read."""
-    from ..geocode.normalize import parse_address, parse_simple
+    from lookup.geocode.normalize import parse_address, parse_simple
 
     parsed = parse_address(text) or parse_simple(text)
     if parsed is None:

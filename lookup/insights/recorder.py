@@ -24,10 +24,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .events import Counts, Event, reduce
+from lookup.insights.events import Counts, Event, reduce
 
 if TYPE_CHECKING:
-    from .store import Store
+    from lookup.insights.counters import Store
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Recorder:
         # request: not at start-up (a fifth of a cold start) and not in the middle of a
         # busy minute at the first flush.
         try:
-            from . import store  # noqa: F401
+            from lookup.insights import counters as store  # noqa: F401
         except Exception as exc:  # _write says it again at each flush; the thread goes on
             self._warn("insights store module unavailable (%s)", type(exc).__name__)
         while not self._stop.wait(self.interval):
@@ -144,7 +144,7 @@ class Recorder:
     def _write(self) -> None:
         try:
             if self._store is None:
-                from .store import Store  # loaded already by ``_run``
+                from lookup.insights.counters import Store  # loaded already by ``_run``
 
                 self._store = Store(self.location)
             self._store.add(self._pending)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from .store import Store
+    from lookup.insights.counters import Store
 
 
 K = TypeVar("K", bound=Hashable)

@@ -1,0 +1,1 @@
+"""The refresh, in data-path order: formats -> assemble -> validate -> changes -> publish."""

@@ -1,0 +1,503 @@
+"""Reading every source of a refresh and assembling the candidate ``Dataset``: precincts,
+polling places joined through the crosswalk, early-voting sites, address points, the
+places completed from the place sources (full names, coordinates: ``boe_places``), and
+the named places callers can ask for (``geocode.places``). Nothing is written here."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from lookup.dataset.model import Dataset, freeze
+from lookup.domain.boards import board_for
+from lookup.domain.crosswalk import build_crosswalk, precinct_key
+from lookup.domain.models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
+from lookup.domain.neighbours import CountyPlaces
+from lookup.errors import DataError
+from lookup.geocode.candidates import point_of
+from lookup.geocode.interpolate import StreetRanges
+from lookup.geocode.local import AddressIndex
+from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord, merge_places
+from lookup.geocode.places import PlaceIndex
+from lookup.ingest import enrich_report
+from lookup.ingest.boe_places import (
+    PollingFile,
+    SiteFile,
+    complete_places,
+    geocoder,
+    join_cut_precincts,
+)
+from lookup.ingest.change_report import Changes
+from lookup.ingest.crs_names import crs_label
+from lookup.ingest.enrich import Sources
+from lookup.ingest.formats.addresses import read_addresses
+from lookup.ingest.formats.centerlines import read_centerlines
+from lookup.ingest.formats.early_voting import read_early_voting
+from lookup.ingest.formats.kml import read_kml_polling_places
+from lookup.ingest.formats.places import polling_place_records, read_place_source, site_records
+from lookup.ingest.formats.polling_places import PollingPlaceRow, read_polling_places
+from lookup.ingest.formats.precincts import KML_SUFFIXES, read_precinct_files
+from lookup.ingest.progress import QUIET, Progress
+from lookup.ingest.validate import (
+    MAX_BAD_ADDRESS_SHARE,
+    PLACE_MARGIN_DEG,
+    Problems,
+    check_dataset,
+    check_precincts,
+    in_extent,
+)
+from lookup.spatial.grid import GridIndex, build_grid
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    precincts: Path | tuple[Path, ...]  # one file, or the parts of one map
+    polling_places: tuple[Path, ...]
+    early_voting: tuple[Path, ...]
+    election_day: date
+    data_dir: Path
+    addresses: tuple[Path, ...] = ()
+    centerlines: tuple[Path, ...] = ()  # street segments with address ranges (optional)
+    # Place sources: facility layers callers name (libraries, schools...) and any list of
+    # polling places or sites the BOE's are completed from (``sources.places``).
+    places: tuple[Path, ...] = ()
+    county: str | None = None
+    election_name: str | None = None
+    demo: bool = False
+    board: BoardOfElections | None = None
+    version: str | None = None  # default: the UTC time of ``now`` and a hash of the sources
+    allow_shrink: bool = False  # accept big drops in counts against the live version
+    keep: int = 5  # published versions kept on disk (rollback needs the last two)
+    # Downloaded sources: their cache file -> the URL, which the manifest records too.
+    urls: Mapping[Path, str] = field(default_factory=dict)
+
+    @property
+    def precinct_files(self) -> tuple[Path, ...]:
+        return (self.precincts,) if isinstance(self.precincts, Path) else tuple(self.precincts)
+
+    @property
+    def source_files(self) -> tuple[Path, ...]:
+        files = (*self.precinct_files, *self.polling_places, *self.early_voting, *self.addresses)
+        return (*files, *self.centerlines, *self.places)
+
+
+@dataclass
+class RefreshReport:
+    version: str = ""
+    published: bool = False
+    problems: Problems = field(default_factory=Problems)
+    counts: dict[str, object] = field(default_factory=dict)
+    changes: Changes | None = None
+    notes: list[str] = field(default_factory=list)  # what was completed, from which files
+
+    def lines(self) -> list[str]:
+        out = [f"version: {self.version or '-'}", f"published: {'yes' if self.published else 'NO'}"]
+        out += [f"{k}: {v}" for k, v in self.counts.items()]
+        out += self.notes
+        out += self.changes.summary() if self.changes else []
+        out += [f"ERROR: {e}" for e in self.problems.errors]
+        out += [f"warning: {w}" for w in self.problems.warnings]
+        return out
+
+
+def default_election_name(day: date) -> str:
+    """The name when none is given: a kind's English name (``election_kinds``), so that
+    answers in other languages can say it too."""
+    return "General Election" if day.month == 11 else "Election"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _point_of(
+    addresses: AddressIndex, street: str, city: str, zip_code: str
+) -> tuple[float, float] | None:
+    """(lon, lat) of a published street address from the address points, if they agree."""
+    point = point_of(addresses, street, city, zip_code)
+    return (point.lon, point.lat) if point else None
+
+
+@dataclass
+class _Vocabulary:
+    """The county's street and town names seen in the address sources: a caller's words
+    that only name a street are no place name (``PlaceIndex.build``)."""
+
+    streets: set[str] = field(default_factory=set)
+    cities: set[str] = field(default_factory=set)
+
+    def add(self, column: pd.Series, streets: bool) -> None:
+        """Each distinct value once (categories, or ``unique``): cheap on 700,000 rows.
+        Address keys lead with the house number, dropped here."""
+        import pandas as pd
+
+        categorical = isinstance(column.dtype, pd.CategoricalDtype)
+        values = column.cat.categories if categorical else column.unique()
+        if streets:
+            self.streets.update(str(v).partition(" ")[2] for v in values)
+        else:
+            self.cities.update(str(v) for v in values if isinstance(v, str) and v)
+
+
+def _load_addresses(
+    paths: tuple[Path, ...],
+    bbox: tuple[float, float, float, float],
+    problems: Problems,
+    vocabulary: _Vocabulary,
+) -> AddressIndex:
+    """Address points from every file, without points that cannot be in the county."""
+    if not paths:
+        return AddressIndex.empty()
+    import pandas as pd
+
+    # Rows a reader leaves out (no house number, another state...) are refresh warnings.
+    frames = [read_addresses(p, problems.warnings) for p in paths]
+    frame = pd.concat(frames, ignore_index=True)
+    if frame.empty:
+        raise DataError("the address files hold no address points")
+    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    minx, miny, maxx, maxy = bbox
+    m = PLACE_MARGIN_DEG
+    with np.errstate(invalid="ignore"):  # NaN compares false: left out
+        good = (minx - m <= lon) & (lon <= maxx + m) & (miny - m <= lat) & (lat <= maxy + m)
+    bad = int((~good).sum())
+    if bad:
+        share = bad / len(frame)
+        file_of = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+        names = ", ".join(paths[k].name for k in np.unique(file_of[~good]))
+        msg = (
+            f"{names}: {bad} address points ({share:.1%}) have no coordinates or lie far "
+            "outside the precincts (swapped or sign-dropped?): left out"
+        )
+        (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
+        frame = frame[good]
+    vocabulary.add(frame["key"], streets=True)
+    vocabulary.add(frame["city"], streets=False)
+    vocabulary.add(frame["municipality"], streets=False)
+    return AddressIndex.build(frame)
+
+
+def _load_streets(paths: tuple[Path, ...], vocabulary: _Vocabulary) -> StreetRanges:
+    if not paths:
+        return StreetRanges.empty()
+    import pandas as pd
+
+    frame = pd.concat([read_centerlines(p) for p in paths], ignore_index=True)
+    vocabulary.streets.update(str(s) for s in frame["street"].unique())
+    return StreetRanges.build(frame)
+
+
+def _every_county(
+    path: Path, county: str | None, problems: Problems
+) -> tuple[list[PollingPlaceRow], list[PollingPlaceRow]]:
+    """A polling-place file's rows of the refresh's counties (read as always, with the
+    reader's own refusals), and its rows of every county: in a statewide file, the
+    other counties' towns and ZIPs name the county of an address that is not this
+    county's (``neighbours``). A row of another county the reader cannot take must not
+    stop this county's refresh: then other counties go unnamed, with a warning."""
+    rows = read_polling_places(path, county)
+    if not county:
+        return rows, rows
+    try:
+        return rows, read_polling_places(path)
+    except DataError as exc:
+        problems.warnings.append(
+            f"{path.name}: other counties' rows unreadable ({exc}): "
+            "addresses of other counties will not be named"
+        )
+        return rows, rows
+
+
+def _election_places(
+    polling: dict[date, dict[tuple[str, str], PollingPlace]],
+    early: dict[date, list[EarlyVotingSite]],
+    primary: date,
+) -> list[PlaceRecord]:
+    """Every polling place and early-voting site of every election in the files, the
+    primary election's first (a building's name is taken from its first record), with
+    their names and points as completed (a name still cut may end in a partial word)."""
+    days = sorted(set(polling) | set(early), key=lambda d: (d != primary, -d.toordinal()))
+    records = []
+    for day in days:
+        for s in early.get(day, ()):
+            cut = not s.name_complete
+            records.append(PlaceRecord(s.name, EARLY_VOTING_SITE, s.address, s.lon, s.lat, cut))
+        for pp in polling.get(day, {}).values():
+            cut = not pp.name_complete
+            records.append(PlaceRecord(pp.name, POLLING_PLACE, pp.address, pp.lon, pp.lat, cut))
+    return records
+
+
+def _facility_places(
+    sources: list[tuple[str, list[PlaceRecord]]],
+    bbox: tuple[float, float, float, float],
+    problems: Problems,
+) -> list[PlaceRecord]:
+    """The facility layers' points inside the precincts' extent (others left out, with
+    a warning: a statewide layer, or a point with swapped coordinates). Election lists
+    given as place sources only complete the BOE's places: a building that was a
+    polling place years ago is not offered by name as one."""
+    minx, miny, maxx, maxy = bbox
+    records = []
+    for name, recs in sources:
+        inside: list[PlaceRecord] = []
+        outside: list[PlaceRecord] = []
+        for r in recs:
+            if r.kind in (POLLING_PLACE, EARLY_VOTING_SITE):
+                continue
+            lon, lat = r.lon or 0.0, r.lat or 0.0
+            (inside if minx <= lon <= maxx and miny <= lat <= maxy else outside).append(r)
+        if outside:
+            names = ", ".join(repr(r.name) for r in outside[:5])
+            more = f" (+{len(outside) - 5} more)" if len(outside) > 5 else ""
+            problems.warnings.append(
+                f"{name}: {len(outside)} places outside the county's extent left out: {names}{more}"
+            )
+        records += inside
+    return records
+
+
+def _in_counties(
+    sources: list[tuple[str, list[PlaceRecord]]],
+    counties: tuple[str, ...],
+    index: GridIndex,
+    precinct_county: list[str],
+    bbox: tuple[float, float, float, float],
+) -> list[PlaceRecord]:
+    """The place sources' records of the refresh's counties, each with its county: the
+    one its file names, else the one its point lies in (the only county, for a county's
+    own layer without points); a point far outside the precincts is dropped (a swapped
+    pair), the record kept for its name."""
+    out = []
+    for _name, recs in sources:
+        for r in recs:
+            placed = r.lon is not None and r.lat is not None and in_extent(r.lon, r.lat, bbox)
+            if not placed:
+                r = replace(r, lon=None, lat=None)
+            county = r.county
+            if not county and placed:
+                hit = index.locate(r.lon or 0.0, r.lat or 0.0)
+                county = precinct_county[hit.index] if hit else ""
+            if not county and len(counties) == 1:
+                county = counties[0]  # a county's own layer: a point just outside its lines
+            if county in counties:
+                out.append(replace(r, county=county))
+    return out
+
+
+def _named_places(records: list[PlaceRecord], vocabulary: _Vocabulary) -> tuple[PlaceIndex, int]:
+    """The place index, and how many buildings were left out for want of a point (the
+    completion's warning names them: ``enrich_report``)."""
+    _placed, unplaced = merge_places(records)
+    index = PlaceIndex.build(records, vocabulary.streets, vocabulary.cities)
+    return index, len(unplaced)
+
+
+def _election(day: date, sites: list[EarlyVotingSite], req: RefreshRequest) -> Election:
+    """The election of ``day``; its early-voting window is the span of the sites' days."""
+    ev_days = [x.day for s in sites for x in s.schedule]
+    name = req.election_name if (day == req.election_day and req.election_name) else None
+    return Election(
+        day=day,
+        name=name or default_election_name(day),
+        early_voting_start=min(ev_days) if ev_days else None,
+        early_voting_end=max(ev_days) if ev_days else None,
+    )
+
+
+def assemble(
+    req: RefreshRequest, now: datetime, report: RefreshReport, progress: Progress = QUIET
+) -> tuple[Dataset, dict]:
+    """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
+    problems = report.problems
+    progress.step("reading precincts")
+    layer = read_precinct_files(req.precinct_files, req.county)
+    problems.warnings += list(layer.warnings)
+    frame = layer.frame
+    ids = frame["prec_id"].tolist()
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    checked = check_precincts(list(zip(frame["county"], ids, strict=True)), geoms)
+    problems.warnings += checked.warnings
+    if checked.errors:
+        names = ", ".join(p.name for p in req.precinct_files)
+        raise DataError(f"{names}: " + "; ".join(checked.errors))
+    counties = tuple(sorted(set(frame["county"])))
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+    bbox = (minx, miny, maxx, maxy)
+    progress.step("reading address points")
+    vocabulary = _Vocabulary()
+    addresses = _load_addresses(req.addresses, bbox, problems, vocabulary)
+    streets = _load_streets(req.centerlines, vocabulary)
+    progress.step("reading polling places and early-voting sites")
+    polling_files: list[PollingFile] = []
+    towns: list[tuple[str, str, str]] = []  # (county, town, ZIP) of every county in the files
+    for path in req.polling_places:
+        if path.suffix.lower() in KML_SUFFIXES:
+            rows = read_kml_polling_places(path, req.county, req.election_day)
+        else:
+            rows, every = _every_county(path, req.county, problems)
+            towns += [(r.county, r.city, r.zip) for r in every if r.county not in counties]
+        towns += [(r.county, r.city, r.zip) for r in rows if r.county in counties]
+        polling_files.append((path.name, [r for r in rows if r.county in counties]))
+    site_files: list[SiteFile] = []
+    for path in req.early_voting:
+        sites = read_early_voting(path, req.county, req.election_day)
+        sites = [s for s in sites if s.county in counties]
+        towns += [(s.county, s.city, s.zip) for s in sites]
+        site_files.append((path.name, sites))
+    progress.step("reading place sources")
+    place_files = [(p.name, read_place_source(p, req.county, req.election_day)) for p in req.places]
+
+    triples = list(zip(frame["county"], ids, frame["name"], strict=True))
+    crosswalk = join_cut_precincts(build_crosswalk(triples), triples, polling_files, problems)
+    # Names from the polling-place file where the layer has none (county layers: numbers only).
+    names_from_places = {
+        (r.county, crosswalk[k]): r.precinct_name
+        for _file, rows in polling_files
+        for r in rows
+        if (k := (r.county, precinct_key(r.precinct_name))) in crosswalk
+    }
+    precincts = tuple(
+        Precinct(
+            id=pid,
+            name=name or names_from_places.get((county, pid), f"PCT {pid}"),
+            county=county,
+        )
+        for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
+    )
+
+    progress.step("building the precinct index")
+    index = GridIndex(geoms, build_grid(geoms))
+    progress.step("joining and geocoding polling places and sites, completing their names")
+    # What the refresh's own lists say about each other's buildings, then the place sources.
+    records = [r for name, rows in polling_files for r in polling_place_records(rows, name)]
+    records += [r for name, sites in site_files for r in site_records(sites, name)]
+    records += _in_counties(place_files, counties, index, list(frame["county"]), bbox)
+    completed = complete_places(
+        polling_files,
+        site_files,
+        crosswalk,
+        Sources(records),
+        geocoder(lambda *a: _point_of(addresses, *a)),
+        bbox,
+        problems,
+    )
+    polling = completed.polling
+    if req.election_day not in polling:
+        if problems.errors:  # the join said why (e.g. another county's map): once
+            raise DataError(problems.errors.pop())
+        found = ", ".join(sorted(d.isoformat() for d in polling)) or "none"
+        raise DataError(
+            f"no polling places for the election of {req.election_day.isoformat()} "
+            f"(the files hold: {found})"
+        )
+
+    early = completed.early
+    if not req.early_voting:
+        problems.warnings.append("no early-voting list given: answers will list no sites")
+    elif not early.get(req.election_day):
+        found = ", ".join(sorted(d.isoformat() for d in early)) or "none"
+        problems.errors.append(
+            f"the early-voting files hold no sites for the election of "
+            f"{req.election_day.isoformat()} (they hold: {found})"
+        )
+    stray = sorted(d.isoformat() for d in early if d not in polling)
+    if stray:
+        problems.warnings.append(
+            f"early-voting rows for elections without polling places ignored: {', '.join(stray)}"
+        )
+        early = {d: v for d, v in early.items() if d in polling}
+    problems.warnings += enrich_report.warnings(completed.notes, req.election_day)
+
+    days = sorted(polling)  # an election needs its polling places
+    elections = [_election(d, early.get(d, []), req) for d in days]
+    progress.step("building the place index")
+    places = _election_places(polling, early, req.election_day)
+    places += _facility_places(place_files, bbox, problems)
+    named, unplaced = _named_places(places, vocabulary)
+
+    sources = list(req.source_files)
+    hashes = [_sha256(p) for p in sources]
+    digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
+    version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
+    ds = Dataset(
+        version=version,
+        demo=req.demo,
+        board=req.board or board_for(counties),
+        counties=counties,
+        precincts=precincts,
+        index=index,
+        elections=tuple(elections),
+        polling=freeze(polling),
+        early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
+        addresses=addresses,
+        bbox=bbox,
+        streets=streets,
+        named_places=named,
+        county_places=CountyPlaces.build(towns),
+    )
+    progress.step("validating")
+    problems.extend(check_dataset(ds, req.election_day))
+    report.counts = {
+        "counties": ", ".join(counties),
+        "precincts": len(precincts),
+        "elections": ", ".join(d.isoformat() for d in days),
+        "polling_places": len({(c, p.id) for (c, _), p in polling[req.election_day].items()}),
+        "early_voting_sites": len(early.get(req.election_day, [])),
+        "address_points": addresses.size,
+        "street_ranges": streets.size,
+        "named_places": named.size,
+        "named_places_without_point": unplaced,
+        "other_counties_known": len(ds.county_places.others(counties)),
+        **enrich_report.counts(completed.notes, req.election_day),
+        "source_crs": crs_label(layer.source_crs),
+    }
+    report.notes = enrich_report.summary(completed.notes, req.election_day)
+    extra = {
+        "created": now.isoformat(),
+        "primary_election": req.election_day.isoformat(),
+        "sources": [_source(p, h, req.urls) for p, h in zip(sources, hashes, strict=True)],
+        "summary": {k: v for k, v in report.counts.items() if isinstance(v, int)},
+        "warnings": problems.warnings,
+    }
+    return ds, extra
+
+
+def carry_over_previous_election(
+    ds: Dataset, previous: Dataset | None, primary_day: date
+) -> Dataset:
+    """Keep the live version's last earlier election (its polling places) when the new
+    files hold none, so answers can say that a polling place changed since then."""
+    if previous is None or any(d < primary_day for d in ds.polling):
+        return ds
+    earlier = [e for e in previous.elections if e.day < primary_day and e.day in previous.polling]
+    if not earlier:
+        return ds
+    last = max(earlier, key=lambda e: e.day)
+    polling = {**ds.polling, last.day: previous.polling[last.day]}
+    elections = tuple(sorted((*ds.elections, last), key=lambda e: e.day))
+    return replace(ds, polling=freeze(polling), elections=elections)
+
+
+def _source(path: Path, sha256: str, urls: Mapping[Path, str]) -> dict[str, str]:
+    """A source as the manifest lists it: a downloaded one by its URL as well."""
+    url = urls.get(path)
+    return {"file": path.name, "sha256": sha256, **({"url": url} if url else {})}

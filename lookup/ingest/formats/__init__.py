@@ -1,0 +1,1 @@
+"""Readers of every file a county or the State Board publishes: one module per format."""

@@ -1,0 +1,415 @@
+"""Address points from any table a county hands over, as one frame: ``COLUMNS``, WGS84,
+keys canonical (``canonical_street``), so the county's spelling and a caller's meet.
+
+The layouts (county Master Address Table, NENA NG9-1-1 address points, OpenAddresses or
+any house number + street table, a one-line address column) and the column synonyms are
+in ``address_layouts``; reading the file is ``address_table``; cleaning cells is
+``address_cells``. What is done with imperfect rows:
+
+- Rows the file itself marks as not current (MAT ``STATUS_CODE`` other than ``A``) or in
+  another state (a ``State``/``REGION`` column) are no address points here: skipped.
+- A row without a usable house number and street cannot be looked up: left out. More than
+  ``validate.MAX_BAD_ADDRESS_SHARE`` (5 %) of them means the file is not what it seems:
+  refused.
+- A row without usable coordinates (empty, ``35,2``, ``N/A``, out of range) keeps NaN
+  coordinates: the refresh leaves it out with the points far outside the county, and
+  counts them against the same share. A whole coordinate column unusable, or more than
+  the share in one file, refuses the file here, naming the first row and column.
+
+Every refusal is one ``DataError`` line naming the file, and where it can the row (the
+1-based line of a text file, the feature of a layer) and the column.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lookup.errors import DataError
+from lookup.geocode.normalize import MAX_ADDRESS_CHARS, canonical_street, split_unit
+from lookup.ingest.formats import address_cells as cells
+from lookup.ingest.formats.address_layouts import MAT_CRS, WGS84, Layout, detect_layout
+from lookup.ingest.formats.address_table import Source, Table, numbers, open_sources, quoted
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from pyproj import Transformer
+
+__all__ = ["COLUMNS", "MAT_CRS", "read_addresses"]
+
+COLUMNS = ("key", "unit", "line", "city", "municipality", "zip", "lon", "lat")
+log = logging.getLogger(__name__)
+_KEY = re.compile(r"[0-9]+[A-Z]? \S")  # a key starts with its house number, then a street
+# Longer street lines cannot be typed by a caller (addresses are cut at 200 characters).
+_MAX_STREET = MAX_ADDRESS_CHARS - 20
+
+
+@dataclass
+class _Rows:
+    """The address columns of the rows kept, and why the unusable ones are unusable."""
+
+    frame: pd.DataFrame  # COLUMNS without lon/lat; key "" where unusable
+    problem: Callable[[int], tuple[str, str]]  # kept row -> (column, what is wrong)
+
+
+def read_addresses(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
+    """Read one address-point file into ``COLUMNS`` (WGS84, canonical keys).
+
+    Rows left out are reported, one line each kind, into ``notes`` (the refresh's
+    warnings) or else the log; a file that cannot be used raises ``DataError``."""
+    source, layout = _address_table(open_sources(path))
+    numeric = layout.numeric_columns()
+    table = source.read([*layout.text_columns(), *numeric], numeric)
+    if len(table.frame) == 0:
+        raise DataError(f"{source.name}: no address points (no rows after the header)")
+    said: list[str] = []
+    rows = _current_rows(source, layout, table, said)
+    frame = table.frame if len(rows) == len(table.frame) else table.frame.iloc[rows]
+    frame = frame.reset_index(drop=True)
+    built = _from_parts(layout, frame) if layout.address is None else _from_line(layout, frame)
+    lon, lat, no_point = _coordinates(layout, table)
+    if len(rows) < len(lon):
+        lon, lat = lon[rows], lat[rows]
+    out = built.frame
+    out["lon"], out["lat"] = lon, lat
+    keep = _judge(
+        source.name,
+        out,
+        lambda i: source.where(int(rows[i])),
+        built.problem,
+        lambda i: no_point(int(rows[i])),
+        said,
+    )
+    for note in said:
+        if notes is None:
+            log.warning("%s", note)
+        else:
+            notes.append(note)
+    return out if keep.all() else out[keep].reset_index(drop=True)
+
+
+def _address_table(sources: list[Source]) -> tuple[Source, Layout]:
+    """The first table (layer) with an address layout; else the first one's reason."""
+    refusal: DataError | None = None
+    for source in sources:
+        try:
+            return source, detect_layout(source.fields, source.has_points, source.name)
+        except DataError as exc:
+            refusal = refusal or exc
+    assert refusal is not None  # open_sources gives at least one table
+    raise refusal
+
+
+def _judge(
+    name: str,
+    out: pd.DataFrame,
+    where: Callable[[int], str],
+    address_problem: Callable[[int], tuple[str, str]],
+    point_problem: Callable[[int], tuple[str, str]],
+    said: list[str],
+) -> np.ndarray:
+    """The rows to keep; a ``DataError`` when too many are unusable (see the module's
+    docstring), a note in ``said`` when a few are. Messages name the first bad row."""
+    import numpy as np
+
+    from lookup.ingest.validate import MAX_BAD_ADDRESS_SHARE  # here: validate loads shapely (~8 MB)
+
+    def first(problem: Callable[[int], tuple[str, str]], mask: np.ndarray) -> str:
+        at = int(np.flatnonzero(mask)[0])
+        column, what = problem(at)
+        return f"{where(at)}, column {column}: {what}"
+
+    n = len(out)
+    no_point = ~np.isfinite(out["lat"].to_numpy())
+    if no_point.all():
+        raise DataError(f"{name}: no row has usable coordinates; {first(point_problem, no_point)}")
+    unusable = (out["key"] == "").to_numpy()
+    for mask, what, problem in (
+        (unusable, "no usable house number and street", address_problem),
+        (no_point, "no usable coordinates", point_problem),
+    ):
+        bad = int(mask.sum())
+        if not bad:
+            continue
+        example = first(problem, mask)
+        if bad > MAX_BAD_ADDRESS_SHARE * n:
+            raise DataError(
+                f"{name}: {bad:,} of {_points(n)} ({bad / n:.1%}) have {what}, "
+                f"over the {MAX_BAD_ADDRESS_SHARE:.0%} allowed; first: {example}"
+            )
+        said.append(f"{name}: {_points(bad)} with {what} left out; first: {example}")
+    return ~unusable
+
+
+def _points(n: int) -> str:
+    return f"{n:,} address point" + ("" if n == 1 else "s")
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def _current_rows(source: Source, layout: Layout, table: Table, said: list[str]) -> np.ndarray:
+    """The records that are address points here: current (MAT status), in North Carolina."""
+    import numpy as np
+
+    frame = table.frame
+    n = len(frame)
+    keep = np.ones(n, dtype=bool)
+    if layout.status:
+        status = cells.per_value(frame[layout.status], n, cells.upper)
+        keep &= np.asarray(status.isin(["A", ""]))
+    if layout.state:
+        state = np.asarray(cells.per_value(frame[layout.state], n, cells.state_code))
+        elsewhere = (state != "") & (state != "NC")
+        if elsewhere.any():
+            k = int(elsewhere.sum())
+            said.append(
+                f"{source.name}: {_rows(k)} in another state (column {layout.state}) left out"
+            )
+            keep &= ~elsewhere
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
+        why = [f"retired (column {layout.status})"] if layout.status else []
+        why += [f"in another state (column {layout.state})"] if layout.state else []
+        raise DataError(f"{source.name}: no address points: every row is {' or '.join(why)}")
+    return rows
+
+
+def _from_parts(layout: Layout, frame: pd.DataFrame) -> _Rows:
+    """House number + street parts (MAT, NENA, OpenAddresses). Each distinct house number
+    and each distinct street is spelled and normalised once: a county has ~700,000 rows
+    but ~20,000 streets."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(frame)
+
+    def col(name: str | None) -> pd.Series | None:
+        return frame[name] if name else None
+
+    number_columns = (layout.prefix, layout.number, layout.suffix)
+    pre, num, suf = (cells.per_value(col(c), n, cells.upper) for c in number_columns)
+    head_id, firsts = _combine([pre.codes, num.codes, suf.codes])
+    pre_c, num_c, suf_c = (list(c.categories) for c in (pre, num, suf))
+    heads = [
+        cells.house_number(num_c[num.codes[r]], suf_c[suf.codes[r]], pre_c[pre.codes[r]])
+        for r in firsts.tolist()
+    ]
+    parts = [cells.per_value(col(c), n, cells.words) for c in layout.street]
+    street_id, sfirsts = _combine([p.codes for p in parts])
+    words = [(list(p.categories), p.codes) for p in parts]
+    lines = [
+        " ".join(w for w in (cats[codes[r]] for cats, codes in words) if w)
+        for r in sfirsts.tolist()
+    ]
+    rests = [_street_key(line) for line in lines]
+    special: dict[tuple[int, int], str] = {}
+
+    def odd_key(h: int, s: int) -> str:
+        """A number with a letter or a fraction ("123A", "123 1/2"): the whole key
+        canonicalised, once per distinct (number, street); such rows are few."""
+        if (h, s) not in special:
+            special[(h, s)] = canonical_street(f"{heads[h]} {lines[s]}")
+        return special[(h, s)]
+
+    digits = [h.isdigit() for h in heads]
+    hs, ss = head_id.tolist(), street_id.tolist()
+    # One column of ~700,000 strings at a time, each list freed once it is a column: the
+    # two lists side by side were the peak of a county's refresh (measured: 485 -> 453 MB).
+    key = pd.Series(
+        [
+            (heads[h] + rests[s] if digits[h] else odd_key(h, s)) if heads[h] and rests[s] else ""
+            for h, s in zip(hs, ss, strict=True)
+        ]
+    )
+    line = pd.Series([f"{heads[h]} {lines[s]}" for h, s in zip(hs, ss, strict=True)])
+    del hs, ss
+    no_head = np.array([not h for h in heads])
+
+    def problem(i: int) -> tuple[str, str]:
+        if no_head[head_id[i]]:
+            column = layout.number or ""
+            cell = num_c[num.codes[i]]
+            if not cell:
+                return column, "empty"
+            if pre_c[pre.codes[i]]:
+                return layout.prefix or "", f"a number prefix ({quoted(pre_c[pre.codes[i]])})"
+            return column, f"{quoted(cell)} is not a house number"
+        street = lines[street_id[i]]
+        what = f"{quoted(street)} is not a street name" if street else "no street name"
+        return layout.street_name or "", what
+
+    out = _places(layout, frame)
+    out.insert(0, "key", key)
+    out.insert(2, "line", line)
+    return _Rows(out, problem)
+
+
+def _street_key(line: str) -> str:
+    """What follows a digits-only house number in its canonical key (`` N TRYON ST``,
+    or ``A THRUSH WAY`` where ``canonical_street`` joins a lone letter to the number):
+    ``canonical_street`` of the street behind the number 1, without that 1."""
+    if not line or len(line) > _MAX_STREET:
+        return ""
+    canon = canonical_street("1 " + line)
+    return canon[1:] if canon.startswith("1") and len(canon) > 2 else ""
+
+
+def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's id among the distinct combinations of ``codes`` (one array per column),
+    and one row holding each combination. Hashed, in place, columns of one value skipped:
+    every 700,000-row temporary freed here is heap the index build cannot get back."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(codes[0])
+    ids = np.zeros(n, dtype=np.int64)
+    span = 1  # ids < span
+    for c in codes:
+        if n == 0 or c.min() == c.max():
+            continue
+        width = int(c.max()) + 2  # code -1 (missing) is 0
+        if span * width >= 2**62:
+            ids, uniques = pd.factorize(ids)
+            span = len(uniques)
+        ids *= width
+        ids += c
+        ids += 1
+        span *= width
+    ids, uniques = pd.factorize(ids)
+    firsts = np.empty(len(uniques), dtype=np.int64)
+    firsts[ids] = np.arange(n)  # the last row of each combination: any one will do
+    return ids.astype(np.int64, copy=False), firsts
+
+
+def _from_line(layout: Layout, frame: pd.DataFrame) -> _Rows:
+    """A one-line street address per row (unit, even city, included): each distinct one
+    parsed once."""
+    import numpy as np
+
+    n = len(frame)
+    text = cells.per_value(frame[layout.address or ""], n, str)
+    keys, streets, units = [], [], []
+    for cell in text.categories:
+        street, unit = _street_and_unit(str(cell))
+        key = canonical_street(street) if len(street) <= _MAX_STREET else ""
+        keys.append(key if _KEY.match(key) else "")
+        streets.append(street)
+        units.append(cells.unit(unit))
+    codes = np.asarray(text.codes)
+    out = _places(layout, frame)
+    out.insert(0, "key", cells.recode(codes, keys))
+    out.insert(2, "line", cells.recode(codes, streets))
+    out["unit"] = cells.first_nonempty([cells.recode(codes, units), out["unit"].array])
+
+    def problem(i: int) -> tuple[str, str]:
+        cell = str(text[i])
+        what = f"{quoted(cell)} has no house number and street" if cell else "empty"
+        return layout.address or "", what
+
+    return _Rows(out, problem)
+
+
+def _street_and_unit(cell: str) -> tuple[str, str]:
+    """``600 East Blvd Apt 3``, ``600 East Blvd, Apt 3`` or ``310 N Tryon St, Charlotte,
+    NC 28202`` (a full address): the street line and the unit; a city after a comma is
+    not part of the street."""
+    first, *rest = cell.upper().split(",")
+    street, unit = split_unit(" ".join(first.split()))
+    if not unit and rest:
+        bare, unit = split_unit("X " + " ".join(rest[0].split()))  # a unit after the comma
+        unit = unit if bare == "X" else ""
+    return street, unit
+
+
+def _places(layout: Layout, frame: pd.DataFrame) -> pd.DataFrame:
+    """Unit, city, town and ZIP columns, each cleaned once per distinct value."""
+    import pandas as pd
+
+    n = len(frame)
+    units = [cells.per_value(frame[u], n, cells.unit) for u in layout.units]
+    city = cells.per_value(frame[layout.city] if layout.city else None, n, cells.city)
+    muni = (
+        cells.per_value(frame[layout.municipality], n, cells.municipality)
+        if layout.municipality
+        else city
+    )
+    zips = cells.per_value(frame[layout.zip] if layout.zip else None, n, cells.zip5)
+    return pd.DataFrame(
+        {
+            "unit": cells.first_nonempty(units) if units else cells.per_value(None, n, str),
+            "city": city,
+            "municipality": muni,
+            "zip": zips,
+        }
+    )
+
+
+def _coordinates(
+    layout: Layout, table: Table
+) -> tuple[np.ndarray, np.ndarray, Callable[[int], tuple[str, str]]]:
+    """Every record's point in WGS84 (NaN where unusable), and why a record has none."""
+    import numpy as np
+
+    geometry = table.point_problems
+    # A layer's own points, unless none is usable and it has coordinate columns too.
+    lon, lat = table.lon, table.lat
+    if (
+        lon is not None
+        and lat is not None
+        and geometry is not None
+        and (np.isfinite(lon).any() or not layout.x)
+    ):
+        return lon, lat, lambda i: ("geometry", geometry[i])
+    frame, xc, yc = table.frame, layout.x or "", layout.y or ""
+    # In place, two arrays in all: a county's coordinates are 700,000 of each, and every
+    # freed temporary of that size stays in the heap through the index build.
+    lon, lat = numbers(frame[xc]), numbers(frame[yc])
+    if layout.crs != WGS84:
+        _transformer(layout.crs).transform(lon, lat, inplace=True)  # NaN in, NaN out
+    with np.errstate(invalid="ignore"):
+        bad = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))  # NaN and inf compare false
+    lon[bad] = np.nan
+    lat[bad] = np.nan
+
+    def problem(i: int) -> tuple[str, str]:
+        for column, limit, what in ((xc, 180, "longitude"), (yc, 90, "latitude")):
+            cell = cells.cell_text(frame[column].iloc[i])
+            value = _number(cell)
+            if not cell:
+                return column, "empty"
+            if value is None:
+                return column, f"{quoted(cell)} is not a number"
+            if layout.crs == WGS84 and abs(value) > limit:
+                return column, (
+                    f"{quoted(cell)} is not a {what} in degrees (projected coordinates "
+                    "need a point layer that declares its CRS)"
+                )
+        return f"{xc}/{yc}", f"not a place in {layout.crs} coordinates"
+
+    return lon, lat, problem
+
+
+def _number(cell: str) -> float | None:
+    """A finite number, as ``numbers`` reads one (pandas takes no ``1_000``); else None."""
+    if "_" in cell:
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _transformer(crs: str) -> Transformer:
+    """Built per file (milliseconds): nothing of PROJ is kept through the index build."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crs, WGS84, always_xy=True)

@@ -1,0 +1,601 @@
+"""``GET /openapi.json``: every public endpoint, parameter, response and error code.
+
+Written as data (OpenAPI 3.1, whose schemas are JSON Schema 2020-12), next to the code it
+describes; tests check it against the app's routes and validate real responses with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lookup import __version__
+from lookup.domain.election_kinds import ElectionKind
+from lookup.domain.picks import MAX_PICK_CHARS, PICK_PATTERN
+from lookup.errors import ERROR_CODES
+from lookup.geocode.base import SOURCES
+from lookup.geocode.normalize import MAX_ADDRESS_CHARS
+from lookup.insights.events import API_CHANNELS, REPORT_TABLES
+from lookup.service import NOTICE_CODES, OPEN_FILTERS
+
+_STR: dict[str, Any] = {"type": "string"}
+_NSTR: dict[str, Any] = {"type": ["string", "null"]}
+_NUM: dict[str, Any] = {"type": "number"}
+_NNUM: dict[str, Any] = {"type": ["number", "null"]}
+_BOOL: dict[str, Any] = {"type": "boolean"}
+
+
+def _obj(props: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": [k for k in props if k not in optional],
+        "additionalProperties": False,
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or _STR,
+    }
+
+
+_ADDRESS = _param(
+    "address",
+    "A one-line street address (or a pasted 'lat, lon'). Give address or lat/lon.",
+    {"type": "string", "maxLength": MAX_ADDRESS_CHARS},
+)
+_LAT = _param("lat", "Latitude, WGS84.", _NUM)
+_PICK = _param(
+    "pick",
+    "A candidate's token from an address_ambiguous answer (details.candidates[].pick): "
+    "answers exactly that candidate, at its point, with match.picked true. Give it alone, "
+    "without address or lat/lon. Opaque, URL-safe (version 1: '1' + unpadded base64url of "
+    "[lat, lon, source, address, row]); a garbled, altered or oversized token, or one "
+    "from another data version whose address point or place no longer matches, is 400 "
+    "invalid_parameter (details.parameter pick, reason malformed, too_long, combined, "
+    "out_of_range or stale); a point outside the county is outside_jurisdiction.",
+    {"type": "string", "maxLength": MAX_PICK_CHARS, "pattern": PICK_PATTERN},
+)
+_LON = _param("lon", "Longitude, WGS84.", _NUM)
+_DATE = _param("date", "Answer as of noon that day (YYYY-MM-DD, local time).")
+_AT = _param("at", "Answer as of this local time (YYYY-MM-DDTHH:MM, America/New_York).")
+_LANG = _param("lang", "Language of messages.", {"type": "string", "enum": ["en", "es"]})
+_OPEN = _param(
+    "open", "Keep only early-voting sites open today or now.", {"enum": list(OPEN_FILTERS)}
+)
+_INCLUDE = _param(
+    "include",
+    "schedule: each early-voting site's day-by-day hours too (left out by default; every "
+    "answer has today's hours, open_now and next_open).",
+    {"type": "string", "enum": ["schedule"]},
+)
+_CHANNEL = _param(
+    "channel",
+    "Who asks, for the aggregate insight counters (default api): rep = the 311 console, "
+    "widget = the resident widget. Nothing about the caller is kept.",
+    {"type": "string", "enum": list(API_CHANNELS)},
+)
+_WHERE = [_ADDRESS, _LAT, _LON, _PICK, _DATE, _AT, _LANG]
+
+
+# Beside the BOE's own name and address (what its files say), the forms people read and
+# say: ``lookup.outputs.display``.
+_DISPLAY: dict[str, Any] = {
+    "display_name": {
+        **_STR,
+        "description": "The name as shown: title case (McDowell, YMCA, of/the), "
+        "abbreviations spelled out (ELEM, REC, MT), a name the BOE cut short only to its "
+        "last whole word; for a place without a usable name (Q, TBD) 'Polling place at "
+        "<street>', in the answer's language.",
+    },
+    "spoken_name": {
+        **_NSTR,
+        "description": "null: read display_name. Else what to read in its place, in the "
+        "answer's language: 'the polling place at <street>, <town>' for a place "
+        "without a usable name.",
+    },
+    "name_complete": {
+        **_BOOL,
+        "description": "false: the BOE cut the name short (30 characters) and no other "
+        "source completed it; display_name stops at its last whole word.",
+    },
+    "display_address": {
+        **_STR,
+        "description": "One line, abbreviations spelled out: '2412 Beatties Ford Road, "
+        "Charlotte, NC 28216'.",
+    },
+    "spoken_address": {
+        **_STR,
+        "description": "The street and town as read aloud: '2412 Beatties Ford Road, Charlotte'.",
+    },
+}
+
+
+def _schemas() -> dict[str, Any]:
+    address = _obj({"line1": _STR, "city": _STR, "state": _STR, "zip": _STR})
+    hours = _obj({"open": _STR, "close": _STR})
+    board = _obj({"name": _STR, "phone": _STR, "url": _STR, "address": _STR})
+    election = _obj(
+        {
+            "date": _STR,
+            "name": {**_STR, "description": "As published (English): 'General Election'."},
+            "kind": {
+                "type": ["string", "null"],
+                "enum": [*(k.value for k in ElectionKind), None],
+                "description": "The kind the name says; null for a name typed freely.",
+            },
+            "display_name": {
+                **_STR,
+                "description": "The name in the answer's language ('Elección General'); "
+                "a name of no kind as typed.",
+            },
+            "polls_open": _STR,
+            "polls_close": _STR,
+            "early_voting_start": _NSTR,
+            "early_voting_end": _NSTR,
+        }
+    )
+    site = _obj(
+        {
+            "id": _STR,
+            "name": _STR,
+            "address": address,
+            **_DISPLAY,
+            "lat": _NNUM,
+            "lon": _NNUM,
+            "distance_miles": _NNUM,
+            "open_now": _BOOL,
+            "hours_today": {"type": ["array", "null"], "items": hours},
+            "next_open": _NSTR,
+            "schedule": {
+                "type": "array",
+                "items": _obj({"date": _STR, "open": _NSTR, "close": _NSTR}),
+            },
+            "directions_url": {
+                **_NSTR,
+                "description": "null for a site whose address is not known yet (TBD in "
+                "the county's list): its address fields are empty and it has no distance.",
+            },
+        },
+        optional=("schedule",),  # with include=schedule
+    )
+    place = _obj(
+        {
+            "id": _STR,
+            "name": _STR,
+            "address": address,
+            **_DISPLAY,
+            "lat": _NNUM,
+            "lon": _NNUM,
+            "hours": _obj({"date": _STR, "open": _STR, "close": _STR}),
+            "directions_url": _STR,
+        }
+    )
+    notice = _obj({"code": {"enum": [*NOTICE_CODES, "election_notice"]}, "message": _STR})
+    match = _obj(
+        {
+            "address": _STR,
+            "lat": _NUM,
+            "lon": _NUM,
+            "source": {"enum": [*SOURCES, "coordinates"]},
+            "score": _NUM,
+            "normalized": _STR,
+            "parsed": {"type": "object", "additionalProperties": _STR},
+            "points": {"type": "integer", "minimum": 1},
+            "place": {"anyOf": [_obj({"name": _STR, "kind": _STR}), {"type": "null"}]},
+            "picked": {
+                **_BOOL,
+                "description": "true: the answer to a candidate chosen with pick= (score 1: "
+                "chosen, not searched; address and source as the candidate had them).",
+            },
+        }
+    )
+    precinct = _obj({"id": _STR, "name": _STR, "county": _STR})
+    answer = _obj(
+        {
+            "ok": {"const": True},
+            "demo": _BOOL,
+            "data_version": _STR,
+            "as_of": _STR,
+            "match": match,
+            "precinct": precinct,
+            "verify": _BOOL,
+            "election": {"anyOf": [election, {"type": "null"}]},
+            "polling_place": {"anyOf": [place, {"type": "null"}]},
+            "changed": {"type": ["boolean", "null"]},
+            "previous_polling_place": {
+                "anyOf": [_obj({"name": _STR, "address": address, **_DISPLAY}), {"type": "null"}]
+            },
+            "early_voting_sites": {"type": "array", "items": site},
+            "notices": {"type": "array", "items": notice},
+            "board_of_elections": board,
+        }
+    )
+    early = _obj(
+        {
+            k: answer["properties"][k]
+            for k in (
+                "ok",
+                "demo",
+                "data_version",
+                "as_of",
+                "match",
+                "precinct",
+                "election",
+                "early_voting_sites",
+                "notices",
+                "board_of_elections",
+            )
+        }
+    )
+    error = _obj(
+        {
+            "ok": {"const": False},
+            "status": {"type": "integer"},
+            "error": _obj(
+                {
+                    "code": {"enum": list(ERROR_CODES)},
+                    "message": _STR,
+                    "details": {"type": "object"},
+                }
+            ),
+            "board_of_elections": board,
+            "demo": _BOOL,
+        },
+        optional=("demo",),
+    )
+    suggestions = _obj(
+        {
+            "data_version": _STR,
+            "demo": _BOOL,
+            "suggestions": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "address": {
+                            "type": "string",
+                            "description": "Text to send back as lookup's address=: a "
+                            "street address, or a named place's label (its name).",
+                        },
+                        "lat": _NUM,
+                        "lon": _NUM,
+                        "place": {
+                            **_obj({"name": _STR, "kind": _STR}),
+                            "description": "Only for a named place: its published name and "
+                            "kind (polling_place, early_voting_site, library, school...).",
+                        },
+                    },
+                    optional=("place",),
+                ),
+            },
+        }
+    )
+    elections = _obj(
+        {
+            "ok": {"const": True},
+            "demo": _BOOL,
+            "data_version": _STR,
+            "as_of": _STR,
+            "active": {"anyOf": [election, {"type": "null"}]},
+            "elections": {
+                "type": "array",
+                "items": {
+                    **election,
+                    "properties": {
+                        **election["properties"],
+                        "status": {
+                            "enum": [
+                                "before_early_voting",
+                                "early_voting",
+                                "before_election_day",
+                                "election_day",
+                                "over",
+                            ]
+                        },
+                    },
+                    "required": [*election["required"], "status"],
+                },
+            },
+            "board_of_elections": board,
+        }
+    )
+    return {
+        "Answer": answer,
+        "EarlyVoting": early,
+        "Elections": elections,
+        "Suggestions": suggestions,
+        "Error": error,
+        "PrecinctFeature": _obj(
+            {
+                "type": {"const": "Feature"},
+                "bbox": {"type": "array", "items": _NUM, "minItems": 4, "maxItems": 4},
+                "geometry": _obj(
+                    {
+                        "type": {"enum": ["Polygon", "MultiPolygon"]},
+                        "coordinates": {"type": "array"},
+                    }
+                ),
+                "properties": precinct,
+            }
+        ),
+        "Health": _obj({"ok": _BOOL}),
+        "Ready": _obj({"ok": _BOOL, "data_version": _STR, "demo": _BOOL}),
+    }
+
+
+def _json(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+_ERRORS = {
+    "400": _json(
+        "Error",
+        "Bad input: invalid_parameter, address_unparseable, address_incomplete, address_po_box",
+    ),
+    "404": _json(
+        "Error",
+        "address_not_found, outside_jurisdiction, not_found; outside_jurisdiction with "
+        "reason other_county: an address of another North Carolina county, details.county "
+        "(null when its town is in several: details.counties), details.board (its board; "
+        "phone null when unknown) and details.state_board (who can give its number)",
+    ),
+    "422": _json(
+        "Error",
+        "address_ambiguous: details.candidates to choose from, one per precinct, each with "
+        "its address, lat, lon, source, points, precinct, pick (the token that answers it: "
+        "lookup?pick=) and label (what tells it from the others, in lang: its address and "
+        "precinct; two candidates never share a label); "
+        "address_incomplete with reason no_number: a street without a house number that "
+        "crosses precinct lines, details.precincts to choose from",
+    ),
+    "429": _json("Error", "rate_limited: details.retry_after (seconds); Retry-After header"),
+    "503": _json("Error", "dataset_unavailable, geocoder_unavailable"),
+}
+
+
+def _get(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, **_ERRORS}}}
+
+
+_PERIOD = [
+    _param("from", "First day (YYYY-MM-DD); default: 29 days before to."),
+    _param("to", "Last day (YYYY-MM-DD); default: today."),
+]
+
+
+def _staff(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> dict[str, Any]:
+    """A staff route: the admin token as a bearer token (``admin.staff_only``)."""
+    errors = {
+        "400": _json("Error", "invalid_parameter: a bad from, to or table"),
+        "401": _json("Error", "unauthorized: missing or wrong admin token"),
+        "403": _json("Error", "admin_disabled: no admin token configured"),
+        "404": _json("Error", "not_found: insights are off (LOOKUP_INSIGHTS=off)"),
+        "503": _json("Error", "insights_unavailable: the counters' database cannot be reached"),
+    }
+    op = {"summary": summary, "parameters": params, "security": [{"bearerAuth": []}]}
+    return {"get": {**op, "responses": {"200": ok, **errors}}}
+
+
+def _google(description: str) -> dict[str, Any]:
+    """Google's shapes (see its discovery document for civicinfo v2)."""
+    return {"description": description, "content": {"application/json": {"schema": {}}}}
+
+
+def spec() -> dict[str, Any]:
+    ics = {"description": "An iCalendar file", "content": {"text/calendar": {"schema": _STR}}}
+    paths = {
+        "/api/v1/lookup": _get(
+            "Precinct, Election Day polling place and early-voting sites for an address or point",
+            [*_WHERE, _OPEN, _INCLUDE, _CHANNEL],
+            _json("Answer"),
+        ),
+        "/api/v1/early-voting": _get(
+            "The early-voting sites of the voter's county, nearest first, with status",
+            [*_WHERE, _OPEN, _INCLUDE, _CHANNEL],
+            _json("EarlyVoting"),
+        ),
+        "/api/v1/elections": _get(
+            "Every election in the data and the active one", [_DATE, _AT, _LANG], _json("Elections")
+        ),
+        "/api/v1/suggest": _get(
+            "Address suggestions from the county's address points; without a leading "
+            "house number, also the named places (polling places, early-voting sites, "
+            "facilities) whose words start as typed",
+            [
+                _param(
+                    "q",
+                    "What has been typed so far: '4337 glenw', or a place's name 'beatties fo'.",
+                    {"type": "string", "maxLength": 200},
+                ),
+                _param(
+                    "limit", "1-20 (default 10).", {"type": "integer", "minimum": 1, "maximum": 20}
+                ),
+                _LANG,
+            ],
+            _json("Suggestions"),
+        ),
+        "/api/v1/calendar.ics": _get(
+            "Election Day at the polling place, or an early-voting site on a day (site + day)",
+            [
+                *_WHERE,
+                _param("site", "An early-voting site id."),
+                _param("day", "YYYY-MM-DD, with site."),
+                _CHANNEL,
+            ],
+            ics,
+        ),
+        "/api/v1/precinct.geojson": {
+            "get": {
+                "summary": "One precinct's boundary as a GeoJSON Feature (WGS84), simplified "
+                "for display (about 1 m) and rounded to 6 decimals; cacheable for an hour",
+                "parameters": [
+                    {
+                        # An empty value is refused like a missing one (400).
+                        **_param(
+                            "county",
+                            "The precinct's county, as in precinct.county.",
+                            {"type": "string", "minLength": 1},
+                        ),
+                        "required": True,
+                    },
+                    {
+                        **_param(
+                            "id",
+                            "The precinct id, as in precinct.id.",
+                            {"type": "string", "minLength": 1},
+                        ),
+                        "required": True,
+                    },
+                    _LANG,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"application/geo+json": {"schema": _ref("PrecinctFeature")}},
+                    },
+                    "400": _json("Error", "invalid_parameter: county or id missing"),
+                    "404": _json("Error", "not_found: no such precinct"),
+                    "503": _ERRORS["503"],
+                },
+            }
+        },
+        "/api/v1/strings": {
+            "get": {
+                "summary": "The resident widget's strings in one language (the widget "
+                "catalog section), the languages offered, the demo flag and the board",
+                "parameters": [_LANG],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": _obj(
+                                    {
+                                        "lang": _STR,
+                                        "languages": {
+                                            "type": "array",
+                                            "items": _obj({"code": _STR, "name": _STR}),
+                                        },
+                                        "demo": _BOOL,
+                                        "demo_notice": _STR,
+                                        "board_of_elections": _obj(
+                                            {
+                                                "name": _STR,
+                                                "phone": _STR,
+                                                "url": _STR,
+                                                "address": _STR,
+                                            }
+                                        ),
+                                        "strings": {
+                                            "type": "object",
+                                            "additionalProperties": _STR,
+                                        },
+                                        # LOOKUP_TILE_URL ({z}/{x}/{y}) and its credit
+                                        "map_tiles": {
+                                            "anyOf": [
+                                                _obj({"url": _STR, "attribution": _STR}),
+                                                {"type": "null"},
+                                            ]
+                                        },
+                                    }
+                                )
+                            }
+                        },
+                    },
+                    "400": _json("Error", "invalid_parameter: unknown lang"),
+                    "503": _ERRORS["503"],
+                },
+            }
+        },
+        "/civicinfo/v2/voterinfo": {
+            "get": {
+                "summary": "Google Civic Information API v2 voterinfo, same field names and "
+                "nesting (existing clients can point here); errors in Google's error body",
+                "parameters": [
+                    {**_ADDRESS, "required": True},
+                    _param("electionId", "An election id from /civicinfo/v2/elections."),
+                    _param("officialOnly", "true/false.", _BOOL),
+                    _param("returnAllAvailableData", "true/false.", _BOOL),
+                    _param("key", "Accepted and ignored."),
+                    _DATE,
+                    _AT,
+                    _LANG,
+                ],
+                "responses": {
+                    "200": _google("civicinfo#voterInfoResponse"),
+                    "400": _google("Google error: parseError, required, invalid"),
+                    "404": _google("Google error: notFound"),
+                    "503": _google("Google error: backendError"),
+                },
+            }
+        },
+        "/civicinfo/v2/elections": {
+            "get": {
+                "summary": "Google Civic Information API v2 elections",
+                "parameters": [],
+                "responses": {"200": _google("civicinfo#electionsQueryResponse")},
+            }
+        },
+        "/admin/insights": _staff(
+            "Staff: what residents ask, as aggregate counts (charts and tables; counts "
+            "under the threshold merged or withheld)",
+            [*_PERIOD, _LANG],
+            {"description": "An HTML page", "content": {"text/html": {"schema": _STR}}},
+        ),
+        "/admin/insights.csv": _staff(
+            "Staff: one table of the insights report as CSV",
+            [
+                {**_param("table", "A table.", {"enum": list(REPORT_TABLES)}), "required": True},
+                *_PERIOD,
+            ],
+            {"description": "CSV with a header row", "content": {"text/csv": {"schema": _STR}}},
+        ),
+        "/healthz": {
+            "get": {"summary": "Liveness", "parameters": [], "responses": {"200": _json("Health")}}
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: a dataset is loaded",
+                "parameters": [],
+                "responses": {"200": _json("Ready"), "503": _ERRORS["503"]},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics: requests by route and outcome, latency, "
+                "geocoder health, data version and age (no resident data)",
+                "parameters": [],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Polling-place lookup",
+            "version": __version__,
+            "description": "Where do I vote? Errors share one shape; error.code is one of: "
+            + ", ".join(ERROR_CODES)
+            + ". Every answer and error carries the board of elections' contact.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "the admin token"}
+            },
+        },
+    }

@@ -1,0 +1,1 @@
+"""Request hooks: rate limits, the request log, metrics and insight counting."""

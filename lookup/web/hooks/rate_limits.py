@@ -1,0 +1,168 @@
+"""Per-client rate limits on the public lookups (the ``limits`` library).
+
+Limited: every request that runs a lookup (``/api/v1/lookup``, early voting, calendar,
+precinct outline, Civic voterinfo, the resident page), sharing one budget per client,
+and ``/api/v1/suggest`` with its own, larger one (a keystroke each). Not limited: health
+probes, the election list, strings, the OpenAPI document, metrics, static files.
+
+The client is the peer address, or with ``trusted_proxies`` set the address that many
+proxies back in X-Forwarded-For (werkzeug's ProxyFix: a header forged by a client is
+never believed beyond the configured proxies). Exempt networks (the call center behind
+its NAT, monitoring) are never limited. Counters live in each worker's memory by
+default; a storage URI (``redis://…``) makes them exact across workers and instances. A
+storage outage never refuses or holds a lookup: the store's client gives up after
+``STORE_TIMEOUT_S``, and the limits are skipped for ``STORE_RETRY_S`` with one log line.
+
+Why ``limits`` and not Flask-Limiter (built on it, same rate syntax and storages):
+measured in-process, Flask-Limiter added ~150 µs to every request, limited or not, and
+~300-500 µs to a limited one (it resolves each limit in a before-request pass and again
+in the route's decorator) — several times the lookup itself (~75 µs). Here, one
+dictionary look-up for an unlimited route and one fixed-window ``hit`` per limit for a
+limited one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import Flask, Response, g, request
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lookup.config import RATE_LIMIT_STORES, Settings
+from lookup.errors import RateLimited
+
+log = logging.getLogger(__name__)
+
+# Endpoints that run a lookup and so share the per-client budget.
+LOOKUP_ENDPOINTS = (
+    "api.lookup",
+    "api.early_voting",
+    "api.calendar",
+    "widget.precinct_geojson",
+    "civicinfo.voterinfo",
+    "pages.index",
+)
+SUGGEST_ENDPOINTS = ("api.suggest_addresses",)
+EXEMPT_MEMO = 4096  # client addresses remembered as exempt or not (then forgotten at once)
+# A shared store that does not answer must not hold a lookup: Redis clients wait forever
+# by default. A round trip on a LAN is ~0.2 ms; the URL's own ?socket_timeout= wins.
+STORE_TIMEOUT_S = 0.25
+# After a failure the store is left alone this long: during an outage each lookup would
+# otherwise wait out the timeout again, and the log would get a line per request.
+STORE_RETRY_S = 10.0
+
+
+def storage_options(uri: str) -> dict[str, float]:
+    """Timeouts for a networked store's client (``limits`` passes them to redis-py; the
+    settings accept no other networked store)."""
+    scheme = uri.split("://", 1)[0].lower()
+    if scheme in RATE_LIMIT_STORES and scheme != "memory":
+        return {"socket_timeout": STORE_TIMEOUT_S, "socket_connect_timeout": STORE_TIMEOUT_S}
+    return {}
+
+
+@dataclass(frozen=True)
+class Budget:
+    scope: str  # the counters' name: endpoints with one scope share them
+    items: tuple[RateLimitItem, ...]
+
+
+class RateLimiter:
+    """The budgets of the limited endpoints, checked before their view runs."""
+
+    def __init__(self, settings: Settings) -> None:
+        uri = settings.rate_limit_storage
+        self.strategy = FixedWindowRateLimiter(storage_from_string(uri, **storage_options(uri)))
+        self._store_down_until = 0.0  # time.monotonic(): skip the store until then
+        self.exempt = tuple(
+            ipaddress.ip_network(n, strict=False) for n in settings.rate_limit_exempt
+        )
+        self.budgets: dict[str, Budget] = {}
+        # Parsing an address and testing it against every network is microseconds on
+        # every request; the call center's few addresses ask thousands of times.
+        self._exempt_memo: dict[str, bool] = {}
+        for endpoints, rate, scope in (
+            (LOOKUP_ENDPOINTS, settings.rate_limit, "lookups"),
+            (SUGGEST_ENDPOINTS, settings.suggest_rate_limit, "suggest"),
+        ):
+            if rate:
+                budget = Budget(scope, tuple(parse_many(rate)))
+                self.budgets.update(dict.fromkeys(endpoints, budget))
+
+    def is_exempt(self, address: str) -> bool:
+        if not self.exempt:
+            return False
+        known = self._exempt_memo.get(address)
+        if known is None:
+            try:
+                ip = ipaddress.ip_address(address)
+                known = any(ip in net for net in self.exempt)
+            except ValueError:
+                known = False
+            if len(self._exempt_memo) >= EXEMPT_MEMO:
+                self._exempt_memo.clear()
+            self._exempt_memo[address] = known
+        return known
+
+    def check(self, endpoint: str | None, client: str) -> None:
+        """Count this request; raise ``RateLimited`` once a budget is spent."""
+        budget = self.budgets.get(endpoint or "")
+        if budget is None or self.is_exempt(client):
+            return
+        if self._store_down_until and time.monotonic() < self._store_down_until:
+            return
+        try:
+            for item in budget.items:
+                if not self.strategy.hit(item, budget.scope, client):
+                    stats = self.strategy.get_window_stats(item, budget.scope, client)
+                    retry_after = max(1, round(stats.reset_time - time.time()))
+                    g.rate_limit = (item, 0, retry_after)
+                    raise RateLimited(
+                        "rate limit exceeded", limit=str(item), retry_after=retry_after
+                    )
+            first = budget.items[0]
+            stats = self.strategy.get_window_stats(first, budget.scope, client)
+            g.rate_limit = (first, stats.remaining, max(0, round(stats.reset_time - time.time())))
+        except RateLimited:
+            raise
+        except Exception as exc:  # the store is down: answer, unlimited, and say so
+            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            log.error(
+                "rate-limit store unavailable, not limiting for %.0f s: %s",
+                STORE_RETRY_S,
+                type(exc).__name__,
+            )
+
+
+def install(app: Flask, settings: Settings) -> RateLimiter | None:
+    """Wire the limits into ``app`` (after its blueprints are registered)."""
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    if not (settings.rate_limit or settings.suggest_rate_limit):
+        return None
+    limiter = RateLimiter(settings)
+
+    @app.before_request
+    def _limit() -> None:
+        limiter.check(request.endpoint, request.remote_addr or "")
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        state = g.get("rate_limit")
+        if state is not None:
+            item, remaining, reset = state
+            resp.headers["X-RateLimit-Limit"] = str(item.amount)
+            resp.headers["X-RateLimit-Remaining"] = str(remaining)
+            resp.headers["X-RateLimit-Reset"] = str(reset)
+            if resp.status_code == 429:
+                resp.headers["Retry-After"] = str(reset)
+        return resp
+
+    return limiter
