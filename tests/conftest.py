@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import requests
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data" / "nc"
-sys.path.insert(0, str(Path(__file__).parent))
+from support.browser import CHROMIUM, FLAGS
+from support.cases import CUT_NAME, FULL_NAME, HOSTILE, NAMELESS, NAMELESS_PRECINCT
+from support.paths import SHARED
+from support.servers import RESIDENT_DATA, SERVER_LOGS, Server, leaked_in
 
 
 @pytest.fixture(scope="session")
@@ -106,27 +99,11 @@ def chromium():
     module: Playwright's sync API allows one instance at a time, and other modules start
     their own."""
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, FLAGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield b
         b.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# Every server log of the session, read at its end by ``no_resident_data_in_any_log``.
-SERVER_LOGS: list[Path] = []
-# What the tests send as residents' addresses and positions: none may reach a log line.
-RESIDENT_DATA = (
-    "13186", "Privacy", "4242", "Nowhere", "5841", "HARBOUR", "Harbor View", "912 Main",
-    "3001 Harbor", "Glenwood", "34.91234", "-75.28765", "34.902294", "-75.283443",
-)  # fmt: skip
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -140,102 +117,11 @@ def no_resident_data_in_any_log() -> Iterator[None]:
         assert not leaked, f"{path}: {leaked}"
 
 
-# gunicorn's own fields that hold numbers the system picks: a line's process id, a worker's
-# pid and the listening port. A worker that happens to get pid 4242 is no leak.
-_PROCESS_FIELDS = re.compile(
-    r"^(\[[^\]]*\] )\[\d+\]|\bpid:? \d+|Listening at: \S+ \(\d+\)", re.MULTILINE
-)
-
-
-def leaked_in(text: str, needles: Iterable[str]) -> list[str]:
-    """The needles found in ``text`` as whole words: "4242" inside a random request id
-    (hex) or as gunicorn's worker pid is no leak."""
-    text = _PROCESS_FIELDS.sub(r"\1", text)
-    return [
-        s
-        for s in needles
-        if re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text, re.IGNORECASE)
-    ]
-
-
-class Server:
-    """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it."""
-
-    def __init__(
-        self,
-        data_dir: Path,
-        log: Path,
-        workers: int = 2,
-        env: dict[str, str] | None = None,
-        args: Sequence[str] = (),
-    ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        SERVER_LOGS.append(log)
-        # The suites send far more than a resident would from 127.0.0.1: loopback is exempt
-        # from the rate limits here (test_limits.py starts servers without the exemption).
-        # Each server counts its insights beside its log, never in the user's cache.
-        env = {
-            **os.environ,
-            "LOOKUP_RELOAD_INTERVAL": "0.2",
-            "LOOKUP_RATE_LIMIT_EXEMPT": "127.0.0.0/8",
-            "LOOKUP_INSIGHTS_DB": str(log.with_suffix(".insights.sqlite3")),
-            **(env or {}),
-        }
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lookup.cli",
-                "serve",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                *args,
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=ROOT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()}")
-            try:
-                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not become ready: {log.read_text()}")
-
-    def get(self, path: str, **params: object) -> requests.Response:
-        return requests.get(self.url + path, params=params, timeout=10)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
-
-
 @pytest.fixture(scope="session")
 def server(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(demo_dir, tmp_path_factory.mktemp("log") / "server.log")
     yield srv
     srv.stop()
-
-
-HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def demo_sources_renamed(
@@ -284,13 +170,6 @@ def hostile_server(hostile_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     srv.stop()
 
 
-# Names as NCSBE's files get them wrong (``display_dir``): cut at 30 characters mid-word,
-# and a placeholder (the real 2020 list has ``Q`` at 3701 HAVEN DR).
-CUT_NAME = "COLLEGE PARK COMMUNITY RECREAT"
-NAMELESS = "Q"
-NAMELESS_PRECINCT = "004"
-
-
 @pytest.fixture(scope="session")
 def display_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo county with PCT 019's 2028 polling place named as NCSBE cuts names (30
@@ -313,9 +192,6 @@ def display_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert (cut.name, cut.name_complete) == (CUT_NAME, False)
     assert (nameless.name, nameless.name_plausible) == (NAMELESS, False)
     return data
-
-
-FULL_NAME = "COLLEGE PARK COMMUNITY RECREATION CENTER"  # what CUT_NAME was cut from
 
 
 @pytest.fixture(scope="session")
