@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from lookup.config import Settings
-from lookup.dataset.versions import FORMAT, NAMED_PLACES, current_target
+from lookup.dataset.codec import FORMAT, NAMED_PLACES
+from lookup.dataset.publish import current_target
 from lookup.domain.boards import KNOWN_BOARDS
 from lookup.errors import DataError
 from lookup.ingest.refresh import RefreshRequest, refresh

@@ -7,8 +7,9 @@ import threading
 import time
 from pathlib import Path
 
+from lookup.dataset.codec import MANIFEST, load_dataset
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import CURRENT, MANIFEST, current_target, load_dataset
+from lookup.dataset.publish import CURRENT, current_target
 from lookup.errors import DataError
 
 log = logging.getLogger(__name__)

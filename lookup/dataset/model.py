@@ -1,5 +1,5 @@
 """The immutable dataset one answer is built from. Never mutated: a refresh builds a new
-one, ``holder`` swaps the live reference, ``store`` reads and writes it on disk."""
+one, ``codec`` writes and reads it on disk, ``holder`` swaps the live reference."""
 
 from __future__ import annotations
 

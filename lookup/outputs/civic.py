@@ -1,6 +1,6 @@
 """Our answers in the shapes of the Google Civic Information API v2, so clients written for
 ``/civicinfo/v2/voterinfo`` and ``/civicinfo/v2/elections`` (widgets, SMS bots) can point
-here. Pure functions: no Flask, no requests; ``civic_api`` does the HTTP.
+here. Pure functions: no Flask, no requests; ``lookup.web.views.civic`` does the HTTP.
 
 Field names, types and nesting follow Google's discovery document for ``civicinfo:v2``
 (``VoterInfoResponse``, ``Election``, ``PollingLocation``, ``SimpleAddressType``,
@@ -47,8 +47,8 @@ from lookup.domain.models import (
 )
 from lookup.domain.schedule import LOCAL_TZ, active_election, to_local
 from lookup.errors import ServiceError
-from lookup.i18n import message
-from lookup.outputs.display import place_text
+from lookup.i18n import DEFAULT_LANG, message
+from lookup.outputs.display import display_name
 from lookup.service import Answer, SiteDistance
 
 VOTER_INFO_KIND = "civicinfo#voterInfoResponse"
@@ -127,10 +127,10 @@ class CivicError(Exception):
         self.text = text
 
     def body(self) -> dict[str, Any]:
-        return error_json(self.status, self.reason, self.text)
+        return civic_error_body(self.status, self.reason, self.text)
 
 
-def error_json(status: int, reason: str, text: str) -> dict[str, Any]:
+def civic_error_body(status: int, reason: str, text: str) -> dict[str, Any]:
     """Google's error body (the v1 error format every civicinfo client parses)."""
     return {
         "error": {
@@ -164,7 +164,7 @@ def from_service_error(err: ServiceError, board: BoardOfElections) -> CivicError
         return CivicError(400, PARSE_ERROR, f"{FAILED_TO_PARSE}: {_PARSE_DETAIL[code]}")
     if code == "outside_jurisdiction" and err.details.get("reason") == "other_county":
         # Another NC county's address: its county and whom to call, not our board.
-        where = message("en", *err.message_id, phone=board.phone, **err.message_args)
+        where = message(DEFAULT_LANG, *err.message_id, phone=board.phone, **err.message_args)
         return CivicError(404, "notFound", f"{NO_INFORMATION}. {where}")
     if code in ("address_not_found", "outside_jurisdiction"):
         return CivicError(404, "notFound", NO_INFORMATION + contact)
@@ -324,12 +324,12 @@ def normalized_input(match: Match) -> dict[str, str]:
 # ---- the parts of a voterinfo response ------------------------------------------------
 
 
-def election_json(e: Election, demo: bool) -> dict[str, str]:
+def civic_election(e: Election, demo: bool) -> dict[str, str]:
     """Google's ``Election``. Its ``name`` stays the published (English) one in every
     ``lang``, as Google's does: Google's API takes no language and gives the feed's name
     as is, and its clients (and ours: ``/civicinfo/v2/elections`` has no ``lang``) may
     match on it. Our own API gives the name in the answer's language beside it
-    (``serialize.election_json``: ``display_name``)."""
+    (``api_json.election_json``: ``display_name``)."""
     return {
         "id": election_id(e),
         "name": (DEMO_PREFIX if demo else "") + e.name,
@@ -341,7 +341,7 @@ def election_json(e: Election, demo: bool) -> dict[str, str]:
 def elections_json(ds: Dataset) -> dict[str, Any]:
     """``ElectionsQueryResponse``: every election the data holds, oldest first (a past
     one stays listed: ``voterinfo?electionId=`` still answers for it)."""
-    return {"kind": ELECTIONS_KIND, "elections": [election_json(e, ds.demo) for e in ds.elections]}
+    return {"kind": ELECTIONS_KIND, "elections": [civic_election(e, ds.demo) for e in ds.elections]}
 
 
 def sources_json(demo: bool, name: str = OFFICIAL_SOURCE) -> list[dict[str, Any]]:
@@ -360,9 +360,9 @@ def _notes(parts: Iterable[str]) -> dict[str, str]:
     return {"notes": text} if text else {}
 
 
-def shown_name(p: PollingPlace | EarlyVotingSite, lang: str) -> str:
-    """The name voters are shown (see the module docstring)."""
-    return place_text(p.name, p.address, p.name_complete, p.name_plausible, lang).display_name
+def location_name(p: PollingPlace | EarlyVotingSite, lang: str) -> str:
+    """The name voters are shown, for ``address.locationName`` (see the module docstring)."""
+    return display_name(p.name, p.name_complete, p.name_plausible, p.address, lang)
 
 
 def polling_location_json(
@@ -371,7 +371,7 @@ def polling_location_json(
     """The Election Day place (``name``, ``startDate``... are for early-vote sites only)."""
     hours = f"{day_text(e.day)}: {clock(e.polls_open)} - {clock(e.polls_close)}"
     return {
-        "address": address_json(place.address, shown_name(place, lang)),
+        "address": address_json(place.address, location_name(place, lang)),
         **_notes(notes),
         "pollingHours": hours,
         **_coordinates(place.lat, place.lon),
@@ -388,7 +388,7 @@ def early_vote_site_json(
     distance = f"{miles:.2f} miles from this address." if miles is not None else ""
     # A site still "TBD" in the county's list: its address is not known yet, say so.
     unknown = "" if site.address.line1 else message(lang, "display", "address_unknown") + "."
-    name = shown_name(site, lang)
+    name = location_name(site, lang)
     out: dict[str, Any] = {
         "address": address_json(site.address, name),
         **_notes([*notes, unknown, distance]),
@@ -401,9 +401,9 @@ def early_vote_site_json(
     return out | _coordinates(site.lat, site.lon) | {"sources": sources_json(demo)}
 
 
-def county_board(ds: Dataset, county: str) -> BoardOfElections:
-    """The voter's county board: the dataset's own, unless it fell back to the state
-    board for a several-county dataset and the county's board is known."""
+def local_board(ds: Dataset, county: str) -> BoardOfElections:
+    """The voter's county board, the local jurisdiction's body: the dataset's own, unless it
+    fell back to the state board for a several-county dataset and the county's board is known."""
     if ds.board == STATE_BOARD and county in KNOWN_BOARDS:
         return KNOWN_BOARDS[county]
     return ds.board
@@ -423,7 +423,7 @@ def body_json(board: BoardOfElections, notice: str = "") -> dict[str, Any]:
 def state_json(answer: Answer, ds: Dataset, lang: str) -> dict[str, Any]:
     """``state[0]``: North Carolina's board, and the county's board as its local
     jurisdiction, carrying the staff's last-minute notices."""
-    board = county_board(ds, answer.precinct.county)
+    board = local_board(ds, answer.precinct.county)
     notices = [m for m in (_demo_text(ds.demo, lang),) if m]
     notices += [n.message(lang) for n in answer.staff_notices]
     return {
@@ -446,7 +446,7 @@ def other_elections(answer: Answer, ds: Dataset) -> list[dict[str, str]]:
     """The other upcoming elections with a place for this precinct (Google lists them so
     a client can ask again with their ``electionId``)."""
     return [
-        election_json(o, ds.demo)
+        civic_election(o, ds.demo)
         for o in ds.elections
         if o != answer.election
         and o.day >= answer.today
@@ -459,11 +459,11 @@ def voterinfo_json(
 ) -> dict[str, Any]:
     """A ``VoterInfoResponse`` for ``answer``. ``requested``: the election named by
     ``electionId`` (``None``: the default one, and other upcoming ones are listed)."""
-    board = county_board(ds, answer.precinct.county)
+    board = local_board(ds, answer.precinct.county)
     e = answer.election
     body: dict[str, Any] = {"kind": VOTER_INFO_KIND}
     if e is not None:
-        body["election"] = election_json(e, ds.demo)
+        body["election"] = civic_election(e, ds.demo)
     body["otherElections"] = other_elections(answer, ds) if requested is None else []
     body["normalizedInput"] = normalized_input(answer.match)
     body["mailOnly"] = False  # NC precincts vote in person; mail ballots are by request

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 
+from lookup.dataset.durable import fsync_dir
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import fsync_dir
 from lookup.domain.boards import STATE_BOARD
 from lookup.domain.models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace
 from lookup.domain.schedule import LOCAL_TZ, to_local
@@ -180,7 +180,7 @@ def _pick_election(ds: Dataset, election_day: date | None) -> Election:
     raise ValueError(f"no election on {election_day.isoformat()}; known days: {known}")
 
 
-def _source(ds: Dataset, election: Election, now: datetime) -> Row:
+def _source_row(ds: Dataset, election: Election, now: datetime) -> Row:
     what = (
         f"Precincts, Election Day polling places and early-voting sites for the "
         f"{election.name} of {election.day.isoformat()} (dataset {ds.version})."
@@ -199,7 +199,7 @@ def _source(ds: Dataset, election: Election, now: datetime) -> Row:
     }
 
 
-def _state(admin_id: str) -> Row:
+def _state_row(admin_id: str) -> Row:
     return {
         "id": STATE_ID,
         "name": "North Carolina",
@@ -209,7 +209,7 @@ def _state(admin_id: str) -> Row:
     }
 
 
-def _election(election: Election) -> Row:
+def _election_row(election: Election) -> Row:
     primary = "primary" in election.name.lower()
     return {
         "id": f"ele-{election.day:%Y%m%d}",
@@ -256,7 +256,7 @@ def _boards(ds: Dataset) -> tuple[dict[str, BoardOfElections], str]:
     return {"nc": STATE_BOARD, "county": ds.board}, "ea-county"
 
 
-def _locality(ds: Dataset, county: str, admin_id: str, sites: Iterable[EarlyVotingSite]) -> Row:
+def _locality_row(ds: Dataset, county: str, admin_id: str, sites: Iterable[EarlyVotingSite]) -> Row:
     row = {
         "id": locality_id(county),
         "name": f"{county.title()} County",
@@ -272,7 +272,7 @@ def _locality(ds: Dataset, county: str, admin_id: str, sites: Iterable[EarlyVoti
     return row
 
 
-def _precinct(county: str, pid: str, name: str, place_loc: str) -> Row:
+def _precinct_row(county: str, pid: str, name: str, place_loc: str) -> Row:
     return {
         "id": precinct_id(county, pid),
         "name": name,
@@ -310,7 +310,7 @@ def _site_row(s: EarlyVotingSite, hours_open_id: str) -> Row:
     }
 
 
-def _schedule(sid: str, hours_open_id: str, day: date, start: time, end: time) -> Row:
+def _schedule_row(sid: str, hours_open_id: str, day: date, start: time, end: time) -> Row:
     return {
         "id": sid,
         "hours_open_id": hours_open_id,
@@ -326,7 +326,7 @@ def _site_schedules(s: EarlyVotingSite) -> list[Row]:
     time, so a split day is two rows with the same date; a closed day has none."""
     ho = f"ho-{site_location_id(s)}"
     return [
-        _schedule(f"sch-{site_location_id(s)}-{d.day:%Y%m%d}-{n}", ho, d.day, h.start, h.end)
+        _schedule_row(f"sch-{site_location_id(s)}-{d.day:%Y%m%d}-{n}", ho, d.day, h.start, h.end)
         for d in sorted(s.schedule, key=lambda d: d.day)
         for n, h in enumerate(d.hours, start=1)
     ]
@@ -346,7 +346,7 @@ def _election_day_places(ds: Dataset, election: Election) -> Tables:
         loc_id = place_location_id(p.county, place.id) if place else ""
         if place and loc_id not in locations:
             locations[loc_id] = _place_row(loc_id, place)
-        precincts.append(_precinct(p.county, p.id, p.name, loc_id))
+        precincts.append(_precinct_row(p.county, p.id, p.name, loc_id))
     return {"precinct": precincts, "polling_location": list(locations.values())}
 
 
@@ -366,7 +366,7 @@ def _early_voting_tables(ds: Dataset, election: Election, admin_id: str) -> Tabl
     """Localities with their countywide early-voting sites, and the sites' hours."""
     tables: Tables = {"locality": [], "polling_location": [], "hours_open": [], "schedule": []}
     for county, sites in _early_voting(ds, election).items():
-        tables["locality"].append(_locality(ds, county, admin_id, sites))
+        tables["locality"].append(_locality_row(ds, county, admin_id, sites))
         for s in sites:
             schedules = _site_schedules(s)
             # A HoursOpen needs at least one Schedule: a site with none gets no hours.
@@ -381,13 +381,13 @@ def _early_voting_tables(ds: Dataset, election: Election, admin_id: str) -> Tabl
 def build_feed(ds: Dataset, election: Election, now: datetime) -> Tables:
     """Every row of the feed by file name (without ``.txt``); pure, writes nothing."""
     boards, county_admin = _boards(ds)
-    election_day_hours = _schedule(
+    election_day_hours = _schedule_row(
         "sch-eday", ELECTION_DAY_HOURS, election.day, election.polls_open, election.polls_close
     )
     tables: Tables = {name: [] for name in COLUMNS}
-    tables["source"].append(_source(ds, election, now))
-    tables["state"].append(_state("ea-nc"))
-    tables["election"].append(_election(election))
+    tables["source"].append(_source_row(ds, election, now))
+    tables["state"].append(_state_row("ea-nc"))
+    tables["election"].append(_election_row(election))
     tables["hours_open"].append({"id": ELECTION_DAY_HOURS})
     tables["schedule"].append(election_day_hours)
     for part in (
