@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -30,6 +30,7 @@ from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRe
 from lookup.geocode.places import PlaceIndex
 from lookup.ingest import enrich_report
 from lookup.ingest.boe_places import (
+    Places,
     PollingFile,
     SiteFile,
     complete_places,
@@ -41,11 +42,16 @@ from lookup.ingest.crs_names import crs_label
 from lookup.ingest.enrich import Sources
 from lookup.ingest.formats.addresses import read_addresses
 from lookup.ingest.formats.centerlines import read_centerlines
-from lookup.ingest.formats.early_voting import read_early_voting
-from lookup.ingest.formats.kml import read_kml_polling_places
-from lookup.ingest.formats.places import polling_place_records, read_place_source, site_records
-from lookup.ingest.formats.polling_places import PollingPlaceRow, read_polling_places
-from lookup.ingest.formats.precincts import KML_SUFFIXES, read_precinct_files
+from lookup.ingest.formats.places import polling_place_records, site_records
+from lookup.ingest.formats.precinct_layer import PrecinctLayer
+from lookup.ingest.formats.records import PollingPlaceRow
+from lookup.ingest.formats.registry import (
+    lists_other_counties,
+    read_early_voting,
+    read_place_source,
+    read_polling_places,
+    read_precinct_files,
+)
 from lookup.ingest.progress import QUIET, Progress
 from lookup.ingest.validate import (
     MAX_BAD_ADDRESS_SHARE,
@@ -205,25 +211,37 @@ def _load_streets(paths: tuple[Path, ...], vocabulary: _Vocabulary) -> StreetRan
     return StreetRanges.build(frame)
 
 
-def _every_county(
-    path: Path, county: str | None, problems: Problems
-) -> tuple[list[PollingPlaceRow], list[PollingPlaceRow]]:
+def _polling_file(
+    path: Path, req: RefreshRequest, counties: tuple[str, ...], problems: Problems
+) -> tuple[list[PollingPlaceRow], list[tuple[str, str, str]]]:
     """A polling-place file's rows of the refresh's counties (read as always, with the
-    reader's own refusals), and its rows of every county: in a statewide file, the
-    other counties' towns and ZIPs name the county of an address that is not this
-    county's (``neighbours``). A row of another county the reader cannot take must not
-    stop this county's refresh: then other counties go unnamed, with a warning."""
-    rows = read_polling_places(path, county)
-    if not county:
-        return rows, rows
+    reader's own refusals), and the (county, town, ZIP) its rows name: of the refresh's
+    counties, and of every other county when its format lists them."""
+    rows = read_polling_places(path, req.county, req.election_day)
+    towns = [(r.county, r.city, r.zip) for r in rows if r.county in counties]
+    if lists_other_counties(path):
+        every = _every_county(path, req, rows, problems)
+        towns = [(r.county, r.city, r.zip) for r in every if r.county not in counties] + towns
+    return [r for r in rows if r.county in counties], towns
+
+
+def _every_county(
+    path: Path, req: RefreshRequest, rows: list[PollingPlaceRow], problems: Problems
+) -> list[PollingPlaceRow]:
+    """The file's rows of every county: in a statewide file, the other counties' towns
+    and ZIPs name the county of an address that is not this county's (``neighbours``).
+    A row of another county the reader cannot take must not stop this county's refresh:
+    then other counties go unnamed, with a warning."""
+    if not req.county:
+        return rows
     try:
-        return rows, read_polling_places(path)
+        return read_polling_places(path, None, req.election_day)
     except DataError as exc:
         problems.warnings.append(
             f"{path.name}: other counties' rows unreadable ({exc}): "
             "addresses of other counties will not be named"
         )
-        return rows, rows
+        return rows
 
 
 def _election_places(
@@ -323,12 +341,159 @@ def _election(day: date, sites: list[EarlyVotingSite], req: RefreshRequest) -> E
     )
 
 
+Bbox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PublishedSource:
+    """A source file as the manifest lists it: a downloaded one by its URL as well."""
+
+    file: str
+    sha256: str
+    url: str = ""
+
+    def entry(self) -> dict[str, str]:
+        return {"file": self.file, "sha256": self.sha256, **({"url": self.url} if self.url else {})}
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The candidate dataset (validated, not yet written) and what the manifest says of
+    the run that made it."""
+
+    dataset: Dataset
+    created: datetime
+    primary_election: date
+    sources: tuple[PublishedSource, ...]
+    summary: Mapping[str, int]  # the report's counts that are numbers
+
+    def manifest(self, warnings: list[str]) -> dict[str, Any]:
+        """The manifest's fields of the run; ``warnings`` as they stand when it is
+        written (the refresh adds its checks against the live version to them)."""
+        return {
+            "created": self.created.isoformat(),
+            "primary_election": self.primary_election.isoformat(),
+            "sources": self.source_entries(),
+            "summary": dict(self.summary),
+            "warnings": warnings,
+        }
+
+    def source_entries(self) -> list[dict[str, str]]:
+        return [s.entry() for s in self.sources]
+
+
+@dataclass(frozen=True)
+class _Map:
+    """The precinct map as read and checked: what every later step is placed against."""
+
+    layer: PrecinctLayer
+    ids: list[str]
+    geoms: np.ndarray
+    counties: tuple[str, ...]
+    bbox: Bbox
+
+
+@dataclass(frozen=True)
+class _Lists:
+    """The BOE's lists of the refresh's counties, per file, and the towns they name."""
+
+    polling: list[PollingFile]
+    sites: list[SiteFile]
+    towns: list[tuple[str, str, str]]  # (county, town, ZIP) of every county in the files
+
+
 def assemble(
     req: RefreshRequest, now: datetime, report: RefreshReport, progress: Progress = QUIET
-) -> tuple[Dataset, dict]:
-    """Read every source and build the candidate ``Dataset`` (validated, not yet written)."""
+) -> Assembled:
+    """Read every source and build the candidate ``Dataset`` (validated, not yet written):
+    read the sources, join them, index the precincts, complete the places, hash the
+    sources, validate. ``report`` gets the problems, counts and notes on the way."""
     problems = report.problems
     progress.step("reading precincts")
+    pmap = _read_map(req, problems)
+    progress.step("reading address points")
+    vocabulary = _Vocabulary()
+    addresses = _load_addresses(req.addresses, pmap.bbox, problems, vocabulary)
+    streets = _load_streets(req.centerlines, vocabulary)
+    progress.step("reading polling places and early-voting sites")
+    lists = _read_lists(req, pmap.counties, problems)
+    progress.step("reading place sources")
+    place_files = [(p.name, read_place_source(p, req.county, req.election_day)) for p in req.places]
+    crosswalk, precincts = _join_precincts(pmap, lists.polling, problems)
+
+    progress.step("building the precinct index")
+    index = GridIndex(pmap.geoms, build_grid(pmap.geoms))
+    progress.step("joining and geocoding polling places and sites, completing their names")
+    # What the refresh's own lists say about each other's buildings, then the place sources.
+    records = [r for name, rows in lists.polling for r in polling_place_records(rows, name)]
+    records += [r for name, sites in lists.sites for r in site_records(sites, name)]
+    frame = pmap.layer.frame
+    records += _in_counties(place_files, pmap.counties, index, list(frame["county"]), pmap.bbox)
+    completed = complete_places(
+        lists.polling,
+        lists.sites,
+        crosswalk,
+        Sources(records),
+        geocoder(lambda *a: _point_of(addresses, *a)),
+        pmap.bbox,
+        problems,
+    )
+    polling, early = _this_election(req, completed, problems)
+    problems.warnings += enrich_report.warnings(completed.notes, req.election_day)
+
+    days = sorted(polling)  # an election needs its polling places
+    elections = [_election(d, early.get(d, []), req) for d in days]
+    progress.step("building the place index")
+    places = _election_places(polling, early, req.election_day)
+    places += _facility_places(place_files, pmap.bbox, problems)
+    named, unplaced = _named_places(places, vocabulary)
+
+    sources = _published_sources(req)
+    digest = hashlib.sha256("".join(s.sha256 for s in sources).encode()).hexdigest()
+    ds = Dataset(
+        version=req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}",
+        demo=req.demo,
+        board=req.board or board_for(pmap.counties),
+        counties=pmap.counties,
+        precincts=precincts,
+        index=index,
+        elections=tuple(elections),
+        polling=freeze(polling),
+        early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
+        addresses=addresses,
+        bbox=pmap.bbox,
+        streets=streets,
+        named_places=named,
+        county_places=CountyPlaces.build(lists.towns),
+    )
+    progress.step("validating")
+    problems.extend(check_dataset(ds, req.election_day))
+    report.counts = {
+        "counties": ", ".join(pmap.counties),
+        "precincts": len(precincts),
+        "elections": ", ".join(d.isoformat() for d in days),
+        "polling_places": len({(c, p.id) for (c, _), p in polling[req.election_day].items()}),
+        "early_voting_sites": len(early.get(req.election_day, [])),
+        "address_points": addresses.size,
+        "street_ranges": streets.size,
+        "named_places": named.size,
+        "named_places_without_point": unplaced,
+        "other_counties_known": len(ds.county_places.others(pmap.counties)),
+        **enrich_report.counts(completed.notes, req.election_day),
+        "source_crs": crs_label(pmap.layer.source_crs),
+    }
+    report.notes = enrich_report.summary(completed.notes, req.election_day)
+    return Assembled(
+        dataset=ds,
+        created=now,
+        primary_election=req.election_day,
+        sources=sources,
+        summary={k: v for k, v in report.counts.items() if isinstance(v, int)},
+    )
+
+
+def _read_map(req: RefreshRequest, problems: Problems) -> _Map:
+    """The precinct map, refused when its polygons cannot serve (``check_precincts``)."""
     layer = read_precinct_files(req.precinct_files, req.county)
     problems.warnings += list(layer.warnings)
     frame = layer.frame
@@ -339,36 +504,35 @@ def assemble(
     if checked.errors:
         names = ", ".join(p.name for p in req.precinct_files)
         raise DataError(f"{names}: " + "; ".join(checked.errors))
-    counties = tuple(sorted(set(frame["county"])))
     minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
-    bbox = (minx, miny, maxx, maxy)
-    progress.step("reading address points")
-    vocabulary = _Vocabulary()
-    addresses = _load_addresses(req.addresses, bbox, problems, vocabulary)
-    streets = _load_streets(req.centerlines, vocabulary)
-    progress.step("reading polling places and early-voting sites")
-    polling_files: list[PollingFile] = []
-    towns: list[tuple[str, str, str]] = []  # (county, town, ZIP) of every county in the files
+    counties = tuple(sorted(set(frame["county"])))
+    return _Map(layer, ids, geoms, counties, (minx, miny, maxx, maxy))
+
+
+def _read_lists(req: RefreshRequest, counties: tuple[str, ...], problems: Problems) -> _Lists:
+    """The polling-place and early-voting files, each kept to the refresh's counties."""
+    lists = _Lists([], [], [])
     for path in req.polling_places:
-        if path.suffix.lower() in KML_SUFFIXES:
-            rows = read_kml_polling_places(path, req.county, req.election_day)
-        else:
-            rows, every = _every_county(path, req.county, problems)
-            towns += [(r.county, r.city, r.zip) for r in every if r.county not in counties]
-        towns += [(r.county, r.city, r.zip) for r in rows if r.county in counties]
-        polling_files.append((path.name, [r for r in rows if r.county in counties]))
-    site_files: list[SiteFile] = []
+        rows, towns = _polling_file(path, req, counties, problems)
+        lists.towns.extend(towns)
+        lists.polling.append((path.name, rows))
     for path in req.early_voting:
         sites = read_early_voting(path, req.county, req.election_day)
         sites = [s for s in sites if s.county in counties]
-        towns += [(s.county, s.city, s.zip) for s in sites]
-        site_files.append((path.name, sites))
-    progress.step("reading place sources")
-    place_files = [(p.name, read_place_source(p, req.county, req.election_day)) for p in req.places]
+        lists.towns.extend((s.county, s.city, s.zip) for s in sites)
+        lists.sites.append((path.name, sites))
+    return lists
 
-    triples = list(zip(frame["county"], ids, frame["name"], strict=True))
+
+def _join_precincts(
+    pmap: _Map, polling_files: list[PollingFile], problems: Problems
+) -> tuple[dict[tuple[str, str], str], tuple[Precinct, ...]]:
+    """The crosswalk from the polling-place files' precinct names to the map's ids, and
+    the precincts, named from those files where the map has no names (county layers:
+    numbers only)."""
+    frame = pmap.layer.frame
+    triples = list(zip(frame["county"], pmap.ids, frame["name"], strict=True))
     crosswalk = join_cut_precincts(build_crosswalk(triples), triples, polling_files, problems)
-    # Names from the polling-place file where the layer has none (county layers: numbers only).
     names_from_places = {
         (r.county, crosswalk[k]): r.precinct_name
         for _file, rows in polling_files
@@ -381,25 +545,16 @@ def assemble(
             name=name or names_from_places.get((county, pid), f"PCT {pid}"),
             county=county,
         )
-        for pid, name, county in zip(ids, frame["name"], frame["county"], strict=True)
+        for pid, name, county in zip(pmap.ids, frame["name"], frame["county"], strict=True)
     )
+    return crosswalk, precincts
 
-    progress.step("building the precinct index")
-    index = GridIndex(geoms, build_grid(geoms))
-    progress.step("joining and geocoding polling places and sites, completing their names")
-    # What the refresh's own lists say about each other's buildings, then the place sources.
-    records = [r for name, rows in polling_files for r in polling_place_records(rows, name)]
-    records += [r for name, sites in site_files for r in site_records(sites, name)]
-    records += _in_counties(place_files, counties, index, list(frame["county"]), bbox)
-    completed = complete_places(
-        polling_files,
-        site_files,
-        crosswalk,
-        Sources(records),
-        geocoder(lambda *a: _point_of(addresses, *a)),
-        bbox,
-        problems,
-    )
+
+def _this_election(
+    req: RefreshRequest, completed: Places, problems: Problems
+) -> tuple[dict[date, dict[tuple[str, str], PollingPlace]], dict[date, list[EarlyVotingSite]]]:
+    """The completed polling places and sites, refused without polling places for the
+    refresh's election; sites of elections without polling places left out."""
     polling = completed.polling
     if req.election_day not in polling:
         if problems.errors:  # the join said why (e.g. another county's map): once
@@ -409,7 +564,6 @@ def assemble(
             f"no polling places for the election of {req.election_day.isoformat()} "
             f"(the files hold: {found})"
         )
-
     early = completed.early
     if not req.early_voting:
         problems.warnings.append("no early-voting list given: answers will list no sites")
@@ -425,60 +579,15 @@ def assemble(
             f"early-voting rows for elections without polling places ignored: {', '.join(stray)}"
         )
         early = {d: v for d, v in early.items() if d in polling}
-    problems.warnings += enrich_report.warnings(completed.notes, req.election_day)
+    return polling, early
 
-    days = sorted(polling)  # an election needs its polling places
-    elections = [_election(d, early.get(d, []), req) for d in days]
-    progress.step("building the place index")
-    places = _election_places(polling, early, req.election_day)
-    places += _facility_places(place_files, bbox, problems)
-    named, unplaced = _named_places(places, vocabulary)
 
-    sources = list(req.source_files)
-    hashes = [_sha256(p) for p in sources]
-    digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
-    version = req.version or f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
-    ds = Dataset(
-        version=version,
-        demo=req.demo,
-        board=req.board or board_for(counties),
-        counties=counties,
-        precincts=precincts,
-        index=index,
-        elections=tuple(elections),
-        polling=freeze(polling),
-        early_voting=MappingProxyType({d: tuple(v) for d, v in early.items()}),
-        addresses=addresses,
-        bbox=bbox,
-        streets=streets,
-        named_places=named,
-        county_places=CountyPlaces.build(towns),
+def _published_sources(req: RefreshRequest) -> tuple[PublishedSource, ...]:
+    """Every source file with its hash: the version's name and the manifest say which
+    files made it."""
+    return tuple(
+        PublishedSource(p.name, _sha256(p), req.urls.get(p) or "") for p in req.source_files
     )
-    progress.step("validating")
-    problems.extend(check_dataset(ds, req.election_day))
-    report.counts = {
-        "counties": ", ".join(counties),
-        "precincts": len(precincts),
-        "elections": ", ".join(d.isoformat() for d in days),
-        "polling_places": len({(c, p.id) for (c, _), p in polling[req.election_day].items()}),
-        "early_voting_sites": len(early.get(req.election_day, [])),
-        "address_points": addresses.size,
-        "street_ranges": streets.size,
-        "named_places": named.size,
-        "named_places_without_point": unplaced,
-        "other_counties_known": len(ds.county_places.others(counties)),
-        **enrich_report.counts(completed.notes, req.election_day),
-        "source_crs": crs_label(layer.source_crs),
-    }
-    report.notes = enrich_report.summary(completed.notes, req.election_day)
-    extra = {
-        "created": now.isoformat(),
-        "primary_election": req.election_day.isoformat(),
-        "sources": [_source(p, h, req.urls) for p, h in zip(sources, hashes, strict=True)],
-        "summary": {k: v for k, v in report.counts.items() if isinstance(v, int)},
-        "warnings": problems.warnings,
-    }
-    return ds, extra
 
 
 def carry_over_previous_election(
@@ -495,9 +604,3 @@ def carry_over_previous_election(
     polling = {**ds.polling, last.day: previous.polling[last.day]}
     elections = tuple(sorted((*ds.elections, last), key=lambda e: e.day))
     return replace(ds, polling=freeze(polling), elections=elections)
-
-
-def _source(path: Path, sha256: str, urls: Mapping[Path, str]) -> dict[str, str]:
-    """A source as the manifest lists it: a downloaded one by its URL as well."""
-    url = urls.get(path)
-    return {"file": path.name, "sha256": sha256, **({"url": url} if url else {})}

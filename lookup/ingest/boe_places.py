@@ -16,9 +16,8 @@ from lookup.domain.crosswalk import join_cut_names, precinct_key
 from lookup.domain.models import Address, EarlyVotingSite, PollingPlace
 from lookup.geocode.place_merge import PlaceRecord
 from lookup.ingest.enrich import Finding, Geocode, Sources, find
-from lookup.ingest.formats.early_voting import SiteRecord
 from lookup.ingest.formats.places import polling_place_records, site_records
-from lookup.ingest.formats.polling_places import PollingPlaceRow
+from lookup.ingest.formats.records import PollingPlaceRow, SiteRecord
 from lookup.ingest.validate import Problems, in_extent
 
 Bbox = tuple[float, float, float, float]

@@ -12,7 +12,7 @@ is: the first and last open day most sites share. The checks, each named in its 
 
 And one refusal, ``not_this_election``: a list whose open days fall mostly outside this
 election's period (the statute's, or the files' own when it overlaps the statute's) is
-another election's list (``sources.early_voting.read_early_voting``).
+another election's list (``formats.registry.read_early_voting``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ comparison says it is wrong. Two kinds of comparison, each an error (live data s
 untouched):
 
 1. a list against this election's early-voting period (``not_this_election``, called by
-   ``sources.early_voting.read_early_voting`` as the list is read): never forced (the fix
+   ``formats.registry.read_early_voting`` as the list is read): never forced (the fix
    is the right list or ``--election-date``);
 2. each list against the live version, per county — with ``--force`` the same findings
    are warnings, for a drop that is real — with thresholds set from how the real

@@ -3,7 +3,7 @@
 Nothing here touches the live data until every check has passed: the new version is
 written into a hidden temporary folder, loaded back as the service would load it, renamed
 into ``versions/`` and only then made live by one atomic swap of ``current``. One refresh
-(or rollback) at a time per data folder (``store.refresh_lock``), so the change report's
+(or rollback) at a time per data folder (``lock.refresh_lock``), so the change report's
 base is the version that is live when the new one replaces it; a dataset equal to the
 live one publishes nothing.
 """
@@ -22,23 +22,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lookup.dataset.codec import MANIFEST, load_dataset, save_dataset
+from lookup.dataset.durable import fsync_dir
+from lookup.dataset.lock import RefreshBusy, refresh_lock
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import (
-    MANIFEST,
-    RefreshBusy,
+from lookup.dataset.publish import (
     current_target,
-    fsync_dir,
     kept_version,
-    load_dataset,
     previous_version,
     prune,
     publish,
     record_publication,
-    refresh_lock,
-    save_dataset,
 )
 from lookup.errors import DataError
 from lookup.ingest.assemble import (
+    Assembled,
     RefreshReport,
     RefreshRequest,
     assemble,
@@ -120,19 +118,20 @@ def republish_locked(req: RefreshRequest, now: datetime, progress: Progress = QU
     return _refresh(req, now, progress, lambda *_: False)
 
 
-Same = Callable[[RefreshRequest, dict[str, Any], Path, Path], bool]
+Same = Callable[[RefreshRequest, Assembled, Path, Path], bool]
 
 
 def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same) -> Report:
-    """The refresh; ``same(req, extra, written, live)`` says the new version changes
+    """The refresh; ``same(req, assembled, written, live)`` says the new version changes
     nothing (then the live one is kept)."""
     live = current_target(req.data_dir)
     report = Report(data_dir=req.data_dir, live=live.name if live else "")
     try:
-        ds, extra = assemble(req, now, report, progress)
+        assembled = assemble(req, now, report, progress)
     except DataError as exc:
         report.problems.errors.append(str(exc))
         return report
+    ds = assembled.dataset
     report.version = ds.version
     previous = _load_live(live, report)
     # Each list against the live one, per county (before the live election is carried over).
@@ -146,7 +145,7 @@ def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same)
         if picture:
             attachments["changes.png"] = picture
     if live is not None and not req.allow_shrink:
-        report.problems.extend(check_against_live(extra["summary"], _live_summary(live)))
+        report.problems.extend(check_against_live(assembled.summary, _live_summary(live)))
     if report.problems.errors:
         return report
     versions = req.data_dir / "versions"
@@ -163,8 +162,8 @@ def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same)
             load_dataset(final)
         else:
             progress.step("writing the new version")
-            save_dataset(ds, tmp, extra, attachments)
-            if live is not None and same(req, extra, tmp, live):
+            save_dataset(ds, tmp, assembled.manifest(report.problems.warnings), attachments)
+            if live is not None and same(req, assembled, tmp, live):
                 return _kept(report, live)
             load_dataset(tmp)  # load it back exactly as the service will
             tmp.rename(final)
@@ -216,7 +215,7 @@ def rollback(data_dir: Path, now: datetime, to: str | None = None) -> str:
 _RUN_FIELDS = ("version", "created", "warnings")
 
 
-def _unchanged(req: RefreshRequest, extra: dict[str, Any], written: Path, live: Path) -> bool:
+def _unchanged(req: RefreshRequest, assembled: Assembled, written: Path, live: Path) -> bool:
     """Whether the version just written serves exactly what the live one does: the same
     source files (by hash) and the same files byte for byte (the manifest without its
     run fields; the change report, relative to the live version, is not content). A
@@ -224,7 +223,7 @@ def _unchanged(req: RefreshRequest, extra: dict[str, Any], written: Path, live: 
     if req.version is not None and req.version != live.name:
         return False
     live_manifest = _live_manifest(live)
-    if live_manifest.get("sources") != extra["sources"]:
+    if live_manifest.get("sources") != assembled.source_entries():
         return False  # the common case, decided without reading the written files
     new_manifest = json.loads((written / MANIFEST).read_text())
     if _content(new_manifest) != _content(live_manifest):

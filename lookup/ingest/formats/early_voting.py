@@ -1,45 +1,22 @@
-"""Early-voting ("one-stop") readers: NCSBE's statewide list — tab-separated, no header,
-one row per site per day, hours like ``8:00AM - 7:30PM`` or ``Closed`` — and the staff's
-hand-edited CSV; ``read_early_voting`` tells every shape apart (the KML, the per-county
-JSON and the county's list with a day list per cell have modules of their own)."""
+"""Early-voting ("one-stop") text lists: NCSBE's statewide list — tab-separated, no
+header, one row per site per day, hours like ``8:00AM - 7:30PM`` or ``Closed`` — and the
+staff's hand-edited CSV. The other shapes (the KML, the per-county JSON, the county's list
+with a day list per cell) have modules of their own; ``registry`` tells them apart."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 
 from lookup.domain.models import DaySchedule, OpenHours
 from lookup.errors import DataError
 from lookup.ingest.formats.counties import wanted
-from lookup.ingest.formats.layouts import KnownLayout, missing_columns, shown_header, unknown_layout
-from lookup.ingest.formats.polling_places import NCSBE_LAYOUT as POLLING_LAYOUT
-from lookup.ingest.formats.polling_places import REQUIRED as POLLING_COLUMNS
-from lookup.ingest.formats.polling_places import parse_us_date
-from lookup.ingest.formats.precincts import (
-    KML_SUFFIXES,  # read as NCSBE's one-stop site KML (ossite)
-)
+from lookup.ingest.formats.fields import CITY_STATE_ZIP, parse_hours, parse_us_date
+from lookup.ingest.formats.layouts import KnownLayout, missing_columns
+from lookup.ingest.formats.records import SiteRecord
+from lookup.ingest.formats.suffixes import SITE_LIST_SUFFIXES
 from lookup.ingest.formats.textfile import TextFile, read_text_table, rows, separated_by
-
-# "CHARLOTTE, NC 28277", also "CONWAY,NC 27854" and "MINT HILL NC 28227".
-CITY_STATE_ZIP = re.compile(
-    r"^(?P<city>.+?)\s*(?:,\s*|\s+)(?P<state>[A-Z]{2})\s+(?P<zip>\d{5})(?:-\d{4})?$"
-)
-# An early-voting period is weeks long: NC's has begun at most 20 days before Election Day
-# (the third Wednesday, in 2018; the third Thursday since 2019) and it ends on the Saturday
-# before it. A day further back than this is a typo or a placeholder, not a schedule (the
-# range "01/01/1000 - 12/31/2999" once became 730,485 days), and a day after Election Day
-# is no early voting. The margin leaves room for a special schedule the State Board orders.
-MAX_DAYS_BEFORE_ELECTION = 60
-# A range a reader expands at most this far from Election Day: two years covers a list
-# of the previous or the next general election, refused as such by the list's check.
-MAX_DAYS_FROM_ANY_ELECTION = 2 * 366
-_RANGE = re.compile(
-    r"(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)\s*(?:-|\u2013|TO)\s*(\d{1,2}(?::\d{2})?\s*[AP]\.?M\.?)"
-)
-
 
 # NCSBE's statewide one-stop list: no header row, these columns in this order.
 STATEWIDE_COLUMNS = (
@@ -51,86 +28,6 @@ STATEWIDE_LAYOUT = KnownLayout(
     how=f"no header row, {len(STATEWIDE_COLUMNS)} columns {', '.join(STATEWIDE_COLUMNS)}; "
     + separated_by(),
 )
-JSON_SUFFIXES = (".json",)  # read as NCSBE's per-county one-stop JSON (``site_json``)
-KML_LAYOUT = KnownLayout(
-    "the State Board's one-stop site KML (ossite)", how=f"named {' or '.join(KML_SUFFIXES)}"
-)
-NEXT_STEP = "export it with the columns of (2), or give the State Board's file"
-
-
-@dataclass(frozen=True, slots=True)
-class SiteRecord:
-    """One early-voting site of one election, with its whole day-by-day schedule."""
-
-    election_day: date
-    county: str
-    name: str
-    street: str
-    city: str
-    state: str
-    zip: str
-    schedule: tuple[DaySchedule, ...]
-    lat: float | None = None  # when the file has coordinates (the KML layers)
-    lon: float | None = None
-
-
-def parse_clock(value: str) -> time:
-    """``8:00AM``, ``8 AM``, ``7:30 p.m.`` -> a time."""
-    text = value.upper().replace(".", "").replace(" ", "")
-    for fmt in ("%I:%M%p", "%I%p"):
-        try:
-            return datetime.strptime(text, fmt).time()
-        except ValueError:
-            continue
-    raise ValueError(value)
-
-
-def parse_hours(value: str, where: str) -> tuple[OpenHours, ...]:
-    """Hours of one day: ``Closed`` -> (); ``8:00AM - 12:00PM, 1:00PM - 5:00PM`` -> two spans."""
-    text = value.strip().upper()
-    if not text or text in {"CLOSED", "CLOSE", "NONE", "-"}:
-        return ()
-    spans = []
-    for m in _RANGE.finditer(text):
-        try:
-            start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
-        except ValueError:
-            raise DataError(f"{where}: {value!r} is not a time of day") from None
-        if end <= start:
-            raise DataError(f"{where}: hours {value!r} close before they open")
-        spans.append(OpenHours(start=start, end=end))
-    if not spans:
-        raise DataError(f"{where}: cannot read hours {value!r}")
-    return tuple(sorted(spans, key=lambda s: s.start))
-
-
-def check_days(first: date, last: date, election_day: date, where: str) -> None:
-    """Refuse a site's days (or one range of them) outside the ``MAX_DAYS_BEFORE_ELECTION``
-    days before ``election_day``; called before a range is expanded into days."""
-    earliest = election_day - timedelta(days=MAX_DAYS_BEFORE_ELECTION)
-    if first < earliest:
-        raise DataError(
-            f"{where}: days {first.isoformat()}..{last.isoformat()} start "
-            f"{(election_day - first).days:,} days before Election Day "
-            f"{election_day.isoformat()}; an early-voting period is weeks long "
-            f"(at most {MAX_DAYS_BEFORE_ELECTION} days before it here): a typo or a placeholder?"
-        )
-    if last > election_day:
-        raise DataError(
-            f"{where}: days {first.isoformat()}..{last.isoformat()} run past Election Day "
-            f"{election_day.isoformat()}: early voting ends before it"
-        )
-
-
-def check_range(first: date, last: date, election_day: date, where: str) -> None:
-    """Refuse a range of days too far from ``election_day`` to be any election's early
-    voting (``01/01/1000 - 12/31/2999``: a typo or a placeholder), before the reader
-    expands it into days. Whether the days are *this* election's is asked of the whole
-    list first (``read_early_voting``): a list of another election is refused as such,
-    not by its first row that falls outside the period."""
-    far = max(abs((first - election_day).days), abs((last - election_day).days))
-    if far > MAX_DAYS_FROM_ANY_ELECTION:
-        check_days(first, last, election_day, where)  # its words say which end is wrong
 
 
 def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecord]:
@@ -140,36 +37,10 @@ def read_statewide_list(path: Path, county: str | None = None) -> list[SiteRecor
 
 def _read_table(path: Path) -> TextFile:
     """The list as text; a KML or JSON under another name is refused with "name it .kml"."""
-    return read_text_table(path, readable=(*KML_SUFFIXES, *JSON_SUFFIXES))
+    return read_text_table(path, readable=SITE_LIST_SUFFIXES)
 
 
-def known_layouts() -> tuple[KnownLayout, ...]:
-    """Every early-voting layout ``read_early_voting`` reads, from the readers' own
-    column definitions, in the order ``NEXT_STEP`` counts."""
-    from lookup.ingest.formats import (
-        one_stop_cells,
-        site_json,  # here: both import this module
-    )
-
-    return (STATEWIDE_LAYOUT, SIMPLE_LAYOUT, one_stop_cells.LAYOUT, KML_LAYOUT, site_json.LAYOUT)
-
-
-def layout_of_first_row(row: list[str]) -> KnownLayout | None:
-    """The early-voting layout a file's first row begins, if any: how the polling-place
-    reader tells staff they gave an early-voting list in its place."""
-    from lookup.ingest.formats.one_stop_cells import LAYOUT, is_day_list_header
-
-    header = {c.strip().lower() for c in row}
-    if set(SIMPLE_COLUMNS) <= header:
-        return SIMPLE_LAYOUT
-    if is_day_list_header(row):
-        return LAYOUT
-    if len(row) == len(STATEWIDE_COLUMNS) and _statewide_row(row):
-        return STATEWIDE_LAYOUT
-    return None
-
-
-def _statewide_row(row: list[str]) -> bool:
+def is_statewide_row(row: list[str]) -> bool:
     """Whether a first row starts NCSBE's statewide list: a date, or a header that some
     copies carry (``election...``)."""
     first = row[0].strip() if row else ""
@@ -293,52 +164,3 @@ def _simple_csv(
             except ValueError:
                 raise DataError(f"{where}: lat/lon are not numbers") from None
     return _records(days, dict.fromkeys(days, election_day), coords, path, county)
-
-
-def read_early_voting(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    """Any of the early-voting shapes, told apart by what the file holds. A list whose
-    days fall mostly outside this election's early-voting period is another election's
-    and refused as such (``not_this_election``); every site's days are then held to its
-    election (``check_days``), whatever the shape."""
-    from lookup.ingest.early_voting_period import not_this_election
-
-    sites = _read_any(path, county, election_day)
-    reason = not_this_election(election_day, [s for s in sites if s.election_day == election_day])
-    if reason:
-        raise DataError(f"{path.name}: {reason}")
-    for s in sites:
-        if s.schedule:
-            where = f"{path.name}: {s.county} site {s.name!r}"
-            check_days(s.schedule[0].day, s.schedule[-1].day, s.election_day, where)
-    return sites
-
-
-def _read_any(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
-    if path.suffix.lower() in KML_SUFFIXES:
-        from lookup.ingest.formats.kml import read_kml_sites
-
-        return read_kml_sites(path, county, election_day)
-    if path.suffix.lower() in JSON_SUFFIXES:
-        from lookup.ingest.formats.site_json import read_site_json
-
-        return read_site_json(path, county, election_day)
-    table = rows(_read_table(path))  # read once, then told apart by its first row
-    first = table[0] if table else []
-    header = {c.strip().lower() for c in first}
-    if {"name", "hours", "date"} <= header:
-        return _simple_csv(table, path, county, election_day)
-    if set(POLLING_COLUMNS) <= header:
-        raise DataError(
-            f"{path.name}: a polling-place list ({POLLING_LAYOUT.name}), not an "
-            "early-voting list: give it as --polling-places"
-        )
-    from lookup.ingest.formats.one_stop_cells import is_day_list_header, read_day_list_table
-
-    if is_day_list_header(first):
-        return read_day_list_table(table, path, county, election_day)
-    if not _statewide_row(first):
-        found = f"first line: {shown_header(first)}"
-        raise DataError(
-            unknown_layout(path.name, "early-voting", found, known_layouts(), NEXT_STEP)
-        )
-    return _statewide(table, path, county)

@@ -12,104 +12,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lookup.domain.models import DaySchedule
 from lookup.errors import DataError
 from lookup.ingest.formats.counties import wanted
-from lookup.ingest.formats.early_voting import CITY_STATE_ZIP, SiteRecord, parse_hours
+from lookup.ingest.formats.descriptions import Description, parse_description
+from lookup.ingest.formats.fields import CITY_STATE_ZIP, parse_hours, parse_us_date
 from lookup.ingest.formats.gdal_safety import KML_LAYER, open_layer
-from lookup.ingest.formats.polling_places import PollingPlaceRow, parse_us_date
+from lookup.ingest.formats.layouts import KnownLayout
+from lookup.ingest.formats.precinct_layer import PrecinctLayer, no_precincts_here, precinct_layer
+from lookup.ingest.formats.records import PollingPlaceRow, SiteRecord
+from lookup.ingest.formats.suffixes import KML_SUFFIXES
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 _COUNTY = re.compile(r"^(?P<county>[A-Za-z .'-]+?) County$", re.MULTILINE)
 _PLACE_ID = re.compile(r"PollingPlaceID=(\d+)")
-
-
-@dataclass
-class Description:
-    """What a KML description's HTML says, as text."""
-
-    bold: list[str] = field(default_factory=list)
-    address: list[str] = field(default_factory=list)
-    tables: list[list[list[str]]] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)  # top-level text lines
-    links: list[str] = field(default_factory=list)
-
-
-class _Parser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.d = Description()
-        self._in: list[str] = []
-        self._cell: list[str] | None = None
-        self._row: list[str] | None = None
-        self._buf: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in.append(tag)
-        if tag == "table":
-            self.d.tables.append([])
-        elif tag == "tr":
-            self._row = []
-        elif tag == "td":
-            self._cell = []
-        elif tag == "a":
-            self.d.links += [v for k, v in attrs if k == "href" and v]
-        elif tag == "address":
-            self.d.address.append("")
-        elif tag == "br":
-            self._in.pop()  # a void element
-            if "address" in self._in:
-                self.d.address.append("")
-            elif "table" not in self._in:
-                self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._in:
-            while self._in and self._in.pop() != tag:
-                pass
-        if tag == "td" and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self.d.tables:
-            self.d.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-        if "b" in self._in:
-            self.d.bold.append(" ".join(data.split()))
-        if "address" in self._in:
-            self.d.address[-1] += data
-        elif "table" not in self._in and "b" not in self._in:
-            self._buf.append(data)
-
-    def _flush(self) -> None:
-        line = " ".join("".join(self._buf).split())
-        if line:
-            self.d.text.append(line)
-        self._buf = []
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-def parse_description(html: str) -> Description:
-    p = _Parser()
-    p.feed(html or "")
-    p.close()
-    p.d.address = [" ".join(a.split()) for a in p.d.address if a.strip()]
-    p.d.bold = [b for b in p.d.bold if b]
-    return p.d
+POLLING_LAYOUT = KnownLayout(
+    "the State Board's polling-place KML (points, the precincts served in each)",
+    how=f"named {' or '.join(KML_SUFFIXES)}",
+)
+SITES_LAYOUT = KnownLayout(
+    "the State Board's one-stop site KML (ossite)", how=f"named {' or '.join(KML_SUFFIXES)}"
+)
 
 
 def read_layer(path: Path) -> gpd.GeoDataFrame:
@@ -142,6 +72,21 @@ def _county(d: Description) -> str:
         if m:
             return m["county"].strip().upper()
     return ""
+
+
+def read_kml_precincts(path: Path, county: str | None = None) -> PrecinctLayer:
+    """A ``vtds`` precinct map, its county and precinct from each polygon's description."""
+    frame = read_layer(path)
+    attrs = [precinct_attributes(html) for html in frame["description"]]
+    frame["kml_county"] = [c for c, _ in attrs]
+    frame["kml_precinct"] = [p for _, p in attrs]
+    if wanted(county):
+        seen = tuple(sorted(set(frame["kml_county"].dropna())))
+        # Counties in other parts of a split statewide map are simply absent here.
+        frame = frame[frame["kml_county"].isin(wanted(county))]
+        if frame.empty:
+            return no_precincts_here(seen)
+    return precinct_layer(frame, path.name, county)
 
 
 def precinct_attributes(html: str) -> tuple[str, str]:

@@ -2,14 +2,17 @@
 
 County staff meet it the night before an election: it names the file, what it found
 (the first column names), every layout the readers take with the columns each needs, and
-what to do next. Each reader module builds its ``KnownLayout`` list from its own column
-definitions (``known_layouts()``), so the message cannot drift from what is read.
+what to do next. Each reader module defines its ``KnownLayout`` from its own column
+definitions and the registry lists them per kind, so the message cannot drift from what
+is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from lookup.errors import DataError
 
 _SHOWN_COLUMNS = 6  # of a wrong file's header: enough to recognise it, short enough to read
 _CELL_CHARS = 30
@@ -38,6 +41,17 @@ def shown_header(cells: Sequence[str], limit: int = _SHOWN_COLUMNS) -> str:
     cut = [c if len(c) <= _CELL_CHARS else c[: _CELL_CHARS - 1] + "…" for c in cells[:limit]]
     shown = ", ".join(cut) or "nothing"
     return shown + (f", … ({len(cells)} columns)" if len(cells) > limit else "")
+
+
+class UnknownLayout(DataError):
+    """A reader's word that it does not know a file's layout, with what it found. The
+    registry, which knows every layout of the file's kind, completes it into the
+    ``unknown_layout`` refusal: a reader never needs to know the other readers."""
+
+    def __init__(self, name: str, found: str) -> None:
+        super().__init__(f"{name}: unknown layout ({found})")
+        self.name = name
+        self.found = found
 
 
 def unknown_layout(

@@ -27,9 +27,11 @@ from pathlib import Path
 from lookup.domain.models import DaySchedule, OpenHours
 from lookup.errors import DataError
 from lookup.ingest.formats.counties import wanted
-from lookup.ingest.formats.early_voting import SiteRecord, check_range, parse_hours
+from lookup.ingest.formats.fields import check_range, parse_day, parse_hours
 from lookup.ingest.formats.layouts import KnownLayout
-from lookup.ingest.formats.site_json import parse_day
+from lookup.ingest.formats.records import SiteRecord
+from lookup.ingest.formats.suffixes import SITE_LIST_SUFFIXES
+from lookup.ingest.formats.textfile import read_text_table, rows
 
 HEADER = ("County", "LocationName", "Address", "Dates")  # as the county writes them
 LAYOUT = KnownLayout("the county's one-stop list with a day list per site", HEADER)
@@ -66,10 +68,16 @@ def is_day_list_header(row: Sequence[str]) -> bool:
     return set(COLUMNS) <= {_key(c) for c in row}
 
 
-def read_day_list_table(
+def read_day_list(path: Path, county: str | None, election_day: date) -> list[SiteRecord]:
+    """The list's sites of ``county``; the election is ``election_day`` (no column says)."""
+    table = rows(read_text_table(path, readable=SITE_LIST_SUFFIXES))
+    return _day_list(table, path, county, election_day)
+
+
+def _day_list(
     table: list[list[str]], path: Path, county: str | None, election_day: date
 ) -> list[SiteRecord]:
-    """One record per row of ``county``; the election is ``election_day`` (no column says)."""
+    """One record per row of ``county``."""
     header = [_key(c) for c in table[0]]
     col = {name: header.index(name) for name in COLUMNS}
     want = wanted(county)

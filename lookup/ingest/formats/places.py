@@ -3,7 +3,7 @@ point, read as ``PlaceRecord``s. The county's facility layers (libraries, school
 stations...) become named places callers can ask for (``geocode.places``); every source
 also completes the BOE's polling places and sites (``lookup.ingest.enrich``): NCSBE's ``pp*.kml``
 and one-stop ``ossite*.kml`` points, polling-place files of earlier elections, one-stop
-lists. ``read_place_source`` tells them apart by what the file holds.
+lists. ``registry.read_place_source`` tells them apart by what the file holds.
 
 Facility layers:
 
@@ -21,18 +21,14 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 from lookup.domain.models import Address
 from lookup.errors import DataError
 from lookup.geocode.normalize import normalize_zip
 from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord
-from lookup.ingest.formats.early_voting import SiteRecord
 from lookup.ingest.formats.gdal_safety import PLACE_LAYER, check_file, open_layer
-from lookup.ingest.formats.polling_places import PollingPlaceRow
-from lookup.ingest.formats.precincts import KML_SUFFIXES
+from lookup.ingest.formats.records import PollingPlaceRow, SiteRecord
 
 _NAME_FIELDS = ("name", "site_name", "sitename", "facility_name", "facility", "location_name")
 _ADDRESS_FIELDS = ("address", "full_address", "street_address", "addr", "street")
@@ -199,37 +195,7 @@ def site_records(sites: Iterable[SiteRecord], source: str) -> list[PlaceRecord]:
     ]
 
 
-def read_place_source(path: Path, county: str | None, election_day: date) -> list[PlaceRecord]:
-    """Any place source, told apart by what it holds: a KML of polling places or of
-    one-stop sites (NCSBE's 2018 layers), a polling-place file (a header with
-    ``polling_place_name``), a one-stop list (text or JSON; the refresh's
-    ``election_day`` for the shapes that carry no date), else a facility point layer.
-    Rows of other counties than ``county`` (when given) are left out."""
-    from lookup.ingest.formats.counties import wanted
-
-    suffix = path.suffix.lower()
-    if suffix in KML_SUFFIXES:
-        from lookup.ingest.formats.kml import read_kml_polling_places, read_kml_sites
-
-        if _kml_lists_one_stop_sites(path):
-            return site_records(read_kml_sites(path, county, election_day), path.name)
-        rows = read_kml_polling_places(path, county, election_day)
-        # The layer carries no date: the day it was read for is not its election.
-        return [replace(r, when=None) for r in polling_place_records(rows, path.name)]
-    if suffix in (".csv", ".txt", ".tsv", ".json"):
-        from lookup.ingest.formats.early_voting import read_early_voting
-        from lookup.ingest.formats.polling_places import read_polling_places
-        from lookup.ingest.formats.textfile import read_text_table
-
-        first = "" if suffix == ".json" else read_text_table(path).text.partition("\n")[0]
-        if "polling_place_name" in first.lower():
-            return polling_place_records(read_polling_places(path, county), path.name)
-        return site_records(read_early_voting(path, county, election_day), path.name)
-    want = wanted(county)
-    return [r for r in read_places(path) if not (want and r.county and r.county not in want)]
-
-
-def _kml_lists_one_stop_sites(path: Path) -> bool:
+def lists_one_stop_sites(path: Path) -> bool:
     """NCSBE's one-stop KML says so in each point's description ("One-Stop/Early Voting
     Site"); its polling-place KML says "Polling Place"."""
     check_file(path)  # a KMZ's size from its directory before any entry is inflated

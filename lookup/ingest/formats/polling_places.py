@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 from lookup.errors import DataError
 from lookup.ingest.formats.counties import wanted
-from lookup.ingest.formats.layouts import KnownLayout, missing_columns, shown_header, unknown_layout
-from lookup.ingest.formats.precincts import (
-    KML_SUFFIXES,  # the refresh reads these as NCSBE's polling-place KML
-)
+from lookup.ingest.formats.fields import parse_us_date
+from lookup.ingest.formats.layouts import KnownLayout, UnknownLayout, missing_columns, shown_header
+from lookup.ingest.formats.records import PollingPlaceRow
+from lookup.ingest.formats.suffixes import KML_SUFFIXES  # read as NCSBE's polling-place KML
 from lookup.ingest.formats.textfile import TextFile, read_text_table, separated_by
 
 NCSBE_NAME_CHARS = 30  # NCSBE's width of polling_place_name and precinct_name
@@ -39,37 +37,9 @@ REQUIRED = (
 )
 LAT_COLUMNS = ("lat", "latitude")
 LON_COLUMNS = ("lon", "lng", "longitude")
-NEXT_STEP = "export it with the columns of (1), or give the State Board's file"
 
 
-@dataclass(frozen=True, slots=True)
-class PollingPlaceRow:
-    election_day: date
-    county: str
-    id: str
-    name: str
-    precinct_name: str
-    street: str
-    city: str
-    state: str
-    zip: str
-    lat: float | None = None
-    lon: float | None = None
-    name_cut: bool = False  # ``name`` filled the publisher's field: it may be cut short
-    precinct_cut: bool = False  # the same for ``precinct_name``
-
-
-def parse_us_date(value: str, where: str) -> date:
-    """NCSBE dates are ``MM/DD/YYYY``; accept ISO too (hand-edited files)."""
-    for fmt in ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise DataError(f"{where}: {value!r} is not a date (MM/DD/YYYY)")
-
-
-def read_polling_places(path: Path, county: str | None = None) -> list[PollingPlaceRow]:
+def read_polling_table(path: Path, county: str | None = None) -> list[PollingPlaceRow]:
     """Read a polling-place list, keeping the rows of ``county`` when given."""
     raw = _raw_rows(read_text_table(path, readable=KML_SUFFIXES))
     table = [[c.strip() for c in row] for row in raw]
@@ -123,38 +93,25 @@ NCSBE_LAYOUT = KnownLayout(
     (LAT_COLUMNS[0], LON_COLUMNS[0]),
     separated_by(),
 )
-KML_LAYOUT = KnownLayout(
-    "the State Board's polling-place KML (points, the precincts served in each)",
-    how=f"named {' or '.join(KML_SUFFIXES)}",
-)
 
 
-def known_layouts() -> tuple[KnownLayout, ...]:
-    """The polling-place layouts the refresh reads, in the order ``NEXT_STEP`` counts."""
-    return (NCSBE_LAYOUT, KML_LAYOUT)
+def has_most_columns(header: list[str]) -> bool:
+    """Whether a header (lower case) has most of ``REQUIRED``: a polling-place list with
+    renamed columns, refused as such rather than as an unknown layout."""
+    missing = [c for c in REQUIRED if c not in header]
+    return len(missing) <= len(REQUIRED) // 2
 
 
 def _check_header(name: str, cells: list[str], header: list[str]) -> None:
     """Refuse a header without ``REQUIRED``: as missing columns when it has most of them
-    (a renamed column), else as an unknown layout naming those the refresh reads."""
+    (a renamed column), else as a layout this reader does not know."""
     missing = [c for c in REQUIRED if c not in header]
     if not missing:
         return
-    if len(missing) <= len(REQUIRED) // 2:
+    if has_most_columns(header):
         step = "rename or add the missing columns, or give the State Board's file"
         raise DataError(missing_columns(name, missing, cells, NCSBE_LAYOUT, step))
-    from lookup.ingest.formats.early_voting import (
-        layout_of_first_row,  # here: early_voting imports this module
-    )
-
-    early = layout_of_first_row(cells)
-    if early is not None:
-        raise DataError(
-            f"{name}: an early-voting list ({early.name}), not a polling-place list: "
-            "give it as --early-voting"
-        )
-    found = f"header: {shown_header(cells)}"
-    raise DataError(unknown_layout(name, "polling-place", found, known_layouts(), NEXT_STEP))
+    raise UnknownLayout(name, f"header: {shown_header(cells)}")
 
 
 def _raw_rows(tf: TextFile) -> list[list[str]]:

@@ -2,7 +2,7 @@
 ``{"SelectedCounty": {"Name"}, "SiteList": [{"Name", "SiteAddressStreet", "SiteAddressCSZ",
 "SiteCoordLat", "SiteCoordLong", "CompleteHoursHTML"}]}``. ``CompleteHoursHTML`` is a table
 whose cells alternate a date range (``start - end``, or one date) and the hours that apply
-to every day of it. Dates are read in the forms listed in ``_DATE_FORMATS``; anything else
+to every day of it. Dates are read in the forms ``fields.parse_day`` lists; anything else
 is refused with the site and cell named, never guessed, and so is a range that reaches
 further from Election Day than any election's early voting can be (``check_range``), before it is
 expanded into days."""
@@ -12,23 +12,19 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from lookup.domain.models import DaySchedule, OpenHours
 from lookup.errors import DataError
 from lookup.ingest.formats.counties import wanted
-from lookup.ingest.formats.early_voting import (
-    CITY_STATE_ZIP,
-    JSON_SUFFIXES,
-    SiteRecord,
-    check_range,
-    parse_hours,
-)
-from lookup.ingest.formats.kml import parse_description
-from lookup.ingest.formats.layouts import KnownLayout, unknown_layout
+from lookup.ingest.formats.descriptions import parse_description
+from lookup.ingest.formats.fields import CITY_STATE_ZIP, check_range, parse_day, parse_hours
+from lookup.ingest.formats.layouts import KnownLayout, UnknownLayout
+from lookup.ingest.formats.records import SiteRecord
 from lookup.ingest.formats.sniff import identify
+from lookup.ingest.formats.suffixes import JSON_SUFFIXES
 from lookup.ingest.formats.textfile import decode_bytes, read_source_bytes
 
 # The document's keys and each site's, as NCSBE's GetSites writes them.
@@ -41,25 +37,7 @@ LAYOUT = KnownLayout(
     f"{', '.join((NAME, STREET, CSZ, HOURS))} (optional {LAT}, {LON}, {SELECTED_COUNTY}.{NAME})",
 )
 
-_DATE_FORMATS = (
-    "%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%A, %B %d, %Y",
-    "%a, %b %d, %Y", "%A, %B %d", "%a, %b %d", "%B %d", "%b %d", "%m/%d",
-)  # fmt: skip
 _RANGE_SPLIT = re.compile(r"\s+(?:-|\u2013|to)\s+", re.IGNORECASE)
-
-
-def parse_day(text: str, year: int, where: str) -> date:
-    """A date in one of ``_DATE_FORMATS``; a form without a year is in ``year``."""
-    text = " ".join(text.replace(".", "").split())
-    for fmt in _DATE_FORMATS:
-        with_year = "%Y" in fmt or "%y" in fmt
-        # Forms without a year belong to the election's year (parsed with it: Feb 29).
-        candidate, pattern = (text, fmt) if with_year else (f"{text} {year}", f"{fmt} %Y")
-        try:
-            return datetime.strptime(candidate, pattern).date()
-        except ValueError:
-            continue
-    raise DataError(f"{where}: cannot read the date {text!r}")
 
 
 def schedule_from_html(html: str, election_day: date, where: str) -> tuple[DaySchedule, ...]:
@@ -142,13 +120,11 @@ def _document(path: Path) -> dict[str, Any]:
         ) from None
     if isinstance(doc, dict) and isinstance(doc.get(SITE_LIST), list):
         return doc
-    from lookup.ingest.formats.early_voting import NEXT_STEP, known_layouts
-
     keys = list(doc)[:6] if isinstance(doc, dict) else []
     found = (
         f"JSON with keys {', '.join(map(str, keys))}" if keys else f"a JSON {type(doc).__name__}"
     )
-    raise DataError(unknown_layout(path.name, "early-voting", found, known_layouts(), NEXT_STEP))
+    raise UnknownLayout(path.name, found)
 
 
 def _coordinate(value: object) -> float | None:
