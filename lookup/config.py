@@ -35,6 +35,37 @@ _OFF = ("0", "off", "false", "no")
 
 
 @dataclass(frozen=True)
+class _Number:
+    """A numeric setting read from the environment, and the values it accepts."""
+
+    name: str  # the Settings field
+    env: str  # the variable that sets it
+    kind: type[int] | type[float]
+    least: float
+    expects: str  # what the refusal says the variable must be
+    above: bool = False  # True: must exceed ``least``; False: may equal it
+
+    def allows(self, value: float) -> bool:
+        return math.isfinite(value) and (value > self.least if self.above else value >= self.least)
+
+
+_NUMBERS = (
+    _Number("reload_interval", "LOOKUP_RELOAD_INTERVAL", float, 0, "seconds, 0 or more"),
+    _Number("trusted_proxies", "LOOKUP_TRUSTED_PROXIES", int, 0, "a whole number, 0 or more"),
+    _Number("insights_min_count", "LOOKUP_INSIGHTS_MIN_COUNT", int, 1, "a whole number, 1 or more"),
+    _Number("insights_retention_days", "LOOKUP_INSIGHTS_RETENTION_DAYS", int, 1, "days, 1 or more"),
+    _Number(
+        "geocoder_read_timeout",
+        "LOOKUP_GEOCODER_TIMEOUT",
+        float,
+        0,
+        "seconds, more than 0",
+        above=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     """``data_dir`` None means: the bundled demo county, built into ``cache_dir``.
 
@@ -123,12 +154,13 @@ class Settings:
                 check_location(self.insights_db)
             except ValueError as exc:  # its message names the scheme
                 raise ConfigError(f"LOOKUP_INSIGHTS_DB: {exc}") from None
-        if self.insights_min_count < 1 or self.insights_retention_days < 1:
-            raise ConfigError("insights threshold and retention must be positive")
-        for name in ("geocoder_connect_timeout", "geocoder_read_timeout"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
+        for number in _NUMBERS:
+            value = getattr(self, number.name)
+            if not number.allows(value):
+                raise ConfigError(f"{number.env} must be {number.expects}, not {value!r}")
+        timeout = self.geocoder_connect_timeout  # set in code only: no variable to name
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ConfigError(f"geocoder_connect_timeout must be seconds > 0, not {timeout!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -149,8 +181,6 @@ class Settings:
                 values[name] = tuple(o.strip() for o in env[key].replace(",", " ").split())
         if env.get("LOOKUP_NOTICES_FILE"):
             values["notices_file"] = Path(env["LOOKUP_NOTICES_FILE"])
-        if env.get("LOOKUP_RELOAD_INTERVAL"):
-            values["reload_interval"] = float(env["LOOKUP_RELOAD_INTERVAL"])
         if env.get("LOOKUP_GEOCODERS"):
             values["geocoders"] = tuple(
                 n.strip().lower() for n in env["LOOKUP_GEOCODERS"].split(",") if n.strip()
@@ -177,24 +207,14 @@ class Settings:
                 values[name] = "" if value.lower() in _OFF else value
         if env.get("LOOKUP_INSIGHTS", "").strip().lower() in _OFF:
             values["insights"] = False
-        for key, name in (
-            ("LOOKUP_TRUSTED_PROXIES", "trusted_proxies"),
-            ("LOOKUP_INSIGHTS_MIN_COUNT", "insights_min_count"),
-            ("LOOKUP_INSIGHTS_RETENTION_DAYS", "insights_retention_days"),
-        ):
-            if env.get(key, "").strip():
+        for number in _NUMBERS:
+            if env.get(number.env, "").strip():
                 try:
-                    values[name] = int(env[key])
-                except ValueError:
-                    raise ConfigError(f"{key} must be a whole number, not {env[key]!r}") from None
-        if env.get("LOOKUP_GEOCODER_TIMEOUT"):
-            try:
-                values["geocoder_read_timeout"] = float(env["LOOKUP_GEOCODER_TIMEOUT"])
-            except ValueError:
-                raise ConfigError(
-                    "LOOKUP_GEOCODER_TIMEOUT must be seconds, "
-                    f"not {env['LOOKUP_GEOCODER_TIMEOUT']!r}"
-                ) from None
+                    values[number.name] = number.kind(env[number.env])
+                except ValueError:  # a traceback would bury the one line that matters
+                    raise ConfigError(
+                        f"{number.env} must be {number.expects}, not {env[number.env]!r}"
+                    ) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, Response, g, request
+from flask import Response, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -27,7 +27,9 @@ from prometheus_client import (
 )
 
 from lookup.config import MULTIPROC_ENV
-from lookup.web.app import state
+from lookup.insights import dropped_events
+from lookup.web.context import exchange, state
+from lookup.web.hooks.request_log import outcome, route
 
 # Most answers take well under 5 ms; remote geocoders add up to their 2.5 s read timeout.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -67,6 +69,7 @@ class Metrics:
             multiprocess_mode="livesum", registry=self.registry,
         )  # fmt: skip
         self._version: tuple[str, str] | None = None
+        self.multiproc = os.environ.get(MULTIPROC_ENV)  # set by ``lookup serve`` before this
 
     def observe_request(self, route: str, outcome: str, seconds: float) -> None:
         self.requests.labels(route, outcome).inc()
@@ -93,43 +96,25 @@ class Metrics:
         built = state().holder.built_at()
         if built is not None:
             self.data_age.set(max(0.0, time.time() - built))
-        self.insights_dropped.set(_insights_dropped())
+        self.insights_dropped.set(dropped_events())
 
-
-def _insights_dropped() -> int:
-    """Events the insight counters lost (0 where insights are not installed)."""
-    try:
-        from lookup.insights import dropped_events
-    except ImportError:
-        return 0
-    return dropped_events()
-
-
-def install(app: Flask) -> None:
-    """Count every request and serve ``/metrics``."""
-    multiproc = os.environ.get(MULTIPROC_ENV)
-    metrics = Metrics()
-    app.extensions["lookup.web.hooks.metrics"] = metrics
-
-    @app.after_request
-    def _observe(resp: Response) -> Response:
+    def observe(self, resp: Response) -> Response:
+        """The after-request hook: count the request and its time (not a scrape's)."""
         if request.url_rule is not None and request.url_rule.rule == "/metrics":
             return resp
-        from lookup.web.hooks.request_log import outcome, route
-
-        started = g.get("started")
-        elapsed = time.perf_counter() - started if started is not None else 0.0
-        metrics.observe_request(route(), outcome(resp.status_code), elapsed)
-        metrics.note_state()
+        ex = exchange()
+        elapsed = time.perf_counter() - ex.started
+        self.observe_request(route(), outcome(ex, resp.status_code), elapsed)
+        self.note_state()
         return resp
 
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        metrics.note_scrape()
-        registry = metrics.registry
-        if multiproc:  # add up every worker's files, at scrape time
+    def scrape(self) -> Response:
+        """``GET /metrics``: every live worker's samples added up, under gunicorn."""
+        self.note_scrape()
+        registry = self.registry
+        if self.multiproc:  # add up every worker's files, at scrape time
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry, path=multiproc)
+            multiprocess.MultiProcessCollector(registry, path=self.multiproc)
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -28,7 +28,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
@@ -36,6 +36,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lookup.config import RATE_LIMIT_STORES, Settings
 from lookup.errors import RateLimited
+from lookup.web.context import Quota, exchange
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,10 @@ class RateLimiter:
             self._exempt_memo[address] = known
         return known
 
+    def before_request(self) -> None:
+        """The before-request hook: count this request against its client's budget."""
+        self.check(request.endpoint, request.remote_addr or "")
+
     def check(self, endpoint: str | None, client: str) -> None:
         """Count this request; raise ``RateLimited`` once a budget is spent."""
         budget = self.budgets.get(endpoint or "")
@@ -122,13 +127,14 @@ class RateLimiter:
                 if not self.strategy.hit(item, budget.scope, client):
                     stats = self.strategy.get_window_stats(item, budget.scope, client)
                     retry_after = max(1, round(stats.reset_time - time.time()))
-                    g.rate_limit = (item, 0, retry_after)
+                    exchange().quota = Quota(item.amount, 0, retry_after)
                     raise RateLimited(
                         "rate limit exceeded", limit=str(item), retry_after=retry_after
                     )
             first = budget.items[0]
             stats = self.strategy.get_window_stats(first, budget.scope, client)
-            g.rate_limit = (first, stats.remaining, max(0, round(stats.reset_time - time.time())))
+            reset = max(0, round(stats.reset_time - time.time()))
+            exchange().quota = Quota(first.amount, stats.remaining, reset)
         except RateLimited:
             raise
         except Exception as exc:  # the store is down: answer, unlimited, and say so
@@ -140,29 +146,27 @@ class RateLimiter:
             )
 
 
-def install(app: Flask, settings: Settings) -> RateLimiter | None:
-    """Wire the limits into ``app`` (after its blueprints are registered)."""
+def trust_proxies(app: Flask, settings: Settings) -> None:
+    """Believe X-Forwarded-For (and -Proto, -Host) from the configured proxies only."""
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+def limiter_for(settings: Settings) -> RateLimiter | None:
+    """The configured limits, or None when every budget is off."""
     if not (settings.rate_limit or settings.suggest_rate_limit):
         return None
-    limiter = RateLimiter(settings)
+    return RateLimiter(settings)
 
-    @app.before_request
-    def _limit() -> None:
-        limiter.check(request.endpoint, request.remote_addr or "")
 
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        state = g.get("rate_limit")
-        if state is not None:
-            item, remaining, reset = state
-            resp.headers["X-RateLimit-Limit"] = str(item.amount)
-            resp.headers["X-RateLimit-Remaining"] = str(remaining)
-            resp.headers["X-RateLimit-Reset"] = str(reset)
-            if resp.status_code == 429:
-                resp.headers["Retry-After"] = str(reset)
-        return resp
-
-    return limiter
+def quota_headers(resp: Response) -> Response:
+    """The after-request hook: the budget the request left, on a limited route."""
+    quota = exchange().quota
+    if quota is not None:
+        resp.headers["X-RateLimit-Limit"] = str(quota.limit)
+        resp.headers["X-RateLimit-Remaining"] = str(quota.remaining)
+        resp.headers["X-RateLimit-Reset"] = str(quota.reset_seconds)
+        if resp.status_code == 429:
+            resp.headers["Retry-After"] = str(quota.reset_seconds)
+    return resp

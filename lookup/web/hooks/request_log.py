@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import time
-import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Response, request
+
+from lookup.web.context import Exchange, exchange, state
 
 log = logging.getLogger("lookup.requests")
-_TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,38 +46,30 @@ def route() -> str:
     return request.url_rule.rule if request.url_rule is not None else "(no route)"
 
 
-def outcome(status: int) -> str:
+def outcome(ex: Exchange, status: int) -> str:
     """``ok``, the error code the handlers recorded, or ``http_<status>`` for a failure
     that went through none of them."""
-    recorded = g.get("outcome", "ok")
-    return f"http_{status}" if status >= 400 and recorded == "ok" else recorded
+    return f"http_{status}" if status >= 400 and ex.outcome == "ok" else ex.outcome
 
 
-def install(app: Flask) -> None:
-    @app.before_request
-    def _start() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _TOKEN.match(given) else uuid.uuid4().hex
-        g.started = time.perf_counter()
-        g.outcome = "ok"
-
-    @app.after_request
-    def _finish(resp: Response) -> Response:
-        resp.headers["X-Request-ID"] = g.get("request_id", "")
-        ds = app.extensions["lookup"].holder.get()
-        log.info(
-            "request",
-            extra={
-                "fields": {
-                    "request_id": g.get("request_id", ""),
-                    "method": request.method,
-                    "route": route(),
-                    "status": resp.status_code,
-                    "outcome": outcome(resp.status_code),
-                    "latency_ms": round((time.perf_counter() - g.get("started", 0)) * 1e3, 2),
-                    "data_version": ds.version if ds is not None else None,
-                    "lang": g.get("lang", ""),
-                }
-            },
-        )
-        return resp
+def log_request(resp: Response) -> Response:
+    """The after-request hook: echo the request id, write the line."""
+    ex = exchange()
+    resp.headers["X-Request-ID"] = ex.request_id
+    ds = state().holder.get()
+    log.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": ex.request_id,
+                "method": request.method,
+                "route": route(),
+                "status": resp.status_code,
+                "outcome": outcome(ex, resp.status_code),
+                "latency_ms": round((time.perf_counter() - ex.started) * 1e3, 2),
+                "data_version": ds.version if ds is not None else None,
+                "lang": ex.lang,
+            }
+        },
+    )
+    return resp

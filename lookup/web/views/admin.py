@@ -1,47 +1,17 @@
-"""Staff operations: off unless ``LOOKUP_ADMIN_TOKEN`` is set, then only with that token.
-
-The token travels as ``Authorization: Bearer <token>`` and is compared in constant time
-(``hmac.compare_digest``). Without a configured token every staff route answers 403
-``admin_disabled``; with one, a missing or wrong token answers 401 ``unauthorized``.
-"""
+"""Staff operations on the live data: reload it, roll it back. Both need the admin token
+(``security.staff_only``)."""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
+from datetime import UTC, datetime
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from lookup.errors import AdminDisabled, DataError, ReloadFailed, Unauthorized
-from lookup.web.app import json_response, state
+from lookup.errors import DataError, ReloadFailed
+from lookup.web.context import json_response, state
+from lookup.web.security import staff_only
 
 bp = Blueprint("admin", __name__)
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def check_token(configured: str, header: str) -> None:
-    """Raise unless ``header`` carries the configured bearer token."""
-    if not configured:
-        raise AdminDisabled("no admin token configured")
-    scheme, _, given = header.partition(" ")
-    # Both sides as bytes: compare_digest refuses non-ASCII str, and a client may send any.
-    ok = hmac.compare_digest(given.strip().encode(), configured.encode())
-    if scheme.lower() != "bearer" or not ok:
-        raise Unauthorized("missing or wrong admin token")
-
-
-def staff_only(view: Callable[P, R]) -> Callable[P, R]:
-    """Refuse ``view`` without the admin token (see the module docstring)."""
-
-    @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        check_token(state().settings.admin_token, request.headers.get("Authorization", ""))
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.post("/admin/reload")
@@ -59,8 +29,7 @@ def reload() -> Response:
 @staff_only
 def rollback() -> Response:
     """Point ``current`` back at the previously published version and make it live."""
-    from datetime import UTC, datetime
-
+    # The refresh pipeline's modules load only when staff roll back, not in every worker.
     from lookup.ingest.refresh import rollback as roll_back
 
     holder = state().holder

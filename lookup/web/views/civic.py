@@ -21,16 +21,14 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
-from lookup.dataset.model import Dataset
 from lookup.domain.boards import STATE_BOARD
-from lookup.domain.models import BoardOfElections
-from lookup.errors import DatasetUnavailable, ServiceError
+from lookup.errors import ServiceError
 from lookup.outputs import civic
 from lookup.service import AddressQuery, find_polling_place
-from lookup.web.app import dataset_or_none, json_response, state
-from lookup.web.views.api import parse_lang, parse_now
+from lookup.web.context import current_board, exchange, json_response, require_dataset, state
+from lookup.web.params import parse_lang, parse_now
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ bp = Blueprint("civicinfo", __name__)
 
 
 def _error(err: civic.CivicError, code: str = "") -> Response:
-    g.outcome = code or err.reason  # for the request log: our code, else Google's reason
+    exchange().outcome = code or err.reason  # for the request log: ours, else Google's reason
     return json_response(err.body(), err.status)
 
 
@@ -54,7 +52,7 @@ def google_errors(view: Callable[[], Response]) -> Callable[[], Response]:
         except ServiceError as err:
             if err.status >= 500:
                 log.error("%s on %s: %s", err.code, request.path, err.detail)
-            return _error(civic.from_service_error(err, _board()), err.code)
+            return _error(civic.from_service_error(err, current_board()), err.code)
         except Exception as err:
             # As the app logs it: the path and the stack only (the query string and the
             # exception's message may hold a resident's address).
@@ -70,19 +68,7 @@ def google_errors(view: Callable[[], Response]) -> Callable[[], Response]:
 def _before_the_view(err: ServiceError) -> Response:
     """Errors raised before a view of these routes runs (the app's request-size limit):
     in Google's shape too. The app's own handlers are untouched."""
-    return _error(civic.from_service_error(err, _board()), err.code)
-
-
-def _board() -> BoardOfElections:
-    ds = dataset_or_none()
-    return ds.board if ds else STATE_BOARD
-
-
-def _dataset() -> Dataset:
-    ds = state().holder.get()  # one snapshot for the whole request
-    if ds is None:
-        raise DatasetUnavailable("no dataset loaded")
-    return ds
+    return _error(civic.from_service_error(err, current_board()), err.code)
 
 
 @bp.get("/civicinfo/v2/voterinfo")
@@ -98,13 +84,13 @@ def voterinfo() -> Response:
     )  # ours is official (demo stays marked)
     return_all = civic.parse_bool(args.get("returnAllAvailableData"), "returnAllAvailableData")
     st = state()
-    ds = _dataset()
+    ds = require_dataset()  # one snapshot for the whole request
     wanted = civic.find_election(ds, args.get("electionId"))
     now = civic.moment_for(ds, wanted, parse_now(args, st.clock))
     answer = find_polling_place(
         ds, AddressQuery(address), now, st.geocoders, staff=st.staff_notices
     )
-    g.answer = answer  # for the insight counters (``insights.web``)
+    exchange().answer = answer  # for the insight counters (``hooks.insights``)
     civic.require_election(answer, return_all)
     return json_response(civic.voterinfo_json(answer, ds, lang, wanted))
 
@@ -112,4 +98,4 @@ def voterinfo() -> Response:
 @bp.get("/civicinfo/v2/elections")
 @google_errors
 def elections() -> Response:
-    return json_response(civic.elections_json(_dataset()))
+    return json_response(civic.elections_json(require_dataset()))

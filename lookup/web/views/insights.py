@@ -1,13 +1,8 @@
-"""The Flask side of insights: the request hook that counts, and the staff pages.
+"""The insight counters' staff pages (the counting hook is ``hooks.insights``).
 
-- ``install(app, settings)``: after each request of a route that answers "where do I
-  vote?" (``COUNTED``), an ``Event`` goes to this process's ``Recorder``; building it is
-  the only work on the request path. Views leave what they answered on ``g``:
-  ``g.answer`` (``api.answer_for``, civic), ``g.channel`` (``api.parse_channel``),
-  ``g.answer_error`` (the resident page, which shows errors instead of raising them).
 - ``GET /admin/insights[?from=&to=&lang=]``: the report page (charts and tables);
   ``GET /admin/insights.csv?table=NAME[&from=&to=]``: one table as CSV. Both need the
-  admin token (``admin.staff_only``); the period defaults to the last 30 days.
+  admin token (``security.staff_only``); the period defaults to the last 30 days.
 """
 
 from __future__ import annotations
@@ -17,18 +12,17 @@ import os
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, Request, Response, g, render_template, request
+from flask import Blueprint, Response, render_template, request
 
-from lookup.config import Settings
 from lookup.domain.schedule import to_local
 from lookup.errors import InsightsUnavailable, InvalidParameter, NotFound
 from lookup.i18n import catalog, languages, message
 from lookup.insights import charts
-from lookup.insights.events import CALENDAR, CHANNELS, LOOKUP, Event
-from lookup.insights.recorder import Recorder, note_dropped
+from lookup.insights.events import CHANNELS
 from lookup.insights.report import OTHER, WITHHELD, Report, build
-from lookup.web.app import AppState, state
-from lookup.web.views.admin import staff_only
+from lookup.web.context import exchange, state
+from lookup.web.params import page_lang
+from lookup.web.security import staff_only
 
 if TYPE_CHECKING:
     from lookup.insights.counters import Store
@@ -36,68 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 bp = Blueprint("insights", __name__)
 
-# Endpoint -> (what it counts as, its channel when the request names none).
-COUNTED = {
-    "api.lookup": (LOOKUP, "api"),
-    "api.early_voting": (LOOKUP, "api"),
-    "api.calendar": (CALENDAR, "api"),
-    "civicinfo.voterinfo": (LOOKUP, "civic"),
-    "pages.index": (LOOKUP, "page"),
-}
 DEFAULT_DAYS = 30
 TOP_PRECINCTS = 15
-
-
-def install(app: Flask, settings: Settings) -> None:
-    """The staff pages, and (unless ``LOOKUP_INSIGHTS=off``) the counting hook."""
-    app.register_blueprint(bp)
-    if not settings.insights:
-        return
-    st = app.extensions["lookup"]
-    recorder = Recorder(settings.insights_url, st.clock, settings.insights_retention_days)
-    app.extensions["insights"] = recorder
-
-    @app.after_request
-    def _count(resp: Response) -> Response:
-        # The request and g unwrapped once: each proxy access costs microseconds.
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        counted = COUNTED.get(req.endpoint or "")
-        if counted is not None and req.method == "GET":  # not a CORS preflight
-            try:
-                _record(recorder, st, req, resp, *counted)
-            except Exception as exc:  # counting never fails an answer
-                note_dropped(1)
-                log.warning("insights: event not counted (%s)", type(exc).__name__)
-        return resp
-
-
-def _record(
-    recorder: Recorder, st: AppState, req: Request, resp: Response, kind: str, channel: str
-) -> None:
-    args = req.args
-    if channel == "page" and not (args.get("address") or "lat" in args or args.get("pick")):
-        return  # the empty form: nothing was asked
-    status = resp.status_code
-    if kind == CALENDAR and status != 200:
-        return  # an export that did not happen
-    ctx = vars(g._get_current_object())  # the plain dict behind g: no method per read
-    code = ctx.get("answer_error") or ctx.get("outcome", "ok")
-    if status >= 400 and code == "ok":
-        code = f"http_{status}"
-    answer = ctx.get("answer") if code == "ok" else None
-    recorder.record(
-        Event(
-            kind=kind,
-            at=st.clock(),  # made local by the writer thread, not on the request path
-            channel=ctx.get("channel") or channel,
-            lang=ctx.get("lang", "en"),
-            code=code,
-            answer=answer,
-            dataset=st.holder.get() if answer is not None else None,
-            unmatched_text=args.get("address", "") if code == "address_not_found" else "",
-            site=args.get("site", "") if kind == CALENDAR else "",
-        )
-    )
 
 
 _stores: dict[tuple[int, str], Store] = {}
@@ -174,11 +108,10 @@ CODED = {"outcomes", "channels", "languages", "changed", "early_voting_open", "s
 @bp.get("/admin/insights")
 @staff_only
 def insights_page() -> Response:
-    from lookup.web.views.pages import page_lang
-
-    g.lang, _explicit = page_lang()
+    lang, _explicit = page_lang()
+    exchange().lang = lang
     report = _report()
-    t = catalog(g.lang)["insights"]
+    t = catalog(lang)["insights"]
     names = {code: str(catalog(code)["widget"]["language_name"]) for code in languages()}
 
     def word(code: object) -> str:
@@ -232,7 +165,7 @@ def insights_page() -> Response:
     }
     html = render_template(
         "insights.html",
-        lang=g.lang,
+        lang=lang,
         t=t,
         report=report,
         figures=figures,
@@ -240,7 +173,7 @@ def insights_page() -> Response:
         languages=languages(),
         names=names,
         demo=_demo(),
-        demo_notice=message(g.lang, "notices", "demo_data"),
+        demo_notice=message(lang, "notices", "demo_data"),
     )
     return _private(Response(html, mimetype="text/html"))
 

@@ -1,0 +1,75 @@
+"""What guards every answer: the response headers (``secure``) and the staff token
+(``staff_only``).
+
+Staff operations are off unless ``LOOKUP_ADMIN_TOKEN`` is set, then only with that token,
+sent as ``Authorization: Bearer <token>`` and compared in constant time
+(``hmac.compare_digest``). Without a configured token every staff route answers 403
+``admin_disabled``; with one, a missing or wrong token answers 401 ``unauthorized``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Response, request
+
+from lookup.config import Settings
+from lookup.errors import AdminDisabled, Unauthorized
+from lookup.web.context import state
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{}; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}"
+)
+_EMBEDDABLE = ("/widget",)
+_CROSS_ORIGIN = ("/api/v1/", "/civicinfo/")
+
+
+def secure(resp: Response, settings: Settings) -> Response:
+    """Headers on every response: a CSP with no inline script, no MIME sniffing, no
+    Referer (a page's URL holds the resident's address; a directions link must not carry
+    it to a map site), framing only of the widget and only by configured origins, CORS
+    only for the API and only for configured origins."""
+    h = resp.headers
+    embeddable = request.path.startswith(_EMBEDDABLE)
+    ancestors = " ".join(("'self'", *settings.frame_ancestors)) if embeddable else "'none'"
+    # The widget's map tiles (LOOKUP_TILE_URL): their one origin, on the widget's page only.
+    tiles = f" {settings.tile_origin}" if embeddable and settings.tile_origin else ""
+    h["Content-Security-Policy"] = _CSP.format(tiles, ancestors)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    if not embeddable:
+        h["X-Frame-Options"] = "DENY"
+    origin = request.headers.get("Origin")
+    if origin and request.path.startswith(_CROSS_ORIGIN) and origin in settings.cors_origins:
+        h["Access-Control-Allow-Origin"] = origin
+        h.add("Vary", "Origin")
+    return resp
+
+
+def check_token(configured: str, header: str) -> None:
+    """Raise unless ``header`` carries the configured bearer token."""
+    if not configured:
+        raise AdminDisabled("no admin token configured")
+    scheme, _, given = header.partition(" ")
+    # Both sides as bytes: compare_digest refuses non-ASCII str, and a client may send any.
+    ok = hmac.compare_digest(given.strip().encode(), configured.encode())
+    if scheme.lower() != "bearer" or not ok:
+        raise Unauthorized("missing or wrong admin token")
+
+
+def staff_only(view: Callable[P, R]) -> Callable[P, R]:
+    """Refuse ``view`` without the admin token (see the module docstring)."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        check_token(state().settings.admin_token, request.headers.get("Authorization", ""))
+        return view(*args, **kwargs)
+
+    return wrapper
