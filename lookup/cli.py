@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from lookup.config import ConfigError, Settings
 from lookup.errors import DataError, ServiceError
+from lookup.i18n import DEFAULT_LANG, languages
 from lookup.ingest.progress import Progress
 
 if TYPE_CHECKING:
     from lookup.dataset.model import Dataset
-    from lookup.dataset.versions import VersionInfo
+    from lookup.dataset.publish import VersionInfo
     from lookup.ingest.origins import Origins
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_DATA = 0, 1, 2, 3
@@ -46,7 +47,7 @@ def _now(args: argparse.Namespace) -> datetime:
 
 def _dataset(args: argparse.Namespace) -> Dataset:
     from lookup.dataset.holder import DatasetHolder
-    from lookup.web.app import resolve_data_dir
+    from lookup.dataset.location import resolve_data_dir
 
     settings = _settings(args)
     holder = DatasetHolder(resolve_data_dir(settings, _now(args)))
@@ -54,8 +55,8 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from lookup.dataset.location import resolve_data_dir
     from lookup.serving import Server
-    from lookup.web.app import resolve_data_dir
 
     # Resolve (and, for the demo, build) the data folder before any worker exists.
     settings = Settings.from_env(data_dir=resolve_data_dir(_settings(args), _now(args)))
@@ -70,9 +71,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from lookup.geocode.remote import remote_geocoders
     from lookup.outputs.api_json import Fragments, answer_json, error_json
     from lookup.service import AddressQuery, PointQuery, find_polling_place
-    from lookup.web.app import remote_geocoders
 
     ds = _dataset(args)
     if args.address and (args.lat is not None or args.lon is not None):
@@ -113,7 +114,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         # Imported here only: the service and the default engine never load Dask.
         from lookup.batch.cluster import PARTITION_ROWS, DaskOptions, load_live, run_batch_dask
-        from lookup.web.app import resolve_data_dir
+        from lookup.dataset.location import resolve_data_dir
 
         now = _now(args)
         version_dir, ds = load_live(resolve_data_dir(_settings(args), now))
@@ -142,7 +143,7 @@ _REQUIRED = (
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from lookup.dataset.versions import RefreshBusy, refresh_lock
+    from lookup.dataset.lock import RefreshBusy, refresh_lock
     from lookup.ingest.config_file import SOURCE_LISTS, SourcesConfig, load_config
     from lookup.ingest.origins import Origins
     from lookup.ingest.refresh import RefreshRequest, refresh_locked, republish_locked
@@ -226,7 +227,7 @@ def _absent(lists: dict[str, list[Path | str]], config: Path | None) -> str:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from lookup.dataset.versions import RefreshBusy
+    from lookup.dataset.lock import RefreshBusy
     from lookup.ingest.refresh import rollback
 
     try:
@@ -239,7 +240,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from lookup.dataset.versions import version_history
+    from lookup.dataset.publish import version_history
     from lookup.ingest.origins import Origins
 
     kept = version_history(args.data_dir)
@@ -380,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=_positive, default=2)
     p.add_argument(
         "--access-log",
         action="store_true",
@@ -398,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("address", nargs="?", default="")
     p.add_argument("--lat", type=float)
     p.add_argument("--lon", type=float)
-    p.add_argument("--lang", default="en", choices=("en", "es"))
+    p.add_argument("--lang", default=DEFAULT_LANG, choices=languages())
     p.add_argument("--open", choices=("today", "now"), help="only early-voting sites open then")
     p.set_defaults(func=cmd_check)
 

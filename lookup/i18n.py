@@ -37,6 +37,12 @@ def catalog(lang: str) -> dict[str, Any]:
     return merged
 
 
+def locale_tag(lang: str) -> str:
+    """The language's BCP 47 tag for dates, times and numbers (``es-US``: US conventions
+    in Spanish), from its own catalog, so adding a language stays adding a folder."""
+    return str(catalog(lang)["language"]["tag"])
+
+
 def message(lang: str, section: str, code: str, **fmt: str) -> str:
     """The ``section.code`` message in ``lang`` (English if the language lacks it)."""
     for candidate in (lang, DEFAULT_LANG):

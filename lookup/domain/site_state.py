@@ -1,8 +1,10 @@
 """What an early-voting site is doing at one moment, in the resident's words: open now
 (until when), opening later today, closed for the rest of today (and when it opens
-next), or done for this election. The same four states the console reads from the API's
-fields (``static/rep.js``: ``siteState`` and ``offered``), decided here in Python for the
-page that works without JavaScript.
+next), or done for this election; and where early voting stands for a list of sites.
+
+Decided here and only here: the API serves each site's state and the outlook
+(``outputs.api_json``, once per stretch of time), the console and the widget only word
+them, and the page without JavaScript words them with the functions below.
 
 Pure: the moment comes in as each site's ``SiteStatus`` (open now, today's hours, the
 next opening, all as of one moment) and that moment's local date.
@@ -17,13 +19,11 @@ from typing import Literal
 
 from lookup.domain.models import DaySchedule
 from lookup.domain.schedule import SiteStatus
-from lookup.i18n import message
+from lookup.i18n import locale_tag, message
 
 Kind = Literal["open", "later", "next", "ended"]
 When = Literal["today", "next", "ended"]
 
-# Babel locales: US conventions ("7:30 PM", "7:30 p.m.").
-LOCALES = {"en": "en_US", "es": "es_US"}
 SECTION = "resident"  # the page's catalog section (locales/*/page.json)
 
 
@@ -91,7 +91,12 @@ def clock(t: time, lang: str) -> str:
     """``19:30`` -> "7:30 PM" / "7:30 p.m."."""
     from babel.dates import format_time
 
-    return format_time(t, format="short", locale=LOCALES.get(lang, lang))
+    return format_time(t, format="short", locale=babel_locale(lang))
+
+
+def babel_locale(lang: str) -> str:
+    """Babel's name of the catalog's locale: US conventions ("7:30 PM", "7:30 p.m.")."""
+    return locale_tag(lang).replace("-", "_")
 
 
 def day_name(d: date, lang: str) -> str:
@@ -99,7 +104,7 @@ def day_name(d: date, lang: str) -> str:
     from babel.dates import format_date
 
     pattern = message(lang, SECTION, "day_format")
-    return format_date(d, format=pattern, locale=LOCALES.get(lang, lang))
+    return format_date(d, format=pattern, locale=babel_locale(lang))
 
 
 def hours_text(opens: time, closes: time | None, lang: str) -> str:

@@ -29,6 +29,7 @@ from lookup.domain.crosswalk import precinct_key
 from lookup.domain.models import Precinct
 from lookup.domain.schedule import LOCAL_TZ
 from lookup.errors import DataError
+from lookup.i18n import DEFAULT_LANG
 
 _KEYS = frozenset({"starts", "ends", "counties", "precincts"})
 
@@ -51,7 +52,7 @@ class StaffNotice:
         return not self.precincts or precinct.id in self.precincts
 
     def message(self, lang: str) -> str:
-        return self.text.get(lang) or self.text["en"]
+        return self.text.get(lang) or self.text[DEFAULT_LANG]
 
 
 def load_notices(path: Path, languages: tuple[str, ...]) -> tuple[StaffNotice, ...]:
@@ -73,7 +74,7 @@ def _notice(entry: Any, k: int, path: Path, languages: tuple[str, ...]) -> Staff
     if unknown:
         raise DataError(f"{where}: unknown keys {sorted(unknown)}")
     text = {lang: str(entry[lang]).strip() for lang in languages if entry.get(lang)}
-    if not text.get("en"):
+    if not text.get(DEFAULT_LANG):
         raise DataError(f"{where}: the English text (en = ...) is required")
     counties = frozenset(str(c).strip().upper() for c in entry.get("counties", []))
     precincts = frozenset(precinct_key(p) for p in entry.get("precincts", []))

@@ -4,13 +4,14 @@ Elections and its partners.
 - ``events``: what one answered request contributes (day, hour, channel, language,
   outcome, precinct, changed place, early voting open, calendar site; for an address not
   found, its street name and ZIP only), reduced to counter increments.
-- ``store``: the counters in SQL (SQLite in WAL mode by default, or a shared server by
+- ``counters``: the counters in SQL (SQLite in WAL mode by default, or a shared server by
   URL), written as upserts so concurrent workers add up instead of overwriting;
   retention rolls old days up to months.
 - ``recorder``: a per-process queue drained by a writer thread, off the request path;
   a store that is down costs counts (``dropped_events``), never a lookup.
 - ``report``: tables with small-number protection, CSV; ``charts``: server-side SVG.
-- ``web``: the request hook and the staff-only ``/admin/insights`` pages (Flask).
+- the web side (Flask) lives in ``lookup.web``: ``hooks/insights.py`` counts each request,
+  ``views/insights.py`` serves the staff-only ``/admin/insights`` pages.
 
 Never stored: an address, a house number, coordinates, an IP, anything finer than a
 precinct (the unmatched-street signal keeps a street name and a ZIP, nothing else).

@@ -13,15 +13,18 @@ language, sharing every part that reads the same in both.
 
 A site's day-by-day ``schedule`` is sent only on request (``include=schedule``): with it
 a Mecklenburg answer is ~46 KB (33 sites x 17 days), without it ~15 KB, and today's
-hours, whether the site is open now and when it next opens are in every answer.
+hours, whether the site is open now, when it next opens and its ``state`` (``site_state``:
+what the console and the widget say of it) are in every answer, with the answer's
+``early_voting_outlook`` over its sites. The states are worked out once per stretch of
+time in which none can change (``StatusBoard``), not per request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote_plus
 
 import orjson
@@ -37,6 +40,7 @@ from lookup.domain.models import (
     PollingPlace,
 )
 from lookup.domain.schedule import SiteStatus
+from lookup.domain.site_state import Outlook, SiteState, outlook, site_state
 from lookup.errors import ServiceError
 from lookup.i18n import DEFAULT_LANG, languages, message
 from lookup.outputs.display import PlaceText, place_text
@@ -153,49 +157,103 @@ def _split_at_distance(site: dict[str, Any]) -> tuple[bytes, bytes]:
     return head, tail
 
 
+class Moment(NamedTuple):
+    """What an answer's sites are doing at its moment: their states, nearest first, and
+    the outlook over them (what ``state`` and ``early_voting_outlook`` serve)."""
+
+    states: tuple[SiteState, ...]
+    outlook: Outlook
+
+
+class Stretch:
+    """A county's sites in one stretch of time (``StatusBoard``), in which no status and
+    so no state can change: each site's state by table position, the outlook over all of
+    them, and the bytes after each distance, per schedule flag, made on first use."""
+
+    __slots__ = ("after", "outlook", "outlook_part", "states", "statuses")
+
+    def __init__(self, statuses: Mapping[str, SiteStatus], states: tuple[SiteState, ...]):
+        self.statuses = statuses  # kept alive: its id keys this stretch (``TableBytes``)
+        self.states = states
+        self.outlook = outlook(states)
+        self.outlook_part = orjson.Fragment(orjson.dumps(outlook_json(self.outlook)))
+        self.after: dict[bool, tuple[bytes, ...]] = {}
+
+    def outlook_of(self, positions: Sequence[int]) -> Outlook:
+        """The outlook over the sites at ``positions``: an ``open=`` filter keeps fewer,
+        and says nothing of the others (the pages and the clients count what is listed)."""
+        if len(positions) == len(self.states):
+            return self.outlook
+        return outlook([self.states[i] for i in positions])
+
+    def outlook_part_of(self, positions: Sequence[int]) -> object:
+        """``outlook_of`` for the API's bytes: a whole list's is ready-made."""
+        if len(positions) == len(self.states):
+            return self.outlook_part
+        return outlook_json(self.outlook_of(positions))
+
+
 class TableBytes:
     """One county's early-voting sites as bytes, by position in its ``SiteTable``: the
     JSON before each distance, and after it (with and without the day-by-day schedule).
-    The status of every site is fixed within a stretch of time (``StatusBoard``): the
-    bytes after each distance, status included, are kept per stretch, so an answer is a
-    join of ready-made parts around its own distances."""
+    The status and state of every site are fixed within a stretch of time
+    (``StatusBoard``): the bytes after each distance, both included, are kept per
+    stretch, so an answer is a join of ready-made parts around its own distances."""
 
     MAX_STRETCHES = 64
 
-    def __init__(self, sites: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, sites: list[dict[str, Any]], schedules: Sequence[tuple[DaySchedule, ...]]
+    ) -> None:
         split_full = [_split_at_distance(site) for site in sites]
         split_lean = [_split_at_distance(_without_schedule(site)) for site in sites]
         self.ids: tuple[str, ...] = tuple(site["id"] for site in sites)
+        # Each site's days: the close of its next opening on another day (a lean answer
+        # has no schedule for a client to look it up in).
+        self.schedules = tuple(schedules)
         self.heads = tuple(head for head, _ in split_full)
         self._comma_heads = tuple(b"," + head for head in self.heads)
         self.tails = {True: tuple(t for _, t in split_full), False: tuple(t for _, t in split_lean)}
-        # (id of the statuses mapping, schedule) -> (that mapping, kept alive so its id
-        # cannot be reused while the entry exists; the bytes after each distance)
-        self._after: dict[tuple[int, bool], tuple[object, tuple[bytes, ...]]] = {}
+        # id of a statuses mapping -> its stretch, which keeps the mapping alive so that
+        # the id cannot be reused while the entry exists
+        self._stretches: dict[int, Stretch] = {}
 
-    def after(self, statuses: Mapping[str, SiteStatus], schedule: bool) -> tuple[bytes, ...]:
-        key = (id(statuses), schedule)
-        entry = self._after.get(key)
-        if entry is not None and entry[0] is statuses:
-            return entry[1]
-        if len(self._after) >= self.MAX_STRETCHES:
-            self._after.clear()
-        tails = self.tails[schedule]
-        parts = tuple(
-            b"," + orjson.dumps(status_json(statuses[sid]))[1:-1] + tail
-            for sid, tail in zip(self.ids, tails, strict=True)
+    def stretch(self, statuses: Mapping[str, SiteStatus], today: date) -> Stretch:
+        """The stretch of ``statuses`` (the ``StatusBoard``'s mapping for a moment of the
+        local date ``today``; every moment of a stretch shares it, and its states)."""
+        found = self._stretches.get(id(statuses))
+        if found is not None and found.statuses is statuses:
+            return found
+        if len(self._stretches) >= self.MAX_STRETCHES:
+            self._stretches.clear()
+        states = tuple(
+            site_state(statuses[sid], today, days)
+            for sid, days in zip(self.ids, self.schedules, strict=True)
         )
-        self._after[key] = (statuses, parts)
+        found = self._stretches[id(statuses)] = Stretch(statuses, states)
+        return found
+
+    def after(self, stretch: Stretch, schedule: bool) -> tuple[bytes, ...]:
+        """The bytes after each site's distance in ``stretch``: status, state, the rest."""
+        parts = stretch.after.get(schedule)
+        if parts is None:
+            statuses = stretch.statuses
+            parts = stretch.after[schedule] = tuple(
+                b"," + orjson.dumps(status_json(statuses[sid], state))[1:-1] + tail
+                for sid, state, tail in zip(
+                    self.ids, stretch.states, self.tails[schedule], strict=True
+                )
+            )
         return parts
 
-    def parts(self, ranked: RankedSites, schedule: bool) -> list[bytes]:
+    def parts(self, ranked: RankedSites, schedule: bool, stretch: Stretch) -> list[bytes]:
         """The JSON array of ``ranked``'s sites, nearest first, as ready-made parts for
         the caller's one join (measured A/B in one process: 13 % faster than joining each
-        site's bytes built first)."""
+        site's bytes built first); ``stretch``: ``stretch(ranked.statuses, ...)``."""
         positions = ranked.positions
         if not positions:
             return [b"[]"]
-        heads, after = self._comma_heads, self.after(ranked.statuses, schedule)
+        heads, after = self._comma_heads, self.after(stretch, schedule)
         # One serialisation for every distance: numbers and nulls hold no comma.
         distances = orjson.dumps(list(ranked.distances))[1:-1].split(b",")
         parts: list[bytes] = []
@@ -239,7 +297,11 @@ class Parts:
             same = like is not None and all(
                 d is like.sites[(key[0], s.id)] for d, s in zip(mine, table.sites, strict=True)
             )
-            self.tables[key] = like.tables[key] if like and same else TableBytes(mine)
+            self.tables[key] = (
+                like.tables[key]
+                if like and same
+                else TableBytes(mine, [s.schedule for s in table.sites])
+            )
         self.places: dict[tuple[date, str, str], dict[str, Any]] = {}
         for day, places in ds.polling.items():
             if day not in elections:
@@ -284,8 +346,9 @@ class Fragments:
         return self._parts.get(lang) or self._parts[DEFAULT_LANG]
 
 
-def status_json(st: SiteStatus) -> dict[str, Any]:
-    """What varies with the moment: open now, today's hours, the next opening."""
+def status_json(st: SiteStatus, state: SiteState) -> dict[str, Any]:
+    """What varies with the moment: open now, today's hours, the next opening, and the
+    state they make (``state_json``)."""
     today = None
     if st.hours_today is not None:
         today = [
@@ -296,11 +359,45 @@ def status_json(st: SiteStatus) -> dict[str, Any]:
         "open_now": st.open_now,
         "hours_today": today,
         "next_open": st.next_open.isoformat(timespec="minutes") if st.next_open else None,
+        "state": state_json(state),
     }
 
 
+def state_json(st: SiteState) -> dict[str, str | None]:
+    """A site's ``SiteState`` as served (short: it is in every site of every answer)."""
+    return {
+        "kind": st.kind,
+        "open": st.opens.isoformat("minutes") if st.opens is not None else None,
+        "close": st.closes.isoformat("minutes") if st.closes is not None else None,
+        "day": st.day.isoformat() if st.day is not None else None,
+    }
+
+
+def outlook_json(o: Outlook) -> dict[str, str | None]:
+    """The ``Outlook`` as served; the count is left to the clients, which count the sites
+    they list."""
+    return {"when": o.when, "day": o.day.isoformat() if o.day is not None else None}
+
+
+def answer_moment(a: Answer, fragments: Fragments) -> Moment:
+    """The states of ``a``'s sites, nearest first, and the outlook over them: a ranked
+    answer's from its county's stretch (worked out once per stretch), any other's here."""
+    e, ranked = a.election, a.early_voting_sites
+    if e is not None and isinstance(ranked, RankedSites):
+        # States read the same in every language: the default language's tables hold them.
+        stretch = fragments.tables[(e.day, a.precinct.county)].stretch(ranked.statuses, a.today)
+        states = tuple(stretch.states[i] for i in ranked.positions)
+        return Moment(states, stretch.outlook_of(ranked.positions))
+    states = tuple(site_state(sd.status, a.today, sd.site.schedule) for sd in ranked)
+    return Moment(states, outlook(states))
+
+
 def _site(
-    static: dict[str, Any], distance: float | None, st: SiteStatus, schedule: bool
+    static: dict[str, Any],
+    distance: float | None,
+    st: SiteStatus,
+    state: SiteState,
+    schedule: bool,
 ) -> dict[str, Any]:
     """A site's answer: its static JSON with the distance and, after it, its status (the
     key order of the bytes form)."""
@@ -308,7 +405,7 @@ def _site(
     for k, v in static.items():
         if k == "distance_miles":
             out[k] = distance
-            out.update(status_json(st))
+            out.update(status_json(st, state))
         elif k != "schedule" or schedule:
             out[k] = v
     return out
@@ -321,13 +418,14 @@ def answer_json(
     site's day-by-day hours."""
     e = a.election
     sites = []
+    now = answer_moment(a, fragments)
     if e is not None:
         static = fragments.parts(lang).sites
         sites = [
-            _site(static[(e.day, sd.site.id)], sd.distance_miles, sd.status, schedule)
-            for sd in a.early_voting_sites
+            _site(static[(e.day, sd.site.id)], sd.distance_miles, sd.status, state, schedule)
+            for sd, state in zip(a.early_voting_sites, now.states, strict=True)
         ]
-    return _answer(a, board, lang, fragments, sites)
+    return _answer(a, board, lang, fragments, sites, outlook_json(now.outlook))
 
 
 def answer_bytes(
@@ -337,14 +435,16 @@ def answer_bytes(
     bytes rather than built and serialised again (the bulk of a response)."""
     e, ranked = a.election, a.early_voting_sites
     if e is None or not isinstance(ranked, RankedSites):
-        sites = answer_json(a, board, lang, fragments, schedule=schedule)["early_voting_sites"]
-        return orjson.dumps(_answer(a, board, lang, fragments, sites))
+        return orjson.dumps(answer_json(a, board, lang, fragments, schedule=schedule))
+    table = fragments.parts(lang).tables[(e.day, a.precinct.county)]
+    stretch = table.stretch(ranked.statuses, a.today)
+    said = stretch.outlook_part_of(ranked.positions)
     # The rest of the answer around a marker, then one join with the sites' parts: the
     # sites' 10-15 KB are copied once, straight into the body, not first into an array
     # that orjson copies again (fewer cache misses per request: see the benchmark).
-    head, _, tail = orjson.dumps(_answer(a, board, lang, fragments, _SPLICE)).partition(b"\0")
-    table = fragments.parts(lang).tables[(e.day, a.precinct.county)]
-    return b"".join((head, *table.parts(ranked, schedule), tail))
+    body = orjson.dumps(_answer(a, board, lang, fragments, _SPLICE, said))
+    head, _, tail = body.partition(b"\0")
+    return b"".join((head, *table.parts(ranked, schedule, stretch), tail))
 
 
 # A NUL byte never occurs in JSON text (orjson writes one inside a string as \u0000): the
@@ -353,7 +453,12 @@ _SPLICE = orjson.Fragment(b"\0")
 
 
 def _answer(
-    a: Answer, board: BoardOfElections, lang: str, fragments: Fragments, sites: object
+    a: Answer,
+    board: BoardOfElections,
+    lang: str,
+    fragments: Fragments,
+    sites: object,
+    standing: object,
 ) -> dict[str, Any]:
     e = a.election
     return {
@@ -391,6 +496,9 @@ def _answer(
         if a.previous_polling_place
         else None,
         "early_voting_sites": sites,
+        # Where early voting stands for the sites listed: some open today, else the next
+        # day any opens, else over (``site_state.outlook``).
+        "early_voting_outlook": standing,
         "notices": [
             {"code": c, "message": _notice(lang, c, board.phone, board.address)} for c in a.notices
         ]

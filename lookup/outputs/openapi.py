@@ -14,6 +14,7 @@ from lookup.domain.picks import MAX_PICK_CHARS, PICK_PATTERN
 from lookup.errors import ERROR_CODES
 from lookup.geocode.base import SOURCES
 from lookup.geocode.normalize import MAX_ADDRESS_CHARS
+from lookup.i18n import languages
 from lookup.insights.events import API_CHANNELS, REPORT_TABLES
 from lookup.service import NOTICE_CODES, OPEN_FILTERS
 
@@ -67,14 +68,13 @@ _PICK = _param(
 _LON = _param("lon", "Longitude, WGS84.", _NUM)
 _DATE = _param("date", "Answer as of noon that day (YYYY-MM-DD, local time).")
 _AT = _param("at", "Answer as of this local time (YYYY-MM-DDTHH:MM, America/New_York).")
-_LANG = _param("lang", "Language of messages.", {"type": "string", "enum": ["en", "es"]})
 _OPEN = _param(
     "open", "Keep only early-voting sites open today or now.", {"enum": list(OPEN_FILTERS)}
 )
 _INCLUDE = _param(
     "include",
     "schedule: each early-voting site's day-by-day hours too (left out by default; every "
-    "answer has today's hours, open_now and next_open).",
+    "answer has today's hours, open_now, next_open and state).",
     {"type": "string", "enum": ["schedule"]},
 )
 _CHANNEL = _param(
@@ -83,7 +83,7 @@ _CHANNEL = _param(
     "widget = the resident widget. Nothing about the caller is kept.",
     {"type": "string", "enum": list(API_CHANNELS)},
 )
-_WHERE = [_ADDRESS, _LAT, _LON, _PICK, _DATE, _AT, _LANG]
+_PLACE_AND_MOMENT = [_ADDRESS, _LAT, _LON, _PICK, _DATE, _AT]
 
 
 # Beside the BOE's own name and address (what its files say), the forms people read and
@@ -122,6 +122,20 @@ _DISPLAY: dict[str, Any] = {
 def _schemas() -> dict[str, Any]:
     address = _obj({"line1": _STR, "city": _STR, "state": _STR, "zip": _STR})
     hours = _obj({"open": _STR, "close": _STR})
+    state = _obj(
+        {
+            "kind": {
+                "enum": ["open", "later", "next", "ended"],
+                "description": "open: open now, in the span open-close of day (today); "
+                "later: opens later today at open (until close); next: closed for the rest "
+                "of today, opens next on day at open (until close); ended: never opens "
+                "again this election (open, close and day null).",
+            },
+            "open": {**_NSTR, "description": "HH:MM, local."},
+            "close": {**_NSTR, "description": "HH:MM, local; null when not known."},
+            "day": {**_NSTR, "description": "YYYY-MM-DD, local (as_of for open and later)."},
+        }
+    )
     board = _obj({"name": _STR, "phone": _STR, "url": _STR, "address": _STR})
     election = _obj(
         {
@@ -155,6 +169,11 @@ def _schemas() -> dict[str, Any]:
             "open_now": _BOOL,
             "hours_today": {"type": ["array", "null"], "items": hours},
             "next_open": _NSTR,
+            "state": {
+                **state,
+                "description": "What the site is doing at the answer's moment: what the "
+                "console and the widget say of it.",
+            },
             "schedule": {
                 "type": "array",
                 "items": _obj({"date": _STR, "open": _NSTR, "close": _NSTR}),
@@ -215,6 +234,18 @@ def _schemas() -> dict[str, Any]:
                 "anyOf": [_obj({"name": _STR, "address": address, **_DISPLAY}), {"type": "null"}]
             },
             "early_voting_sites": {"type": "array", "items": site},
+            "early_voting_outlook": _obj(
+                {
+                    "when": {
+                        "enum": ["today", "next", "ended"],
+                        "description": "today: some listed site is open now or opens "
+                        "later today (state.kind open or later); next: none until day, when "
+                        "the listed sites whose state.day it is open; ended: none opens "
+                        "again (also when no site is listed).",
+                    },
+                    "day": {**_NSTR, "description": "YYYY-MM-DD with when=next, else null."},
+                }
+            ),
             "notices": {"type": "array", "items": notice},
             "board_of_elections": board,
         }
@@ -231,6 +262,7 @@ def _schemas() -> dict[str, Any]:
                 "precinct",
                 "election",
                 "early_voting_sites",
+                "early_voting_outlook",
                 "notices",
                 "board_of_elections",
             )
@@ -390,20 +422,23 @@ def _google(description: str) -> dict[str, Any]:
 
 
 def spec() -> dict[str, Any]:
+    # The languages are the catalogs' folders, listed when the spec is built, not at import.
+    lang = _param("lang", "Language of messages.", {"type": "string", "enum": list(languages())})
+    where = [*_PLACE_AND_MOMENT, lang]
     ics = {"description": "An iCalendar file", "content": {"text/calendar": {"schema": _STR}}}
     paths = {
         "/api/v1/lookup": _get(
             "Precinct, Election Day polling place and early-voting sites for an address or point",
-            [*_WHERE, _OPEN, _INCLUDE, _CHANNEL],
+            [*where, _OPEN, _INCLUDE, _CHANNEL],
             _json("Answer"),
         ),
         "/api/v1/early-voting": _get(
             "The early-voting sites of the voter's county, nearest first, with status",
-            [*_WHERE, _OPEN, _INCLUDE, _CHANNEL],
+            [*where, _OPEN, _INCLUDE, _CHANNEL],
             _json("EarlyVoting"),
         ),
         "/api/v1/elections": _get(
-            "Every election in the data and the active one", [_DATE, _AT, _LANG], _json("Elections")
+            "Every election in the data and the active one", [_DATE, _AT, lang], _json("Elections")
         ),
         "/api/v1/suggest": _get(
             "Address suggestions from the county's address points; without a leading "
@@ -418,14 +453,14 @@ def spec() -> dict[str, Any]:
                 _param(
                     "limit", "1-20 (default 10).", {"type": "integer", "minimum": 1, "maximum": 20}
                 ),
-                _LANG,
+                lang,
             ],
             _json("Suggestions"),
         ),
         "/api/v1/calendar.ics": _get(
             "Election Day at the polling place, or an early-voting site on a day (site + day)",
             [
-                *_WHERE,
+                *where,
                 _param("site", "An early-voting site id."),
                 _param("day", "YYYY-MM-DD, with site."),
                 _CHANNEL,
@@ -454,7 +489,7 @@ def spec() -> dict[str, Any]:
                         ),
                         "required": True,
                     },
-                    _LANG,
+                    lang,
                 ],
                 "responses": {
                     "200": {
@@ -471,7 +506,7 @@ def spec() -> dict[str, Any]:
             "get": {
                 "summary": "The resident widget's strings in one language (the widget "
                 "catalog section), the languages offered, the demo flag and the board",
-                "parameters": [_LANG],
+                "parameters": [lang],
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -480,6 +515,7 @@ def spec() -> dict[str, Any]:
                                 "schema": _obj(
                                     {
                                         "lang": _STR,
+                                        "locale": _STR,
                                         "languages": {
                                             "type": "array",
                                             "items": _obj({"code": _STR, "name": _STR}),
@@ -527,7 +563,7 @@ def spec() -> dict[str, Any]:
                     _param("key", "Accepted and ignored."),
                     _DATE,
                     _AT,
-                    _LANG,
+                    lang,
                 ],
                 "responses": {
                     "200": _google("civicinfo#voterInfoResponse"),
@@ -547,7 +583,7 @@ def spec() -> dict[str, Any]:
         "/admin/insights": _staff(
             "Staff: what residents ask, as aggregate counts (charts and tables; counts "
             "under the threshold merged or withheld)",
-            [*_PERIOD, _LANG],
+            [*_PERIOD, lang],
             {"description": "An HTML page", "content": {"text/html": {"schema": _STR}}},
         ),
         "/admin/insights.csv": _staff(

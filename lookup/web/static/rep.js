@@ -40,7 +40,7 @@
   };
 
   // ---- dates and times in the reader's language -------------------------------------
-  const locale = (lang) => (lang === "es" ? "es-US" : "en-US");
+  const locale = (lang) => STRINGS[lang].locale; // the catalog's tag: no language named here
   const day = (iso, lang) => {
     const [y, m, d] = iso.split("-").map(Number);
     return new Intl.DateTimeFormat(locale(lang), {
@@ -273,33 +273,12 @@
   const asksToConfirm = (code) => code in CONFIRM.caller || CONFIRM.board.includes(code);
 
   // ---- early-voting sites as of the answer's moment ------------------------------------
-  // The API gives, per site, open_now, hours_today and next_open (the next opening after
-  // the answer's moment, local wall time with its offset); with as_of (the local date)
-  // they say which of four states a site is in, with no clock of the browser's own:
-  //   open   — open now, until the end of the current span
-  //   later  — opens later today (next_open is today)
-  //   next   — closed for the rest of today; opens next on next_open's day
+  // The API decides what each site is doing at the answer's moment (site_state.py), with
+  // no clock of the browser's own; this script only words it. Per site, state:
+  //   open   — open now, until close (the end of the current span)
+  //   later  — opens later today at open (until close)
+  //   next   — closed for the rest of today; opens next on day at open (until close)
   //   ended  — never opens again (early voting is over)
-  function siteState(s, asOf) {
-    const nextDay = s.next_open ? s.next_open.slice(0, 10) : null;
-    const nextTime = s.next_open ? s.next_open.slice(11, 16) : null;
-    const today = s.hours_today || [];
-    if (s.open_now && today.length) {
-      // The current span: the last one that starts before the next opening today.
-      const spans = nextDay === asOf ? today.filter((h) => h.open < nextTime) : today;
-      const span = spans[spans.length - 1] || today[today.length - 1];
-      return { kind: "open", open: span.open, close: span.close };
-    }
-    if (nextDay === asOf) {
-      const span = today.find((h) => h.open === nextTime);
-      return { kind: "later", open: nextTime, close: span ? span.close : null };
-    }
-    if (nextDay) {
-      const span = (s.schedule || []).find((d) => d.date === nextDay && d.open === nextTime);
-      return { kind: "next", day: nextDay, open: nextTime, close: span ? span.close : null };
-    }
-    return { kind: "ended" };
-  }
   const hoursText = (open, close, lang) => (close
     ? fill(STRINGS[lang].hours, { open: clock(open, lang), close: clock(close, lang) })
     : clock(open, lang));
@@ -311,16 +290,14 @@
     }
     return T.ended;
   }
-  // The sites to offer now, each with its state: those open for the rest of today (open
-  // or opening later); failing those, those opening on the next day any site opens;
-  // failing those, none (early voting is over). Nearest first, as the API sorts them.
+  // The sites to offer now, each with its state, as the API's early_voting_outlook says:
+  // those open for the rest of today (open or opening later); else those opening on its
+  // next day; else none (early voting is over). Nearest first, as the API sorts them.
   function offered(a) {
-    const states = a.early_voting_sites.map((s) => ({ s, st: siteState(s, a.as_of) }));
-    const today = states.filter(({ st }) => st.kind === "open" || st.kind === "later");
-    if (today.length) return { when: "today", sites: today };
-    const days = states.filter(({ st }) => st.kind === "next").map(({ st }) => st.day).sort();
-    if (days.length) return { when: "next", day: days[0], sites: states.filter(({ st }) => st.day === days[0]) };
-    return { when: "ended", sites: [] };
+    const { when, day: next } = a.early_voting_outlook;
+    const sites = a.early_voting_sites.map((s) => ({ s, st: s.state })).filter(({ st }) => (
+      when === "today" ? st.kind === "open" || st.kind === "later" : st.kind === "next" && st.day === next));
+    return { when, day: next, sites: when === "ended" ? [] : sites };
   }
 
   function siteItem(s, withSchedule, st) {
@@ -350,7 +327,7 @@
     clear(today);
     clear(all);
     now.sites.forEach(({ s, st }) => today.appendChild(siteItem(s, false, st)));
-    a.early_voting_sites.forEach((s) => all.appendChild(siteItem(s, true, siteState(s, a.as_of))));
+    a.early_voting_sites.forEach((s) => all.appendChild(siteItem(s, true, s.state)));
     $("ev-all").hidden = a.early_voting_sites.length === 0;
     let summary = T.ev_over;
     if (a.early_voting_sites.length && now.when === "today") {

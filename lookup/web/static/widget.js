@@ -57,7 +57,9 @@
       return null;
     }
   };
-  const locale = (lang) => (lang === "es" ? "es-US" : "en-US");
+  const DEFAULT_LANG = "en"; // the catalogs' default (lookup/i18n.py), the fallback
+  const LOCALES = {}; // code -> the catalog's tag, from /api/v1/strings: no language named here
+  const locale = (lang) => LOCALES[lang] || lang;
   // The API gives local ISO dates and HH:MM times: format them as such (UTC in, UTC out,
   // so the reader's own time zone never shifts a day).
   const day = (iso, lang, year) => {
@@ -78,39 +80,27 @@
   const touch = () => Boolean(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
   const NEAREST = 3; // sites shown before "show all"
 
-  // ---- early-voting sites as of the answer's moment (as the console decides them) -------
-  // Per site the API gives open_now, hours_today and next_open (the next opening after the
-  // answer's moment, local wall time); with as_of (the local date) they say which of four
-  // states a site is in, with no clock of the browser's own:
-  //   open   - open now;  later - opens later today;  next - closed for the rest of today,
-  //   opens next on next_open's day;  ended - never opens again (early voting is over).
-  function siteState(s, asOf) {
-    const nextDay = s.next_open ? s.next_open.slice(0, 10) : null;
-    const nextTime = s.next_open ? s.next_open.slice(11, 16) : null;
-    const today = s.hours_today || [];
-    if (s.open_now && today.length) return { kind: "open" };
-    if (nextDay === asOf) return { kind: "later", open: nextTime };
-    if (nextDay) return { kind: "next", day: nextDay, open: nextTime };
-    return { kind: "ended" };
-  }
-  // The sites to offer by default: those open for the rest of today (open now or later);
-  // failing those, those opening on the next day any site opens; failing those, none.
+  // ---- early-voting sites as of the answer's moment (as the API decides them) -----------
+  // Per site the API gives its state at the answer's moment (site_state.py), with no clock
+  // of the browser's own; the widget only words it:
+  //   open - open now;  later - opens later today at open;  next - closed for the rest of
+  //   today, opens next on day at open;  ended - never opens again (early voting is over).
+  // The sites to offer by default, as the API's early_voting_outlook says: those open for
+  // the rest of today (open now or later); else those opening on its next day; else none.
   // Nearest first, as the API sorts them (sites without a distance last).
   function offered(a) {
-    const states = a.early_voting_sites.map((s) => ({ s, st: siteState(s, a.as_of) }));
-    const today = states.filter(({ st }) => st.kind === "open" || st.kind === "later");
-    if (today.length) return { when: "today", sites: today };
-    const days = states.filter(({ st }) => st.kind === "next").map(({ st }) => st.day).sort();
-    if (days.length) return { when: "next", day: days[0], sites: states.filter(({ st }) => st.day === days[0]) };
-    return { when: "ended", sites: [] };
+    const { when, day: next } = a.early_voting_outlook;
+    const sites = a.early_voting_sites.map((s) => ({ s, st: s.state })).filter(({ st }) => (
+      when === "today" ? st.kind === "open" || st.kind === "later" : st.kind === "next" && st.day === next));
+    return { when, day: next, sites: when === "ended" ? [] : sites };
   }
 
   function preferredLang(attr) {
     if (attr) return attr.toLowerCase();
-    for (const tag of navigator.languages || [navigator.language || "en"]) {
+    for (const tag of navigator.languages || [navigator.language || DEFAULT_LANG]) {
       if (tag) return tag.split("-")[0].toLowerCase();
     }
-    return "en";
+    return DEFAULT_LANG;
   }
 
   // ---- one widget ------------------------------------------------------------------------
@@ -143,7 +133,7 @@
 
     async start() {
       let res = await this.api("/api/v1/strings", { lang: this.wanted }).catch(() => null);
-      if (res && res.status !== 200) res = await this.api("/api/v1/strings", { lang: "en" }).catch(() => null);
+      if (res && res.status !== 200) res = await this.api("/api/v1/strings", { lang: DEFAULT_LANG }).catch(() => null);
       // No answer (down, or this origin not allowed by CORS): whatever the host element
       // holds (the page's own form, a city's fallback link) stays as it is.
       if (!res || res.status !== 200) return;
@@ -198,6 +188,7 @@
 
     setStrings(body) {
       this.S = body;
+      LOCALES[body.lang] = body.locale;
       this.T = body.strings;
       this.lang = body.lang;
     }
@@ -561,7 +552,7 @@
       const T = this.T;
       const L = this.lang;
       const now = offered(a);
-      const all = a.early_voting_sites.map((s, i) => ({ s, st: siteState(s, a.as_of), n: i + 1 }));
+      const all = a.early_voting_sites.map((s, i) => ({ s, st: s.state, n: i + 1 }));
       let chosen;
       let summary;
       let none;

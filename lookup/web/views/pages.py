@@ -3,7 +3,7 @@
 Jinja autoescaping covers every BOE-supplied name and address shown here.
 
 Each early-voting site shows today's hours and what it is doing at the answer's moment
-(``site_state``: the console's four states, decided here on the server); the moment is
+(``site_state``'s four states, as the API serves them to the console); the moment is
 the clock's, or ``date=`` / ``at=`` as in the API, kept by the form and the language
 links. The answer reads in order: notices asking to confirm the address or precinct, the
 Election Day polling place (with the notices about it), the early-voting sites nearest
@@ -17,37 +17,25 @@ from datetime import date, time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, render_template, request
 
 from lookup.domain.site_state import (
-    LOCALES,
     SECTION,
+    babel_locale,
     clock,
-    outlook,
     outlook_text,
-    site_state,
     state_text,
     today_text,
 )
 from lookup.errors import ServiceError
-from lookup.i18n import DEFAULT_LANG, catalog, languages, message
-from lookup.outputs.api_json import answer_json, error_json
+from lookup.i18n import catalog, languages, message
+from lookup.outputs.api_json import Moment, answer_json, answer_moment, error_json
 from lookup.service import Answer
-from lookup.web.app import state
-from lookup.web.views.api import answer_for, require_dataset
+from lookup.web.confirm import BOARD_CONFIRM, CALLER_CONFIRM
+from lookup.web.context import exchange, require_dataset, state
+from lookup.web.params import answer_for, page_lang
 
 bp = Blueprint("pages", __name__)
-
-
-def page_lang() -> tuple[str, bool]:
-    """A page's language and whether the URL chose it. A page never refuses a language
-    (the API does): a stale link with ``?lang=fr`` still shows the page, in the browser's
-    language (Accept-Language) if we have it, else English."""
-    asked = (request.args.get("lang") or "").strip().lower()
-    if asked in languages():
-        return asked, True
-    best = request.accept_languages.best_match(languages(), default=DEFAULT_LANG)
-    return best or DEFAULT_LANG, False
 
 
 @bp.app_template_filter("local_date")
@@ -55,14 +43,14 @@ def local_date(iso: str) -> str:
     """``2028-11-07`` -> "Tuesday, November 7, 2028" / "martes, 7 de noviembre de 2028"."""
     from babel.dates import format_date
 
-    lang = g.get("lang", "en")
-    return format_date(date.fromisoformat(iso), format="full", locale=LOCALES.get(lang, lang))
+    lang = exchange().lang
+    return format_date(date.fromisoformat(iso), format="full", locale=babel_locale(lang))
 
 
 @bp.app_template_filter("local_time")
 def local_time(hhmm: str) -> str:
     """``19:30`` -> "7:30 PM" / "7:30 p.m."."""
-    return clock(time.fromisoformat(hhmm), g.get("lang", "en"))
+    return clock(time.fromisoformat(hhmm), exchange().lang)
 
 
 # What a language link keeps of the query: the same look-up at the same moment.
@@ -86,16 +74,16 @@ def language_links(args: Mapping[str, str], current: str) -> list[dict[str, Any]
     ]
 
 
-def site_rows(found: Answer, sites: Sequence[dict[str, Any]], lang: str) -> dict[str, Any]:
-    """Each site (as serialised, nearest first) with today's hours and its state now, and
-    the line above them."""
+def site_rows(
+    found: Answer, sites: Sequence[dict[str, Any]], now: Moment, lang: str
+) -> dict[str, Any]:
+    """Each site (as serialised, nearest first) with today's hours and its state ``now``
+    (the served one), and the line above them."""
     if not sites:  # no election: no sites either
         return {"rows": [], "summary": ""}
     t = catalog(lang)[SECTION]
-    rows, states = [], []
-    for sd, site in zip(found.early_voting_sites, sites, strict=True):
-        st = site_state(sd.status, found.today, sd.site.schedule)
-        states.append(st)
+    rows = []
+    for sd, site, st in zip(found.early_voting_sites, sites, now.states, strict=True):
         miles = site["distance_miles"]
         rows.append(
             {
@@ -108,13 +96,11 @@ def site_rows(found: Answer, sites: Sequence[dict[str, Any]], lang: str) -> dict
                 "state": state_text(st, lang),
             }
         )
-    return {"rows": rows, "summary": outlook_text(outlook(states), len(rows), lang)}
+    return {"rows": rows, "summary": outlook_text(now.outlook, len(rows), lang)}
 
 
 def notice_groups(notices: Sequence[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     """An answer's notices by where the page shows them (the demo notice is the banner)."""
-    from lookup.web.views.rep import BOARD_CONFIRM, CALLER_CONFIRM  # rep imports this module
-
     groups: dict[str, list[dict[str, str]]] = {"confirm": [], "place": [], "other": []}
     for n in notices:
         code = n["code"]
@@ -132,7 +118,9 @@ def notice_groups(notices: Sequence[dict[str, str]]) -> dict[str, list[dict[str,
 @bp.get("/")
 def index() -> str:
     args = request.args.to_dict()
-    g.lang, _explicit = page_lang()
+    lang, _explicit = page_lang()
+    ex = exchange()
+    ex.lang = lang
     ds = require_dataset()
     answer = error = sites = notices = None
     address = args.get("address", "")
@@ -140,22 +128,24 @@ def index() -> str:
     if address or "lat" in args or "pick" in args:
         try:
             found = answer_for(ds, args)
-            answer = answer_json(found, ds.board, g.lang, state().fragments.get(ds), schedule=False)
-            sites = site_rows(found, answer["early_voting_sites"], g.lang)
+            fragments = state().fragments.get(ds)
+            answer = answer_json(found, ds.board, lang, fragments, schedule=False)
+            now = answer_moment(found, fragments)
+            sites = site_rows(found, answer["early_voting_sites"], now, lang)
             notices = notice_groups(answer["notices"])
             if found.match.picked:
                 address = found.match.address  # the form shows what was chosen
         except ServiceError as exc:
-            g.answer_error = exc.code  # shown, not raised: for the insight counters
-            error = error_json(exc, g.lang, ds.board, ds.demo)
+            ex.answer_error = exc.code  # shown, not raised: for the insight counters
+            error = error_json(exc, lang, ds.board, ds.demo)
     return render_template(
         "index.html",
-        lang=g.lang,
-        t=catalog(g.lang)["page"],
-        r=catalog(g.lang)[SECTION],
-        languages=language_links(args, g.lang),
+        lang=lang,
+        t=catalog(lang)["page"],
+        r=catalog(lang)[SECTION],
+        languages=language_links(args, lang),
         demo=ds.demo,
-        demo_notice=message(g.lang, "notices", "demo_data"),
+        demo_notice=message(lang, "notices", "demo_data"),
         address=address,
         as_of=args.get("date", ""),
         at=args.get("at", ""),

@@ -25,16 +25,15 @@ from typing import Any
 import numpy as np
 import orjson
 import shapely
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, render_template, request
 from shapely.geometry import mapping
 
 from lookup.dataset.model import Dataset
 from lookup.errors import InvalidParameter, NotFound
-from lookup.i18n import catalog, languages, message
+from lookup.i18n import catalog, languages, locale_tag, message
 from lookup.outputs.api_json import board_json
-from lookup.web.app import state
-from lookup.web.views.api import parse_lang, parse_now, require_dataset
-from lookup.web.views.pages import page_lang
+from lookup.web.context import exchange, require_dataset, state
+from lookup.web.params import page_lang, parse_lang, parse_now
 
 bp = Blueprint("widget", __name__)
 
@@ -47,7 +46,7 @@ STRINGS_MAX_AGE = 300  # the demo flag and the board may change with a refresh
 @bp.get("/widget")
 def widget() -> str:
     lang, explicit = page_lang()
-    g.lang = lang
+    exchange().lang = lang
     args = request.args.to_dict()
     parse_now(args, state().clock)  # a bad date= / at= is refused here, not after typing
     ds = require_dataset()
@@ -68,17 +67,18 @@ def widget() -> str:
 @bp.get("/api/v1/strings")
 def strings() -> Response:
     """Everything the widget shows that does not come from an answer, in one language."""
-    g.lang = parse_lang(request.args.get("lang"))
+    exchange().lang = lang = parse_lang(request.args.get("lang"))
     ds = require_dataset()
     body = {
-        "lang": g.lang,
+        "lang": lang,
+        "locale": locale_tag(lang),
         "languages": [
             {"code": code, "name": catalog(code)["widget"]["language_name"]} for code in languages()
         ],
         "demo": ds.demo,
-        "demo_notice": message(g.lang, "notices", "demo_data"),
+        "demo_notice": message(lang, "notices", "demo_data"),
         "board_of_elections": board_json(ds.board),
-        "strings": catalog(g.lang)["widget"],
+        "strings": catalog(lang)["widget"],
         "map_tiles": map_tiles(),
     }
     resp = Response(orjson.dumps(body), mimetype="application/json")
@@ -126,7 +126,7 @@ def precinct_feature(ds: Dataset, i: int) -> dict[str, Any]:
 
 @bp.get("/api/v1/precinct.geojson")
 def precinct_geojson() -> Response:
-    g.lang = parse_lang(request.args.get("lang"))
+    exchange().lang = parse_lang(request.args.get("lang"))
     county, precinct_id = _required("county"), _required("id")
     ds = require_dataset()
     feature = precinct_feature(ds, find_precinct(ds, county, precinct_id))
