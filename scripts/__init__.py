@@ -1,2 +1,4 @@
-"""Tools around the product: the demo county generator, benchmarks, load tests, the accuracy
-harness and the local servers they start. Importable (``scripts.harness``) by the tests."""
+"""Tools around the product, run as modules from the repository root: the demo county
+generator, the launcher of ``lookup serve`` (``harness``) and the local PostgreSQL and
+Redis (``local_servers``) that tests and tools share, the benchmark (``bench``), the load
+test (``load``), the accuracy harness (``data``) and the screenshots (``docs``)."""

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.harness import free_port
+
 INITDB_OPTS = ("-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
 START_OPTS = ("-w", "-t", "60")  # wait until ready, at most 60 s
 STOP_OPTS = ("-m", "fast", "-w", "-t", "30")
@@ -34,12 +36,6 @@ full_page_writes = off
 shared_buffers = 128MB
 jit = off
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def apt_install(packages: tuple[str, ...], why: str = "") -> str | None:

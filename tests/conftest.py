@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from support.browser import CHROMIUM, FLAGS
 from support.cases import CUT_NAME, FULL_NAME, HOSTILE, NAMELESS, NAMELESS_PRECINCT
 from support.paths import SHARED
 from support.servers import RESIDENT_DATA, SERVER_LOGS, Server, leaked_in
+
+from scripts.harness import CHROMIUM, CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +95,29 @@ def meck_2020(real: Path, facilities_csv: Path, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture(scope="module")
+def meck_table(real: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """The accuracy harness's table from the real county layers (no synthetic
+    background): the same building in several layers and spellings, some astride a
+    precinct line, published by the real refresh: ``(table, data folder)``."""
+    from scripts.data import accuracy, accuracy_table
+
+    table = accuracy_table.build(real, 0)
+    work = tmp_path_factory.mktemp("picks-meck")
+    summary, ds = accuracy.publish(table, real, work, lambda _name: None)
+    assert ds is not None, summary
+    return table, work / "data"
+
+
+@pytest.fixture(scope="module")
+def meck_server(meck_table, tmp_path_factory) -> Iterator[Server]:
+    """``lookup serve`` (one worker) on ``meck_table``: where a candidate is picked. A
+    module that wants another Mecklenburg server defines its own ``meck_server``."""
+    srv = Server(meck_table[1], tmp_path_factory.mktemp("picks-log") / "server.log", workers=1)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
 def chromium():
     """A headless Chromium for a module's page tests (each opens its own context). Per
     module: Playwright's sync API allows one instance at a time, and other modules start
@@ -101,9 +125,15 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """``chromium`` by the name the page tests take (one Chromium a module either way)."""
+    return chromium
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,27 +2,27 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/bench.py [--quick] [--json OUT.json] [--profiles docs/profiles]
+    .venv/bin/python -m scripts.bench [--quick] [--json OUT.json] [--profiles docs/profiles]
                                       [--real-dir ../shared/data/nc]
 
 Every figure is measured in the same run, on datasets built by the real code in a
-temporary folder removed at the end (``bench_datasets``: the demo county, the real
+temporary folder removed at the end (``datasets``: the demo county, the real
 Mecklenburg files, Mecklenburg with a 700,000-point synthetic address table, and the
 statewide 2018 map):
 
 * point -> precinct, single look-ups in process and batch, beside the floor (one Point
   and one prepared ``contains``), STRtree, rtree, ``geopandas.sjoin`` and PostGIS
-  (``bench_postgis``), with the number of points where the answers differ;
+  (``postgis``), with the number of points where the answers differ;
 * start-up and memory per gunicorn worker, with and without ``--preload``
-  (``bench_startup``); the dataset load in a fresh process;
-* HTTP requests/s and latency of five endpoints of one gunicorn (``bench_http``);
+  (``startup``); the dataset load in a fresh process;
+* HTTP requests/s and latency of five endpoints of one gunicorn (``http_load``);
 * the geocoder on 700,000 address points and ``lookup batch`` on 1,000,000 addresses
-  (``bench_geocode``); refresh timings.
+  (``geocode``); refresh timings.
 
 Each section also records how much of this shared 2-core machine other processes took
-meanwhile (``bench_machine``); a section over 10 % is reported as disturbed. With
+meanwhile (``machine``); a section over 10 % is reported as disturbed. With
 ``--profiles DIR``, py-spy profiles of the HTTP endpoints, the start-up and ``lookup
-batch`` are summarised there as plain text (``bench_profile``).
+batch`` are summarised there as plain text (``profiles``).
 
 Exit status: 0, or 1 when a correctness check fails (the indexes, sjoin or PostGIS
 disagree, or the HTTP run had errors). Missed performance targets are reported, not fatal.
@@ -52,8 +52,17 @@ from typing import Any
 
 import numpy as np
 import shapely
-from bench_cachegrind import bench_cachegrind
-from bench_datasets import (
+
+from lookup.dataset.codec import load_dataset
+from lookup.dataset.model import Dataset
+from lookup.domain.schedule import LOCAL_TZ
+from lookup.errors import ServiceError
+from lookup.service import AddressQuery, PointQuery, find_polling_place
+from lookup.spatial.grid import GridIndex, PrecinctIndex
+from lookup.spatial.trees import RtreeIndex, StrTreeIndex
+from scripts.bench.cache_probe import SITES_FLOOR, floor_path
+from scripts.bench.cachegrind import bench_cachegrind
+from scripts.bench.datasets import (
     MECK_EARLY,
     MECK_POLLING,
     MECK_PRECINCTS,
@@ -64,8 +73,8 @@ from bench_datasets import (
     facility_csv,
     synthetic_table,
 )
-from bench_geocode import bench_geocoding
-from bench_http import (
+from scripts.bench.geocode import bench_geocoding
+from scripts.bench.http_load import (
     COLD_CALLS,
     HttpResult,
     Workload,
@@ -74,23 +83,13 @@ from bench_http import (
     build_workload,
     mixed_paths,
 )
-from bench_machine import CacheSweep, CpuShare, CpuWatch, machine_line, pace
-from bench_postgis import bench_postgis, ensure_postgis, postgis_targets
-from bench_profile import ensure_py_spy
-from bench_report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
-from bench_serve import gunicorn
-from bench_startup import StartSummary, bench_startup, profile_startup
-from cache_probe import SITES_FLOOR, floor_path
-
-from lookup.dataset.model import Dataset
-from lookup.dataset.versions import load_dataset
-from lookup.domain.schedule import LOCAL_TZ
-from lookup.errors import ServiceError
-from lookup.service import AddressQuery, PointQuery, find_polling_place
-from lookup.spatial.grid import GridIndex, PrecinctIndex
-from lookup.spatial.trees import RtreeIndex, StrTreeIndex
-
-REPO = Path(__file__).resolve().parent.parent
+from scripts.bench.machine import CacheSweep, CpuShare, CpuWatch, machine_line, pace
+from scripts.bench.postgis import bench_postgis, ensure_postgis, postgis_targets
+from scripts.bench.profiles import ensure_py_spy
+from scripts.bench.report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
+from scripts.bench.serve import gunicorn
+from scripts.bench.startup import StartSummary, bench_startup, profile_startup
+from scripts.harness import REPO
 
 
 @dataclass(frozen=True)
@@ -427,7 +426,7 @@ _CHILD = """
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from lookup.dataset.versions import load_dataset
+from lookup.dataset.codec import load_dataset
 t1 = time.perf_counter()
 ds = load_dataset(Path(sys.argv[1]))
 t2 = time.perf_counter()
@@ -480,7 +479,7 @@ def bench_load(b: Built, plan: Plan, report: Report) -> float | None:
 
 # What the benchmark's other subprocesses import (lookup batch, the fresh-process load,
 # the address index build): compiled once, before anything is timed.
-PRIMED = ("lookup.batch.local", "lookup.cli", "lookup.dataset.versions",
+PRIMED = ("lookup.batch.local", "lookup.cli", "lookup.dataset.codec",
           "lookup.ingest.formats.addresses", "lookup.geocode.local", "pandas", "pyproj",
           "geopandas")  # fmt: skip
 
@@ -720,7 +719,9 @@ class Sections:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="fewer runs, shorter HTTP load")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument(

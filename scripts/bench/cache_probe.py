@@ -1,10 +1,11 @@
 """The Flask app called as WSGI in this process, as ``lookup serve`` builds it (used by
-``bench_http.bench_wsgi``); as a script, run under cachegrind by ``bench_cachegrind``.
+``http_load.bench_wsgi``); as a module, run under cachegrind by ``cachegrind``.
 
-``cache_probe.py DATA_DIR URLS MODE N SWEEP_BYTES``: builds the app, answers every URL
-once (a long-lived worker's warm state: memos filled, each precinct's verify outlines
-built), then ``N`` times sweeps a ``SWEEP_BYTES`` buffer and, with ``MODE`` ``run``,
-answers the next URL (``sweep``: the sweeps alone, the baseline to subtract).
+``python -m scripts.bench.cache_probe DATA_DIR URLS MODE N SWEEP_BYTES``: builds the
+app, answers every URL once (a long-lived worker's warm state: memos filled, each
+precinct's verify outlines built), then ``N`` times sweeps a ``SWEEP_BYTES`` buffer
+and, with ``MODE`` ``run``, answers the next URL (``sweep``: the sweeps alone, the
+baseline to subtract).
 
 ``FLOOR`` URLs (``/_probe/floor?lat=&lon=``) go to a route only this probe adds: the
 least any look-up by coordinates must do in this app (read the two numbers, find the
@@ -25,15 +26,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bench_machine import CacheSweep
 from flask import Flask, Response, request
 from werkzeug.test import EnvironBuilder
 
 from lookup.config import Settings
 from lookup.domain.schedule import active_election, parse_moment, to_local
 from lookup.service import RankedSites, nearest_sites
-from lookup.web.app import create_app, state
+from lookup.web.app import create_app
+from lookup.web.context import state
 from lookup.web.hooks import request_log as requestlog
+from scripts.bench.machine import CacheSweep
 
 
 def in_process_app(env: Mapping[str, str], data_dir: Path) -> Flask:
@@ -93,7 +95,8 @@ def sites_floor(app: Flask) -> None:
         ranked = nearest_sites(ds.site_tables.get(key), lon, lat, local)
         if not isinstance(ranked, RankedSites):
             return Response(b"{}", status=404, mimetype="application/json")
-        parts = st.fragments.get(ds).tables[key].parts(ranked, False)
+        table = st.fragments.get(ds).tables[key]
+        parts = table.parts(ranked, False, table.stretch(ranked.statuses, local.date()))
         body = b"".join((b'{"early_voting_sites":', *parts, b"}"))
         return Response(body, mimetype="application/json")
 

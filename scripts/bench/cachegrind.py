@@ -5,7 +5,7 @@ Under load, a worker finds its caches swept between two requests (wrk, the kerne
 the other worker run in between), so a request costs what its code and data take to
 come back from memory, far more than a warm loop shows. Valgrind's cachegrind simulates
 the caches, so its counts repeat exactly from run to run. Each endpoint runs twice in a
-fresh process under it (``cache_probe.py``): ``N`` requests, each after a sweep of twice
+fresh process under it (``cache_probe``): ``N`` requests, each after a sweep of twice
 the simulated last-level cache, and the same sweeps alone; the difference divided by
 ``N`` is that request's misses (instructions and data). The ratio of two endpoints'
 misses predicts the ratio of their throughputs under gunicorn.
@@ -18,13 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_report import Report, Row
-from bench_serve import REPO, server_env
-from local_servers import ensure_debian_tool
+from scripts.bench.report import Report, Row
+from scripts.bench.serve import server_env
+from scripts.harness import REPO
+from scripts.local_servers import ensure_debian_tool
 
 SIM_LL = (4 * 1024**2, 16, 64)  # simulated last level: 4 MB, 16-way, 64-byte lines
 REQUESTS = 200
-PROBE = Path(__file__).with_name("cache_probe.py")
+PROBE = "scripts.bench.cache_probe"  # run as a module from the repository root
 _COUNT = re.compile(r"==\d+== (I1|LLi|D1|LLd)\s+misses:\s+([\d,]+)")
 
 
@@ -37,7 +38,7 @@ def _misses(valgrind: str, data_dir: Path, urls: Path, mode: str, tmp: Path) -> 
     out = subprocess.run(
         [valgrind, "--tool=cachegrind", "--cache-sim=yes", f"--LL={size},{ways},{line}",
          f"--cachegrind-out-file={tmp / f'cachegrind.{mode}.out'}",
-         sys.executable, str(PROBE), str(data_dir), str(urls), mode, str(REQUESTS),
+         sys.executable, "-m", PROBE, str(data_dir), str(urls), mode, str(REQUESTS),
          str(2 * size)],
         cwd=REPO, env=server_env(tmp) | {"PYTHONHASHSEED": "0"}, capture_output=True,
         text=True, timeout=1800,
@@ -91,7 +92,7 @@ def write_profile(name: str, label: str, rows: list[tuple[int, int, int, str]], 
         f"Cache misses: {name}, {label}",
         "=" * (len(name) + len(label) + 16),
         f"cachegrind ({SIM_LL[0] // 1024**2} MB simulated last level), {REQUESTS} requests in "
-        "process, each after a cache sweep, minus the sweeps alone (scripts/cache_probe.py).",
+        "process, each after a cache sweep, minus the sweeps alone (scripts/bench/cache_probe.py).",
         f"last-level misses per request: {total / REQUESTS:,.0f}",
         "",
         "share by where they fall",

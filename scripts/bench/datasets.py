@@ -1,13 +1,13 @@
-"""The datasets ``scripts/bench.py`` measures, built by the real code in a temporary folder.
+"""The datasets ``scripts.bench`` measures, built by the real code in a temporary folder.
 
 * ``demo``: the generated Demo County (``lookup.dataset.demo.ensure_demo_dataset``), 40 precincts,
   ~21,000 address points;
 * ``meck``: the real Mecklenburg files through ``lookup.ingest.refresh.refresh``, as
-  ``tests/test_realdata.py`` does: the 2024 precinct shapefile (195), the NCSBE polling
+  ``tests/realdata/test_realdata.py`` does: the 2024 precinct shapefile (195), the NCSBE polling
   places of 2020 and 2018, the 2020 one-stop list, and the county's ~160 geocoded
   facilities as address points (a generic CSV written in the temporary folder);
 * ``meck700k``: the same plus the 700,000-point synthetic Master Address Table
-  (``scripts/synthetic_addresses.py``, in Mecklenburg's bounding box): a real county's
+  (``scripts/data/synthetic_addresses.py``, in Mecklenburg's bounding box): a real county's
   size, for memory, HTTP and ``lookup batch``;
 * ``state``: the statewide 2018 map (``vtds0-3.kmz``, 2,706 precincts), its polling
   places (``pp1-3.kml``) and one-stop sites: the precinct grid is built by the refresh
@@ -25,14 +25,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from synthetic_addresses import generate, mat_frame
 
 from lookup.config import Settings
 from lookup.dataset.demo import ensure_demo_dataset
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import current_target
+from lookup.dataset.publish import current_target
 from lookup.ingest.refresh import RefreshRequest, refresh
+from scripts.data.synthetic_addresses import generate, mat_frame
 
 MECK_PRECINCTS = Path("mecklenburg/precincts/Voter_Precinct_20241003.zip")
 MECK_POLLING = Path("statewide/polling_places/polling_place_20201103.csv")

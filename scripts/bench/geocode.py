@@ -1,4 +1,4 @@
-"""The geocoder's figures for ``scripts/bench.py``, on a 700,000-point county table.
+"""The geocoder's figures for ``scripts.bench``, on a 700,000-point county table.
 
 * index build: a fresh process reads the table as the county publishes it (Master
   Address Table CSV, State Plane feet) and builds and saves the index; wall time and
@@ -28,9 +28,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_datasets import Built, Synthetic
-from bench_profile import own_table, record_command, summarise, write_summary
-from bench_report import Report, Row, Target, check
 
 from lookup.errors import ServiceError
 from lookup.geocode.candidates import Found, find_first
@@ -38,8 +35,11 @@ from lookup.geocode.local import AddressIndex
 from lookup.geocode.normalize import ParsedAddress
 from lookup.geocode.readings import clean, readings
 from lookup.geocode.suggest import suggest
+from scripts.bench.datasets import Built, Synthetic
+from scripts.bench.profiles import own_table, record_command, summarise, write_summary
+from scripts.bench.report import Report, Row, Target, check
+from scripts.harness import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 QUERIES = 3000
 BATCH_FULL = 1_000_000
 BATCH_QUICK = 100_000  # --quick: the 1,000,000 figure is projected from this many

@@ -1,4 +1,4 @@
-"""HTTP under gunicorn for ``scripts/bench.py``: five endpoints of one server, in turns.
+"""HTTP under gunicorn for ``scripts.bench``: five endpoints of one server, in turns.
 
 * (a) ``/healthz`` — the trivial Flask route (``{"ok": true}``), the yardstick;
 * (b) ``/api/v1/lookup`` by coordinates (address points that fall in a precinct);
@@ -12,7 +12,7 @@ The load comes from Debian's ``wrk`` (C; installed by the benchmark itself where
 with a Lua script cycling through 2,000 varied URLs per endpoint, 8 connections, 2
 threads; its own CPU time is measured and reported, so one can see it is not the
 bottleneck. Endpoints alternate in short rounds; each round's share of the machine
-taken by other processes is measured (``bench_machine.CpuWatch``), and the ratios are
+taken by other processes is measured (``machine.CpuWatch``), and the ratios are
 the median of paired rounds, taken over the undisturbed rounds when there are at least
 three (extra rounds are run, up to ``MAX_EXTRA_ROUNDS``, while there are not).
 """
@@ -34,20 +34,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_machine import (
+
+from lookup.dataset.model import Dataset
+from lookup.geocode.local import AddressIndex
+from scripts.bench.machine import (
     CLK_TCK,
     DISTURBED_SHARE,
     CacheSweep,
     CpuShare,
     CpuWatch,
 )
-from bench_profile import Summary, own_table, record_pid, summarise, write_summary
-from bench_report import Report, Row
-from bench_serve import Running, gunicorn, server_env, smaps
-from local_servers import ensure_debian_tool
-
-from lookup.dataset.model import Dataset
-from lookup.geocode.local import AddressIndex
+from scripts.bench.profiles import Summary, own_table, record_pid, summarise, write_summary
+from scripts.bench.report import Report, Row
+from scripts.bench.serve import Running, gunicorn, server_env, smaps
+from scripts.local_servers import ensure_debian_tool
 
 CONNECTIONS = 8
 WRK_THREADS = 2
@@ -668,7 +668,7 @@ def bench_wsgi(
     instead)."""
     import gc
 
-    from cache_probe import answer, environ, in_process_app, warm_up
+    from scripts.bench.cache_probe import answer, environ, in_process_app, warm_up
 
     app = in_process_app(server_env(tmp), data_dir)
     sweep = CacheSweep()

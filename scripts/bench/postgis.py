@@ -1,4 +1,4 @@
-"""PostGIS beside the grid index, for ``scripts/bench.py``: the same precincts and points.
+"""PostGIS beside the grid index, for ``scripts.bench``: the same precincts and points.
 
 * ``ensure_postgis`` installs (only when missing) Debian's PostgreSQL and PostGIS and
   ``psycopg[binary]``, then starts a throwaway cluster (``local_servers``: 127.0.0.1
@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 import shapely
-from bench_report import Report, Row, Target, _si, check, ratio
-from local_servers import PostgresServer, apt_install, postgres_bindir, start_postgres
 
 from lookup.dataset.model import Dataset
+from scripts.bench.report import Report, Row, Target, _si, check, ratio
+from scripts.local_servers import PostgresServer, apt_install, postgres_bindir, start_postgres
 
 PG_MAJOR = 15  # Debian 12's PostgreSQL
 DEB_PACKAGES = ("postgresql", f"postgresql-{PG_MAJOR}-postgis-3")

@@ -1,4 +1,4 @@
-"""py-spy profiles for ``scripts/bench.py``, summarised as plain text.
+"""py-spy profiles for ``scripts.bench``, summarised as plain text.
 
 ``py-spy record --format raw --nolineno`` writes one collapsed stack per line with its
 sample count; idle threads (a worker blocked in ``accept``) are left out by py-spy, so

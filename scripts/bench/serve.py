@@ -14,20 +14,16 @@ worker's own initialisation. The launcher changes nothing else in ``lookup serve
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from scripts import harness
 
 
 def server_env(tmp: Path) -> dict[str, str]:
@@ -70,30 +66,6 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
-
-
-def children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(v) for v in f.read().split()]
-    except OSError:
-        return []
-
-
 def smaps(pid: int) -> dict[str, float]:
     """``/proc/<pid>/smaps_rollup`` in MB: Rss, Pss, Private_* (USS), Pss_Anon, Pss_File..."""
     out: dict[str, float] = {}
@@ -121,7 +93,7 @@ class Running:
         return self.proc.pid
 
     def workers(self) -> list[int]:
-        return children(self.proc.pid)
+        return harness.workers(self.proc.pid)
 
 
 def _stamps(path: Path | None) -> list[dict[str, float]]:
@@ -141,58 +113,30 @@ def gunicorn(
 ) -> Iterator[Running]:
     """Run ``lookup serve`` until the block exits (even on error): yields once /readyz
     answers 200 and all ``workers`` exist (with ``stamps``: have run their init hook)."""
-    port = free_port()
-    serve = ["serve", "--data-dir", str(data_dir), "--port", str(port), "--workers", str(workers)]
-    if not preload:
-        serve.append("--no-preload")
+    port = harness.free_port()
     env = server_env(log_path.parent)
+    launcher: tuple[str, ...] = ("-m", "lookup.cli")
     if stamps is not None:
         stamps.unlink(missing_ok=True)
         env["BENCH_STAMPS"] = str(stamps)
-        cmd = [sys.executable, "-c", _TIMED, *serve]
-    else:
-        cmd = [sys.executable, "-m", "lookup.cli", *serve]
-    with open(log_path, "ab") as log:
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+        launcher = ("-c", _TIMED)
+    args = () if preload else ("--no-preload",)
+    cmd = harness.serve_command(data_dir, port, workers, args, launcher)
+    started = time.monotonic()
+    proc = harness.start(cmd, log_path, env)
     running = Running(port, proc, started)
     try:
-        deadline = started + READY_TIMEOUT_S
-        while not running.ready_s:
-            if proc.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{tail}")
-            with suppress(OSError):
-                if http_get(port, "/readyz", timeout=2)[0] == 200:
-                    running.ready_s = time.monotonic() - started
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn not ready after {READY_TIMEOUT_S:.0f} s")
-            time.sleep(READY_POLL_S)
-        while True:  # every worker up (and, when stamped, initialised)
-            done = len(running.workers()) >= workers
-            if stamps is not None:
-                running.stamps = _stamps(stamps)
-                done &= sum(s["kind"] == "worker_ready" for s in running.stamps) >= workers
-            if done:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{workers} gunicorn workers not up after {READY_TIMEOUT_S} s")
-            time.sleep(READY_POLL_S)
+        running.ready_s = harness.wait_ready(
+            proc, port, log_path, READY_TIMEOUT_S, poll=READY_POLL_S, since=started
+        )
+
+        def initialised() -> bool:  # with stamps, each worker's post_worker_init ran
+            if stamps is None:
+                return True
+            running.stamps = _stamps(stamps)
+            return sum(s["kind"] == "worker_ready" for s in running.stamps) >= workers
+
+        harness.wait_workers(proc, workers, READY_TIMEOUT_S, poll=READY_POLL_S, also=initialised)
         yield running
     finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the master (graceful), SIGKILL to its whole session if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):  # its own session: master and workers
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+        harness.stop(proc)

@@ -1,7 +1,7 @@
 """Start-up time and memory per worker of ``lookup serve``, with and without ``--preload``.
 
 For each dataset and mode, ``runs`` fresh servers (2 workers), each through
-``bench_serve``'s stamping launcher:
+``serve``'s stamping launcher:
 
 * spawn -> the first ``/readyz`` 200 (what an orchestrator waits for), and -> the last
   worker initialised; split into interpreter start, the master's imports and gunicorn
@@ -24,7 +24,6 @@ import re
 import signal
 import statistics
 import subprocess
-import sys
 import time
 from collections import Counter
 from contextlib import suppress
@@ -32,14 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_http import Loader, memory_note, worker_memory
-from bench_profile import own_table, summarise, write_summary
-from bench_report import Report, Row
-from bench_serve import REPO, free_port, gunicorn, http_get, server_env
+from scripts.bench.http_load import Loader, memory_note, worker_memory
+from scripts.bench.profiles import own_table, summarise, write_summary
+from scripts.bench.report import Report, Row
+from scripts.bench.serve import gunicorn, server_env
+from scripts.harness import free_port, serve_command, start, wait_ready
 
 WORKERS = 2
 WARM_SECONDS = 2.0
 ANY_STATUS = frozenset(range(100, 600))  # warm-up only: every answer counts
+PROFILE_READY_S = 120.0  # under py-spy or -X importtime, start-up is slower
 TIMES = ("ready_s", "all_ready_s", "python_s", "master_s", "load_s", "worker_init_s")
 
 
@@ -170,17 +171,13 @@ def profile_startup(
     master's imports by package (``-X importtime``)."""
     port = free_port()
     raw = tmp / f"{name}.raw"
-    serve = [sys.executable, "-m", "lookup.cli", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), "--workers", str(WORKERS)]  # fmt: skip
+    serve = serve_command(data_dir, port, WORKERS)
     env = server_env(tmp)
     cmd = [py_spy, "record", "--subprocesses", "--nonblocking", "--rate", "1000",
            "--format", "raw", "--nolineno", "--output", str(raw), "--", *serve]  # fmt: skip
     t0 = time.monotonic()
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    ready = _wait_ready(port, proc, t0)
+    proc = start(cmd, tmp / f"{name}.log", env)
+    ready = _wait_ready(proc, port, tmp / f"{name}.log", t0)
     time.sleep(0.3)  # the second worker's init
     proc.send_signal(signal.SIGINT)  # py-spy writes the profile; the server keeps running
     with suppress(subprocess.TimeoutExpired):
@@ -215,14 +212,13 @@ def profile_startup(
         print(f"    {line}")
 
 
-def _wait_ready(port: int, proc: subprocess.Popen[bytes], t0: float) -> float:
-    deadline = t0 + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        with suppress(OSError):
-            if http_get(port, "/readyz", timeout=2)[0] == 200:
-                return time.monotonic() - t0
-        time.sleep(0.01)
-    return float("nan")
+def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, t0: float) -> float:
+    """Seconds from ``t0`` to the first /readyz 200; NaN when the server exits or never
+    gets there (a profile is still worth writing: it shows where the start-up went)."""
+    try:
+        return wait_ready(proc, port, log, PROFILE_READY_S, poll=0.01, since=t0)
+    except RuntimeError:
+        return float("nan")
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -253,13 +249,9 @@ def _import_times(
     master of ``serve`` run with ``-X importtime`` until ready (the workers are forked
     after the imports, so the lines are the master's)."""
     cmd = [serve[0], "-X", "importtime", *serve[1:]]
-    with log.open("wb") as err_file:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err_file,
-            start_new_session=True,
-        )  # fmt: skip
+    proc = start(cmd, log, env)  # the import times go to stderr, into the log
     try:
-        _wait_ready(port, proc, time.monotonic())
+        _wait_ready(proc, port, log, time.monotonic())
     finally:
         _kill_group(proc)
     err = log.read_text(errors="replace")

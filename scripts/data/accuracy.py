@@ -1,7 +1,7 @@
 """Geocoder accuracy, scored by precinct, on a county address file shaped like the world.
 
-    python scripts/accuracy.py [--shared ../shared/data/nc] [--background 700000]
-                               [--sample 1000] [--show N] [--json] [--keep DIR]
+    .venv/bin/python -m scripts.data.accuracy [--shared ../shared/data/nc]
+        [--background 700000] [--sample 1000] [--show N] [--json] [--keep DIR]
 
 Why: the geocoder scored 99.7 % on a table it had in effect written itself, and failed
 one address in eight on one assembled from real county layers. So this harness measures
@@ -19,7 +19,7 @@ what a new county would see:
    real refresh with the real precinct map, polling places and early-voting list of the
    2020 general election (and the six facility layers as ``places``, for the names
    callers use, where the refresh takes them); the published dataset is loaded
-   (``lookup.dataset.versions``) and every query goes through
+   (``lookup.dataset.codec``) and every query goes through
    ``lookup.geocode.chain.locate_address``.
    A refresh that refuses the table or crashes is reported, never worked around.
 3. Scored by precinct, what a voter needs: the truth is the precinct holding the
@@ -60,9 +60,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from accuracy_table import (
+from lookup.dataset.codec import load_dataset
+from lookup.dataset.model import Dataset
+from lookup.dataset.publish import current_target
+from lookup.errors import AddressAmbiguous, AddressIncomplete, ServiceError
+from lookup.geocode.chain import locate_address
+from lookup.ingest.refresh import RefreshRequest, refresh
+from scripts.data.accuracy_table import (
     LAYERS,
     UNIT_AT_END,
     Building,
@@ -76,14 +80,8 @@ from accuracy_table import (
     words,
     write_csv,
 )
+from scripts.harness import REPO
 
-from lookup.dataset.model import Dataset
-from lookup.dataset.versions import current_target, load_dataset
-from lookup.errors import AddressAmbiguous, AddressIncomplete, ServiceError
-from lookup.geocode.chain import locate_address
-from lookup.ingest.refresh import RefreshRequest, refresh
-
-REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data" / "nc"
 RIGHT_TARGET, WRONG_TARGET = 0.98, 0.005
 STREET_ONLY_TARGET = PLACE_TARGET = 0.98
@@ -615,7 +613,9 @@ def print_report(rep: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0]
+    )
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--background", type=int, default=700_000, help="synthetic points")
     ap.add_argument("--sample", type=int, default=1000, help="synthetic addresses to stress")

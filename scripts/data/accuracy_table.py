@@ -31,7 +31,6 @@ import csv
 import math
 import random
 import re
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,9 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from synthetic_addresses import generate
+from scripts.data.synthetic_addresses import generate
 
 SEED = 2026
 LAYERS = ("schools", "libraries", "fire_stations", "police_stations", "hospitals", "town_halls")

@@ -1,7 +1,7 @@
 """Regenerate the README's screenshots: the console and the widget, desktop and phone,
 English and Spanish, answering the demo county's address (fictional data, and it shows).
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python -m scripts.docs.screenshots [--out docs/screenshots]
 
 Runs ``lookup serve`` on the demo county on a free 127.0.0.1 port and drives Debian's
 Chromium headless (as the browser tests do); nothing leaves the machine.
@@ -10,51 +10,30 @@ Chromium headless (as the browser tests do); nothing leaves the machine.
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from scripts import harness
+
 ADDRESS = "13186 5th St, Demo City NC 28990"
 AS_OF = "2028-10-24T10:00"  # a weekday of early voting, before the 2028 general election
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 740)}
+READY_TIMEOUT_S = 60.0
 
 
 @contextmanager
-def serve(env: dict[str, str] | None = None) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "lookup.cli", "serve", "--port", str(port), "--workers", "1"]
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=env
-    )
-    url = f"http://127.0.0.1:{port}"
+def serve(env: dict[str, str], log: Path) -> Iterator[str]:
+    """``lookup serve`` of the demo county (one worker) until the block exits: its URL."""
+    port = harness.free_port()
+    proc = harness.start(harness.serve_command(None, port, workers=1), log, env)
     try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(url + "/readyz", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("lookup serve did not become ready")
-        yield url
+        harness.wait_ready(proc, port, log, READY_TIMEOUT_S)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        harness.stop(proc)
 
 
 @dataclass(frozen=True)
@@ -146,8 +125,10 @@ def insights_shot(browser: Any, url: str, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    ap = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0]
+    )
+    ap.add_argument("--out", type=Path, default=harness.REPO / "docs" / "screenshots")
     ap.add_argument("--only", choices=[*FACES, "insights"], help="one set of screenshots")
     args = ap.parse_args(argv)
     import os
@@ -156,15 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     db = Path(tempfile.mkdtemp(prefix="insights-")) / "insights.sqlite3"
     if args.only in (None, "insights"):
         simulate_traffic(db)
     env = {**os.environ, "LOOKUP_ADMIN_TOKEN": TOKEN, "LOOKUP_INSIGHTS_DB": str(db)}
-    with serve(env) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+    with serve(env, db.with_name("server.log")) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_FLAGS)
         if args.only in (None, "insights"):
-            print(insights_shot(browser, url, args.out).relative_to(REPO))
+            print(insights_shot(browser, url, args.out).relative_to(harness.REPO))
         for face, face_ in FACES.items():
             if args.only not in (None, face):
                 continue
@@ -177,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                     face_.drive(page, url, lang)
                     path = args.out / f"{face}-{view}-{lang}.png"
                     page.screenshot(path=str(path), full_page=view == "desktop")
-                    print(path.relative_to(REPO))
+                    print(path.relative_to(harness.REPO))
                     context.close()
         browser.close()
     return 0

@@ -2,13 +2,13 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/loadtest.py [--duration 60] [--rate R] [--workers 2]
-                                         [--reload] [--json OUT.json]
+    .venv/bin/python -m scripts.load.loadtest [--duration 60] [--rate R] [--workers 2]
+                                              [--reload] [--json OUT.json]
 
 The demo county is published into a temporary folder and served with loopback exempt from
 the rate limits. Unless ``--rate`` is given, a short unthrottled burst of the same mix
 measures capacity, and the run then holds 80 % of it for ``--duration`` seconds, paced by
-``scripts/loadtest.lua`` in Debian's wrk (a C load generator, so the client is not the
+``scripts/load/loadtest.lua`` in Debian's wrk (a C load generator, so the client is not the
 bottleneck; installed here when missing and run as root). The mix: address look-ups (the
 demo's own address points, a few unknown), coordinate look-ups (near address points, a few
 at sea), ``/api/v1/suggest`` (prefixes as typed) and the widget's assets.
@@ -52,20 +52,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from local_servers import ensure_debian_tool
 
 from lookup.config import DEMO_SOURCES
+from lookup.dataset.codec import load_dataset
 from lookup.dataset.demo import demo_request
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import current_target, load_dataset
+from lookup.dataset.publish import current_target
 from lookup.domain.schedule import parse_moment
 from lookup.errors import ServiceError
 from lookup.ingest.refresh import refresh
 from lookup.service import AddressQuery, PointQuery, Query, find_polling_place
+from scripts import harness
+from scripts.local_servers import ensure_debian_tool
 
-REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("loadtest.lua")
-SOURCES_FILE = REPO / "data" / "sources.toml"
+SOURCES_FILE = harness.REPO / "data" / "sources.toml"
 
 AS_OF = "2028-10-25"  # during early voting: every part of an answer is built
 # Shares of the traffic: residents and call-takers look up, type (a suggestion per
@@ -95,6 +96,7 @@ SERVE = (
     "from lookup.cli import main; sys.exit(main())"
 )
 _ACCESS = re.compile(r" rid=(\S+) pid=<(\d+)>")
+READY_TIMEOUT_S = 60.0
 
 
 # ---- the plan: what is sent, and the status each request must get --------------------
@@ -166,31 +168,6 @@ def write_plan(plan: Sequence[Item], path: Path) -> None:
 # ---- the server ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def child_pids(pid: int) -> list[int]:
-    """The live children of ``pid`` (gunicorn's workers of a master), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -213,7 +190,7 @@ class Gunicorn:
         reload_interval: float = 2.0,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = harness.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         full_env = {
@@ -224,40 +201,20 @@ class Gunicorn:
             "LOOKUP_CACHE_DIR": str(log.parent / "cache"),
             **(env or {}),
         }
-        cmd = [sys.executable, "-c", SERVE, "serve", "--access-log", "--data-dir", str(data_dir)]
-        cmd += ["--port", str(self.port), "--workers", str(workers)]
-        self._out = log.open("wb")
-        self.proc = subprocess.Popen(
-            cmd, stdout=self._out, stderr=subprocess.STDOUT, env=full_env, cwd=REPO
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._out.close()
-                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-            with suppress(requests.RequestException):
-                ready = requests.get(self.url + "/readyz", timeout=1).status_code == 200
-                if ready and len(self.workers()) == workers:
-                    return
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server not ready in 60 s: {log.read_text()[-2000:]}")
+        launcher = ("-c", SERVE)
+        cmd = harness.serve_command(data_dir, self.port, workers, ("--access-log",), launcher)
+        self.proc = harness.start(cmd, log, full_env)
+        harness.wait_ready(self.proc, self.port, log, READY_TIMEOUT_S)
+        harness.wait_workers(self.proc, workers, READY_TIMEOUT_S)
 
     def workers(self) -> list[int]:
-        return child_pids(self.proc.pid)
+        return harness.workers(self.proc.pid)
 
     def version(self) -> str:
         return str(requests.get(self.url + "/readyz", timeout=5).json()["data_version"])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
+        harness.stop(self.proc)
 
     def access(self) -> dict[str, tuple[int, int]]:
         """Request id -> (pid of the worker that answered it, line number in the access
@@ -500,7 +457,7 @@ def refresh_cli(data: Path) -> subprocess.Popen[str]:
     # --republish: the same files again must publish a new version for the swap under load.
     cmd += ["--data-dir", str(data), "--quiet", "--republish"]
     return subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=harness.REPO
     )
 
 
@@ -678,7 +635,9 @@ def format_report(r: Report) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--duration", type=int, default=60, help="seconds of sustained load")
     parser.add_argument("--rate", type=float, help="requests/s (default: 80 %% of capacity)")
     parser.add_argument("--workers", type=int, default=2)

@@ -11,11 +11,11 @@ import pytest
 
 from lookup.config import DEMO_SOURCES, Settings
 from lookup.dataset.demo import demo_request
-from lookup.dataset.versions import current_target, publish
+from lookup.dataset.publish import current_target, publish
 from lookup.errors import AdminDisabled, Unauthorized
 from lookup.ingest.refresh import refresh
 from lookup.web.app import create_app
-from lookup.web.views.admin import check_token
+from lookup.web.security import check_token
 
 NOW = datetime(2028, 9, 1, tzinfo=UTC)
 TOKEN = "s3cret-token-for-the-staff-only-0123"

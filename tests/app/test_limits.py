@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from tests.test_http import ADDRESS, BEFORE, assert_error_shape
+from support.asserts import assert_error_shape
+from support.cases import ADDRESS, BEFORE
+from support.servers import Server
 
 from lookup.config import Settings
 from lookup.web.app import create_app
-from tests.conftest import Server
 
 LOOKUP_BUDGET = 5
 SUGGEST_BUDGET = 8
@@ -122,7 +123,7 @@ def test_settings_refuse_a_bad_exempt_network() -> None:
 
 def test_a_redis_store_gets_timeouts_unless_its_url_sets_its_own() -> None:
     """A Redis client waits forever by default; a hung store must not hold a lookup
-    (tests/test_shared_stores.py freezes a real one)."""
+    (tests/http/test_shared_stores.py freezes a real one)."""
     from limits.storage import storage_from_string
 
     from lookup.web.hooks.rate_limits import STORE_TIMEOUT_S, storage_options

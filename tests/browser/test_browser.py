@@ -5,28 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.browser import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def page(server) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        pg = context.new_page()
-        # Nothing on the page may reach beyond our server.
-        pg.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.startswith(server.url) else route.abort()
-            ),
-        )
-        yield pg
-        browser.close()
+def page(browser, server) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    pg = context.new_page()
+    # Nothing on the page may reach beyond our server.
+    pg.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(server.url) else route.abort()
+        ),
+    )
+    yield pg
+    context.close()
 
 
 def test_demo_banner_and_keyboard_lookup(page, server) -> None:

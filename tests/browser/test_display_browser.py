@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from support.browser import CHROMIUM, FLAGS
+from support.browser import no_axe_violations
 from support.cases import CUT_NAME, NAMELESS_PRECINCT
 from support.servers import Server
 
@@ -42,16 +42,6 @@ def nameless(display_dir) -> tuple[str, str]:
     return f"{pt.y:.6f}, {pt.x:.6f}", "18117 Magnolia Avenue, Demo City"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -66,13 +56,6 @@ def page(browser) -> Iterator[object]:
     yield pg
     context.close()
     assert not errors, errors  # no script error, no CSP violation
-
-
-def no_axe_violations(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def console_answer(page, url: str, text: str, lang: str = "en") -> None:

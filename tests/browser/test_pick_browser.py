@@ -5,14 +5,11 @@ layers (skipped where ../shared is absent)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import requests
-from support.browser import CHROMIUM, FLAGS
-from test_candidate_picks import meck_server, meck_table  # noqa: F401  (fixtures)
-from test_rep_browser import no_axe_violations
+from support.browser import no_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +37,6 @@ def where(request) -> Case:
     if request.param == "demo":
         return case(request.getfixturevalue("server"), "912 Main St", "2028-10-25")
     return case(request.getfixturevalue("meck_server"), "4045 N Tryon St", "2020-10-20")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def open_page(browser, where: Case, **context: object) -> tuple[object, list[str]]:

@@ -4,38 +4,13 @@ answers at the place's point, with the place's name shown before its street addr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
-from support.browser import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.browser
 AS_OF = "2028-10-25"
 PLACE = "COLLEGE PARK RECREATION CENTER"  # a demo polling place, 7333 Gull St
 SAID = "college park rec center"  # how a caller names it
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort())
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert not errors, errors
 
 
 @pytest.fixture(scope="module")

@@ -3,52 +3,12 @@ addresses, the read-aloud script in both languages, a new call; axe-core on ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from support.browser import CHROMIUM, FLAGS
+from support.browser import no_axe_violations
 from support.paths import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 ADDRESS = "13186 5th St, Demo City NC 28990"
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort())
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    # Chromium logs every 4xx answer as a console error; those are expected answers here.
-    pg.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and "the server responded with a status of 4" not in m.text
-            else None
-        ),
-    )
-    yield pg
-    context.close()
-    assert not errors, errors  # no script error, no CSP violation report
-
-
-def no_axe_violations(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def tab_to(page, selector: str, limit: int = 40) -> None:

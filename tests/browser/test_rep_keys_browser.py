@@ -5,25 +5,12 @@ suggestion, and looks up text that is exactly a suggestion; an error is said onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from support.browser import CHROMIUM, FLAGS
-from test_rep_script import console
+from support.browser import console
 
 pytestmark = pytest.mark.browser
 AT = "2028-10-25T10:00"
 ADDRESS = "13186 5th St, Demo City NC 28990"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def lookups(page) -> list[str]:

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from support.browser import CHROMIUM, FLAGS
+from support.browser import console
 from support.servers import Server
 
 from lookup.i18n import catalog, languages
 from lookup.service import NOTICE_CODES
-from lookup.web.views.rep import BOARD_CONFIRM, CALLER_CONFIRM, confirm_codes
+from lookup.web.confirm import BOARD_CONFIRM, CALLER_CONFIRM, confirm_codes
 
 ADDRESS = "13186 5th St, Demo City NC 28990"
-VIEWPORT = {"width": 1366, "height": 900}
 
 # Words that would send a caller to a site that is not open for the rest of the day.
 OPEN_TODAY = {
@@ -62,33 +60,6 @@ def test_every_state_has_its_sentences_in_every_language() -> None:
 
 
 # ---- the console in Chromium ----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
-
-
-@contextmanager
-def console(browser, url: str, lang: str, at: str) -> Iterator[object]:
-    """The console at ``url`` as of ``at``, its requests kept to that server; fails on any
-    script error."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{url}/rep?lang={lang}&at={at}")
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def said(text: str) -> str:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from support.browser import HostSite, Tab, no_axe_violations
 from support.paths import ARTIFACTS, ROOT
 from support.servers import Server
-from test_widget_browser import HostSite, Tab, no_axe_violations
 
 from lookup.config import ConfigError, Settings
 

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import base64
 import re
-import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import orjson
 import pytest
 import requests
-from support.paths import ROOT
+from support.asserts import assert_error_shape
 from support.servers import Server
-from test_http import assert_error_shape
 
 from lookup.domain.picks import MAX_PICK_CHARS, Pick, decode, encode, label_candidates
 
@@ -267,29 +264,6 @@ def test_civic_voterinfo_is_unchanged_for_an_ambiguous_address(server) -> None:
 
 
 # ---- real Mecklenburg layers ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def meck_table(real: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
-    """The accuracy harness's table from the real county layers (no synthetic
-    background): the same building in several layers and spellings, some astride a
-    precinct line, published by the real refresh."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import accuracy
-    import accuracy_table
-
-    table = accuracy_table.build(real, 0)
-    work = tmp_path_factory.mktemp("picks-meck")
-    summary, ds = accuracy.publish(table, real, work, lambda _name: None)
-    assert ds is not None, summary
-    return table, work / "data"
-
-
-@pytest.fixture(scope="module")
-def meck_server(meck_table, tmp_path_factory) -> Iterator[Server]:
-    srv = Server(meck_table[1], tmp_path_factory.mktemp("picks-log") / "server.log", workers=1)
-    yield srv
-    srv.stop()
 
 
 def ambiguous_real_addresses(table: object, data: Path) -> dict[str, list[dict]]:

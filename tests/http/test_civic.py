@@ -103,7 +103,7 @@ def test_a_bad_boolean_is_google_invalid() -> None:
 
 
 def test_error_body_is_googles_shape() -> None:
-    body = civic.error_json(404, "notFound", "No information for this address")
+    body = civic.civic_error_body(404, "notFound", "No information for this address")
     assert body == {
         "error": {
             "errors": [

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support.servers import Server
 
-from lookup.dataset.versions import load_dataset
+from lookup.dataset.codec import load_dataset
 from lookup.domain.election_kinds import NAMES, ElectionKind, election_name, kind_of
 from lookup.domain.models import Election
 from lookup.i18n import catalog, languages

@@ -44,14 +44,13 @@ from support.fake_census import Census
 from support.paths import ROOT
 from support.servers import Server
 
-from lookup.dataset.versions import current_target, load_dataset, publish
+from lookup.dataset.codec import load_dataset
+from lookup.dataset.publish import current_target, publish
 from lookup.domain.schedule import parse_moment
 from lookup.errors import ServiceError
 from lookup.geocode.remote import COOL_DOWN, FAILURE_THRESHOLD
 from lookup.service import AddressQuery, find_polling_place
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from loadtest import child_pids
+from scripts.harness import workers as child_pids
 
 pytestmark = pytest.mark.http
 BEFORE = "2028-10-25"
@@ -505,7 +504,7 @@ def _refresh_publishes(datas: Sequence[Path]) -> None:
 # version renamed into versions/ but not live; right after the atomic swap of `current`.
 CRASH_HOOKS = """
 import os, signal, sys
-import lookup.ingest.refresh as refresh, lookup.dataset.versions as store
+import lookup.ingest.refresh as refresh, lookup.dataset.codec as store
 
 def stop(real, after=False):
     def hooked(*args, **kwargs):

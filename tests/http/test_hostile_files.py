@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from support.file_server import FileServer
 from support.paths import ROOT
-from test_fetch import FileServer
 
 from lookup import cli
 from lookup.config import DEMO_SOURCES
 from lookup.dataset.demo import PRECINCTS, demo_request
-from lookup.dataset.versions import current_target
+from lookup.dataset.publish import current_target
 from lookup.errors import DataError
 from lookup.ingest import fetch
 from lookup.ingest.formats import gdal_safety

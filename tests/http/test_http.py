@@ -8,27 +8,12 @@ import sys
 import time
 
 import pytest
+from support.asserts import assert_error_shape
+from support.cases import ADDRESS, BEFORE
 from support.paths import ROOT
 from support.servers import Server, leaked_in
 
-from lookup.errors import ERROR_CODES
-
 pytestmark = pytest.mark.http
-BEFORE = "2028-10-25"
-ADDRESS = "13186 5th St, Demo City NC 28990"
-
-
-def assert_error_shape(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["Content-Type"].startswith("application/json")
-    body = r.json()
-    assert set(body) >= {"ok", "status", "error", "board_of_elections"}
-    assert body["ok"] is False and body["status"] == status
-    assert body["error"]["code"] == code and code in ERROR_CODES
-    assert body["error"]["message"] and isinstance(body["error"]["details"], dict)
-    assert body["board_of_elections"]["phone"]
-    assert "Traceback" not in r.text
-    return body
 
 
 def test_health_and_ready(server) -> None:
@@ -49,16 +34,15 @@ def test_a_server_without_preload_answers_as_the_preloaded_one(server, demo_dir,
 
 
 def test_the_master_imports_every_part_a_worker_would(demo_dir, tmp_path) -> None:
-    """What ``--no-preload``'s master imports before forking (``import_parts``) is all
+    """What ``--no-preload``'s master imports before forking (``lookup.web.app``) is all
     that building the app imports: no worker imports a module of its own."""
     probe = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from lookup.web.app import create_app, import_parts\n"
+        "import lookup.web.app\n"
         "from lookup.config import Settings\n"
-        "import_parts()\n"
         "before = set(sys.modules)\n"
-        f"create_app(Settings(data_dir=Path({str(demo_dir)!r}), cache_dir=Path({str(tmp_path)!r})))\n"
+        f"lookup.web.app.create_app(Settings(data_dir=Path({str(demo_dir)!r}), cache_dir=Path({str(tmp_path)!r})))\n"
         "print(sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')))\n"
     )
     out = subprocess.run(

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from support.browser import CHROMIUM, FLAGS
 from support.paths import ARTIFACTS, ROOT
 from support.servers import Server
+
+from scripts.harness import CHROMIUM
+from scripts.harness import CHROMIUM_FLAGS as FLAGS
 
 TOKEN = "insights-http-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -1,5 +1,5 @@
 """A refresh publishes while gunicorn is under paced mixed traffic from wrk (the short CI
-form of ``scripts/loadtest.py --reload``): not one error, every body names the old or the
+form of ``python -m scripts.load.loadtest --reload``): not one error, every body names the old or the
 new version, no worker goes back to the old one, every worker ends on the new one, and
 worker memory stays within the margin."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support.servers import SERVER_LOGS
 
-from scripts import loadtest
+from scripts.load import loadtest
 
 pytestmark = pytest.mark.http
 

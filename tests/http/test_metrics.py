@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.test_http import ADDRESS, BEFORE
+from support.cases import ADDRESS, BEFORE
+from support.servers import Server
 
-from tests.conftest import Server, free_port
+from scripts.harness import free_port
 
 pytestmark = pytest.mark.http
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from support.servers import Server
 
+from lookup.dataset.codec import load_dataset
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import load_dataset
 from lookup.domain.boards import KNOWN_BOARDS, STATE_BOARD, county_title
 from lookup.domain.neighbours import FILE, CountyPlaces, other_county
 from lookup.domain.schedule import LOCAL_TZ

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -17,20 +16,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from support.paths import ROOT
+from support.asserts import assert_error_shape
 from support.servers import Server
-from test_http import assert_error_shape
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from local_servers import (
+from lookup.web.hooks.rate_limits import STORE_RETRY_S
+from scripts.local_servers import (
     PostgresServer,
     RedisServer,
     postgres_bindir,
     start_postgres,
     start_redis,
 )
-
-from lookup.web.hooks.rate_limits import STORE_RETRY_S
 
 pytestmark = pytest.mark.http
 BUDGET = 6  # look-ups per client per minute

@@ -1,4 +1,4 @@
-"""The accuracy harness (scripts/accuracy.py) as a new county would meet the geocoder: the
+"""The accuracy harness (scripts/data/accuracy.py) as a new county would meet the geocoder: the
 real Mecklenburg facility layers listed the way a county file lists them (several rows
 and spellings per building, ZIP and city on some rows only) among 100,000 synthetic
 points, published by the real refresh and scored by precinct. The full 700,000-point
@@ -6,13 +6,9 @@ run is the script's. One run of the harness (~10 s) serves every test of the mod
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-from support.paths import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
 
 pytestmark = pytest.mark.realdata
 
@@ -43,7 +39,7 @@ MIN_QUERIES = {
 
 @pytest.fixture(scope="module")
 def rep(real: Path) -> dict:
-    import accuracy
+    from scripts.data import accuracy
 
     return accuracy.run(real, background=100_000, sample=300, show=5)
 
@@ -91,7 +87,7 @@ def test_every_kind_is_measured(rep: dict) -> None:
 
 
 def test_address_kinds_meet_the_targets(rep: dict) -> None:
-    import accuracy
+    from scripts.data import accuracy
 
     a = scored(rep)["address_kinds"]
     assert a["queries"] >= 2300
@@ -108,7 +104,7 @@ def test_no_ambiguity_within_one_precinct(rep: dict) -> None:
 def test_a_street_without_a_number(rep: dict) -> None:
     """Answered (to verify) when the street lies in one precinct, else the precincts it
     crosses, with the right one among them."""
-    import accuracy
+    from scripts.data import accuracy
 
     so = scored(rep)["street_only"]
     ok = sum(so["outcomes"].get(k, 0) for k in accuracy.STREET_ONLY_OK)
@@ -117,7 +113,7 @@ def test_a_street_without_a_number(rep: dict) -> None:
 
 
 def test_a_facility_by_its_name(rep: dict) -> None:
-    import accuracy
+    from scripts.data import accuracy
 
     pn = scored(rep)["place_name"]
     assert pn["outcomes"].get("wrong_precinct", 0) == 0, _why(rep, "wrong_precinct")
@@ -126,7 +122,7 @@ def test_a_facility_by_its_name(rep: dict) -> None:
 
 
 def test_look_alike_synthetic_addresses_are_never_wrong(rep: dict) -> None:
-    import accuracy
+    from scripts.data import accuracy
 
     stress = scored(rep)["synthetic_sample"]
     assert stress["queries"] >= 2500

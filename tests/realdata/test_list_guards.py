@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lookup.dataset.versions import current_target
+from lookup.dataset.publish import current_target
 from lookup.ingest.refresh import RefreshReport, RefreshRequest, refresh
 
 pytestmark = pytest.mark.realdata

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from lookup.dataset.versions import current_target
+from lookup.dataset.publish import current_target
 from lookup.errors import DataError
-from lookup.ingest.formats.precincts import read_precinct_files, read_precincts
+from lookup.ingest.formats.registry import read_precinct_files, read_precincts
 from lookup.ingest.refresh import RefreshRequest, refresh
 
 pytestmark = pytest.mark.realdata

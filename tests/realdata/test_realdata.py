@@ -450,7 +450,7 @@ def test_preliminary_list_reads_like_the_final_one(real: Path) -> None:
     """Its 33 sites' days and hours, read from the multi-line Dates cells, are those of
     NCSBE's final list wherever the site is in both, except Spectrum Center (the county
     changed its hours before the election); the TBD site is the final list's 123 Southpark."""
-    from lookup.ingest.formats.early_voting import read_early_voting
+    from lookup.ingest.formats.registry import read_early_voting
 
     prelim = {s.name: s for s in read_early_voting(real / PRELIMINARY, "MECKLENBURG", E2020)}
     final_list = real / "mecklenburg/early_voting/StatewideList_20201103_mecklenburg.txt"
@@ -543,7 +543,7 @@ def test_real_2018_sites_share_one_period_and_warn_nothing(real: Path) -> None:
 
     from lookup.domain.models import Address, DaySchedule, EarlyVotingSite
     from lookup.ingest.early_voting_period import check_early_voting_period, shared_period
-    from lookup.ingest.formats.early_voting import read_early_voting
+    from lookup.ingest.formats.registry import read_early_voting
 
     e2018 = date(2018, 11, 6)
     records = read_early_voting(real / "statewide/early_voting/ossite_2018.kml", None, e2018)
@@ -642,7 +642,7 @@ def meck_completed(real: Path, facilities_csv: Path, tmp_path_factory: pytest.Te
 
 def _all_source_names(real: Path) -> list[tuple[str, str, bool]]:
     """(name, street line, has a point) of every uncut record the completion could use."""
-    from lookup.ingest.formats.places import read_place_source
+    from lookup.ingest.formats.registry import read_place_source
 
     files = (
         *_place_sources(real),

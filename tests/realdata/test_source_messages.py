@@ -18,10 +18,9 @@ import pytest
 from support.paths import ROOT
 
 from lookup.errors import DataError
-from lookup.ingest.formats import address_layouts, early_voting, polling_places
+from lookup.ingest.formats import address_layouts, early_voting, polling_places, registry
 from lookup.ingest.formats.addresses import read_addresses
-from lookup.ingest.formats.early_voting import read_early_voting
-from lookup.ingest.formats.polling_places import read_polling_places
+from lookup.ingest.formats.registry import read_early_voting, read_polling_places
 from lookup.ingest.formats.sniff import identify
 from lookup.ingest.formats.textfile import decode_bytes
 
@@ -175,7 +174,7 @@ def test_unknown_polling_place_layout(tmp_path: Path) -> None:
 
 
 def test_polling_place_layouts_come_from_the_reader() -> None:
-    (ncsbe, kml) = polling_places.known_layouts()
+    (ncsbe, kml) = registry.POLLING_PLACES.layouts
     assert ncsbe.columns == polling_places.REQUIRED and kml.columns == ()
 
 
@@ -253,7 +252,7 @@ def test_unknown_early_voting_layout(tmp_path: Path) -> None:
 def test_early_voting_layouts_come_from_the_readers() -> None:
     from lookup.ingest.formats import one_stop_cells
 
-    statewide, simple, day_list, _kml, _json = early_voting.known_layouts()
+    statewide, simple, day_list, _kml, _json = registry.EARLY_VOTING.layouts
     assert simple.columns == early_voting.SIMPLE_COLUMNS
     assert day_list is one_stop_cells.LAYOUT
     assert str(len(early_voting.STATEWIDE_COLUMNS)) in statewide.how

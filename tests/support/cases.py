@@ -11,3 +11,7 @@ CUT_NAME = "COLLEGE PARK COMMUNITY RECREAT"
 NAMELESS = "Q"
 NAMELESS_PRECINCT = "004"
 FULL_NAME = "COLLEGE PARK COMMUNITY RECREATION CENTER"  # what CUT_NAME was cut from
+
+# The demo county's address the suites look up (PCT 019), and a day of its 2028 early voting.
+ADDRESS = "13186 5th St, Demo City NC 28990"
+BEFORE = "2028-10-25"

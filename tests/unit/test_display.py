@@ -261,7 +261,7 @@ def test_every_2020_mecklenburg_name(real) -> None:
     form is made of whole words of the original, in order, each re-cased or spelled out;
     a cut one drops at least its last word unless it is a whole place word (CHURCH);
     none is left in capitals."""
-    from lookup.ingest.formats.polling_places import read_polling_places
+    from lookup.ingest.formats.registry import read_polling_places
 
     rows = read_polling_places(
         real / "statewide/polling_places/polling_place_20201103.csv", county="MECKLENBURG"
@@ -282,7 +282,7 @@ def test_every_2020_mecklenburg_name(real) -> None:
 
 @pytest.mark.realdata
 def test_every_2020_name_statewide_keeps_its_words(real) -> None:
-    from lookup.ingest.formats.polling_places import read_polling_places
+    from lookup.ingest.formats.registry import read_polling_places
 
     rows = read_polling_places(real / "statewide/polling_places/polling_place_20201103.csv")
     assert len(rows) > 2500

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from lookup.errors import DataError
-from lookup.ingest.formats.early_voting import MAX_DAYS_BEFORE_ELECTION, read_early_voting
+from lookup.ingest.formats.fields import MAX_DAYS_BEFORE_ELECTION
 from lookup.ingest.formats.one_stop_cells import parse_day_lines, split_address
+from lookup.ingest.formats.registry import read_early_voting
 
 E2020 = date(2020, 11, 3)
 HEADER = "County,LocationName,Address,Dates\n"

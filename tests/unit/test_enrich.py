@@ -15,8 +15,7 @@ from lookup.domain.crosswalk import join_cut_names
 from lookup.domain.models import Address
 from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord
 from lookup.ingest.enrich import ADDRESS_POINTS, Finding, Sources, find, same_town
-from lookup.ingest.formats.places import read_place_source
-from lookup.ingest.formats.polling_places import read_polling_places
+from lookup.ingest.formats.registry import read_place_source, read_polling_places
 from lookup.ingest.place_names import compare_form, completes, is_plausible, styled
 
 MECK = "MECKLENBURG"

@@ -22,14 +22,8 @@ import pytest
 
 from lookup.config import DEMO_SOURCES
 from lookup.dataset.demo import demo_request
-from lookup.dataset.versions import (
-    LOCK,
-    RefreshBusy,
-    current_target,
-    prune,
-    refresh_lock,
-    version_history,
-)
+from lookup.dataset.lock import LOCK, RefreshBusy, refresh_lock
+from lookup.dataset.publish import current_target, prune, version_history
 from lookup.errors import DataError
 from lookup.ingest.progress import Progress
 from lookup.ingest.refresh import refresh, rollback
@@ -40,7 +34,7 @@ HOLDER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from lookup.dataset.versions import refresh_lock
+from lookup.dataset.lock import refresh_lock
 with refresh_lock(Path(sys.argv[1]), datetime(2028, 9, 1, 12, 0, tzinfo=UTC)):
     print("held", flush=True)
     sys.stdin.read()  # until the test closes our stdin (or kills us)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from lookup.config import DEMO_SOURCES
+from lookup.dataset.codec import NAMED_PLACES, load_dataset
 from lookup.dataset.demo import demo_request
 from lookup.dataset.holder import DatasetHolder
-from lookup.dataset.versions import NAMED_PLACES, load_dataset
 from lookup.domain.models import Address
 from lookup.errors import DataError
 from lookup.geocode.place_merge import EARLY_VOTING_SITE, POLLING_PLACE, PlaceRecord, merge_places

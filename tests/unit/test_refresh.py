@@ -14,7 +14,7 @@ import pytest
 from lookup.config import DEMO_SOURCES
 from lookup.dataset.demo import demo_request
 from lookup.dataset.holder import DatasetHolder
-from lookup.dataset.versions import current_target
+from lookup.dataset.publish import current_target
 from lookup.ingest.refresh import refresh
 
 NOW = datetime(2028, 9, 1, 12, 0, tzinfo=UTC)
@@ -108,7 +108,7 @@ def test_holder_swaps_to_new_version_and_survives_a_broken_one(
     broken = data / "versions" / "v3"
     shutil.copytree(data / "versions" / "v2", broken)
     (broken / "precincts.npz").write_bytes(b"corrupt")
-    from lookup.dataset.versions import publish
+    from lookup.dataset.publish import publish
 
     publish(data, broken)
     time.sleep(0.3)
@@ -452,7 +452,7 @@ def test_place_sources_complete_the_boe_places_and_the_report_says_so(
 def test_a_version_written_before_the_name_fields_loads_with_their_defaults(
     demo_dir: Path, tmp_path: Path
 ) -> None:
-    from lookup.dataset.versions import load_dataset
+    from lookup.dataset.codec import load_dataset
 
     old = tmp_path / "old"
     shutil.copytree(demo_dir / "current", old)

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.file_server import FileServer
 from support.paths import ROOT
-from test_fetch import FileServer
 
 from lookup.config import DEMO_SOURCES
-from lookup.dataset.versions import current_target
+from lookup.dataset.publish import current_target
 from lookup.errors import DataError
 from lookup.ingest.config_file import load_config
 from lookup.ingest.fetch import cache_path, fetch

@@ -8,9 +8,9 @@ import pytest
 
 from lookup.errors import DataError
 from lookup.ingest.formats.addresses import read_addresses
-from lookup.ingest.formats.early_voting import parse_hours, read_statewide_list
-from lookup.ingest.formats.polling_places import read_polling_places
-from lookup.ingest.formats.precincts import read_precincts
+from lookup.ingest.formats.early_voting import read_statewide_list
+from lookup.ingest.formats.fields import parse_hours
+from lookup.ingest.formats.registry import read_polling_places, read_precincts
 from lookup.ingest.formats.textfile import decode_bytes, read_text_table
 
 HEADER = "election_dt\tcounty_name\tpolling_place_id\tpolling_place_name\tprecinct_name\thouse_num\tstreet_name\tcity\tstate\tzip"
@@ -184,7 +184,7 @@ def test_kml_description_parsing() -> None:
 
 
 def test_hand_edited_early_voting_csv(tmp_path: Path) -> None:
-    from lookup.ingest.formats.early_voting import read_early_voting
+    from lookup.ingest.formats.registry import read_early_voting
 
     path = tmp_path / "sites.csv"
     path.write_text(
@@ -217,7 +217,7 @@ def test_per_county_one_stop_json(tmp_path: Path) -> None:
     """NCSBE's GetSites shape: CompleteHoursHTML cells alternate a date range and hours."""
     import json
 
-    from lookup.ingest.formats.early_voting import read_early_voting
+    from lookup.ingest.formats.registry import read_early_voting
 
     hours = (
         "<table><tr><td>10/15/2020 - 10/16/2020</td><td>8:00 AM - 7:30 PM</td></tr>"

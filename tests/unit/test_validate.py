@@ -59,7 +59,7 @@ def test_shrink_against_live() -> None:
         {"precincts": 150, "address_points": 1000, "early_voting_sites": 33}, live
     ).errors
     # Precincts (and polling places, sites) are checked per county by lookup.ingest.guards, which
-    # names them (tests/test_list_guards.py); the totals check keeps the address points.
+    # names them (tests/realdata/test_list_guards.py); the totals check keeps the address points.
     assert len(errors) == 1 and "address_points fell from 700000 to 1000" in errors[0]
 
 

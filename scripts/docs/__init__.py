@@ -1,0 +1,1 @@
+"""What regenerates the README's pictures (``python -m scripts.docs.screenshots``)."""

@@ -1,0 +1,1 @@
+"""The load test (``python -m scripts.load.loadtest``): ``lookup serve`` under wrk."""
