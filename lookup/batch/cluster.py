@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from lookup.batch.local import OUT_COLUMNS, answerer, election_places, write_parts
+from lookup.dataset.codec import load_dataset
 from lookup.dataset.model import Dataset
-from lookup.dataset.versions import CURRENT, current_target, load_dataset
+from lookup.dataset.publish import CURRENT, current_target
 from lookup.errors import DataError
 from lookup.ingest.formats.textfile import decode_bytes
 from lookup.ingest.progress import QUIET, Progress

@@ -1,6 +1,6 @@
 """Point -> precinct: a spatial index over the precinct polygons.
 
-Measured on the real 195 Mecklenburg precincts (``scripts/bench.py``, this 2-core
+Measured on the real 195 Mecklenburg precincts (``python -m scripts.bench``, this 2-core
 machine), a general tree spends its time in call overhead: STRtree ~30-37 µs per single
 query (it needs a ``Point``, ~9 µs to build here, and a query call), rtree ~60-70 µs
 (ctypes per query), against a 15 µs budget. So the serving index is a **precomputed cell
