@@ -59,7 +59,7 @@ _NUMBERS = (
         "LOOKUP_GEOCODER_TIMEOUT",
         float,
         0,
-        "seconds, more than 0",
+        "a positive number of seconds",
         above=True,
     ),
 )

@@ -25,8 +25,8 @@ from lookup.config import ConfigError, Settings
         ("LOOKUP_INSIGHTS_MIN_COUNT", "0", "a whole number, 1 or more"),
         ("LOOKUP_INSIGHTS_RETENTION_DAYS", "two years", "days, 1 or more"),
         ("LOOKUP_INSIGHTS_RETENTION_DAYS", "-730", "days, 1 or more"),
-        ("LOOKUP_GEOCODER_TIMEOUT", "soon", "seconds, more than 0"),
-        ("LOOKUP_GEOCODER_TIMEOUT", "0", "seconds, more than 0"),
+        ("LOOKUP_GEOCODER_TIMEOUT", "soon", "a positive number of seconds"),
+        ("LOOKUP_GEOCODER_TIMEOUT", "0", "a positive number of seconds"),
     ],
 )
 def test_a_bad_number_names_its_variable(variable: str, value: str, expects: str) -> None:
