@@ -71,7 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from lookup.geocode.remote import remote_geocoders
+    from lookup.geocode.configured import configured_geocoders
     from lookup.outputs.api_json import Fragments, answer_json, error_json
     from lookup.service import AddressQuery, PointQuery, find_polling_place
 
@@ -88,7 +88,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("an address or --lat and --lon are required", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        remotes = remote_geocoders(_settings(args))
+        remotes = configured_geocoders(_settings(args))
         answer = find_polling_place(ds, query, _now(args), remotes, only=args.open)
     except ServiceError as exc:
         print(

@@ -551,9 +551,3 @@ def build_geocoders(
         else:
             raise ValueError(f"unknown geocoder {name!r}")
     return built
-
-
-def remote_geocoders(settings: Settings) -> tuple[Geocoder, ...]:
-    """The configured remote backends as the service holds them (none by default: the
-    service runs offline)."""
-    return tuple(build_geocoders(settings))

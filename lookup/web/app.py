@@ -26,7 +26,7 @@ from lookup.errors import (
     PayloadTooLarge,
     ServiceError,
 )
-from lookup.geocode.base import Geocoder
+from lookup.geocode.configured import configured_geocoders
 from lookup.i18n import languages
 from lookup.insights.recorder import Recorder
 from lookup.web.context import (
@@ -69,7 +69,7 @@ def create_app(
         holder=holder,
         clock=clock,
         fragments=fragments,
-        geocoders=_remote_geocoders(settings),
+        geocoders=configured_geocoders(settings),
         staff_notices=load_notices(settings.notices_file, languages())
         if settings.notices_file
         else (),
@@ -80,16 +80,6 @@ def create_app(
     _install_hooks(app, settings, st)
     _install_error_handlers(app)
     return app
-
-
-def _remote_geocoders(settings: Settings) -> tuple[Geocoder, ...]:
-    # Imported only when configured: ``requests`` adds ~40 ms to every start of a service
-    # that runs offline by default.
-    if not settings.geocoders:
-        return ()
-    from lookup.geocode.remote import remote_geocoders
-
-    return remote_geocoders(settings)
 
 
 def _install_hooks(app: Flask, settings: Settings, st: AppState) -> None:

@@ -132,6 +132,5 @@ def error_response(err: ServiceError) -> Response:
     ex = exchange()
     ex.outcome = err.code  # for the request log, metrics and insight counters
     ds = dataset_or_none()
-    board = ds.board if ds else STATE_BOARD
-    body = error_json(err, ex.lang, board, ds.demo if ds else None)
+    body = error_json(err, ex.lang, ds.board if ds else STATE_BOARD, ds.demo if ds else None)
     return json_response(body, err.status)
