@@ -44,6 +44,7 @@ from lookup.dataset.publish import CURRENT, current_target
 from lookup.errors import DataError
 from lookup.ingest.formats.textfile import decode_bytes
 from lookup.ingest.progress import QUIET, Progress
+from lookup.outputs.csv_cells import safe_row
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -248,7 +249,7 @@ def encode_part(frame: pd.DataFrame) -> tuple[str, Counter[str], int]:
     in order of first appearance: ``summary`` breaks ties between match sources by
     that order) and its number of rows. Runs on the workers."""
     out = io.StringIO()
-    csv.writer(out).writerows(frame.itertuples(index=False, name=None))
+    csv.writer(out).writerows(map(safe_row, frame.itertuples(index=False, name=None)))
     status = frame["status"].tolist()
     counts = Counter(status)
     ok = [s == "ok" for s in status]

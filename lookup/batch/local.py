@@ -27,6 +27,7 @@ from lookup.errors import DataError, ServiceError
 from lookup.geocode.chain import locate_address
 from lookup.ingest.formats.textfile import decode_bytes
 from lookup.ingest.progress import QUIET, Progress
+from lookup.outputs.csv_cells import safe_row
 from lookup.service import AddressQuery, PointQuery, as_point, check_point
 
 OUT_COLUMNS = (
@@ -162,7 +163,7 @@ def _encode(work: Work, chunk: list[dict[str, str]]) -> Part:
         if row[1] == "ok":
             counts["source:" + row[-1]] += 1
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows(map(safe_row, rows))  # opened in spreadsheets: no formulas
     return out.getvalue(), counts, len(rows)
 
 

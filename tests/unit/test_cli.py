@@ -144,7 +144,7 @@ def test_batch_addresses_and_points(demo_dir: Path, demo_cache: Path, tmp_path: 
     pts_in = tmp_path / "pts.csv"
     pts_in.write_text(
         f"id,lat,lon\n1,{rows[0]['match_lat']},{rows[0]['match_lon']}\n2,nan,1\n3,-75.3,34.9\n"
-        "4,35.2271,-80.8431\n5,x,y\n"
+        '4,35.2271,-80.8431\n5,x,y\n"=HYPERLINK(""http://x"")",1,2\n'
     )
     p = run(
         "batch",
@@ -164,7 +164,11 @@ def test_batch_addresses_and_points(demo_dir: Path, demo_cache: Path, tmp_path: 
         "invalid_parameter",
         "outside_jurisdiction",
         "invalid_parameter",
+        "outside_jurisdiction",
     ]
+    # Made for people: an id that would run as a formula is text; a longitude stays a number.
+    assert prow[5]["id"] == '\'=HYPERLINK("http://x")'
+    assert float(prow[0]["match_lon"]) < 0 and not prow[0]["match_lon"].startswith("'")
     assert prow[0]["precinct_id"] == rows[0]["precinct_id"]
     assert prow[0]["polling_place_name"] == rows[0]["polling_place_name"]
 
