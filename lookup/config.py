@@ -54,6 +54,7 @@ _NUMBERS = (
     _Number("trusted_proxies", "LOOKUP_TRUSTED_PROXIES", int, 0, "a whole number, 0 or more"),
     _Number("insights_min_count", "LOOKUP_INSIGHTS_MIN_COUNT", int, 1, "a whole number, 1 or more"),
     _Number("insights_retention_days", "LOOKUP_INSIGHTS_RETENTION_DAYS", int, 1, "days, 1 or more"),
+    _Number("reports_retention_days", "LOOKUP_REPORTS_RETENTION_DAYS", int, 1, "days, 1 or more"),
     _Number(
         "geocoder_read_timeout",
         "LOOKUP_GEOCODER_TIMEOUT",
@@ -113,6 +114,15 @@ class Settings:
     insights_db: str = ""  # "" means <cache_dir>/insights.sqlite3
     insights_min_count: int = 5  # published cells under this are suppressed
     insights_retention_days: int = 730
+    # The Board's answers to callers' questions: a folder with one ``<lang>/help.json`` per
+    # language, in place of the bundled North Carolina set (``domain.help_topics``).
+    help_dir: Path | None = None
+    # "This looks wrong" reports from the front line (``reports``): a path or a SQL URL,
+    # apart from the insight counters; a resolved report is deleted after this many days.
+    reports_db: str = ""  # "" means <cache_dir>/reports.sqlite3
+    reports_retention_days: int = 90
+    # Per-client budget of reports filed from the public widget ("" turns it off).
+    report_rate_limit: str = "5 per hour;20 per day"
 
     def __post_init__(self) -> None:
         # Checked here, not only in from_env, so that Settings(...) in code fails as loudly.
@@ -149,11 +159,15 @@ class Settings:
                 ipaddress.ip_network(exempt, strict=False)
             except ValueError as exc:  # its message names the bad network
                 raise ConfigError(f"LOOKUP_RATE_LIMIT_EXEMPT: {exc}") from None
-        if self.insights_db:
-            try:
-                check_location(self.insights_db)
-            except ValueError as exc:  # its message names the scheme
-                raise ConfigError(f"LOOKUP_INSIGHTS_DB: {exc}") from None
+        for location, env_name in (
+            (self.insights_db, "LOOKUP_INSIGHTS_DB"),
+            (self.reports_db, "LOOKUP_REPORTS_DB"),
+        ):
+            if location:
+                try:
+                    check_location(location)
+                except ValueError as exc:  # its message names the scheme
+                    raise ConfigError(f"{env_name}: {exc}") from None
         for number in _NUMBERS:
             value = getattr(self, number.name)
             if not number.allows(value):
@@ -179,6 +193,8 @@ class Settings:
         ):
             if env.get(key):
                 values[name] = tuple(o.strip() for o in env[key].replace(",", " ").split())
+        if env.get("LOOKUP_HELP_DIR"):
+            values["help_dir"] = Path(env["LOOKUP_HELP_DIR"])
         if env.get("LOOKUP_NOTICES_FILE"):
             values["notices_file"] = Path(env["LOOKUP_NOTICES_FILE"])
         if env.get("LOOKUP_GEOCODERS"):
@@ -193,6 +209,7 @@ class Settings:
             ("LOOKUP_ADMIN_TOKEN", "admin_token"),
             ("LOOKUP_RATE_LIMIT_STORAGE", "rate_limit_storage"),
             ("LOOKUP_INSIGHTS_DB", "insights_db"),
+            ("LOOKUP_REPORTS_DB", "reports_db"),
             ("LOOKUP_TILE_URL", "tile_url"),
             ("LOOKUP_TILE_ATTRIBUTION", "tile_attribution"),
         ):
@@ -201,6 +218,7 @@ class Settings:
         for key, name in (
             ("LOOKUP_RATE_LIMIT", "rate_limit"),
             ("LOOKUP_SUGGEST_RATE_LIMIT", "suggest_rate_limit"),
+            ("LOOKUP_REPORT_RATE_LIMIT", "report_rate_limit"),
         ):
             if key in env:
                 value = env[key].strip()
@@ -231,6 +249,11 @@ class Settings:
     def insights_url(self) -> str:
         """Where the insight counters live: the configured path/URL or the cache folder."""
         return self.insights_db or str(self.cache_dir / "insights.sqlite3")
+
+    @property
+    def reports_url(self) -> str:
+        """Where the front line's reports live: the configured path/URL or the cache folder."""
+        return self.reports_db or str(self.cache_dir / "reports.sqlite3")
 
 
 def check_tile_url(url: str) -> None:

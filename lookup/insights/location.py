@@ -26,7 +26,7 @@ def check_location(location: str) -> str:
     scheme = url.split("://", 1)[0]
     m = _SCHEME.match(scheme)
     if m is None:
-        raise ValueError(f"insights store: {scheme!r} is not a database URL scheme")
+        raise ValueError(f"{scheme!r} is not a database URL scheme")
     if m.group(1) not in BACKENDS:
-        raise ValueError(f"insights store: {m.group(1)!r} is not supported (sqlite or postgresql)")
+        raise ValueError(f"{m.group(1)!r} is not a supported database (sqlite or postgresql)")
     return m.group(1)
