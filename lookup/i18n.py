@@ -11,6 +11,9 @@ from importlib import resources
 from typing import Any
 
 DEFAULT_LANG = "en"
+# Files of a language's folder that are not message catalogs: the Board's answers to
+# callers' questions (``domain.help_topics`` reads and validates them).
+NOT_CATALOGS = frozenset({"help.json"})
 
 
 def _root() -> Any:
@@ -28,7 +31,7 @@ def catalog(lang: str) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     files = sorted(_root().joinpath(lang).iterdir(), key=lambda f: f.name)
     for f in files:
-        if not f.name.endswith(".json"):
+        if not f.name.endswith(".json") or f.name in NOT_CATALOGS:
             continue
         for section, entries in json.loads(f.read_text("utf-8")).items():
             if section in merged:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import NamedTuple, overload
 
 from lookup.dataset.model import Dataset, PlaceFacts, SiteTable
+from lookup.domain.help_topics import mail_return_open
 from lookup.domain.models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
 from lookup.domain.picks import Pick
 from lookup.domain.schedule import SiteStatus, active_election, to_local
@@ -90,6 +91,7 @@ class Answer(NamedTuple):
     early_voting_sites: Sequence[SiteDistance]  # a tuple, or ``RankedSites``
     notices: tuple[str, ...]
     today: date
+    moment: datetime  # the local moment answered as of (``today`` is its date)
     verify: bool = False  # an estimated point near a precinct line: confirm with the board
     # The precinct's place at the previous election, and whether the voter must now go
     # elsewhere (None: no earlier place on file to compare with).
@@ -296,7 +298,8 @@ def find_polling_place(
             # NC early voting is countywide: every site of the voter's county, no other.
             table = ds.site_tables.get((election.day, precinct.county))
             sites = nearest_sites(table, match.lon, match.lat, local, only)
-            notices.append("mail_ballot_return")
+            if mail_return_open(local, election):  # moot once 7:30 p.m. on Election Day passed
+                notices.append("mail_ballot_return")
     if place is None:
         notices.append("polling_place_unknown")
     return Answer(
@@ -309,6 +312,7 @@ def find_polling_place(
         early_voting_sites=sites,
         notices=tuple(notices),
         today=today,
+        moment=local,
         verify=verify,
         previous_polling_place=previous,
         changed=changed,

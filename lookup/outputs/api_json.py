@@ -17,6 +17,10 @@ hours, whether the site is open now, when it next opens and its ``state`` (``sit
 what the console and the widget say of it) are in every answer, with the answer's
 ``early_voting_outlook`` over its sites. The states are worked out once per stretch of
 time in which none can change (``StatusBoard``), not per request.
+
+``help_topics`` links the Board's answers that apply at the answer's moment
+(``help_topics.applicable``): each county's early-voting span is worked out once per
+version, and the few lists an answer can carry are serialised once each.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import orjson
 
 from lookup.dataset.model import Dataset
 from lookup.domain.election_kinds import election_name
+from lookup.domain.help_topics import EarlyVotingSpan, applicable, early_voting_span
 from lookup.domain.models import (
     Address,
     BoardOfElections,
@@ -341,9 +346,26 @@ class Fragments:
             lang: Parts(ds, lang, like=default) for lang in languages() if lang != DEFAULT_LANG
         }
         self.sites, self.tables, self.places = default.sites, default.tables, default.places
+        # When early voting is open in each county (same-day registration: ``help_ids``).
+        self.spans: dict[tuple[date, str], EarlyVotingSpan | None] = {
+            key: early_voting_span(s.schedule for s in table.sites)
+            for key, table in ds.site_tables.items()
+        }
 
     def parts(self, lang: str) -> Parts:
         return self._parts.get(lang) or self._parts[DEFAULT_LANG]
+
+
+def help_ids(a: Answer, fragments: Fragments) -> tuple[str, ...]:
+    """The ids of the Board's answers that apply at ``a``'s moment, in display order."""
+    e = a.election
+    span = fragments.spans.get((e.day, a.precinct.county)) if e is not None else None
+    return applicable(a.moment, e, span, over="no_active_election" in a.notices)
+
+
+@lru_cache(maxsize=16)  # a handful of distinct lists: each serialised once
+def _help_part(ids: tuple[str, ...]) -> orjson.Fragment:
+    return orjson.Fragment(orjson.dumps(ids))
 
 
 def status_json(st: SiteStatus, state: SiteState) -> dict[str, Any]:
@@ -425,7 +447,8 @@ def answer_json(
             _site(static[(e.day, sd.site.id)], sd.distance_miles, sd.status, state, schedule)
             for sd, state in zip(a.early_voting_sites, now.states, strict=True)
         ]
-    return _answer(a, board, lang, fragments, sites, outlook_json(now.outlook))
+    said = outlook_json(now.outlook)
+    return _answer(a, board, lang, fragments, sites, said, list(help_ids(a, fragments)))
 
 
 def answer_bytes(
@@ -442,7 +465,8 @@ def answer_bytes(
     # The rest of the answer around a marker, then one join with the sites' parts: the
     # sites' 10-15 KB are copied once, straight into the body, not first into an array
     # that orjson copies again (fewer cache misses per request: see the benchmark).
-    body = orjson.dumps(_answer(a, board, lang, fragments, _SPLICE, said))
+    helps = _help_part(help_ids(a, fragments))
+    body = orjson.dumps(_answer(a, board, lang, fragments, _SPLICE, said, helps))
     head, _, tail = body.partition(b"\0")
     return b"".join((head, *table.parts(ranked, schedule, stretch), tail))
 
@@ -459,6 +483,7 @@ def _answer(
     fragments: Fragments,
     sites: object,
     standing: object,
+    helps: object,
 ) -> dict[str, Any]:
     e = a.election
     return {
@@ -503,6 +528,8 @@ def _answer(
             {"code": c, "message": _notice(lang, c, board.phone, board.address)} for c in a.notices
         ]
         + [{"code": "election_notice", "message": n.message(lang)} for n in a.staff_notices],
+        # The Board's answers to link (``/api/v1/help`` has their texts), in display order.
+        "help_topics": helps,
         "board_of_elections": board_json(board),
     }
 

@@ -21,6 +21,13 @@ like ``Q``), not NCSBE's capitals cut at 30 characters. ``line1``... stay as the
 publishes them: clients hand them to map and geocoding services, which expect the USPS
 abbreviations. (The VIP export keeps the BOE's names: it is data interchange.)
 
+Mail-ballot return (``dropOffLocations``): North Carolina has no drop boxes; a voter brings
+a mail ballot by hand to the county board's office until ballots must be received (7:30
+p.m. on Election Day), or to any early-voting site of the county while early voting is
+open there (ncsbe.gov/voting/vote-mail), never to an Election Day polling place. The list
+is those places at the answer's moment: the office (no coordinates or hours of ours to
+give), and the sites with their hours as ``earlyVoteSites`` gives them.
+
 Demo data must never look real: the election name starts with ``DEMO``, every location's
 ``notes`` and the county's ``electionNoticeText`` start with the demo notice, and every
 ``sources`` entry says ``official: false``.
@@ -35,6 +42,7 @@ from typing import Any
 
 from lookup.dataset.model import Dataset
 from lookup.domain.boards import KNOWN_BOARDS, STATE_BOARD
+from lookup.domain.help_topics import early_voting_open, early_voting_span, mail_return_open
 from lookup.domain.models import (
     Address,
     BoardOfElections,
@@ -482,6 +490,43 @@ def voterinfo_json(
     body["earlyVoteSites"] = [
         early_vote_site_json(sd, demo, ds.demo, lang) for sd in answer.early_voting_sites
     ]
-    body["dropOffLocations"] = []  # NC has no ballot drop boxes
+    body["dropOffLocations"] = drop_off_locations(answer, ds, lang)
     body["state"] = [state_json(answer, ds, lang)]
     return body
+
+
+def drop_off_locations(answer: Answer, ds: Dataset, lang: str) -> list[dict[str, Any]]:
+    """Where a mail ballot can be returned by hand at the answer's moment: the county
+    board's office until 7:30 p.m. on Election Day, and the county's early-voting sites
+    while early voting is open there (see the module docstring); [] after that."""
+    e, now = answer.election, answer.moment
+    if e is None or not mail_return_open(now, e, over="no_active_election" in answer.notices):
+        return []
+    demo = _demo_text(ds.demo, lang)
+    out: list[dict[str, Any]] = []
+    board = local_board(ds, answer.precinct.county)
+    if board != STATE_BOARD and board.address:  # the state board takes no county's ballots
+        notes = [demo, message(lang, "civic", "drop_off_office")]
+        out.append(board_office_json(board, notes, ds.demo))
+    table = ds.site_tables.get((e.day, answer.precinct.county))
+    span = early_voting_span(s.schedule for s in table.sites) if table is not None else None
+    if early_voting_open(now, span):
+        notes = [demo, message(lang, "civic", "drop_off_site")]
+        for sd in answer.early_voting_sites:
+            if not sd.site.address.line1:  # "TBD" in the county's list: nowhere to bring it
+                continue
+            site = early_vote_site_json(sd, notes, ds.demo, lang)
+            del site["voterServices"]  # the notes say what this entry is for
+            out.append(site)
+    return out
+
+
+def board_office_json(board: BoardOfElections, notes: Sequence[str], demo: bool) -> dict[str, Any]:
+    """The county board's office as a ``PollingLocation``: its name and address only (we
+    publish no coordinates or office hours for it)."""
+    return {
+        "address": {"locationName": board.name} | address_from_text(board.address),
+        **_notes(notes),
+        "name": board.name,
+        "sources": sources_json(demo, board.name),
+    }

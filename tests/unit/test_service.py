@@ -252,6 +252,11 @@ def test_mail_ballot_notice_only_while_an_election_is_ahead(ds) -> None:
     assert "mail_ballot_return" in find_polling_place(ds, point(0.2, 0.2), BEFORE).notices
     after = find_polling_place(ds, point(0.2, 0.2), datetime(2029, 1, 1, tzinfo=LOCAL_TZ))
     assert "mail_ballot_return" not in after.notices
+    day = ELECTION.day
+    last_minute = datetime(day.year, day.month, day.day, 19, 29, tzinfo=LOCAL_TZ)
+    closed = datetime(day.year, day.month, day.day, 19, 30, tzinfo=LOCAL_TZ)  # "by 7:30 p.m."
+    assert "mail_ballot_return" in find_polling_place(ds, point(0.2, 0.2), last_minute).notices
+    assert "mail_ballot_return" not in find_polling_place(ds, point(0.2, 0.2), closed).notices
 
 
 def test_open_filters(ds) -> None:
