@@ -3,7 +3,8 @@ Elections and its partners.
 
 - ``events``: what one answered request contributes (day, hour, channel, language,
   outcome, precinct, changed place, early voting open, calendar site; for an address not
-  found, its street name and ZIP only), reduced to counter increments.
+  found, its street name and ZIP only; for a question, its topic ids), reduced to counter
+  increments.
 - ``counters``: the counters in SQL (SQLite in WAL mode by default, or a shared server by
   URL), written as upserts so concurrent workers add up instead of overwriting;
   retention rolls old days up to months.

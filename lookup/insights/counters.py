@@ -11,7 +11,8 @@ Tables (all counts ``n``; ``day`` is ``YYYY-MM-DD``, or ``YYYY-MM`` once rolled 
 - ``insight_answers``: day, channel, lang, outcome, county, precinct, precinct_name,
   changed, early_voting (yes/no/unknown): answers that found a precinct, no finer place;
 - ``insight_calendar``: day, channel, county, site, site_name (site "" = Election Day);
-- ``insight_unmatched``: day, zip, street: addresses not found, without house number.
+- ``insight_unmatched``: day, zip, street: addresses not found, without house number;
+- ``insight_topics``: day, channel, lang, topic: what callers asked (topic ids only).
 """
 
 from __future__ import annotations
@@ -91,10 +92,13 @@ TABLES: dict[str, Table] = {
         _dim("site_name", 128),
     ),
     "unmatched": _table("insight_unmatched", _dim("day", 10), _dim("zip", 5), _dim("street", 64)),
+    "topics": _table(
+        "insight_topics", _dim("day", 10), _dim("channel", 16), _dim("lang", 8), _dim("topic", 64)
+    ),
 }
 # Rolled up to months when older than the retention period; unmatched streets are a
 # signal for data staff about this season's misses: deleted instead.
-ROLLED_UP = ("requests", "answers", "calendar")
+ROLLED_UP = ("requests", "answers", "calendar", "topics")
 
 
 # A PostgreSQL server that stops answering must not hold the writer or a staff page for

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 # the route: /civicinfo is ``civic``, the resident page / is ``page``.
 API_CHANNELS = ("api", "rep", "widget")
 CHANNELS = (*API_CHANNELS, "civic", "page")
-LOOKUP, CALENDAR = "lookup", "calendar"
+# Who marks question topics (``POST /api/v1/questions``): the console and the widget.
+QUESTION_CHANNELS = ("rep", "widget")
+LOOKUP, CALENDAR, QUESTION = "lookup", "calendar", "question"
 
 # The outcome of a lookup as reported; any other error code stands for itself.
 FOUND, VERIFY = "found", "verify"
@@ -36,6 +38,8 @@ OUTCOME_OF_CODE = {
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 MAX_STREET_CHARS = 64
 _STREET_TEXT = re.compile(r"[^A-Z0-9 '&/-]")
+_LONG_DIGITS = re.compile(r"\d{4}")  # a phone number, a ZIP, a second house number
+MAX_STREET_WORDS = 6
 
 Key = tuple[str | int, ...]
 # One Counter per store table; a key holds that table's dimension values in column order.
@@ -46,7 +50,7 @@ class Event(NamedTuple):
     """What the request answered. ``answer``/``dataset`` are the request's own snapshot
     (references: nothing is copied on the request path; a tuple: the cheapest to build)."""
 
-    kind: str  # LOOKUP or CALENDAR
+    kind: str  # LOOKUP, CALENDAR or QUESTION
     at: datetime  # the app's clock when the request was answered (``reduce`` makes it local)
     channel: str
     lang: str
@@ -55,6 +59,7 @@ class Event(NamedTuple):
     dataset: Dataset | None = None
     unmatched_text: str = ""  # address_not_found only; never stored as such
     site: str = ""  # the early-voting site of a calendar export ("" = Election Day)
+    topics: tuple[str, ...] = ()  # a question's topic ids (``domain.questions``)
 
     def __repr__(self) -> str:  # never the text typed, should an event reach a log
         return f"Event({self.kind}, {self.channel}, {self.lang}, {self.code})"
@@ -92,14 +97,31 @@ def street_and_zip(text: str) -> tuple[str, str] | None:
     # The canonical key leads with the house number ("4242 NOWHERE LN"): drop it.
     name = parsed.street.partition(" ")[2]
     name = _STREET_TEXT.sub("", name).strip()[:MAX_STREET_CHARS]
-    if not name:
+    if not looks_like_street(name):
         return None
     return name, parsed.zip
 
 
+def looks_like_street(name: str) -> bool:
+    """Could ``name`` be a street's name, and nothing else a caller said? A street kept
+    for staff must not carry a phone number, a second house number or a sentence:
+    ``12 Jane Doe 7045551234 Elm St`` parses as the "street" ``JANE DOE 7045551234 ELM ST``.
+    Real names hold at most one number, of at most three digits (``NC HWY 16``,
+    ``I 485``, ``W 5TH ST``), and at most ``MAX_STREET_WORDS`` words
+    (``MARTIN LUTHER KING JR BLVD``)."""
+    if not name or not any(c.isalpha() for c in name):
+        return False
+    if _LONG_DIGITS.search(name):
+        return False
+    words = name.split()
+    return len(words) <= MAX_STREET_WORDS and sum(any(c.isdigit() for c in w) for w in words) <= 1
+
+
 def reduce(events: Iterable[Event]) -> tuple[Counts, int]:
     """Counter increments for ``store.add``, and how many events went in."""
-    counts: Counts = {name: Counter() for name in ("requests", "answers", "calendar", "unmatched")}
+    counts: Counts = {
+        name: Counter() for name in ("requests", "answers", "calendar", "unmatched", "topics")
+    }
     streets: dict[str, tuple[str, str] | None] = {}  # a text asked again: parsed once per batch
     n = 0
     for e in events:
@@ -112,6 +134,10 @@ def reduce(events: Iterable[Event]) -> tuple[Counts, int]:
                 continue
             name = next((s.site.name for s in a.early_voting_sites if s.site.id == e.site), "")
             counts["calendar"][(day, e.channel, a.precinct.county, e.site, name)] += 1
+            continue
+        if e.kind == QUESTION:
+            for topic in dict.fromkeys(e.topics):  # a topic marked twice in one post: once
+                counts["topics"][(day, e.channel, e.lang, topic)] += 1
             continue
         result = outcome(e.code, a)
         counts["requests"][(day, at.hour, e.channel, e.lang, result)] += 1
@@ -153,5 +179,9 @@ REPORT_TABLES = (
     "changed",
     "early_voting_open",
     "calendar_sites",
+    "topics",
+    "topics_by_day",
+    "topics_by_language",
+    "topics_by_channel",
     "unmatched_streets",
 )

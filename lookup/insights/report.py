@@ -5,22 +5,28 @@ merged into one "other" cell; while that merged cell is itself under ``k``, the 
 published cell joins it. So every published count is at least ``k``, the table still
 adds up to its total, and no small cell can be recovered by subtracting the others
 from the total. A table whose total is under ``k`` is withheld whole. The per-day
-table does this twice: days first (small days merged into one row), then channels
-within each published day.
+tables (look-ups, question topics) do this twice: days first (small days merged into one
+row), then channels within each published day.
 
-The unmatched-streets table is for data staff only (never in a partners' export): its
-rows stay, so GIS staff see every missing street, but counts under ``k`` read "<k".
+The unmatched-streets table is for data staff only (never in a partners' export): a
+street asked fewer than ``k`` times is withheld (one "(withheld)" row adds them up), as
+a street typed once may be a caller's own words rather than a street the map lacks.
+
+Every CSV here is opened by people in a spreadsheet: cells that would start a formula
+are escaped (``outputs.csv_cells``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from lookup.outputs.csv_cells import safe_row
 
 if TYPE_CHECKING:
     from lookup.insights.counters import Store
@@ -69,7 +75,7 @@ class Table:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerows(map(safe_row, self.rows))
         return out.getvalue()
 
 
@@ -82,6 +88,9 @@ class Report:
     # For the charts: (day, {channel: n}) of the published days, and the other days' sum.
     days: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     other_days: int = 0
+    # The same for the question topics marked (``topics_by_day``).
+    topic_days: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    topic_other_days: int = 0
 
     def public(self) -> list[Table]:
         return [t for t in self.tables.values() if not t.staff_only]
@@ -154,24 +163,7 @@ def build(store: Store, start: date, end: date, k: int) -> Report:
 
     tables: dict[str, Table] = {}
     by_day = sums("requests", ["day", "channel"])
-    per_day: dict[str, list[tuple[str, int]]] = {}
-    for day, channel, n in by_day:
-        per_day.setdefault(day, []).append((channel, int(n)))
-    days = protect([(d, sum(n for _, n in cells)) for d, cells in per_day.items()], k)
-    series: list[tuple[str, dict[str, int]]] = []
-    day_rows: list[tuple[Any, ...]] = []
-    for day, _total in sorted(days.published):
-        channels = protect(per_day[day], k)
-        split = dict(channels.published)
-        if channels.other:
-            split[OTHER] = channels.other
-        series.append((day, split))
-        day_rows += [(day, c, n) for c, n in sorted(split.items())]
-    if days.withheld:
-        day_rows.append((WITHHELD, "", ""))
-    elif days.other:
-        day_rows.append((OTHER, "", days.other))
-    tables["requests_by_day"] = Table("requests_by_day", ("day", "channel", "requests"), day_rows)
+    tables["requests_by_day"], series, other_days = _days_by_channel("requests_by_day", by_day, k)
 
     lookups = sum(int(r[-1]) for r in by_day)
     calendar = sums("calendar", ["county", "site", "site_name"])
@@ -203,10 +195,69 @@ def build(store: Store, start: date, end: date, k: int) -> Report:
     sites = protect([((c, s or "election_day", nm), int(n)) for c, s, nm, n in calendar], k)
     cal = _table("calendar_sites", ("county", "site", "name"), sites)
     tables["calendar_sites"] = Table(cal.name, (*cal.columns[:-1], "exports"), cal.rows)
-    unmatched = [
-        (z, s, int(n) if n >= k else f"<{k}") for z, s, n in sums("unmatched", ["zip", "street"])
-    ]
+    # Only streets asked at least k times: a street typed once or twice may be someone's
+    # own words; the withheld ones are added up in one row, so the total still adds up.
+    streets = [(z, s, int(n)) for z, s, n in sums("unmatched", ["zip", "street"])]
+    unmatched: list[tuple[Any, ...]] = sorted(
+        ((z, s, n) for z, s, n in streets if n >= k), key=lambda r: (-r[2], r[0], r[1])
+    )
+    withheld = sum(n for _, _, n in streets if n < k)
+    if withheld:
+        unmatched.append((WITHHELD, "", withheld))
     tables["unmatched_streets"] = Table(
         "unmatched_streets", ("zip", "street", "requests"), unmatched, staff_only=True
     )
-    return Report(start, end, k, tables, series, days.other)
+    topics = _topic_tables(sums, k)
+    tables.update((t.name, t) for t in topics.tables)
+    return Report(start, end, k, tables, series, other_days, topics.days, topics.other_days)
+
+
+Series = list[tuple[str, dict[str, int]]]  # (day, {channel: n}) of the published days
+
+
+def _days_by_channel(
+    name: str, rows: Sequence[tuple[Any, ...]], k: int
+) -> tuple[Table, Series, int]:
+    """``day, channel, requests`` from rows of (day, channel, n), protected twice (days,
+    then channels within each day), its chart series and the merged days' sum."""
+    per_day: dict[str, list[tuple[str, int]]] = {}
+    for day, channel, n in rows:
+        per_day.setdefault(day, []).append((channel, int(n)))
+    days = protect([(d, sum(n for _, n in cells)) for d, cells in per_day.items()], k)
+    series: Series = []
+    day_rows: list[tuple[Any, ...]] = []
+    for day, _total in sorted(days.published):
+        channels = protect(per_day[day], k)
+        split = dict(channels.published)
+        if channels.other:
+            split[OTHER] = channels.other
+        series.append((day, split))
+        day_rows += [(day, c, n) for c, n in sorted(split.items())]
+    if days.withheld:
+        day_rows.append((WITHHELD, "", ""))
+    elif days.other:
+        day_rows.append((OTHER, "", days.other))
+    return Table(name, ("day", "channel", "requests"), day_rows), series, days.other
+
+
+@dataclass(frozen=True)
+class _Topics:
+    tables: list[Table]
+    days: Series
+    other_days: int
+
+
+def _topic_tables(sums: Callable[[str, Sequence[str]], list[Any]], k: int) -> _Topics:
+    """What residents ask: each topic's count (``topics``: a post marking several topics
+    counts once for each), and the marks by day and channel, by language, by channel."""
+    main = _one_way("topics", "topic", sums("topics", ["topic"]), k)
+    by_day, days, other_days = _days_by_channel(
+        "topics_by_day", sums("topics", ["day", "channel"]), k
+    )
+    breakdowns = []
+    for name, column in (("topics_by_language", "lang"), ("topics_by_channel", "channel")):
+        p = protect([((c, t), int(n)) for c, t, n in sums("topics", [column, "topic"])], k)
+        # Grouped by language (channel), most asked first within each.
+        grouped = sorted(p.published, key=lambda c: (str(c[0][0]), -c[1], str(c[0][1])))
+        breakdowns.append(_table(name, (column, "topic"), Protected(grouped, p.other, p.withheld)))
+    return _Topics([main, by_day, *breakdowns], days, other_days)

@@ -29,13 +29,18 @@ _CSP = (
 )
 _EMBEDDABLE = ("/widget",)
 _CROSS_ORIGIN = ("/api/v1/", "/civicinfo/")
+# The JSON posts an embedded widget makes from its host page's origin: its browser first
+# asks (preflight) whether it may. The answer is cached that long (Chromium's maximum).
+_PREFLIGHTED = ("/api/v1/questions", "/api/v1/reports")
+PREFLIGHT_MAX_AGE_S = 7200
 
 
 def secure(resp: Response, settings: Settings) -> Response:
     """Headers on every response: a CSP with no inline script, no MIME sniffing, no
     Referer (a page's URL holds the resident's address; a directions link must not carry
     it to a map site), framing only of the widget and only by configured origins, CORS
-    only for the API and only for configured origins."""
+    only for the API and only for configured origins (with the preflight's answer for
+    the JSON posts)."""
     h = resp.headers
     embeddable = request.path.startswith(_EMBEDDABLE)
     ancestors = " ".join(("'self'", *settings.frame_ancestors)) if embeddable else "'none'"
@@ -50,6 +55,10 @@ def secure(resp: Response, settings: Settings) -> Response:
     if origin and request.path.startswith(_CROSS_ORIGIN) and origin in settings.cors_origins:
         h["Access-Control-Allow-Origin"] = origin
         h.add("Vary", "Origin")
+        if request.method == "OPTIONS" and request.path in _PREFLIGHTED:
+            h["Access-Control-Allow-Methods"] = "POST"
+            h["Access-Control-Allow-Headers"] = "Content-Type"
+            h["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_S)
     return resp
 
 

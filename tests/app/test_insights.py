@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from lookup.domain.schedule import LOCAL_TZ
 from lookup.insights.counters import Store
 from lookup.insights.events import REPORT_TABLES, Counts, street_and_zip
-from lookup.insights.report import OTHER, WITHHELD, build, protect
+from lookup.insights.report import WITHHELD, build, protect
 
 TOKEN = "insights-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -63,6 +63,21 @@ def test_an_unmatched_address_keeps_its_street_name_and_zip_only() -> None:
     assert street_and_zip(NOWHERE) == ("NOWHERE LN", "28990")
     assert street_and_zip("77 Quail Hollow Road") == ("QUAIL HOLLOW RD", "")
     assert street_and_zip("hello") is None
+    assert street_and_zip("100 NC Hwy 16 N") == ("NC HWY 16 N", "")
+    assert street_and_zip("12 Martin Luther King Jr Blvd") == ("MARTIN LUTHER KING JR BLVD", "")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "12 Jane Doe 7045551234 Elm St",  # a phone number in the street
+        "12 Elm 704 555 St",  # numbers that are no highway's
+        "12 Elm 28202 Oak St",  # a ZIP or another house number inside
+        "12 please call me back about my neighbour who moved to Elm St",  # a sentence
+    ],
+)
+def test_text_that_is_not_a_street_is_not_kept(typed: str) -> None:
+    assert street_and_zip(typed) is None
 
 
 # ---- the store ---------------------------------------------------------------------------
@@ -291,7 +306,8 @@ def test_staff_page_and_csv(app) -> None:
     client = app.test_client()
     for _ in range(6):
         client.get("/api/v1/lookup", query_string={"address": ADDRESS, "channel": "rep"})
-    client.get("/api/v1/lookup", query_string={"address": NOWHERE, "channel": "widget"})
+    for _ in range(5):  # a missing street asked five times is shown to staff
+        client.get("/api/v1/lookup", query_string={"address": NOWHERE, "channel": "widget"})
     app.extensions["insights"].flush()
     page = client.get("/admin/insights", headers=AUTH)  # default period: the 30 days to today
     html = page.get_data(as_text=True)
@@ -301,10 +317,10 @@ def test_staff_page_and_csv(app) -> None:
     assert 'id="demo-banner"' in html  # counts of real requests, but about the demo county
     csv = client.get("/admin/insights.csv?table=channels", headers=AUTH)
     assert csv.mimetype == "text/csv"
-    # rep 6 stands; widget 1 is too small alone: merged with rep, nothing is shown below 5.
     assert csv.get_data(as_text=True).splitlines() == [
         "channel,requests,share_pct",
-        f"{OTHER},7,100.0",
+        "rep,6,54.5",
+        "widget,5,45.5",
     ]
     for bad in ("table=nope", "table=summary&from=2028-13-01", "table=summary&from=2028-10-26"):
         r = client.get(f"/admin/insights.csv?{bad}", headers=AUTH)
@@ -336,7 +352,7 @@ def test_the_command_line_prints_and_writes_csv(tmp_path: Path, monkeypatch, cap
 
     db = tmp_path / "i.sqlite3"
     store = Store(str(db))
-    store.add(_counts("2028-10-24", 6, **{"ELM ST": 2}))
+    store.add(_counts("2028-10-24", 6, **{"ELM ST": 2, "=HYPERLINK(1) ST": 7}))
     store.close()
     monkeypatch.setenv("LOOKUP_INSIGHTS_DB", str(db))
     period = ["--from", "2028-10-01", "--to", "2028-10-31"]
@@ -347,7 +363,8 @@ def test_the_command_line_prints_and_writes_csv(tmp_path: Path, monkeypatch, cap
     folder = tmp_path / "csv"
     assert main(["insights", *period, "--csv", str(folder), "--staff"]) == 0
     streets = (folder / "unmatched_streets.csv").read_text().splitlines()
-    assert streets == ["zip,street,requests", "28990,ELM ST,<5"]
+    # Asked twice: withheld; a cell that would start a formula is shown as text.
+    assert streets == ["zip,street,requests", "28990,'=HYPERLINK(1) ST,7", "(withheld),,2"]
     assert (folder / "summary.csv").read_text().splitlines()[1] == "lookups,6"
     assert main(["insights", "--from", "2028-10-31", "--to", "2028-10-01"]) == 2
 

@@ -18,7 +18,7 @@ from lookup.domain.schedule import to_local
 from lookup.errors import InsightsUnavailable, InvalidParameter, NotFound
 from lookup.i18n import catalog, languages, message
 from lookup.insights import charts
-from lookup.insights.events import CHANNELS
+from lookup.insights.events import CHANNELS, QUESTION_CHANNELS
 from lookup.insights.report import OTHER, WITHHELD, Report, build
 from lookup.web.context import exchange, state
 from lookup.web.params import page_lang
@@ -102,7 +102,18 @@ def insights_csv() -> Response:
 
 
 # Tables whose first column is a code to show in words (the others show data values).
-CODED = {"outcomes", "channels", "languages", "changed", "early_voting_open", "summary"}
+CODED = {
+    "outcomes",
+    "channels",
+    "languages",
+    "changed",
+    "early_voting_open",
+    "summary",
+    "topics_by_language",
+    "topics_by_channel",
+}
+# Tables whose second column is a channel (the first a day).
+BY_DAY = {"requests_by_day", "topics_by_day"}
 
 
 @bp.get("/admin/insights")
@@ -120,6 +131,11 @@ def insights_page() -> Response:
             return str(t["other" if text == OTHER else "withheld"])
         return str(t.get(f"v_{text}") or names.get(text) or text)
 
+    def topic(code: object) -> str:
+        """A question or help topic's label (its id where the catalog has none)."""
+        text = str(code)
+        return word(text) if text in (OTHER, WITHHELD) else str(t.get(f"q_{text}") or text)
+
     def shown(name: str) -> list[tuple[str, ...]]:
         table = report.tables[name]
         rows = []
@@ -127,8 +143,11 @@ def insights_page() -> Response:
             cells = [str(c) for c in row]
             if name in CODED or cells[0] in (OTHER, WITHHELD):
                 cells[0] = word(row[0])
-            if name == "requests_by_day" and cells[1]:
+            if name in BY_DAY and cells[1]:
                 cells[1] = word(row[1])
+            if "topic" in table.columns:
+                at = table.columns.index("topic")
+                cells[at] = topic(row[at]) if cells[at] else ""
             if name == "calendar_sites" and cells[1] == "election_day":
                 cells[1] = word(cells[1])
             rows.append(tuple(cells))
@@ -151,8 +170,17 @@ def insights_page() -> Response:
 
     series = [(c, word(c)) for c in CHANNELS] + [("other", word(OTHER))]
     days = [(d, {("other" if c == OTHER else c): n for c, n in v.items()}) for d, v in report.days]
+    asked = [(c, word(c)) for c in QUESTION_CHANNELS] + [("other", word(OTHER))]
+    asked_days = [
+        (d, {("other" if c == OTHER else c): n for c, n in v.items()}) for d, v in report.topic_days
+    ]
+    topics = [(topic(r[0]), r[1]) for r in report.tables["topics"].rows if isinstance(r[1], int)]
     figures = {
         "requests_by_day": charts.stacked_columns("by-day", t["requests_by_day"], days, series),
+        "topics": charts.bars("topics", t["topics"], topics),
+        "topics_by_day": charts.stacked_columns(
+            "topics-by-day", t["topics_by_day"], asked_days, asked
+        ),
         "outcomes": charts.bars("outcomes", t["outcomes"], pairs("outcomes")),
         "precincts": charts.bars(
             "precincts", t["precincts"], pairs("precincts")[:TOP_PRECINCTS], percent=False
