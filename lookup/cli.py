@@ -191,7 +191,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 urls=dict(origins.urls),
             )
             run = republish_locked if args.republish else refresh_locked
-            report = run(req, now, progress)
+            # The open reports from the front line, re-checked against the new version.
+            reports = args.reports_db or Settings.from_env().reports_url
+            report = run(req, now, progress, reports)
     except RefreshBusy as exc:
         print(f"lookup refresh: {exc} (try again later, or add --wait)", file=sys.stderr)
         return EXIT_BUSY
@@ -479,6 +481,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--republish",
         action="store_true",
         help="write a new version even if it equals the live one (load and fault tests)",
+    )
+    p.add_argument(
+        "--reports-db",
+        metavar="PATH_OR_URL",
+        help="the service's reports from the front line, re-checked in the change report "
+        "(default: LOOKUP_REPORTS_DB, else <cache dir>/reports.sqlite3)",
     )
     p.set_defaults(func=cmd_refresh)
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import TYPE_CHECKING
 
 import shapely
 
 from lookup.dataset.model import Dataset
 from lookup.domain.models import DaySchedule, EarlyVotingSite, PollingPlace
 from lookup.geocode.normalize import canonical_street
+
+if TYPE_CHECKING:
+    from lookup.reports.recheck import FrontLine
 
 # Share of a precinct's area that must differ for it to count as reshaped. Below it the
 # same lines were drawn by another source map (the NCSBE statewide layer against the
@@ -56,6 +60,8 @@ class Changes:
     coordinates_added: list[str] = field(default_factory=list)
     names_still_cut: list[str] = field(default_factory=list)
     without_coordinates: list[str] = field(default_factory=list)
+    # The open reports from the front line answered by the new version (None: no store).
+    front_line: FrontLine | None = None
 
     def moved(self) -> list[PlaceChange]:
         return [c for c in self.places if c.kind == "moved"]
@@ -81,7 +87,8 @@ class Changes:
             "names completed from other sources": len(self.names_completed),
             "places given coordinates from other sources": len(self.coordinates_added),
         }
-        return [f"changes {against}: " + ", ".join(f"{v} {k}" for k, v in counts.items())]
+        out = [f"changes {against}: " + ", ".join(f"{v} {k}" for k, v in counts.items())]
+        return out + ([self.front_line.summary()] if self.front_line else [])
 
     def markdown(self) -> str:
         out = [
@@ -150,7 +157,23 @@ class Changes:
         )
         out += _section("Names still cut short", [f"- {s}" for s in self.names_still_cut])
         out += _section("Places without coordinates", [f"- {s}" for s in self.without_coordinates])
+        if self.front_line is not None:
+            out += _front_line(self.front_line)
         return "\n".join(out) + "\n"
+
+
+def _front_line(front: FrontLine) -> list[str]:
+    """The open reports whose answer the new version changes: the report's id (staff see
+    its address on ``/admin/reports``; this file, in the data folder, shows none)."""
+    rows = [_row(r.id, r.reason, r.then.line(), r.now.line()) for r in front.changed]
+    header = "| report | reason | answered when filed | answered now |\n|---|---|---|---|"
+    out = _section("Reports from the front line", rows, header)
+    return [
+        *out,
+        f"Open reports that this version answers differently: {len(rows)}; "
+        f"answered as before: {front.unchanged}.",
+        "",
+    ]
 
 
 def _day(d: date | None) -> str:

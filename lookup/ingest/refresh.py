@@ -6,6 +6,10 @@ into ``versions/`` and only then made live by one atomic swap of ``current``. On
 (or rollback) at a time per data folder (``lock.refresh_lock``), so the change report's
 base is the version that is live when the new one replaces it; a dataset equal to the
 live one publishes nothing.
+
+With a reports store (``reports``: ``Settings.reports_url``), the open reports from the
+front line are answered by the candidate version too, and the change report lists those
+it answers differently: the front line's complaints become a regression set.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from lookup.ingest.change_report import diff
 from lookup.ingest.guards import live_problems
 from lookup.ingest.progress import QUIET, Progress
 from lookup.ingest.validate import check_against_live
+from lookup.reports.recheck import FrontLine, recheck
 
 __all__ = [
     "RefreshReport",
@@ -93,35 +98,44 @@ class Report(RefreshReport):
         return f"not published{kept}: fix what the errors above name and run the refresh again"
 
 
-def refresh(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
+def refresh(
+    req: RefreshRequest, now: datetime, progress: Progress = QUIET, reports: str = ""
+) -> Report:
     """Run the whole refresh under the data folder's lock. Another refresh running there
-    is an error in the report (nothing read, nothing published)."""
+    is an error in the report (nothing read, nothing published). ``reports``: where the
+    open reports to re-check are ("": none)."""
     try:
         with refresh_lock(req.data_dir, now):
-            return refresh_locked(req, now, progress)
+            return refresh_locked(req, now, progress, reports)
     except RefreshBusy as exc:
         report = Report()
         report.problems.errors.append(str(exc))
         return report
 
 
-def refresh_locked(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
+def refresh_locked(
+    req: RefreshRequest, now: datetime, progress: Progress = QUIET, reports: str = ""
+) -> Report:
     """The refresh, for a caller that holds ``refresh_lock(req.data_dir)`` (the command
     line holds it over its downloads too). Publishes only when there are no errors and
     the dataset differs from the live one."""
-    return _refresh(req, now, progress, _unchanged)
+    return _refresh(req, now, progress, _unchanged, reports)
 
 
-def republish_locked(req: RefreshRequest, now: datetime, progress: Progress = QUIET) -> Report:
+def republish_locked(
+    req: RefreshRequest, now: datetime, progress: Progress = QUIET, reports: str = ""
+) -> Report:
     """``refresh_locked`` that writes a new version even when it equals the live one:
     for exercising a publish (load and fault tests), never needed for data."""
-    return _refresh(req, now, progress, lambda *_: False)
+    return _refresh(req, now, progress, lambda *_: False, reports)
 
 
 Same = Callable[[RefreshRequest, Assembled, Path, Path], bool]
 
 
-def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same) -> Report:
+def _refresh(
+    req: RefreshRequest, now: datetime, progress: Progress, same: Same, reports: str
+) -> Report:
     """The refresh; ``same(req, assembled, written, live)`` says the new version changes
     nothing (then the live one is kept)."""
     live = current_target(req.data_dir)
@@ -140,6 +154,7 @@ def _refresh(req: RefreshRequest, now: datetime, progress: Progress, same: Same)
     attachments: dict[str, str | bytes] = {}
     if previous is not None:
         report.changes = diff(previous, ds, req.election_day)
+        report.changes.front_line = _front_line(reports, ds, now, report)
         attachments["changes.md"] = report.changes.markdown()
         picture = _change_map(ds, report)
         if picture:
@@ -264,6 +279,28 @@ def _change_map(ds: Dataset, report: RefreshReport) -> bytes | None:
     except (OSError, ValueError) as exc:
         report.problems.warnings.append(f"could not draw the change map: {exc}")
         return None
+
+
+def _front_line(
+    location: str, ds: Dataset, now: datetime, report: RefreshReport
+) -> FrontLine | None:
+    """The open reports answered by the candidate ``ds`` as of ``now``. No store yet: none
+    to re-check; a store that cannot be read costs the section (one warning), never the
+    refresh."""
+    if not location:
+        return None
+    # SQLAlchemy loads only here: a refresh without reports never imports it.
+    from lookup.reports.store import open_reports
+
+    try:
+        stored = open_reports(location)
+    except Exception as exc:  # any database failure; its text may hold a URL's password
+        report.problems.warnings.append(
+            f"reports from the front line not re-checked: the reports database "
+            f"(LOOKUP_REPORTS_DB) cannot be read ({type(exc).__name__})"
+        )
+        return None
+    return recheck(stored, ds, now)
 
 
 def _load_live(live: Path | None, report: RefreshReport) -> Dataset | None:

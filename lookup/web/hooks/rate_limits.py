@@ -1,9 +1,12 @@
 """Per-client rate limits on the public lookups (the ``limits`` library).
 
 Limited: every request that runs a lookup (``/api/v1/lookup``, early voting, calendar,
-precinct outline, Civic voterinfo, the resident page), sharing one budget per client,
-and ``/api/v1/suggest`` with its own, larger one (a keystroke each). Not limited: health
-probes, the election list, strings, the OpenAPI document, metrics, static files.
+precinct outline, Civic voterinfo, the resident page) and the question topics posted
+(``/api/v1/questions``), sharing one budget per client, and ``/api/v1/suggest`` with
+its own, larger one (a keystroke each). A report filed (``POST /api/v1/reports``) from
+the widget spends a small budget of its own (``report_rate_limit``); one from the
+console, the look-ups' budget. Not limited: CORS preflights, health probes,
+the election list, strings, the OpenAPI document, metrics, static files.
 
 The client is the peer address, or with ``trusted_proxies`` set the address that many
 proxies back in X-Forwarded-For (werkzeug's ProxyFix: a header forged by a client is
@@ -40,7 +43,7 @@ from lookup.web.context import Quota, exchange
 
 log = logging.getLogger(__name__)
 
-# Endpoints that run a lookup and so share the per-client budget.
+# Endpoints that share the per-client budget of the lookups.
 LOOKUP_ENDPOINTS = (
     "api.lookup",
     "api.early_voting",
@@ -48,8 +51,13 @@ LOOKUP_ENDPOINTS = (
     "widget.precinct_geojson",
     "civicinfo.voterinfo",
     "pages.index",
+    "questions.record_questions",  # no lookup, but a write any client can repeat
 )
 SUGGEST_ENDPOINTS = ("api.suggest_addresses",)
+# A report's budget depends on who files it (the body's channel): ``budget_key``.
+REPORT_ENDPOINT = "reports.file_report"
+REPORT_FROM_WIDGET = f"{REPORT_ENDPOINT}:widget"
+REPORT_FROM_CONSOLE = f"{REPORT_ENDPOINT}:rep"
 EXEMPT_MEMO = 4096  # client addresses remembered as exempt or not (then forgotten at once)
 # A shared store that does not answer must not hold a lookup: Redis clients wait forever
 # by default. A round trip on a LAN is ~0.2 ms; the URL's own ?socket_timeout= wins.
@@ -89,8 +97,9 @@ class RateLimiter:
         # every request; the call center's few addresses ask thousands of times.
         self._exempt_memo: dict[str, bool] = {}
         for endpoints, rate, scope in (
-            (LOOKUP_ENDPOINTS, settings.rate_limit, "lookups"),
+            ((*LOOKUP_ENDPOINTS, REPORT_FROM_CONSOLE), settings.rate_limit, "lookups"),
             (SUGGEST_ENDPOINTS, settings.suggest_rate_limit, "suggest"),
+            ((REPORT_FROM_WIDGET,), settings.report_rate_limit, "reports"),
         ):
             if rate:
                 budget = Budget(scope, tuple(parse_many(rate)))
@@ -112,8 +121,10 @@ class RateLimiter:
         return known
 
     def before_request(self) -> None:
-        """The before-request hook: count this request against its client's budget."""
-        self.check(request.endpoint, request.remote_addr or "")
+        """The before-request hook: count this request against its client's budget (a
+        CORS preflight asks nothing of the service: not counted)."""
+        if request.method != "OPTIONS":
+            self.check(budget_key(request.endpoint), request.remote_addr or "")
 
     def check(self, endpoint: str | None, client: str) -> None:
         """Count this request; raise ``RateLimited`` once a budget is spent."""
@@ -146,6 +157,18 @@ class RateLimiter:
             )
 
 
+def budget_key(endpoint: str | None) -> str | None:
+    """The endpoint's budget name; a report's names its channel too (the JSON body, read
+    once and cached for the view). Anything but the widget counts as the console's, so a
+    report cannot dodge a budget by naming no channel or a wrong one (the view then
+    refuses it)."""
+    if endpoint != REPORT_ENDPOINT:
+        return endpoint
+    body = request.get_json(silent=True)
+    channel = body.get("channel") if isinstance(body, dict) else None
+    return REPORT_FROM_WIDGET if channel == "widget" else REPORT_FROM_CONSOLE
+
+
 def trust_proxies(app: Flask, settings: Settings) -> None:
     """Believe X-Forwarded-For (and -Proto, -Host) from the configured proxies only."""
     if settings.trusted_proxies:
@@ -155,7 +178,7 @@ def trust_proxies(app: Flask, settings: Settings) -> None:
 
 def limiter_for(settings: Settings) -> RateLimiter | None:
     """The configured limits, or None when every budget is off."""
-    if not (settings.rate_limit or settings.suggest_rate_limit):
+    if not (settings.rate_limit or settings.suggest_rate_limit or settings.report_rate_limit):
         return None
     return RateLimiter(settings)
 
