@@ -10,12 +10,16 @@ from typing import Any
 
 from lookup import __version__
 from lookup.domain.election_kinds import ElectionKind
+from lookup.domain.help_topics import TOPIC_IDS
 from lookup.domain.picks import MAX_PICK_CHARS, PICK_PATTERN
+from lookup.domain.questions import MAX_TOPICS, allowed_topics
 from lookup.errors import ERROR_CODES
 from lookup.geocode.base import SOURCES
 from lookup.geocode.normalize import MAX_ADDRESS_CHARS
 from lookup.i18n import languages
-from lookup.insights.events import API_CHANNELS, REPORT_TABLES
+from lookup.insights.events import API_CHANNELS, QUESTION_CHANNELS, REPORT_TABLES
+from lookup.reports.model import CHANNELS as REPORT_CHANNELS
+from lookup.reports.model import MAX_NOTE_CHARS, MAX_VERSION_CHARS, REASONS, STATUSES
 from lookup.service import NOTICE_CODES, OPEN_FILTERS
 
 _STR: dict[str, Any] = {"type": "string"}
@@ -247,6 +251,16 @@ def _schemas() -> dict[str, Any]:
                 }
             ),
             "notices": {"type": "array", "items": notice},
+            "help_topics": {
+                "type": "array",
+                "items": {"enum": list(TOPIC_IDS)},
+                "uniqueItems": True,
+                "description": "The ids of the Board's answers (GET /api/v1/help) that apply "
+                "at the answer's moment, in display order: same_day_registration only while "
+                "early voting is open in the voter's county, mail_ballot_return until 7:30 "
+                "p.m. on Election Day, the others while an election is ahead; with none "
+                "ahead, am_i_registered, moved and photo_id.",
+            },
             "board_of_elections": board,
         }
     )
@@ -339,8 +353,37 @@ def _schemas() -> dict[str, Any]:
             "board_of_elections": board,
         }
     )
+    help_topic = _obj(
+        {
+            "id": {**_STR, "pattern": "^[a-z][a-z0-9_]{0,39}$"},
+            "title": _STR,
+            "body": {**_STR, "description": "Plain text, short, written to be read aloud."},
+            "source_url": {
+                **_STR,
+                "format": "uri",
+                "description": "The official page (https) the answer is written from.",
+            },
+            "reviewed": {
+                **_STR,
+                "format": "date",
+                "description": "When the Board last checked it against that page.",
+            },
+        }
+    )
+    help_topics = _obj(
+        {
+            "lang": _STR,
+            "topics": {
+                "type": "array",
+                "items": help_topic,
+                "description": "In the Board's order; every language has the same ids, at "
+                f"least: {', '.join(TOPIC_IDS)}.",
+            },
+        }
+    )
     return {
         "Answer": answer,
+        "HelpTopics": help_topics,
         "EarlyVoting": early,
         "Elections": elections,
         "Suggestions": suggestions,
@@ -414,6 +457,191 @@ def _staff(summary: str, params: list[dict[str, Any]], ok: dict[str, Any]) -> di
     }
     op = {"summary": summary, "parameters": params, "security": [{"bearerAuth": []}]}
     return {"get": {**op, "responses": {"200": ok, **errors}}}
+
+
+def _questions(lang: dict[str, Any]) -> dict[str, Any]:
+    """``POST /api/v1/questions``: the topics of one call or one opened answer."""
+    body = {
+        "type": "object",
+        "properties": {
+            "topics": {
+                "type": "array",
+                "items": {"enum": allowed_topics(TOPIC_IDS)},
+                "minItems": 1,
+                "maxItems": MAX_TOPICS,
+                "description": "What was asked: the console's marks (where_to_vote, "
+                "early_voting_hours, photo_id, registration, mail_ballot, moved, "
+                "accessibility, other) or the id of a help topic a resident opened (any id "
+                "of /api/v1/help, which a county may extend). A topic given twice counts once.",
+            },
+            "channel": {"enum": list(QUESTION_CHANNELS), "description": "rep: the 311 console."},
+            "lang": {**lang["schema"], "description": "The language of the call or answer."},
+        },
+        "required": ["topics", "channel"],
+    }
+    return {
+        "post": {
+            "summary": "Count what a caller asked (topic ids only, for the aggregate "
+            "insights table topics); nothing else is kept",
+            "parameters": [],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": body}},
+            },
+            "responses": {
+                "204": {"description": "Counted (with insights off: accepted, not counted)"},
+                "400": _json(
+                    "Error",
+                    "invalid_parameter: the body is not a JSON object, or details.parameter "
+                    "names topics (reason not_a_list, too_many, unknown with details.allowed), "
+                    "channel or lang",
+                ),
+                "413": _json("Error", "payload_too_large"),
+                "429": _ERRORS["429"],
+            },
+        }
+    }
+
+
+def _report() -> dict[str, Any]:
+    """One report from the front line as staff see it."""
+    answered = _obj(
+        {
+            "outcome": {**_STR, "description": "ok, or the error code a look-up answered"},
+            "county": _STR,
+            "precinct": _STR,
+            "precinct_name": _STR,
+            "place_id": _STR,
+            "place_name": _STR,
+            "place_address": _STR,
+        }
+    )
+    stamp = {**_STR, "description": "UTC, YYYY-MM-DDTHH:MM:SSZ"}
+    return _obj(
+        {
+            "id": _STR,
+            "created": stamp,
+            "channel": {"enum": list(REPORT_CHANNELS)},
+            "lang": _STR,
+            "reason": {"enum": list(REASONS)},
+            "note": _STR,
+            "address": _NSTR,
+            "lat": _NNUM,
+            "lon": _NNUM,
+            "client_data_version": {
+                **_NSTR,
+                "description": "The data version the reporter's answer named (null: not sent)",
+            },
+            "data_version": {
+                **_STR,
+                "description": "The live version the report was answered against when filed",
+            },
+            "answered": answered,
+            "status": {"enum": list(STATUSES)},
+            "closed_at": {**_NSTR, "description": "When resolved or withdrawn (UTC)"},
+        }
+    )
+
+
+def _file_report(lang: dict[str, Any]) -> dict[str, Any]:
+    """``POST /api/v1/reports``: "this looks wrong" from the console or the widget."""
+    body = {
+        "type": "object",
+        "properties": {
+            "reason": {"enum": list(REASONS)},
+            "note": {"type": "string", "maxLength": MAX_NOTE_CHARS},
+            "address": {"type": "string", "maxLength": MAX_ADDRESS_CHARS},
+            "lat": _NUM,
+            "lon": _NUM,
+            "data_version": {"type": "string", "maxLength": MAX_VERSION_CHARS},
+            "channel": {"enum": list(REPORT_CHANNELS), "description": "rep: the 311 console"},
+            "lang": {**lang["schema"], "description": "The language of the answer reported."},
+        },
+        "required": ["reason", "channel"],
+    }
+    return {
+        "post": {
+            "summary": "Report that an answer looks wrong: the reason, an optional note and "
+            "the address or lat/lon (one of them) to re-check it by; kept for staff only "
+            "(never counted or logged) and re-checked by every data refresh",
+            "parameters": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "202": {
+                    "description": "Filed",
+                    "content": {"application/json": {"schema": _obj({"id": _STR})}},
+                },
+                "400": _json(
+                    "Error",
+                    "invalid_parameter: the body is not a JSON object, or details.parameter "
+                    "names reason, note (too_long, control), address (missing, combined, "
+                    "too_long), lat/lon, data_version, channel or lang",
+                ),
+                "413": _json("Error", "payload_too_large"),
+                "429": _json(
+                    "Error",
+                    "rate_limited: a widget report spends its own budget "
+                    "(LOOKUP_REPORT_RATE_LIMIT), a console report the look-ups'",
+                ),
+                "500": _json("Error", "internal_error: the reports database cannot be written"),
+                "503": _json("Error", "dataset_unavailable"),
+            },
+        }
+    }
+
+
+_STAFF_ERRORS = {
+    "401": _json("Error", "unauthorized: missing or wrong admin token"),
+    "403": _json("Error", "admin_disabled: no admin token configured"),
+    "500": _json("Error", "internal_error: the reports database cannot be read"),
+}
+
+
+def _list_reports(lang: dict[str, Any]) -> dict[str, Any]:
+    listing = _obj({"reports": {"type": "array", "items": _report()}, "open": {"type": "integer"}})
+    return {
+        "get": {
+            "summary": "Staff: the reports from the front line, newest first (JSON, or the "
+            "page with format=html or Accept: text/html); reports closed more than "
+            "LOOKUP_REPORTS_RETENTION_DAYS ago are deleted",
+            "parameters": [
+                _param("status", "Which (default open).", {"enum": [*STATUSES, "all"]}),
+                _param("format", "html: the staff page.", {"enum": ["json", "html"]}),
+                lang,
+            ],
+            "security": [{"bearerAuth": []}],
+            "responses": {
+                "200": {
+                    "description": "The reports, and how many are open",
+                    "content": {
+                        "application/json": {"schema": listing},
+                        "text/html": {"schema": _STR},
+                    },
+                },
+                "400": _json("Error", "invalid_parameter: unknown status"),
+                **_STAFF_ERRORS,
+            },
+        }
+    }
+
+
+def _close_report(action: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": f"Staff: {action} an open report (a closed one stays as it was)",
+            "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": _STR}],
+            "security": [{"bearerAuth": []}],
+            "responses": {
+                "200": {
+                    "description": "The report as it is now",
+                    "content": {"application/json": {"schema": _report()}},
+                },
+                "303": {"description": "A form of the staff page: back to the page"},
+                "404": _json("Error", "not_found: no such report (or deleted)"),
+                **_STAFF_ERRORS,
+            },
+        }
+    }
 
 
 def _google(description: str) -> dict[str, Any]:
@@ -502,6 +730,8 @@ def spec() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/questions": _questions(lang),
+        "/api/v1/reports": _file_report(lang),
         "/api/v1/strings": {
             "get": {
                 "summary": "The resident widget's strings in one language (the widget "
@@ -541,6 +771,8 @@ def spec() -> dict[str, Any]:
                                                 {"type": "null"},
                                             ]
                                         },
+                                        # what a report from the widget may give as reason
+                                        "report_reasons": {"type": "array", "items": _STR},
                                     }
                                 )
                             }
@@ -551,10 +783,28 @@ def spec() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/help": {
+            "get": {
+                "summary": "The Board's answers to callers' questions (photo ID, same-day "
+                "registration, mail ballots...) in one language, each with its official "
+                "source and the date it was last reviewed; look-up answers link them by id "
+                "(help_topics)",
+                "parameters": [lang],
+                "responses": {
+                    "200": _json("HelpTopics"),
+                    "400": _json("Error", "invalid_parameter: unknown lang"),
+                },
+            }
+        },
         "/civicinfo/v2/voterinfo": {
             "get": {
                 "summary": "Google Civic Information API v2 voterinfo, same field names and "
-                "nesting (existing clients can point here); errors in Google's error body",
+                "nesting (existing clients can point here); errors in Google's error body. "
+                "dropOffLocations: where a mail ballot can be returned by hand at the "
+                "moment asked: the county board's office (name and address) until 7:30 "
+                "p.m. on Election Day, and every early-voting site of the county (with its "
+                "hours) while early voting is open there; empty after 7:30 p.m. on "
+                "Election Day (North Carolina has no drop boxes)",
                 "parameters": [
                     {**_ADDRESS, "required": True},
                     _param("electionId", "An election id from /civicinfo/v2/elections."),
@@ -594,6 +844,9 @@ def spec() -> dict[str, Any]:
             ],
             {"description": "CSV with a header row", "content": {"text/csv": {"schema": _STR}}},
         ),
+        "/admin/reports": _list_reports(lang),
+        "/admin/reports/{report_id}/resolve": _close_report("resolve"),
+        "/admin/reports/{report_id}/withdraw": _close_report("withdraw"),
         "/healthz": {
             "get": {"summary": "Liveness", "parameters": [], "responses": {"200": _json("Health")}}
         },

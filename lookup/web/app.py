@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from lookup.config import Settings
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.location import resolve_data_dir
+from lookup.domain.help_topics import load_help
 from lookup.domain.staff_notices import load_notices
 from lookup.errors import (
     InternalError,
@@ -40,7 +41,18 @@ from lookup.web.context import (
 from lookup.web.hooks import insights as insight_hook
 from lookup.web.hooks import metrics, rate_limits, request_log
 from lookup.web.security import secure
-from lookup.web.views import admin, api, civic, insights, pages, rep, widget
+from lookup.web.views import (
+    admin,
+    api,
+    civic,
+    insights,
+    knowledge,
+    pages,
+    questions,
+    rep,
+    reports,
+    widget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +81,14 @@ def create_app(
         holder=holder,
         clock=clock,
         fragments=fragments,
+        help_base=load_help(settings.help_dir, languages()),
         geocoders=configured_geocoders(settings),
         staff_notices=load_notices(settings.notices_file, languages())
         if settings.notices_file
         else (),
     )
     app.extensions["lookup"] = st
-    for view in (api, pages, civic, widget, rep, admin, insights):
+    for view in (api, pages, civic, widget, rep, admin, insights, knowledge, questions, reports):
         app.register_blueprint(view.bp)
     _install_hooks(app, settings, st)
     _install_error_handlers(app)
@@ -110,7 +123,8 @@ def _install_hooks(app: Flask, settings: Settings, st: AppState) -> None:
     def too_large() -> None:
         if len(request.query_string) > settings.max_request_bytes:
             raise InvalidParameter("query string too long", reason="too_long")
-        # No route reads a body; a large one is refused before anything looks at it.
+        # Only the small JSON posts (questions, reports) read a body; a larger one is refused
+        # before anything looks at it.
         if (request.content_length or 0) > MAX_BODY_BYTES:
             raise PayloadTooLarge("request body too large", maximum=MAX_BODY_BYTES)
 

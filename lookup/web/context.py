@@ -21,6 +21,7 @@ from lookup.config import Settings
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.model import Dataset
 from lookup.domain.boards import STATE_BOARD
+from lookup.domain.help_topics import HelpBase
 from lookup.domain.models import BoardOfElections
 from lookup.domain.schedule import LOCAL_TZ
 from lookup.domain.staff_notices import StaffNotice
@@ -58,6 +59,7 @@ class AppState:
     holder: DatasetHolder
     clock: Clock
     fragments: FragmentCache
+    help_base: HelpBase  # the Board's answers to callers' questions, checked at start
     geocoders: tuple[Geocoder, ...] = ()  # remote fallbacks, in the configured order
     staff_notices: tuple[StaffNotice, ...] = ()
 
