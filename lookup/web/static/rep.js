@@ -1,6 +1,9 @@
 // The 311 representative console (/rep). Plain JavaScript, no build step, no external
 // request. Every piece of data is inserted with textContent: names and addresses come
-// from Board of Elections files and are untrusted.
+// from Board of Elections files and are untrusted, as do the Board's help answers.
+// Keys: Enter looks up, 1-9 pick a candidate, / searches the answers for callers, 1-8
+// (Alt+1-8 anywhere) mark what the caller asked, Alt+W reports a wrong answer, Alt+N
+// sends the marks and starts the next call.
 "use strict";
 
 (() => {
@@ -25,6 +28,8 @@
   let listFor = null;  // the text the suggestions shown were asked for
   let dismissed = null;  // text the representative closed the suggestions on (Escape)
   let accepted = null;  // a suggestion taken into the box
+  let lastQuery = null;  // {address}: what the answer or error on screen was asked for
+  let lastError = null;  // the error code on screen (a not-found address can be reported)
 
   const fill = (tpl, values) => tpl.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
   const clear = (el) => { while (el.firstChild) el.removeChild(el.firstChild); };
@@ -34,6 +39,13 @@
     if (cls) e.className = cls;
     return e;
   };
+  // Where a bare key is text, not a command: typing "1" or "/" in a box stays typing.
+  const typingIn = (t) => Boolean(t) && (t.isContentEditable || t.tagName === "TEXTAREA"
+    || t.tagName === "SELECT" || (t.tagName === "INPUT"
+      && !["checkbox", "radio", "button", "submit", "reset"].includes(t.type)));
+  const post = (path, body, extra) => fetch(path, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), ...extra,
+  });
   const api = (path, query) => {
     const q = new URLSearchParams({ ...query, ...moment });
     return fetch(`${path}?${q}`).then(async (r) => ({ status: r.status, body: await r.json() }));
@@ -165,7 +177,8 @@
 
   async function lookUp(address) {
     $("status").textContent = T.searching;
-    for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
+    for (const id of ["answer", "candidates", "error", "report"]) $(id).hidden = true;
+    lastQuery = { address };
     // The console lists every site with its day-by-day hours: it asks for the schedules
     // (the API leaves them out unless asked).
     const query = { address, lang: UI, channel: "rep", include: "schedule" };
@@ -186,6 +199,7 @@
       if (c.precinct && !c.label) b.appendChild(el("span", ` — ${T.precinct} ${c.precinct.id}`, "muted"));
       b.addEventListener("click", () => {
         input.value = c.address;
+        lastQuery = { address: c.address };
         if (c.pick) pickCandidate(c.pick).catch(unanswered);
         else lookUp(c.address);
       });
@@ -201,13 +215,13 @@
   // only ask the same question.
   async function pickCandidate(pick) {
     $("status").textContent = T.searching;
-    for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
+    for (const id of ["answer", "candidates", "error", "report"]) $(id).hidden = true;
     const query = { pick, lang: UI, channel: "rep", include: "schedule" };
     const { status, body } = await api("/api/v1/lookup", query);
     return status === 200 ? showAnswer(body) : showError(body);
   }
   document.addEventListener("keydown", (ev) => {
-    if ($("candidates").hidden || !/^[1-9]$/.test(ev.key) || ev.target === input) return;
+    if ($("candidates").hidden || !/^[1-9]$/.test(ev.key) || ev.altKey || typingIn(ev.target)) return;
     const buttons = $("candidate-list").querySelectorAll("button");
     buttons[Number(ev.key) - 1]?.click();
   });
@@ -217,6 +231,10 @@
   // description.
   function showError(body) {
     for (const id of ["answer", "candidates"]) $(id).hidden = true;
+    lastAnswer = null;
+    lastError = body.error.code || null;
+    $("report-error").hidden = !reportable();
+    renderTopics();
     $("error-message").textContent = body.error.message;
     $("error").hidden = false;
     $("status").textContent = "";
@@ -232,6 +250,7 @@
 
   function showAnswer(a) {
     lastAnswer = a;
+    lastError = null;
     $("matched").textContent = fill(T.matched, { address: matchedText(a.match) });
     $("precinct").textContent = `${a.precinct.id} — ${a.precinct.name}`;
     const place = a.polling_place;
@@ -264,7 +283,7 @@
     $("board-name").textContent = a.board_of_elections.name;
     $("board-phone").textContent = a.board_of_elections.phone;
     $("board-phone").href = `tel:${a.board_of_elections.phone}`;
-    setScriptLang(scriptLang);
+    setScriptLang(scriptLang);  // the script, and the topics that apply to this answer first
     $("answer").hidden = false;
     $("status").textContent = T.found;
     $("answer-title").focus();
@@ -411,15 +430,22 @@
     return [];
   }
 
+  // The script of the answer, then the help answers the representative added to it, all
+  // in the script's language (an answer whose language is not loaded yet follows).
+  function renderScript() {
+    if (!lastAnswer) return;
+    const lang = scriptLang;
+    const extra = added.map((id) => (loaded[lang] || []).find((t) => t.id === id)).filter(Boolean);
+    $("script").textContent = [script(lastAnswer, lang), ...extra.map((t) => t.body)].join(" ");
+    $("script").lang = lang;
+  }
   function setScriptLang(lang) {
     scriptLang = lang;
     document.querySelectorAll(".script-lang").forEach((b) => {
       b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
     });
-    if (lastAnswer) {
-      $("script").textContent = script(lastAnswer, lang);
-      $("script").lang = lang;
-    }
+    renderScript();
+    renderTopics();
   }
   document.querySelectorAll(".script-lang").forEach((b) => {
     b.addEventListener("click", () => setScriptLang(b.dataset.lang));
@@ -437,15 +463,276 @@
     $("status").textContent = STRINGS[UI].copied;
   });
 
+  // ---- the Board's answers to what callers ask (/api/v1/help), in the script language ---
+  // Each language is fetched once; the topics the answer on screen lists (help_topics:
+  // what applies at its moment) come first, marked in words. Searching matches every
+  // word typed in the title or body, accents and case aside; topics whose title has them
+  // all come before those that only mention them.
+  const helpRequests = {};  // lang -> Promise of its topics
+  const loaded = {};  // lang -> its topics, once they arrived
+  let added = [];  // topic ids added to this call's script, in order
+  let opened = null;  // the topic id shown
+  const search = $("topic-search");
+  const fold = (text) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  function helpTopics(lang) {
+    if (!helpRequests[lang]) {
+      helpRequests[lang] = fetch(`/api/v1/help?lang=${encodeURIComponent(lang)}`)
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
+        .then((body) => { loaded[lang] = body.topics; return body.topics; })
+        .catch((err) => { delete helpRequests[lang]; throw err; });  // asked again next time
+    }
+    return helpRequests[lang];
+  }
+  const applying = () => (lastAnswer && lastAnswer.help_topics) || [];
+  function matching(topics) {
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    const has = (text) => words.every((w) => fold(text).includes(w));
+    const first = applying();
+    const rank = (t) => [has(t.title) ? 0 : 1, first.includes(t.id) ? first.indexOf(t.id) : first.length];
+    return topics
+      .filter((t) => has(`${t.title} ${t.body}`))
+      .map((t, i) => ({ t, i, r: rank(t) }))
+      .sort((x, y) => x.r[0] - y.r[0] || x.r[1] - y.r[1] || x.i - y.i)
+      .map(({ t }) => t);
+  }
+  async function renderTopics() {
+    const lang = scriptLang;
+    const list = $("topic-list");
+    $("topics-lang").textContent = fill(T.topics_lang, { language: STRINGS[lang].language_name });
+    let topics;
+    try {
+      topics = await helpTopics(lang);
+    } catch {
+      if (lang === scriptLang) { clear(list); list.appendChild(el("li", T.topics_error, "muted")); }
+      return;
+    }
+    if (lang !== scriptLang) return;  // the language changed meanwhile
+    clear(list);
+    const first = applying();
+    const shown = matching(topics);
+    for (const t of shown) {
+      const b = el("button");
+      b.type = "button";
+      b.dataset.topic = t.id;
+      b.appendChild(el("span", t.title));
+      b.lastChild.lang = lang;
+      if (first.includes(t.id)) b.appendChild(el("span", T.applies_now, "applies"));
+      b.setAttribute("aria-current", String(t.id === opened));
+      b.addEventListener("click", () => openTopic(t.id));
+      const li = el("li");
+      li.appendChild(b);
+      list.appendChild(li);
+    }
+    if (!shown.length) list.appendChild(el("li", T.topics_none, "muted"));
+    if (opened) showTopic(topics.find((t) => t.id === opened), lang);
+    if (added.length) renderScript();
+  }
+  async function openTopic(id) {
+    opened = id;
+    await renderTopics();
+  }
+  const safeLink = (url) => {
+    try {
+      const u = new URL(url);
+      return ["https:", "http:"].includes(u.protocol) ? u : null;
+    } catch {
+      return null;
+    }
+  };
+  const longDay = (iso, lang) => {
+    const [y, m, d] = iso.split("-").map(Number);
+    return new Intl.DateTimeFormat(locale(lang), {
+      year: "numeric", month: "long", day: "numeric", timeZone: "UTC",
+    }).format(new Date(Date.UTC(y, m - 1, d)));
+  };
+  // The opened answer: its text in the script language (read aloud as written), where it
+  // comes from and when the Board last reviewed it, and "Add to script".
+  function showTopic(t, lang) {
+    const box = $("topic-answer");
+    clear(box);
+    if (!t) { box.hidden = true; return; }
+    const title = el("h3", t.title);
+    const body = el("p", t.body, "topic-body");
+    title.lang = body.lang = lang;
+    box.append(title, body);
+    const meta = el("p", undefined, "muted");
+    const link = safeLink(t.source_url);
+    if (link) {
+      const a = el("a", `${T.topic_source} (${link.host})`);
+      a.href = link.href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      meta.append(a, " · ");
+    }
+    meta.append(fill(T.reviewed, { date: longDay(t.reviewed, UI) }));
+    box.appendChild(meta);
+    const add = el("button", added.includes(t.id) ? T.in_script : T.add_to_script);
+    add.type = "button";
+    add.id = "add-to-script";
+    add.disabled = !lastAnswer || added.includes(t.id);
+    if (!lastAnswer) add.setAttribute("aria-describedby", "add-help");
+    add.addEventListener("click", () => {
+      if (!lastAnswer || added.includes(t.id)) return;
+      added.push(t.id);
+      renderScript();
+      showTopic(t, lang);
+      $("status").textContent = T.script_added;
+      $("add-to-script").focus();
+    });
+    box.appendChild(add);
+    if (!lastAnswer) {
+      const help = el("p", T.add_needs_answer, "help");
+      help.id = "add-help";
+      box.appendChild(help);
+    }
+    box.hidden = false;
+  }
+  search.addEventListener("input", () => renderTopics());
+  search.addEventListener("keydown", (ev) => {
+    const first = $("topic-list").querySelector("button");
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      if (first) first.click();
+    } else if (ev.key === "ArrowDown" && first) {
+      ev.preventDefault();
+      first.focus();
+    } else if (ev.key === "Escape") {
+      search.value = "";
+      renderTopics();
+    }
+  });
+  $("topic-list").addEventListener("keydown", (ev) => {
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+    const buttons = Array.from($("topic-list").querySelectorAll("button"));
+    const i = buttons.indexOf(document.activeElement);
+    if (i < 0) return;
+    ev.preventDefault();
+    if (ev.key === "ArrowDown") buttons[Math.min(i + 1, buttons.length - 1)].focus();
+    else if (i === 0) search.focus();
+    else buttons[i - 1].focus();
+  });
+
+  // ---- what the caller asked: marks, sent when the next call starts ---------------------
+  // Fixed topic ids only (never a word the caller said), counted by the service. Nothing
+  // is marked for the representative: a look-up does not mean "where to vote" was asked.
+  const marks = () => Array.from(document.querySelectorAll("input[name=mark]"));
+  const markLabel = (box) => box.closest("label").textContent.replace(/^\s*\d\s*/, "").trim();
+  function toggleMark(i) {
+    const box = marks()[i];
+    if (!box) return;
+    box.checked = !box.checked;
+    $("status").textContent = fill(box.checked ? T.mark_on : T.mark_off, { topic: markLabel(box) });
+  }
+  // Sends the marks (if any) and clears them; on the way out of the page, as a beacon.
+  function sendMarks(beacon) {
+    const topics = marks().filter((b) => b.checked).map((b) => b.value);
+    if (!topics.length) return;
+    const body = { topics, channel: "rep", lang: scriptLang };
+    marks().forEach((b) => { b.checked = false; });
+    if (beacon) {
+      navigator.sendBeacon("/api/v1/questions", new Blob([JSON.stringify(body)], { type: "application/json" }));
+      return;
+    }
+    const failed = () => { $("status").textContent = T.marks_failed; };
+    post("/api/v1/questions", body, { keepalive: true })
+      .then((r) => { if (r.status !== 204) failed(); }, failed);
+  }
+  window.addEventListener("pagehide", () => sendMarks(true));
+
+  // ---- "This looks wrong": a report to the data staff ---------------------------------
+  const reportable = () => Boolean(lastAnswer) || lastError === "address_not_found";
+  let reportOpener = null;
+  function openReport() {
+    if (!reportable() || !lastQuery) return;
+    reportOpener = document.activeElement;
+    const form = $("report-form");
+    form.reset();
+    form.reason.value = lastAnswer ? "wrong_place" : "address_missing";
+    form.hidden = false;
+    $("report-result").textContent = "";
+    $("report").hidden = false;
+    form.querySelector("input[name=reason]:checked").focus();
+  }
+  function closeReport() {
+    $("report").hidden = true;
+    if (reportOpener && reportOpener.isConnected) reportOpener.focus();
+  }
+  // What the data staff need to check it again: the address as looked up, or the point
+  // when the answer was for coordinates.
+  function reportWhere() {
+    const m = lastAnswer && lastAnswer.match;
+    if (m && !m.address) return { lat: m.lat, lon: m.lon };
+    return { address: lastQuery.address };
+  }
+  $("report-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const form = $("report-form");
+    const result = $("report-result");
+    const body = {
+      reason: form.reason.value, ...reportWhere(), channel: "rep", lang: scriptLang,
+    };
+    // The version the answer came from; a not-found address has none (the service notes
+    // the version it re-checks against).
+    if (lastAnswer) body.data_version = lastAnswer.data_version;
+    const note = $("report-note").value.trim();
+    if (note) body.note = note;
+    $("report-send").disabled = true;
+    try {
+      const r = await post("/api/v1/reports", body);
+      const answer = await r.json();
+      if (r.status === 202) {
+        form.hidden = true;
+        result.textContent = fill(T.report_sent, { id: answer.id });
+        $("report-title").focus();
+      } else {
+        result.textContent = answer.error ? answer.error.message : T.report_network;
+      }
+    } catch {
+      result.textContent = T.report_network;
+    } finally {
+      $("report-send").disabled = false;
+    }
+  });
+  $("report-cancel").addEventListener("click", closeReport);
+  $("report").addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") { ev.preventDefault(); closeReport(); }
+  });
+  for (const id of ["report-answer", "report-error"]) $(id).addEventListener("click", openReport);
+
+  // ---- keys that work from anywhere on the page ---------------------------------------
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey) return;
+    // Alt+digit by the key's place (a Mac's Alt changes the character); a bare digit as
+    // typed, outside text fields, and not while the digits pick a candidate.
+    const alt = ev.altKey && /^(?:Digit|Numpad)([1-8])$/.exec(ev.code);
+    if (alt || (!ev.altKey && /^[1-8]$/.test(ev.key) && !typingIn(ev.target) && $("candidates").hidden)) {
+      ev.preventDefault();
+      toggleMark(Number(alt ? alt[1] : ev.key) - 1);
+    } else if (ev.key === "/" && !ev.altKey && !typingIn(ev.target)) {
+      ev.preventDefault();
+      search.focus();
+      search.select();
+    } else if (ev.altKey && ev.code === "KeyW") {
+      ev.preventDefault();
+      openReport();
+    }
+  });
+
   // ---- a new call clears everything ---------------------------------------------------
   function newCall() {
+    sendMarks(false);  // in the language the caller was answered in, before it resets
     lastAnswer = null;
+    lastQuery = lastError = null;
+    added = [];
+    opened = null;
+    search.value = "";
+    $("topic-answer").hidden = true;
     input.value = "";
     clearTimeout(typing);
     listFor = dismissed = accepted = null;
     closeList();
     setScriptLang(UI);  // the next caller hears the console's language until asked otherwise
-    for (const id of ["answer", "candidates", "error"]) $(id).hidden = true;
+    for (const id of ["answer", "candidates", "error", "report"]) $(id).hidden = true;
     for (const id of ["script", "matched", "error-message"]) $(id).textContent = "";
     clear($("confirm-notices"));
     $("confirm").hidden = true;
@@ -456,5 +743,6 @@
   document.addEventListener("keydown", (ev) => {
     if (ev.altKey && (ev.key === "n" || ev.key === "N")) { ev.preventDefault(); newCall(); }
   });
+  renderTopics();
   input.focus();
 })();

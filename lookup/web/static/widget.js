@@ -18,6 +18,12 @@
 // Places show their display forms (display_name, display_address: title case, a name the
 // BOE cut short only to its last whole word, "Road" for RD); the BOE's own fields stay in
 // the answer.
+// "Good to know": the Board's answers the look-up's help_topics names (from /api/v1/help
+// in the widget's language), each a disclosure; on a phone the list starts folded behind
+// one "N answers" button, so that the answer stays short. Opening one counts its id once
+// per answer (POST /api/v1/questions: the id only, never the address). "Something looks wrong?"
+// files a report (POST /api/v1/reports, rate-limited by the service). Posts go to BASE
+// with the GETs' options: no cookies, no Referer.
 "use strict";
 
 (() => {
@@ -79,6 +85,10 @@
   // A finger, not a mouse: help that speaks of tapping, not of arrow keys.
   const touch = () => Boolean(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
   const NEAREST = 3; // sites shown before "show all"
+  const SHORT_TOPICS = 4; // the Board's answers listed under "Good to know" before "more"
+  // A phone (the width at which widget.css lays the widget out for one): the help answers
+  // start folded.
+  const phone = () => Boolean(window.matchMedia && window.matchMedia("(max-width: 30em)").matches);
 
   // ---- early-voting sites as of the answer's moment (as the API decides them) -----------
   // Per site the API gives its state at the answer's moment (site_state.py), with no clock
@@ -129,6 +139,24 @@
       const q = new URLSearchParams({ ...query, ...this.moment });
       return fetch(`${BASE}${path}?${q}`, { credentials: "omit", referrerPolicy: "no-referrer" })
         .then(async (r) => ({ status: r.status, body: await r.json() }));
+    }
+
+    post(path, body) {
+      return fetch(`${BASE}${path}`, {
+        method: "POST", credentials: "omit", referrerPolicy: "no-referrer",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+    }
+
+    // The Board's answers in one language, asked once per widget and language.
+    helpTopics(lang) {
+      this.help = this.help || {};
+      if (!this.help[lang]) {
+        this.help[lang] = this.api("/api/v1/help", { lang })
+          .then(({ status, body }) => (status === 200 ? body.topics : Promise.reject(new Error(String(status)))))
+          .catch((err) => { delete this.help[lang]; throw err; }); // asked again next time
+      }
+      return this.help[lang];
     }
 
     async start() {
@@ -405,6 +433,12 @@
         this.heading(1, this.T.error_title, { tabindex: "-1" }),
         el("p", { text: message }),
         this.callLine(other));
+      // An address the data does not know may be the data's fault: it can be reported.
+      const missing = error && error.code === "address_not_found" && this.query && this.query.address;
+      if (missing) {
+        const report = this.reportParts(null, "address_missing");
+        box.append(el("div", { class: "wtv-actions" }, report.toggle), report.form, report.result);
+      }
       this.results.replaceChildren(box);
     }
 
@@ -533,16 +567,146 @@
       }
       out.push(ev);
 
-      // Notices (the demo one is the banner)
+      // Good to know: the notices (the demo one is the banner), the Board's answers that
+      // apply at the answer's moment (filled in when their texts arrive), and one row of
+      // actions: the answers' fold (on a phone) and "Something looks wrong?".
       const notices = a.notices.filter((n) => n.code !== "demo_data");
+      const topics = a.help_topics || [];
+      const report = this.reportParts(a, "wrong_place");
+      const actions = el("div", { class: "wtv-actions" }, report.toggle);
+      const card = el("section", { class: "wtv-card wtv-notices", "aria-labelledby": this.id("nt") },
+        this.heading(2, T.notices, { id: this.id("nt") }));
       if (notices.length) {
-        out.push(el("section", { class: "wtv-card wtv-notices", "aria-labelledby": this.id("nt") },
-          this.heading(2, T.notices, { id: this.id("nt") }),
-          el("ul", {}, ...notices.map((n) => el("li", { "data-code": n.code, text: n.message })))));
+        card.append(el("ul", { class: "wtv-notice-list" }, ...notices.map((n) => el("li", { "data-code": n.code, text: n.message }))));
       }
+      const topicList = el("ul", { class: "wtv-topics", id: this.id("topics"), hidden: true });
+      card.append(topicList, actions, report.form, report.result);
+      out.push(card);
 
       this.results.replaceChildren(...out);
       this.loadMap(a, map);
+      if (topics.length) this.loadTopics(a, topicList, actions);
+    }
+
+    async loadTopics(a, list, actions) {
+      const topics = await this.helpTopics(this.lang).catch(() => null);
+      if (!topics || this.answer !== a || !list.isConnected) return;
+      const byId = new Map(topics.map((t) => [t.id, t]));
+      const opened = new Set(); // counted once per topic for this answer
+      const items = a.help_topics.filter((id) => byId.has(id)).map((id) => this.topicItem(byId.get(id), opened));
+      if (!items.length) return;
+      list.replaceChildren(...items);
+      list.hidden = false;
+      // A short list: the first few that apply now (the Board's order) and the rest on
+      // demand; on a phone all of them start folded, the answer is long enough already.
+      const shown = phone() ? 0 : SHORT_TOPICS;
+      if (items.length > shown) {
+        let all = false;
+        const rest = items.slice(shown);
+        const more = el("button", { type: "button", class: "wtv-more-topics", "aria-controls": this.id("topics") });
+        const show = () => {
+          list.hidden = !all && shown === 0;
+          for (const item of rest) item.hidden = !all;
+          const label = shown ? this.T.topics_more : this.T.topics_all;
+          more.textContent = all ? this.T.topics_fewer : fill(label, { count: rest.length });
+          more.setAttribute("aria-expanded", String(all));
+          this.postHeight();
+        };
+        more.addEventListener("click", () => { all = !all; show(); });
+        actions.prepend(more);
+        show();
+      }
+      this.postHeight();
+    }
+
+    topicItem(t, opened) {
+      const T = this.T;
+      const meta = el("p", { class: "wtv-topic-meta" });
+      const url = safeUrl(t.source_url, ["https:", "http:"]);
+      if (url) {
+        meta.append(el("a", {
+          href: url, target: "_blank", rel: "noopener noreferrer", class: "wtv-source",
+          text: `${T.topic_source} (${new URL(url).host})`,
+        }), " · ");
+      }
+      meta.append(fill(T.reviewed, { date: day(t.reviewed, this.lang, true) }));
+      const details = el("details", { class: "wtv-topic", "data-topic": t.id },
+        el("summary", { text: t.title }), el("p", { class: "wtv-topic-body", text: t.body }), meta);
+      details.addEventListener("toggle", () => {
+        this.postHeight();
+        if (!details.open || opened.has(t.id)) return;
+        opened.add(t.id);
+        // A lost count is no matter of the resident's: nothing to show if it fails.
+        this.post("/api/v1/questions", { topics: [t.id], channel: "widget", lang: this.lang }).catch(() => {});
+      });
+      return el("li", {}, details);
+    }
+
+    // "Something looks wrong?": a button that shows a short form (reason, optional note)
+    // on the answer (a) or on a not-found address (a null), and the line that says how the
+    // sending went.
+    reportParts(a, preselected) {
+      const T = this.T;
+      const formId = this.id("report");
+      const result = el("p", { class: "wtv-report-result", role: "status" });
+      const note = el("textarea", {
+        class: "wtv-note", id: this.id("note"), name: "note", maxlength: "500", rows: "3",
+        "aria-describedby": this.id("note-help"),
+      });
+      const reasons = el("fieldset", { class: "wtv-reasons" }, el("legend", { text: T.report_reason }));
+      for (const r of this.S.report_reasons || []) {
+        reasons.append(el("label", { class: "wtv-choice" },
+          el("input", { type: "radio", name: "reason", value: r, checked: r === preselected }), ` ${T[`reason_${r}`] || r}`));
+      }
+      const send = el("button", { type: "submit", class: "wtv-submit", text: T.report_send });
+      const form = el("form", { class: "wtv-report-form", id: formId, novalidate: true, hidden: true },
+        reasons,
+        el("label", { class: "wtv-label", for: this.id("note"), text: T.report_note }), note,
+        el("p", { class: "wtv-help", id: this.id("note-help"), text: T.report_note_help }),
+        send);
+      const toggle = el("button", {
+        type: "button", class: "wtv-report-link", "aria-expanded": "false", "aria-controls": formId,
+        text: T.report_link,
+        onclick: () => {
+          form.hidden = !form.hidden;
+          toggle.setAttribute("aria-expanded", String(!form.hidden));
+          if (!form.hidden) (form.querySelector("input:checked") || form.querySelector("input")).focus();
+          this.postHeight();
+        },
+      });
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const body = { reason: form.elements.reason.value, ...this.reportWhere(a), channel: "widget", lang: this.lang };
+        if (a) body.data_version = a.data_version;
+        const text = note.value.trim();
+        if (text) body.note = text;
+        send.disabled = true;
+        try {
+          const r = await this.post("/api/v1/reports", body);
+          const answer = await r.json();
+          if (r.status === 202) {
+            form.hidden = true;
+            toggle.hidden = true;
+            result.textContent = T.report_sent;
+          } else {
+            result.textContent = answer.error ? answer.error.message : T.report_network;
+          }
+        } catch {
+          result.textContent = T.report_network;
+        } finally {
+          send.disabled = false;
+          this.postHeight();
+        }
+      });
+      return { toggle, form, result };
+    }
+
+    // What re-checking a report needs: the address as asked, else (a candidate chosen)
+    // the answer's own address, else its point.
+    reportWhere(a) {
+      if (this.query && this.query.address) return { address: this.query.address };
+      if (a && a.match.address) return { address: a.match.address };
+      return a ? { lat: a.match.lat, lon: a.match.lon } : {};
     }
 
     // The sites of the filter, nearest first; the nearest three until "show all". Each is

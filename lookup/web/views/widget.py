@@ -7,8 +7,10 @@
 - ``static/widget.js`` alone, in a ``<script>`` tag on a page of another origin: it
   renders into a Shadow DOM and calls ``/api/v1`` (CORS for ``Settings.cors_origins``).
 - ``GET /api/v1/strings?lang=``: the ``widget`` catalog section, the languages, the
-  demo flag and the board's contact. The CSP forbids inline script, and the script
-  embed has no page of ours to carry data attributes, so strings come as JSON.
+  demo flag, the board's contact and the reasons a "Something looks wrong?" report may
+  give (``reports.model.REASONS``: the form offers only what the service accepts). The
+  CSP forbids inline script, and the script embed has no page of ours to carry data
+  attributes, so strings come as JSON.
 - ``GET /api/v1/precinct.geojson?county=&id=``: one precinct's polygon, simplified for
   display, drawn by the widget as an inline SVG: no tile server and no external
   request, unless the county configures one (``LOOKUP_TILE_URL``: ``map_tiles`` in the
@@ -32,6 +34,7 @@ from lookup.dataset.model import Dataset
 from lookup.errors import InvalidParameter, NotFound
 from lookup.i18n import catalog, languages, locale_tag, message
 from lookup.outputs.api_json import board_json
+from lookup.reports.model import REASONS
 from lookup.web.context import exchange, require_dataset, state
 from lookup.web.params import page_lang, parse_lang, parse_now
 
@@ -80,6 +83,7 @@ def strings() -> Response:
         "board_of_elections": board_json(ds.board),
         "strings": catalog(lang)["widget"],
         "map_tiles": map_tiles(),
+        "report_reasons": list(REASONS),
     }
     resp = Response(orjson.dumps(body), mimetype="application/json")
     resp.headers["Cache-Control"] = f"public, max-age={STRINGS_MAX_AGE}"
