@@ -60,6 +60,12 @@ FACES = {
 
 TOKEN = "screenshots-admin-token-0123456789"
 RUN_UP = ("2028-10-10", "2028-11-07")  # four weeks to the demo county's election
+# Question topics in the simulated run-up (made up for the picture, seeded like the rest).
+ASKED = {
+    "rep": ["early_voting_hours", "photo_id", "registration", "mail_ballot", "moved", "other"],
+    "widget": ["photo_id", "same_day_registration", "mail_ballot_return", "curbside_voting"],
+}
+ASKED_WEIGHTS = {"rep": [6, 5, 3, 3, 2, 1], "widget": [5, 3, 3, 1]}
 
 
 def simulate_traffic(db: Path) -> None:
@@ -102,6 +108,15 @@ def simulate_traffic(db: Path) -> None:
                 continue
             query = {"address": address, "lang": lang, "channel": channel}
             answer = client.get("/api/v1/lookup", query_string=query)
+            if answer.status_code == 200 and channel in ("rep", "widget"):
+                # What the caller asked (the console's marks) or which answer a resident
+                # opened: most calls are about where; one in three asks something more.
+                marks = ["where_to_vote"] if channel == "rep" else []
+                if rng.random() < 0.35:
+                    marks.append(rng.choices(ASKED[channel], ASKED_WEIGHTS[channel])[0])
+                if marks:
+                    body = {"topics": marks, "channel": channel, "lang": lang}
+                    client.post("/api/v1/questions", json=body)
             if answer.status_code == 200 and channel == "widget" and rng.random() < 0.3:
                 sites = [s for s in answer.json["early_voting_sites"] if s["hours_today"]]
                 if sites:
