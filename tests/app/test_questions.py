@@ -136,7 +136,7 @@ def test_an_unknown_topic_lists_the_allowed_ids_in_the_callers_language(app) -> 
 def test_a_body_that_is_not_a_json_object_is_refused(app, data, content_type) -> None:
     r = app.test_client().post("/api/v1/questions", data=data, content_type=content_type)
     assert r.status_code == 400 and r.json["error"]["code"] == "invalid_parameter"
-    assert r.json["error"]["details"] == {"reason": "not_json"}
+    assert r.json["error"]["details"] == {"parameter": "body", "reason": "not_json"}
 
 
 def test_other_methods_are_refused(app) -> None:

@@ -59,7 +59,7 @@ def record_questions() -> Response:
     """Count the topics of one call or one opened answer: 204, or 400 invalid_parameter."""
     body = request.get_json(silent=True)  # None for another content type or bad JSON
     if not isinstance(body, dict):
-        raise InvalidParameter("the body is not a JSON object", reason="not_json")
+        raise InvalidParameter("the body is not a JSON object", parameter="body", reason="not_json")
     ex = exchange()
     lang = body.get("lang")
     if lang is not None and not isinstance(lang, str):
