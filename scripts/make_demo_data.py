@@ -1240,8 +1240,73 @@ def generate(out_dir: Path) -> None:
     (out_dir / f"{CENTERLINES_STEM}.zip").write_bytes(
         zipped_shapefile(centerline_blocks(geo), CENTERLINES_STEM)
     )
+    (out_dir / "demo-site-details.csv").write_bytes(site_details_bytes(geo, elections, ev_sites))
 
     _summary(geo, elections, ev_sites, rows)
+
+
+SITE_DETAILS_HEADER = [
+    "id", "address", "accessible_entrance_en", "accessible_entrance_es", "accessible_parking_en",
+    "accessible_parking_es", "curbside_en", "curbside_es", "transit_en", "transit_es",
+    "notes_en", "notes_es", "photo_url", "phone",
+]  # fmt: skip
+DEMO_NOTE_EN = "Example details of the fictional Demo County."
+DEMO_NOTE_ES = "Detalles de ejemplo del condado ficticio Demo County."
+
+
+def _site_id(name: str) -> str:
+    """An early-voting site's id as the refresh makes it: the county and name, slugged."""
+    spaced = "".join(c if c.isalnum() else " " for c in f"{COUNTY_NAME} {name}".lower())
+    return "-".join(spaced.split())
+
+
+def site_details_bytes(geo: Geography, el: Elections, ev: Sequence[Site]) -> bytes:
+    """The county's site-details CSV (``lookup refresh --site-details``) for a few places
+    only, so that answers elsewhere show details as not known: the board office's site by
+    id, the library's by its street address (its entrance in English only: Spanish answers
+    fall back to it), COLLEGE PARK's polling place (019) by id, UNIVERSITY's (020) by id
+    with a phone alone. Every text is fictional and says so."""
+    college_park = el.sites_2028[geo.prec_nums.index(19)]
+    library = ev[1].lot
+    library_address = f"{library.num} {library.street.full.title()}, {library.place.title()}"
+    university = el.sites_2028[geo.prec_nums.index(20)]
+    rows = [
+        [
+            _site_id(ev[0].name), "",
+            "Level entrance at the main doors on Main Street.",
+            "Entrada a nivel por las puertas principales de Main Street.",
+            "Four accessible spaces beside the main doors.",
+            "Cuatro espacios accesibles junto a las puertas principales.",
+            "Curbside voting at the covered drop-off lane; press the call button.",
+            "Votación junto a la acera en el carril techado; pulse el botón de llamada.",
+            "Demo Transit route 3, stop Main St & 2nd St.",
+            "Ruta 3 de Demo Transit, parada Main St y 2nd St.",
+            DEMO_NOTE_EN, DEMO_NOTE_ES,
+            "https://example.org/demo-county/board-office-entrance.jpg", "(919) 555-0199",
+        ],
+        [
+            "", library_address.replace(" St,", " Street,"),
+            "Ramp at the side door on the parking-lot side.", "",
+            "", "", "", "",
+            "Demo Transit route 5, stop N Oak St Library.",
+            "Ruta 5 de Demo Transit, parada N Oak St Library.",
+            DEMO_NOTE_EN, DEMO_NOTE_ES, "", "",
+        ],
+        [
+            str(college_park.site_id), "",
+            "Gym entrance at the back of the building; the front steps have no ramp.",
+            "Entrada del gimnasio en la parte trasera; la escalera principal no tiene rampa.",
+            "", "", "Curbside voting at the gym entrance.",
+            "Votación junto a la acera en la entrada del gimnasio.",
+            "", "", DEMO_NOTE_EN, DEMO_NOTE_ES, "", "",
+        ],
+        [str(university.site_id), *[""] * 12, "919.555.0120"],
+    ]  # fmt: skip
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(SITE_DETAILS_HEADER)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
 
 
 def _summary(geo: Geography, el: Elections, ev: Sequence[Site], rows: Sequence[list[str]]) -> None:

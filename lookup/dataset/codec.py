@@ -13,6 +13,9 @@ One folder per version under ``versions/``::
                     before it existed, which load with no named places
     county_places.json  town/ZIP -> NC counties from the statewide files (``neighbours``);
                     absent in older versions, which load with an empty table
+    site_details.json   the county's entrance, parking, transit... per place
+                    (``domain.site_details``); written only when there are some, so a
+                    version without details is byte for byte what it was before them
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from lookup.domain.models import (
 )
 from lookup.domain.neighbours import FILE as COUNTY_PLACES
 from lookup.domain.neighbours import CountyPlaces
+from lookup.domain.site_details import FILE as SITE_DETAILS
+from lookup.domain.site_details import SiteDetailsTable
 from lookup.errors import DataError
 from lookup.geocode.interpolate import StreetRanges
 from lookup.geocode.local import AddressIndex
@@ -226,6 +231,10 @@ def save_dataset(
     ds.streets.save(folder / "streets")
     ds.named_places.save(folder / NAMED_PLACES)
     (folder / COUNTY_PLACES).write_bytes(orjson.dumps(ds.county_places.to_json()))
+    if len(ds.site_details):
+        (folder / SITE_DETAILS).write_bytes(
+            orjson.dumps(ds.site_details.to_json(), option=orjson.OPT_INDENT_2)
+        )
     places = {
         "precincts": [{"id": p.id, "name": p.name, "county": p.county} for p in ds.precincts],
         "polling": {
@@ -314,6 +323,12 @@ def load_dataset(folder: Path) -> Dataset:
             if counties_file.is_file()
             else CountyPlaces.empty()
         )
+        details_file = folder / SITE_DETAILS
+        site_details = (
+            SiteDetailsTable.from_json(orjson.loads(details_file.read_bytes()))
+            if details_file.is_file()
+            else SiteDetailsTable.empty()
+        )
     except DataError:
         raise
     # A truncated .npz surfaces as BadZipFile, zlib.error or EOFError, not as OSError.
@@ -334,4 +349,5 @@ def load_dataset(folder: Path) -> Dataset:
         streets=streets,
         named_places=named_places,
         county_places=county_places,
+        site_details=site_details,
     )

@@ -29,6 +29,7 @@ POLLING_PLACES = ("demo-polling-places-20281107.csv", "demo-polling-places-20261
 EARLY_VOTING = ("demo-one-stop-sites-20281107.txt",)
 ADDRESSES = ("Master_Address_Table_demo.csv",)
 CENTERLINES = ("demo-street-centerlines.zip",)
+SITE_DETAILS = ("demo-site-details.csv",)
 
 
 def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
@@ -38,6 +39,7 @@ def demo_request(sources: Path, data_dir: Path) -> RefreshRequest:
         early_voting=tuple(sources / n for n in EARLY_VOTING),
         addresses=tuple(sources / n for n in ADDRESSES),
         centerlines=tuple(sources / n for n in CENTERLINES),
+        site_details=tuple(sources / n for n in SITE_DETAILS),
         election_day=ELECTION_DAY,
         election_name="General Election",
         county="DEMO",

@@ -14,6 +14,7 @@ import numpy as np
 from lookup.domain.models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from lookup.domain.neighbours import CountyPlaces
 from lookup.domain.schedule import StatusBoard, Timeline
+from lookup.domain.site_details import SiteDetailsTable
 from lookup.geocode.interpolate import StreetRanges
 from lookup.geocode.local import AddressIndex
 from lookup.geocode.places import PlaceIndex
@@ -89,6 +90,8 @@ class Dataset:
     named_places: PlaceIndex = field(default_factory=PlaceIndex.empty)
     # Town/ZIP -> NC counties from the statewide files: names another county's address.
     county_places: CountyPlaces = field(default_factory=CountyPlaces.empty)
+    # The county's entrance, parking, transit... details by (county, place or site id).
+    site_details: SiteDetailsTable = field(default_factory=SiteDetailsTable.empty)
     # Derived at construction, so requests do no work that can be done once.
     site_tables: Mapping[tuple[date, str], SiteTable] = field(init=False, repr=False)
     # Derived on first use and kept with this dataset (so they go with it on a refresh):

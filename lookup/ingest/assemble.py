@@ -22,6 +22,7 @@ from lookup.domain.boards import board_for
 from lookup.domain.crosswalk import build_crosswalk, precinct_key
 from lookup.domain.models import BoardOfElections, EarlyVotingSite, Election, PollingPlace, Precinct
 from lookup.domain.neighbours import CountyPlaces
+from lookup.domain.site_details import SiteDetailsTable
 from lookup.errors import DataError
 from lookup.geocode.candidates import point_of
 from lookup.geocode.interpolate import StreetRanges
@@ -52,7 +53,9 @@ from lookup.ingest.formats.registry import (
     read_polling_places,
     read_precinct_files,
 )
+from lookup.ingest.formats.site_details import read_site_details
 from lookup.ingest.progress import QUIET, Progress
+from lookup.ingest.site_details_join import join_details, places_of
 from lookup.ingest.validate import (
     MAX_BAD_ADDRESS_SHARE,
     PLACE_MARGIN_DEG,
@@ -81,6 +84,8 @@ class RefreshRequest:
     # Place sources: facility layers callers name (libraries, schools...) and any list of
     # polling places or sites the BOE's are completed from (``sources.places``).
     places: tuple[Path, ...] = ()
+    # The county's own CSVs of entrances, parking, transit... per place (``site_details``).
+    site_details: tuple[Path, ...] = ()
     county: str | None = None
     election_name: str | None = None
     demo: bool = False
@@ -98,7 +103,7 @@ class RefreshRequest:
     @property
     def source_files(self) -> tuple[Path, ...]:
         files = (*self.precinct_files, *self.polling_places, *self.early_voting, *self.addresses)
-        return (*files, *self.centerlines, *self.places)
+        return (*files, *self.centerlines, *self.places, *self.site_details)
 
 
 @dataclass
@@ -447,6 +452,7 @@ def assemble(
     places = _election_places(polling, early, req.election_day)
     places += _facility_places(place_files, pmap.bbox, problems)
     named, unplaced = _named_places(places, vocabulary)
+    details = _site_details(req, polling[req.election_day], early.get(req.election_day, []))
 
     sources = _published_sources(req)
     digest = hashlib.sha256("".join(s.sha256 for s in sources).encode()).hexdigest()
@@ -465,6 +471,7 @@ def assemble(
         streets=streets,
         named_places=named,
         county_places=CountyPlaces.build(lists.towns),
+        site_details=details,
     )
     progress.step("validating")
     problems.extend(check_dataset(ds, req.election_day))
@@ -481,6 +488,7 @@ def assemble(
         "other_counties_known": len(ds.county_places.others(pmap.counties)),
         **enrich_report.counts(completed.notes, req.election_day),
         "source_crs": crs_label(pmap.layer.source_crs),
+        **({"places_with_site_details": len(details)} if req.site_details else {}),
     }
     report.notes = enrich_report.summary(completed.notes, req.election_day)
     return Assembled(
@@ -490,6 +498,19 @@ def assemble(
         sources=sources,
         summary={k: v for k, v in report.counts.items() if isinstance(v, int)},
     )
+
+
+def _site_details(
+    req: RefreshRequest,
+    polling: Mapping[tuple[str, str], PollingPlace],
+    sites: list[EarlyVotingSite],
+) -> SiteDetailsTable:
+    """The county's details of this election's places; a row that names no place, or
+    any fault in a file, refuses the refresh (``DataError``, one line)."""
+    if not req.site_details:
+        return SiteDetailsTable.empty()
+    files = [(p.name, read_site_details(p)) for p in req.site_details]
+    return join_details(files, places_of(polling, sites))
 
 
 def _read_map(req: RefreshRequest, problems: Problems) -> _Map:

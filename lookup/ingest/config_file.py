@@ -18,7 +18,15 @@ from typing import Any
 
 from lookup.errors import DataError
 
-SOURCE_LISTS = ("precincts", "polling_places", "early_voting", "addresses", "centerlines", "places")
+SOURCE_LISTS = (
+    "precincts",
+    "polling_places",
+    "early_voting",
+    "addresses",
+    "centerlines",
+    "places",
+    "site_details",
+)
 # Every table and key the file may hold, in the order the messages list them.
 KNOWN: dict[str, tuple[str, ...]] = {
     "election": ("date", "name", "county"),
@@ -41,6 +49,7 @@ class SourcesConfig:
     addresses: tuple[Path | str, ...] = ()
     centerlines: tuple[Path | str, ...] = ()
     places: tuple[Path | str, ...] = ()  # place sources: pp*.kml, ossite*.kml, layers...
+    site_details: tuple[Path | str, ...] = ()  # the county's entrance, parking... CSVs
 
 
 def load_config(path: Path) -> SourcesConfig:

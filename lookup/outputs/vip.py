@@ -25,6 +25,8 @@ from lookup.dataset.model import Dataset
 from lookup.domain.boards import STATE_BOARD
 from lookup.domain.models import Address, BoardOfElections, EarlyVotingSite, Election, PollingPlace
 from lookup.domain.schedule import LOCAL_TZ, to_local
+from lookup.domain.site_details import TEXT_FIELDS, SiteDetails, labelled
+from lookup.i18n import DEFAULT_LANG
 
 VIP_VERSION = "5.2"
 
@@ -282,11 +284,23 @@ def _precinct_row(county: str, pid: str, name: str, place_loc: str) -> Row:
     }
 
 
-def _place_row(loc_id: str, p: PollingPlace) -> Row:
+def _details_columns(d: SiteDetails | None) -> Row:
+    """The county's details where VIP 5.2 has a column: ``directions`` (the texts, each
+    labelled, in English: VIP's text here is one language) and ``photo_uri``."""
+    if d is None:
+        return {}
+    out = {"directions": " ".join(labelled(d, DEFAULT_LANG, TEXT_FIELDS))}
+    if d.photo_url:
+        out["photo_uri"] = d.photo_url
+    return out
+
+
+def _place_row(loc_id: str, p: PollingPlace, details: SiteDetails | None = None) -> Row:
     return {
         "id": loc_id,
         "name": p.name,
         **_address_columns(p.address),
+        **_details_columns(details),
         "hours_open_id": ELECTION_DAY_HOURS,
         "is_drop_box": _bool(False),  # NC has no ballot drop boxes
         "is_early_voting": _bool(False),
@@ -296,11 +310,12 @@ def _place_row(loc_id: str, p: PollingPlace) -> Row:
     }
 
 
-def _site_row(s: EarlyVotingSite, hours_open_id: str) -> Row:
+def _site_row(s: EarlyVotingSite, hours_open_id: str, details: SiteDetails | None = None) -> Row:
     return {
         "id": site_location_id(s),
         "name": s.name,
         **_address_columns(s.address),
+        **_details_columns(details),
         "hours_open_id": hours_open_id,
         "is_drop_box": _bool(False),
         "is_early_voting": _bool(True),
@@ -345,7 +360,7 @@ def _election_day_places(ds: Dataset, election: Election) -> Tables:
         place = places.get(p.key)
         loc_id = place_location_id(p.county, place.id) if place else ""
         if place and loc_id not in locations:
-            locations[loc_id] = _place_row(loc_id, place)
+            locations[loc_id] = _place_row(loc_id, place, ds.site_details.get(p.county, place.id))
         precincts.append(_precinct_row(p.county, p.id, p.name, loc_id))
     return {"precinct": precincts, "polling_location": list(locations.values())}
 
@@ -371,7 +386,7 @@ def _early_voting_tables(ds: Dataset, election: Election, admin_id: str) -> Tabl
             schedules = _site_schedules(s)
             # A HoursOpen needs at least one Schedule: a site with none gets no hours.
             ho = f"ho-{site_location_id(s)}" if schedules else ""
-            tables["polling_location"].append(_site_row(s, ho))
+            tables["polling_location"].append(_site_row(s, ho, ds.site_details.get(s.county, s.id)))
             if schedules:
                 tables["hours_open"].append({"id": ho})
                 tables["schedule"].extend(schedules)

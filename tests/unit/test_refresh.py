@@ -195,7 +195,10 @@ def test_early_voting_list_for_another_election_is_refused(sources: Path, tmp_pa
 
 
 def test_without_early_voting_list_warns(sources: Path, tmp_path: Path) -> None:
-    req = replace(demo_request(sources, tmp_path / "d"), early_voting=(), version="v1")
+    # The demo's site details name its early-voting sites: without the list, no details.
+    req = replace(
+        demo_request(sources, tmp_path / "d"), early_voting=(), site_details=(), version="v1"
+    )
     report = refresh(req, NOW)
     assert report.published
     assert any("no early-voting list" in w for w in report.problems.warnings)
@@ -251,6 +254,7 @@ def test_previous_election_is_carried_over(sources: Path, tmp_path: Path) -> Non
         base,
         polling_places=(sources / "demo-polling-places-20261103.csv",),
         early_voting=(),
+        site_details=(),  # they name 2028's sites
         election_day=date(2026, 11, 3),
         version="v2026",
     )

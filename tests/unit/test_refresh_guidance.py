@@ -28,7 +28,9 @@ from lookup.ingest.refresh import Report
 
 REPO = ROOT
 CONFIG = REPO / "data" / "sources.toml"
-SOURCE_KEYS = "precincts, polling_places, early_voting, addresses, centerlines, places"
+SOURCE_KEYS = (
+    "precincts, polling_places, early_voting, addresses, centerlines, places, site_details"
+)
 CHECK = "check --data-dir if you expected one"
 AGAIN = "fix what the errors above name and run the refresh again"
 
