@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 import shapely
 
 from lookup.dataset.model import Dataset
+from lookup.domain.changes import Change
 from lookup.domain.models import DaySchedule, EarlyVotingSite, PollingPlace
 from lookup.geocode.normalize import canonical_street
 
 if TYPE_CHECKING:
+    from lookup.changes.check import Rechecked
     from lookup.reports.recheck import FrontLine
 
 # Share of a precinct's area that must differ for it to count as reshaped. Below it the
@@ -62,6 +64,8 @@ class Changes:
     without_coordinates: list[str] = field(default_factory=list)
     # The open reports from the front line answered by the new version (None: no store).
     front_line: FrontLine | None = None
+    # The changes on the day still open, re-checked against the new version (None: none).
+    open_changes: list[Rechecked] | None = None
 
     def moved(self) -> list[PlaceChange]:
         return [c for c in self.places if c.kind == "moved"]
@@ -88,6 +92,12 @@ class Changes:
             "places given coordinates from other sources": len(self.coordinates_added),
         }
         out = [f"changes {against}: " + ", ".join(f"{v} {k}" for k, v in counts.items())]
+        if self.open_changes:
+            gone = sum(bool(r.problem) for r in self.open_changes)
+            out.append(
+                f"changes on the day still open, kept: {len(self.open_changes)} "
+                f"({gone} no longer apply to this version: see changes.md)"
+            )
         return out + ([self.front_line.summary()] if self.front_line else [])
 
     def markdown(self) -> str:
@@ -159,6 +169,8 @@ class Changes:
         out += _section("Places without coordinates", [f"- {s}" for s in self.without_coordinates])
         if self.front_line is not None:
             out += _front_line(self.front_line)
+        if self.open_changes is not None:
+            out += _open_changes(self.open_changes)
         return "\n".join(out) + "\n"
 
 
@@ -174,6 +186,32 @@ def _front_line(front: FrontLine) -> list[str]:
         f"answered as before: {front.unchanged}.",
         "",
     ]
+
+
+def _open_changes(rows: list[Rechecked]) -> list[str]:
+    """The changes on the day whose window is not over: kept by the refresh (they live
+    beside the versions), and whether this version still has what each one names."""
+    cells = [
+        _row(
+            r.change.id,
+            r.change.kind,
+            _target(r.change),
+            f"{r.change.to_json()['from']} - {r.change.to_json()['to']}",
+            f"no longer applies: {r.problem}" if r.problem else "applies",
+        )
+        for r in rows
+    ]
+    header = "| change | kind | names | window | in this version |\n|---|---|---|---|---|"
+    return _section("Changes on the day still open (kept)", cells, header)
+
+
+def _target(c: Change) -> str:
+    county = f"{c.county} " if c.county else ""
+    if c.site_id:
+        return f"{county}site {c.site_id}"
+    if c.precincts is None:
+        return f"{county}every precinct".strip()
+    return f"{county}precinct {', '.join(c.precincts)}"
 
 
 def _day(d: date | None) -> str:

@@ -10,6 +10,10 @@ live one publishes nothing.
 With a reports store (``reports``: ``Settings.reports_url``), the open reports from the
 front line are answered by the candidate version too, and the change report lists those
 it answers differently: the front line's complaints become a regression set.
+
+The changes on the day (``lookup.changes``: ``changes.json`` beside the versions) are
+never touched: they stay applied across a refresh or rollback. The change report lists
+those still open and which of them the candidate no longer has the site or precinct of.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lookup.changes.check import Rechecked, recheck_changes
+from lookup.changes.store import read_changes
 from lookup.dataset.codec import MANIFEST, load_dataset, save_dataset
 from lookup.dataset.durable import fsync_dir
 from lookup.dataset.lock import RefreshBusy, refresh_lock
@@ -155,6 +161,7 @@ def _refresh(
     if previous is not None:
         report.changes = diff(previous, ds, req.election_day)
         report.changes.front_line = _front_line(reports, ds, now, report)
+        report.changes.open_changes = _still_open(req.data_dir, ds, now, report)
         attachments["changes.md"] = report.changes.markdown()
         picture = _change_map(ds, report)
         if picture:
@@ -301,6 +308,20 @@ def _front_line(
         )
         return None
     return recheck(stored, ds, now)
+
+
+def _still_open(
+    data_dir: Path, ds: Dataset, now: datetime, report: RefreshReport
+) -> list[Rechecked] | None:
+    """The changes on the day whose window is not over, re-checked against the candidate
+    ``ds``. The refresh never writes their file (it lives beside the versions), so they
+    stay applied whatever it publishes; an unreadable file costs the section, not the run."""
+    try:
+        stored = read_changes(data_dir)
+    except DataError as exc:
+        report.problems.warnings.append(f"changes on the day not re-checked: {exc}")
+        return None
+    return recheck_changes(stored, ds, now) or None
 
 
 def _load_live(live: Path | None, report: RefreshReport) -> Dataset | None:

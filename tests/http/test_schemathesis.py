@@ -49,10 +49,13 @@ def admin_token() -> str:
 def st_server(
     demo_dir: Path, admin_token: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """Staff routes on (with a token), insights in a folder of their own."""
+    """Staff routes on (with a token), insights in a folder of their own, and a copy of the
+    demo county: the changes on the day it posts (``changes.json``) stay in the copy."""
     work = tmp_path_factory.mktemp("schemathesis")
+    data = work / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
     env = {"LOOKUP_ADMIN_TOKEN": admin_token, "LOOKUP_CACHE_DIR": str(work / "cache")}
-    srv = Server(demo_dir, work / "server.log", env=env)
+    srv = Server(data, work / "server.log", env=env)
     yield srv
     srv.stop()
 
