@@ -3,6 +3,11 @@
 ``find_polling_place(dataset, query, now)`` turns a query into an ``Answer`` or raises a
 ``ServiceError`` whose code says why not. It reads only the dataset snapshot it is given,
 so one answer never mixes two data versions.
+
+The staff's changes on the day (``changes``: closures, emergency relocations, notices)
+come in as the ``ActiveChanges`` holding at the answer's moment; an answer they touch
+carries what they did as ``Answer.applied`` (``None`` for every other answer, which then
+takes the same path, and the same caches, as with no changes at all).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from datetime import date, datetime
 from typing import NamedTuple, overload
 
 from lookup.dataset.model import Dataset, PlaceFacts, SiteTable
+from lookup.domain.changes import EMERGENCY, NO_CHANGES, ActiveChanges, Change, notice_applies
+from lookup.domain.closures import closed_status
 from lookup.domain.help_topics import mail_return_open
 from lookup.domain.models import EarlyVotingSite, Election, Match, Point, PollingPlace, Precinct
 from lookup.domain.picks import Pick
@@ -41,8 +48,14 @@ NOTICE_CODES = (
     "street_only",
     "interpolated",
     "polling_place_changed",
+    "polling_place_relocated",  # moved by the staff for now (``changes``: an emergency)
+    "polling_place_closed",  # closed by the staff for now: call the board
+    "staff_change",  # a notice the staff posted (``changes``), in the answer's language
     "mail_ballot_return",
 )
+# ``Answer.changed_reason``: why ``changed`` is true.
+SINCE_LAST_ELECTION = "since_last_election"
+OPEN_INSTEAD = 3  # sites open now named when a site of the county is closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +81,29 @@ Query = AddressQuery | PointQuery | PickQuery
 
 class SiteDistance(NamedTuple):
     """A site, its distance and its status now (a tuple: built for every site of every
-    answer)."""
+    answer); ``closure``: the staff's closure holding now (its status is then the
+    trimmed hours', ``closures``)."""
 
     site: EarlyVotingSite
     distance_miles: float | None
     status: SiteStatus
+    closure: Change | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What the staff's changes did to one answer.
+
+    ``relocation``: the precinct's emergency move (the answer's ``polling_place`` is its
+    place, the usual one ``previous_polling_place``); ``place_closure``: the Election Day
+    place closed (kept as the place, with a notice to call the board: no alternative is
+    invented); ``open_instead``: set when a site of the county is closed, the nearest
+    sites open now (possibly none); ``notices``: the staff's notices for the precinct."""
+
+    relocation: Change | None = None
+    place_closure: Change | None = None
+    open_instead: tuple[SiteDistance, ...] | None = None
+    notices: tuple[Change, ...] = ()
 
 
 OPEN_FILTERS = ("today", "now")
@@ -98,6 +129,9 @@ class Answer(NamedTuple):
     previous_polling_place: PollingPlace | None = None
     changed: bool | None = None
     staff_notices: tuple[StaffNotice, ...] = ()
+    # Why ``changed``: ``SINCE_LAST_ELECTION`` or ``changes.EMERGENCY`` (None: not changed).
+    changed_reason: str | None = None
+    applied: Applied | None = None  # the staff's changes holding now, where they apply
 
 
 def check_point(ds: Dataset, lon: float, lat: float) -> Hit:
@@ -256,11 +290,13 @@ def find_polling_place(
     *,
     only: str | None = None,
     staff: Sequence[StaffNotice] = (),
+    changes: ActiveChanges = NO_CHANGES,
 ) -> Answer:
     """Answer "where do I vote?" for ``query`` as of ``now`` (local time America/New_York).
     ``remotes``: the configured remote geocoders, asked only when local data has no answer;
     ``only``: filter the early-voting sites (``OPEN_FILTERS``); ``staff``: last-minute
-    notices configured by the board's staff (shown where they apply)."""
+    notices configured by the board's staff (shown where they apply); ``changes``: the
+    staff's changes holding at ``now`` (``changes.active_at``), applied where they apply."""
     if only is not None and only not in OPEN_FILTERS:
         raise InvalidParameter("bad open filter", parameter="open", allowed=list(OPEN_FILTERS))
     query = as_point(query)
@@ -287,6 +323,7 @@ def find_polling_place(
     place = previous = None
     changed: bool | None = None
     sites: Sequence[SiteDistance] = ()
+    table: SiteTable | None = None
     if election is not None:
         place, previous, changed = place_facts(ds, election, hit.index)
         if changed:
@@ -302,7 +339,7 @@ def find_polling_place(
                 notices.append("mail_ballot_return")
     if place is None:
         notices.append("polling_place_unknown")
-    return Answer(
+    answer = Answer(
         data_version=ds.version,
         demo=ds.demo,
         match=match,
@@ -317,4 +354,90 @@ def find_polling_place(
         previous_polling_place=previous,
         changed=changed,
         staff_notices=tuple(n for n in staff if n.applies(local, precinct)) if staff else (),
+        changed_reason=SINCE_LAST_ELECTION if changed else None,
     )
+    return with_changes(answer, changes, table, only) if changes else answer
+
+
+def with_changes(
+    a: Answer, changes: ActiveChanges, table: SiteTable | None, only: str | None = None
+) -> Answer:
+    """``a`` with the staff's changes that apply to it (``a`` itself when none does);
+    ``table``: the county's early-voting sites ``a`` lists (None: it lists none)."""
+    county, precinct = a.precinct.county, a.precinct.id
+    notes = tuple(c for c in changes.notices if notice_applies(c, county, precinct))
+    relocation = changes.relocated.get((county, precinct)) if a.election is not None else None
+    place_closure = None
+    if relocation is None and a.polling_place is not None:
+        place_closure = _closure_of(changes, a.polling_place.id, county)
+    closures: dict[str, Change] = {}
+    if table is not None:
+        for sid in changes.closed:
+            found = _closure_of(changes, sid, county)
+            if found is not None and sid in table.timelines:
+                closures[sid] = found
+    if not (notes or relocation or place_closure or closures):
+        return a
+    notices = list(a.notices)
+    if relocation is not None:
+        # Supersedes the usual "changed since the last election": the usual place is the
+        # one the voter must not go to now.
+        gone = ("polling_place_changed", "polling_place_unknown")
+        notices = [n for n in notices if n not in gone] + ["polling_place_relocated"]
+        a = a._replace(
+            polling_place=relocated_place(relocation),
+            previous_polling_place=a.polling_place,
+            changed=True,
+            changed_reason=EMERGENCY,
+        )
+    if place_closure is not None:
+        notices.append("polling_place_closed")
+    instead = None
+    if closures and table is not None:
+        listed, instead = closed_sites(table, a.match.lon, a.match.lat, a.moment, closures, only)
+        a = a._replace(early_voting_sites=listed)
+    applied = Applied(relocation, place_closure, instead, notes)
+    return a._replace(notices=tuple(notices), applied=applied)
+
+
+def _closure_of(changes: ActiveChanges, site_id: str, county: str) -> Change | None:
+    found = changes.closed.get(site_id)
+    return found if found is not None and found.county in ("", county) else None
+
+
+def relocated_place(c: Change) -> PollingPlace:
+    """Where a relocated precinct votes while the change holds, as the staff gave it (the
+    id names the change: never a place of the data)."""
+    assert c.place is not None  # every relocation has one (``parse_change``)
+    return PollingPlace(
+        id=f"change:{c.id}",
+        name=c.place.name,
+        address=c.place.address,
+        lat=c.place.point.lat,
+        lon=c.place.point.lon,
+        latlng_source="staff_change",
+    )
+
+
+def closed_sites(
+    table: SiteTable,
+    lon: float,
+    lat: float,
+    now: datetime,
+    closures: Mapping[str, Change],
+    only: str | None = None,
+) -> tuple[tuple[SiteDistance, ...], tuple[SiteDistance, ...]]:
+    """The county's sites nearest first with the ``closures`` applied (kept ``only`` as
+    ``nearest_sites`` keeps them), and the nearest ``OPEN_INSTEAD`` sites open now."""
+    listed: list[SiteDistance] = []
+    instead: list[SiteDistance] = []
+    for sd in nearest_sites(table, lon, lat, now):
+        c = closures.get(sd.site.id)
+        if c is not None:
+            status = closed_status(sd.site.schedule, c.window, now)
+            sd = SiteDistance(sd.site, sd.distance_miles, status, c)
+        if sd.status.open_now and len(instead) < OPEN_INSTEAD:
+            instead.append(sd)
+        if only is None or (sd.status.open_now if only == "now" else sd.status.hours_today):
+            listed.append(sd)
+    return tuple(listed), tuple(instead)

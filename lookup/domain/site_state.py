@@ -21,7 +21,7 @@ from lookup.domain.models import DaySchedule
 from lookup.domain.schedule import SiteStatus
 from lookup.i18n import locale_tag, message
 
-Kind = Literal["open", "later", "next", "ended"]
+Kind = Literal["open", "later", "next", "ended", "closed"]
 When = Literal["today", "next", "ended"]
 
 SECTION = "resident"  # the page's catalog section (locales/*/page.json)
@@ -31,7 +31,9 @@ SECTION = "resident"  # the page's catalog section (locales/*/page.json)
 class SiteState:
     """``open``: open now, in the span ``opens``-``closes``; ``later``: opens at ``opens``
     today; ``next``: closed for the rest of today, opens next on ``day`` at ``opens``
-    (until ``closes`` when the schedule says); ``ended``: never opens again."""
+    (until ``closes`` when the schedule says); ``ended``: never opens again;
+    ``closed``: closed now by the board's staff (``changes``), reopening on ``day`` at
+    ``opens`` (until ``closes``), all ``None`` when it does not reopen."""
 
     kind: Kind
     opens: time | None = None
@@ -63,6 +65,15 @@ def site_state(status: SiteStatus, today: date, schedule: Sequence[DaySchedule] 
     return SiteState("ended")
 
 
+def closed_state(
+    status: SiteStatus, today: date, schedule: Sequence[DaySchedule] = ()
+) -> SiteState:
+    """A site closed now by the staff: ``status`` and ``schedule`` are its trimmed ones
+    (``closures``), so the reopening they give is after the closure."""
+    st = site_state(status, today, schedule)
+    return SiteState("closed", st.opens, st.closes, st.day)
+
+
 @dataclass(frozen=True, slots=True)
 class Outlook:
     """Where early voting stands for all sites: some open for the rest of ``today``
@@ -74,11 +85,18 @@ class Outlook:
     day: date | None = None
 
 
-def outlook(states: Sequence[SiteState]) -> Outlook:
-    today = sum(1 for s in states if s.kind in ("open", "later"))
-    if today:
-        return Outlook("today", today)
-    days = sorted(s.day for s in states if s.kind == "next" and s.day is not None)
+def outlook(states: Sequence[SiteState], today: date | None = None) -> Outlook:
+    """``today``: the states' date, which a closed site reopening that day counts as
+    open later today (only closed states need it)."""
+    count = sum(
+        1
+        for s in states
+        if s.kind in ("open", "later")
+        or (s.kind == "closed" and today is not None and s.day == today)
+    )
+    if count:
+        return Outlook("today", count)
+    days = sorted(s.day for s in states if s.kind in ("next", "closed") and s.day is not None)
     if days:
         return Outlook("next", days.count(days[0]), days[0])
     return Outlook("ended")
@@ -121,9 +139,13 @@ def today_text(status: SiteStatus, lang: str) -> str:
     return message(lang, SECTION, "today_hours", hours=spans)
 
 
-def state_text(st: SiteState, lang: str) -> str:
+def state_text(st: SiteState, lang: str, today: date | None = None) -> str:
     """ "open now until 7:30 PM", "opens at 1:00 PM today", "closed for today, next open
-    Sunday, October 25, 1:00 PM to 6:00 PM", "early voting is over"."""
+    Sunday, October 25, 1:00 PM to 6:00 PM", "early voting is over", and for a site the
+    staff closed "closed now by the Board of Elections, reopens ..." (``today``: the
+    moment's date, to say "today" of a reopening later today)."""
+    if st.kind == "closed":
+        return closed_text(st, lang, today)
     if st.kind == "open" and st.closes is not None:
         return message(lang, SECTION, "state_open", close=clock(st.closes, lang))
     if st.kind == "later" and st.opens is not None:
@@ -137,6 +159,20 @@ def state_text(st: SiteState, lang: str) -> str:
             hours=hours_text(st.opens, st.closes, lang),
         )
     return message(lang, SECTION, "state_ended")
+
+
+def closed_text(st: SiteState, lang: str, today: date | None = None) -> str:
+    if st.opens is None or st.day is None:
+        return message(lang, SECTION, "state_closed")
+    if st.day == today:
+        return message(lang, SECTION, "state_closed_later", open=clock(st.opens, lang))
+    return message(
+        lang,
+        SECTION,
+        "state_closed_next",
+        day=day_name(st.day, lang),
+        hours=hours_text(st.opens, st.closes, lang),
+    )
 
 
 def outlook_text(o: Outlook, total: int, lang: str) -> str:

@@ -21,6 +21,12 @@ time in which none can change (``StatusBoard``), not per request.
 ``help_topics`` links the Board's answers that apply at the answer's moment
 (``help_topics.applicable``): each county's early-voting span is worked out once per
 version, and the few lists an answer can carry are serialised once each.
+
+The staff's changes (``service.Applied``) touch few answers and never the caches: an
+answer they leave alone (``applied`` None) is served as before; a relocated or closed
+polling place is built for its answer, and a county with a closed site answers through
+``answer_json`` (no ready-made bytes or stretch), so no cached part can outlive a
+closure's window.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from urllib.parse import quote_plus
 import orjson
 
 from lookup.dataset.model import Dataset
+from lookup.domain.changes import Change
+from lookup.domain.closures import trimmed
 from lookup.domain.election_kinds import election_name
 from lookup.domain.help_topics import EarlyVotingSpan, applicable, early_voting_span
 from lookup.domain.models import (
@@ -44,12 +52,13 @@ from lookup.domain.models import (
     Election,
     PollingPlace,
 )
-from lookup.domain.schedule import SiteStatus
-from lookup.domain.site_state import Outlook, SiteState, outlook, site_state
+from lookup.domain.schedule import SiteStatus, to_local
+from lookup.domain.site_details import TEXT_FIELDS, SiteDetails
+from lookup.domain.site_state import Outlook, SiteState, closed_state, outlook, site_state
 from lookup.errors import ServiceError
 from lookup.i18n import DEFAULT_LANG, languages, message
 from lookup.outputs.display import PlaceText, place_text
-from lookup.service import Answer, RankedSites
+from lookup.service import Answer, Applied, RankedSites, SiteDistance
 
 
 def board_json(board: BoardOfElections) -> dict[str, str]:
@@ -110,7 +119,27 @@ def name_json(t: PlaceText, complete: bool) -> dict[str, Any]:
     }
 
 
-def polling_place_json(p: PollingPlace, e: Election, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+def details_json(d: SiteDetails | None, lang: str) -> dict[str, Any]:
+    """The county's details of a building (``site_details``) in ``lang``, a text given
+    only in English in English; ``null`` is not known. ``text_lang`` says which language
+    each text given is in (a page marks an English text inside a Spanish answer so that a
+    screen reader reads it as English)."""
+    out: dict[str, Any] = {}
+    text_lang: dict[str, str] = {}
+    for name in TEXT_FIELDS:
+        said = d.said(name, lang) if d is not None else None
+        out[name] = said[0] if said else None
+        if said:
+            text_lang[name] = said[1]
+    out["photo_url"] = d.photo_url if d is not None else None
+    out["phone"] = d.phone if d is not None else None
+    out["text_lang"] = text_lang
+    return out
+
+
+def polling_place_json(
+    p: PollingPlace, e: Election, lang: str = DEFAULT_LANG, details: SiteDetails | None = None
+) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
@@ -124,6 +153,7 @@ def polling_place_json(p: PollingPlace, e: Election, lang: str = DEFAULT_LANG) -
             "close": e.polls_close.isoformat("minutes"),
         },
         "directions_url": directions_url(p.address),
+        "details": details_json(details, lang),
     }
 
 
@@ -137,7 +167,9 @@ def previous_json(p: PollingPlace, lang: str) -> dict[str, Any]:
     }
 
 
-def site_json(s: EarlyVotingSite, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+def site_json(
+    s: EarlyVotingSite, lang: str = DEFAULT_LANG, details: SiteDetails | None = None
+) -> dict[str, Any]:
     """A site without its distance (``distance_miles`` is filled in per answer)."""
     return {
         "id": s.id,
@@ -150,6 +182,7 @@ def site_json(s: EarlyVotingSite, lang: str = DEFAULT_LANG) -> dict[str, Any]:
         "schedule": schedule_json(s.schedule),
         # A site still "TBD" in the county's list: no address, so no directions to it.
         "directions_url": directions_url(s.address) if s.address.line1 else None,
+        "details": details_json(details, lang),
     }
 
 
@@ -208,8 +241,14 @@ class TableBytes:
     MAX_STRETCHES = 64
 
     def __init__(
-        self, sites: list[dict[str, Any]], schedules: Sequence[tuple[DaySchedule, ...]]
+        self,
+        sites: list[dict[str, Any]],
+        schedules: Sequence[tuple[DaySchedule, ...]],
+        like: TableBytes | None = None,
     ) -> None:
+        # The same table in the default language, when this one's words differ (details
+        # in Spanish): states do not depend on the language, so they are worked out once.
+        self.like = like
         split_full = [_split_at_distance(site) for site in sites]
         split_lean = [_split_at_distance(_without_schedule(site)) for site in sites]
         self.ids: tuple[str, ...] = tuple(site["id"] for site in sites)
@@ -231,10 +270,13 @@ class TableBytes:
             return found
         if len(self._stretches) >= self.MAX_STRETCHES:
             self._stretches.clear()
-        states = tuple(
-            site_state(statuses[sid], today, days)
-            for sid, days in zip(self.ids, self.schedules, strict=True)
-        )
+        if self.like is not None:
+            states = self.like.stretch(statuses, today).states
+        else:
+            states = tuple(
+                site_state(statuses[sid], today, days)
+                for sid, days in zip(self.ids, self.schedules, strict=True)
+            )
         found = self._stretches[id(statuses)] = Stretch(statuses, states)
         return found
 
@@ -280,7 +322,8 @@ class Parts:
     each county's ``TableBytes`` by (election day, county), the polling places by
     (election day, county, id) — keyed by county too: NCSBE reuses polling_place_id
     across counties. ``like``: the default language's parts, whose dicts and bytes are
-    shared wherever this language reads the same (all but nameless places)."""
+    shared wherever this language reads the same (all but nameless places and places
+    with details: ``details_json``)."""
 
     def __init__(self, ds: Dataset, lang: str, like: Parts | None = None) -> None:
         elections = {e.day: e for e in ds.elections}
@@ -293,8 +336,11 @@ class Parts:
         for day, sites in ds.early_voting.items():
             for s in sites:
                 key = (day, s.id)
+                known = ds.site_details.get(s.county, s.id)
                 self.sites[key] = (
-                    _relabelled(like.sites[key], s, lang) if like else site_json(s, lang)
+                    _relabelled(like.sites[key], s, lang, known)
+                    if like
+                    else site_json(s, lang, known)
                 )
         self.tables: dict[tuple[date, str], TableBytes] = {}
         for key, table in ds.site_tables.items():
@@ -305,7 +351,9 @@ class Parts:
             self.tables[key] = (
                 like.tables[key]
                 if like and same
-                else TableBytes(mine, [s.schedule for s in table.sites])
+                else TableBytes(
+                    mine, [s.schedule for s in table.sites], like.tables[key] if like else None
+                )
             )
         self.places: dict[tuple[date, str, str], dict[str, Any]] = {}
         for day, places in ds.polling.items():
@@ -313,19 +361,20 @@ class Parts:
                 continue
             for (county, _pid), p in places.items():
                 where = (day, county, p.id)
+                known = ds.site_details.get(county, p.id)
                 self.places[where] = (
-                    _relabelled(like.places[where], p, lang)
+                    _relabelled(like.places[where], p, lang, known)
                     if like
-                    else polling_place_json(p, elections[day], lang)
+                    else polling_place_json(p, elections[day], lang, known)
                 )
 
 
 def _relabelled(
-    base: dict[str, Any], p: PollingPlace | EarlyVotingSite, lang: str
+    base: dict[str, Any], p: PollingPlace | EarlyVotingSite, lang: str, known: SiteDetails | None
 ) -> dict[str, Any]:
     """``base`` (the default language's JSON of ``p``) itself when ``p`` reads the same
     in ``lang``, else a copy with this language's words (same key order)."""
-    fields = name_json(text_of(p, lang), p.name_complete)
+    fields = name_json(text_of(p, lang), p.name_complete) | {"details": details_json(known, lang)}
     if all(base[k] == v for k, v in fields.items()):
         return base
     return base | fields
@@ -410,25 +459,47 @@ def answer_moment(a: Answer, fragments: Fragments) -> Moment:
         stretch = fragments.tables[(e.day, a.precinct.county)].stretch(ranked.statuses, a.today)
         states = tuple(stretch.states[i] for i in ranked.positions)
         return Moment(states, stretch.outlook_of(ranked.positions))
-    states = tuple(site_state(sd.status, a.today, sd.site.schedule) for sd in ranked)
-    return Moment(states, outlook(states))
+    states = tuple(_state_of(sd, a.today) for sd in ranked)
+    return Moment(states, outlook(states, a.today))
+
+
+def _state_of(sd: SiteDistance, today: date) -> SiteState:
+    if sd.closure is None:
+        return site_state(sd.status, today, sd.site.schedule)
+    return closed_state(sd.status, today, trimmed(sd.site.schedule, sd.closure.window))
+
+
+def closed_json(c: Change, lang: str) -> dict[str, str]:
+    """Why a site or place is closed now (in ``lang``) and until when (local ISO time)."""
+    return {"closed_reason": c.text.get(lang), "closed_until": _until(c)}
+
+
+def _until(c: Change) -> str:
+    return to_local(c.window.end).isoformat(timespec="minutes")
 
 
 def _site(
-    static: dict[str, Any],
-    distance: float | None,
-    st: SiteStatus,
-    state: SiteState,
-    schedule: bool,
+    static: dict[str, Any], sd: SiteDistance, state: SiteState, schedule: bool, lang: str
 ) -> dict[str, Any]:
     """A site's answer: its static JSON with the distance and, after it, its status (the
-    key order of the bytes form)."""
+    key order of the bytes form); a site closed now adds why and until when, and its
+    schedule leaves the closed hours out."""
     out: dict[str, Any] = {}
+    closure = sd.closure
     for k, v in static.items():
         if k == "distance_miles":
-            out[k] = distance
-            out.update(status_json(st, state))
-        elif k != "schedule" or schedule:
+            out[k] = sd.distance_miles
+            out.update(status_json(sd.status, state))
+            if closure is not None:
+                out.update(closed_json(closure, lang))
+        elif k == "schedule":
+            if schedule:
+                out[k] = (
+                    v
+                    if closure is None
+                    else schedule_json(trimmed(sd.site.schedule, closure.window))
+                )
+        else:
             out[k] = v
     return out
 
@@ -444,7 +515,7 @@ def answer_json(
     if e is not None:
         static = fragments.parts(lang).sites
         sites = [
-            _site(static[(e.day, sd.site.id)], sd.distance_miles, sd.status, state, schedule)
+            _site(static[(e.day, sd.site.id)], sd, state, schedule, lang)
             for sd, state in zip(a.early_voting_sites, now.states, strict=True)
         ]
     said = outlook_json(now.outlook)
@@ -486,7 +557,7 @@ def _answer(
     helps: object,
 ) -> dict[str, Any]:
     e = a.election
-    return {
+    out = {
         "ok": True,
         "demo": a.demo,
         "data_version": a.data_version,
@@ -509,14 +580,15 @@ def _answer(
         # An estimated location near a precinct line: confirm with the board before answering.
         "verify": a.verify,
         "election": fragments.parts(lang).elections[e.day] if e else None,
-        "polling_place": fragments.parts(lang).places[
-            (e.day, a.precinct.county, a.polling_place.id)
-        ]
-        if (a.polling_place and e)
-        else None,
+        "polling_place": _place_part(a, lang, fragments),
         # Whether the voter's Election Day place is another building than at the
-        # previous election (null: nothing earlier on file to compare with).
+        # previous election (null: nothing earlier on file to compare with), or moved by
+        # the staff for now: ``changed_reason`` says which ("since_last_election",
+        # "emergency"); an emergency's reason and end are ``changed_note``/``_until``.
         "changed": a.changed,
+        "changed_reason": a.changed_reason,
+        "changed_note": None,
+        "changed_until": None,
         "previous_polling_place": previous_json(a.previous_polling_place, lang)
         if a.previous_polling_place
         else None,
@@ -524,6 +596,9 @@ def _answer(
         # Where early voting stands for the sites listed: some open today, else the next
         # day any opens, else over (``site_state.outlook``).
         "early_voting_outlook": standing,
+        # A site of the county closed by the staff: the nearest sites open now (null: none
+        # is closed).
+        "open_instead": None,
         "notices": [
             {"code": c, "message": _notice(lang, c, board.phone, board.address)} for c in a.notices
         ]
@@ -532,6 +607,48 @@ def _answer(
         "help_topics": helps,
         "board_of_elections": board_json(board),
     }
+    if a.applied is not None:
+        _with_applied(out, a.applied, lang, fragments, e)
+    return out
+
+
+def _place_part(a: Answer, lang: str, fragments: Fragments) -> dict[str, Any] | None:
+    """The Election Day place: the version's ready-made part, unless the staff moved it
+    (built here) or closed it (why and until when added)."""
+    e, p = a.election, a.polling_place
+    if p is None or e is None:
+        return None
+    applied = a.applied
+    if applied is not None and applied.relocation is not None:
+        return polling_place_json(p, e, lang)
+    part = fragments.parts(lang).places[(e.day, a.precinct.county, p.id)]
+    if applied is not None and applied.place_closure is not None:
+        return part | closed_json(applied.place_closure, lang)
+    return part
+
+
+def _with_applied(
+    out: dict[str, Any], applied: Applied, lang: str, fragments: Fragments, e: Election | None
+) -> None:
+    """The staff's changes in ``out`` (its keys are in place, null)."""
+    if applied.relocation is not None:
+        out["changed_note"] = applied.relocation.text.get(lang)
+        out["changed_until"] = _until(applied.relocation)
+    if applied.open_instead is not None and e is not None:
+        sites = fragments.parts(lang).sites
+        out["open_instead"] = [
+            {
+                "id": sd.site.id,
+                "name": sd.site.name,
+                "display_name": sites[(e.day, sd.site.id)]["display_name"],
+                "distance_mi": sd.distance_miles,
+            }
+            for sd in applied.open_instead
+        ]
+    out["notices"] += [
+        {"code": "staff_change", "message": message(lang, "notices", "staff_change", text=text)}
+        for text in (c.text.get(lang) for c in applied.notices)
+    ]
 
 
 @lru_cache(maxsize=1024)  # a few codes x languages x boards: formatted once each

@@ -28,6 +28,12 @@ open there (ncsbe.gov/voting/vote-mail), never to an Election Day polling place.
 is those places at the answer's moment: the office (no coordinates or hours of ours to
 give), and the sites with their hours as ``earlyVoteSites`` gives them.
 
+The staff's changes on the day (``service.Applied``): a relocated precinct's
+``pollingLocations`` is the new place, its ``notes`` saying it moved and why; a closed
+Election Day place stays, its notes telling the voter to call the board; a closed
+early-vote site's ``notes`` start with the closure, its ``pollingHours`` leave out the
+closed hours; the staff's notices join ``electionNoticeText``.
+
 Demo data must never look real: the election name starts with ``DEMO``, every location's
 ``notes`` and the county's ``electionNoticeText`` start with the demo notice, and every
 ``sources`` entry says ``official: false``.
@@ -42,6 +48,8 @@ from typing import Any
 
 from lookup.dataset.model import Dataset
 from lookup.domain.boards import KNOWN_BOARDS, STATE_BOARD
+from lookup.domain.changes import Change
+from lookup.domain.closures import trimmed
 from lookup.domain.help_topics import early_voting_open, early_voting_span, mail_return_open
 from lookup.domain.models import (
     Address,
@@ -54,6 +62,7 @@ from lookup.domain.models import (
     PollingPlace,
 )
 from lookup.domain.schedule import LOCAL_TZ, active_election, to_local
+from lookup.domain.site_details import SiteDetails, labelled
 from lookup.errors import ServiceError
 from lookup.i18n import DEFAULT_LANG, message
 from lookup.outputs.display import display_name
@@ -80,6 +89,8 @@ PLACE_NOTICES = (
     "demo_data",
     "no_active_election",
     "polling_place_changed",
+    "polling_place_relocated",
+    "polling_place_closed",
     "on_precinct_boundary",
     "verify_with_board",
     "unit_not_found",
@@ -374,13 +385,19 @@ def location_name(p: PollingPlace | EarlyVotingSite, lang: str) -> str:
 
 
 def polling_location_json(
-    place: PollingPlace, e: Election, notes: Sequence[str], demo: bool, lang: str
+    place: PollingPlace,
+    e: Election,
+    notes: Sequence[str],
+    demo: bool,
+    lang: str,
+    details: SiteDetails | None = None,
 ) -> dict[str, Any]:
-    """The Election Day place (``name``, ``startDate``... are for early-vote sites only)."""
+    """The Election Day place (``name``, ``startDate``... are for early-vote sites only);
+    the county's ``details`` of its building close its notes (Civic has no field for them)."""
     hours = f"{day_text(e.day)}: {clock(e.polls_open)} - {clock(e.polls_close)}"
     return {
         "address": address_json(place.address, location_name(place, lang)),
-        **_notes(notes),
+        **_notes([*notes, *labelled(details, lang)]),
         "pollingHours": hours,
         **_coordinates(place.lat, place.lon),
         "sources": sources_json(demo),
@@ -388,10 +405,18 @@ def polling_location_json(
 
 
 def early_vote_site_json(
-    sd: SiteDistance, notes: Sequence[str], demo: bool, lang: str
+    sd: SiteDistance,
+    notes: Sequence[str],
+    demo: bool,
+    lang: str,
+    details: SiteDetails | None = None,
 ) -> dict[str, Any]:
     site: EarlyVotingSite = sd.site
-    days = open_days(site.schedule)
+    schedule = site.schedule
+    if sd.closure is not None:  # closed now: says so first, and no hours while closed
+        notes = [closed_note(sd.closure, lang), *notes]
+        schedule = trimmed(schedule, sd.closure.window)
+    days = open_days(schedule)
     miles = sd.distance_miles
     distance = f"{miles:.2f} miles from this address." if miles is not None else ""
     # A site still "TBD" in the county's list: its address is not known yet, say so.
@@ -399,14 +424,21 @@ def early_vote_site_json(
     name = location_name(site, lang)
     out: dict[str, Any] = {
         "address": address_json(site.address, name),
-        **_notes([*notes, unknown, distance]),
-        "pollingHours": schedule_text(site.schedule),
+        **_notes([*notes, unknown, distance, *labelled(details, lang)]),
+        "pollingHours": schedule_text(schedule),
         "name": name,
         "voterServices": EARLY_VOTE_SERVICES,
     }
     if days:
         out |= {"startDate": days[0].isoformat(), "endDate": days[-1].isoformat()}
     return out | _coordinates(site.lat, site.lon) | {"sources": sources_json(demo)}
+
+
+def closed_note(c: Change, lang: str) -> str:
+    """ "CLOSED by the Board of Elections until Tue, Oct 20 2:00 PM: <reason>"."""
+    end = to_local(c.window.end)
+    until = f"{day_text(end.date())} {clock(end.time())}"
+    return message(lang, "civic", "site_closed", until=until, reason=c.text.get(lang))
 
 
 def local_board(ds: Dataset, county: str) -> BoardOfElections:
@@ -434,6 +466,11 @@ def state_json(answer: Answer, ds: Dataset, lang: str) -> dict[str, Any]:
     board = local_board(ds, answer.precinct.county)
     notices = [m for m in (_demo_text(ds.demo, lang),) if m]
     notices += [n.message(lang) for n in answer.staff_notices]
+    if answer.applied is not None:
+        notices += [
+            message(lang, "notices", "staff_change", text=c.text.get(lang))
+            for c in answer.applied.notices
+        ]
     return {
         "name": STATE_NAME,
         "electionAdministrationBody": body_json(STATE_BOARD),
@@ -481,14 +518,31 @@ def voterinfo_json(
         for c in answer.notices
         if c in PLACE_NOTICES
     ]
+    applied = answer.applied
+    if applied is not None:
+        why = applied.relocation or applied.place_closure
+        if why is not None:
+            place_notes.append(message(lang, "civic", "place_reason", reason=why.text.get(lang)))
     body["pollingLocations"] = (
-        [polling_location_json(answer.polling_place, e, place_notes, ds.demo, lang)]
+        [
+            polling_location_json(
+                answer.polling_place,
+                e,
+                place_notes,
+                ds.demo,
+                lang,
+                ds.site_details.get(answer.precinct.county, answer.polling_place.id),
+            )
+        ]
         if answer.polling_place is not None and e is not None
         else []
     )
     demo = [_demo_text(ds.demo, lang)]
     body["earlyVoteSites"] = [
-        early_vote_site_json(sd, demo, ds.demo, lang) for sd in answer.early_voting_sites
+        early_vote_site_json(
+            sd, demo, ds.demo, lang, ds.site_details.get(sd.site.county, sd.site.id)
+        )
+        for sd in answer.early_voting_sites
     ]
     body["dropOffLocations"] = drop_off_locations(answer, ds, lang)
     body["state"] = [state_json(answer, ds, lang)]

@@ -3,12 +3,18 @@ Election Day at the voter's polling place, or a chosen early-voting site and day
 
 Times are written with ``TZID=America/New_York`` and its VTIMEZONE, so a phone set to
 another zone still shows 6:30 a.m. at the polling place, on either side of DST.
+
+The staff's changes holding at the answer's moment apply: a relocated precinct's event
+is at the new place; a closed Election Day place's event says to call the board first;
+a closed early-voting site's day has no event in the closed hours (a day closed whole is
+refused as a closed day is).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from lookup.domain.closures import trimmed
 from lookup.domain.election_kinds import election_name
 from lookup.domain.models import Address, BoardOfElections, Election, OpenHours
 from lookup.domain.schedule import LOCAL_TZ
@@ -26,17 +32,22 @@ def election_day_ics(a: Answer, board: BoardOfElections, lang: str, stamp: datet
         raise NotFound("no Election Day polling place for this address", reason="no_place")
     hours = (OpenHours(e.polls_open, e.polls_close),)
     title = message(lang, "calendar", "election_day", election=_name(e, lang))
-    return _calendar(a, board, lang, stamp, title, place.name, place.address, e.day, hours)
+    closed = a.applied is not None and a.applied.place_closure is not None
+    first = message(lang, "notices", "polling_place_closed", phone=board.phone) if closed else ""
+    return _calendar(a, board, lang, stamp, title, place.name, place.address, e.day, hours, first)
 
 
 def early_voting_ics(
     a: Answer, board: BoardOfElections, lang: str, stamp: datetime, site_id: str, day: date
 ) -> bytes:
     """The opening hours (a split day gives two events) of one site on one day."""
-    site = next((sd.site for sd in a.early_voting_sites if sd.site.id == site_id), None)
-    if site is None:
+    sd = next((sd for sd in a.early_voting_sites if sd.site.id == site_id), None)
+    if sd is None:
         raise NotFound("no such early-voting site for this address", parameter="site")
-    hours = next((d.hours for d in site.schedule if d.day == day), None)
+    site, schedule = sd.site, sd.site.schedule
+    if sd.closure is not None:
+        schedule = trimmed(schedule, sd.closure.window)
+    hours = next((d.hours for d in schedule if d.day == day), None)
     if not hours:
         reason = "closed" if hours is not None else "not_a_day"
         raise InvalidParameter("the site is not open that day", parameter="day", reason=reason)
@@ -60,6 +71,7 @@ def _calendar(
     address: Address,
     day: date,
     hours: tuple[OpenHours, ...],
+    first: str = "",
 ) -> bytes:
     # Loaded on the first export, not at start-up (a tenth of a cold start's imports).
     from icalendar import Calendar, Event
@@ -77,7 +89,7 @@ def _calendar(
         ev.add("dtend", datetime.combine(day, h.end, tzinfo=LOCAL_TZ))
         ev.add("summary", f"{demo}{title}")
         ev.add("location", ", ".join(p for p in (place, address.one_line()) if p))
-        ev.add("description", f"{demo}{about}")
+        ev.add("description", f"{demo}{first + ' ' if first else ''}{about}")
         cal.add_component(ev)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())

@@ -8,8 +8,9 @@ from datetime import datetime
 from flask import request
 
 from lookup.dataset.model import Dataset
+from lookup.domain.changes import ActiveChanges, active_at
 from lookup.domain.picks import decode, label_candidates
-from lookup.domain.schedule import parse_moment
+from lookup.domain.schedule import parse_moment, to_local
 from lookup.errors import AddressAmbiguous, InvalidParameter
 from lookup.geocode.suggest import MAX_SUGGESTIONS
 from lookup.i18n import DEFAULT_LANG, languages
@@ -103,19 +104,28 @@ def parse_limit(raw: str | None) -> int:
     return int(raw)
 
 
+def changes_at(ds: Dataset, moment: datetime) -> ActiveChanges:
+    """The staff's changes holding at the answer's ``moment`` (the clock's, or ``date=`` /
+    ``at=``): what this worker read of them at most two seconds ago (``ChangesHolder``)."""
+    only = ds.counties[0] if len(ds.counties) == 1 else ""
+    return active_at(state().changes.current(), to_local(moment), only)
+
+
 def answer_for(ds: Dataset, args: dict[str, str]) -> Answer:
-    """The answer for a request's parameters, with the app's geocoders and staff notices;
-    kept on the ``Exchange`` for the insight counters."""
+    """The answer for a request's parameters, with the app's geocoders, staff notices and
+    changes on the day; kept on the ``Exchange`` for the insight counters."""
     st = state()
     ex = exchange()
+    now = parse_now(args, st.clock)
     try:
         answer = find_polling_place(
             ds,
             parse_query(args),
-            parse_now(args, st.clock),
+            now,
             st.geocoders,
             only=args.get("open") or None,
             staff=st.staff_notices,
+            changes=changes_at(ds, now),
         )
     except AddressAmbiguous as exc:
         # Each line the faces show, told apart in the asker's language.

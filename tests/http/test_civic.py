@@ -335,6 +335,44 @@ def test_staff_notices_are_the_county_election_notice() -> None:
     assert es["electionAdministrationBody"]["electionNoticeText"] == "Inundada."
 
 
+def test_changes_on_the_day_in_googles_shapes() -> None:
+    """An emergency relocation, a closed site and a staff notice (``changes``): the
+    relocated place is the polling location (its notes say why), the closed site says so
+    first, the notice joins the county's notice text; every body still reads as Google's
+    (the discovery document's schema, as Google's client library reads it)."""
+    from lookup.domain.changes import active_at, parse_change
+
+    ds = tiny_dataset()
+    usual = answer_for(ds)
+    window = {"from": "2028-10-25T08:00", "to": "2028-10-25T18:00"}
+    docs = [
+        {"kind": "relocate", "precinct_id": usual.precinct.id, **window,
+         "reason": {"en": "Flooded", "es": "Inundado"},
+         "place": {"name": "CITY HALL", "lat": 35.0, "lon": -80.0,
+                   "address": {"line1": "2 HALL ST", "city": "TESTVILLE", "zip": "28999"}}},
+        {"kind": "close_site", "site_id": "near", "from": "2028-10-23T00:00",
+         "to": "2028-10-26T00:00", "reason": {"en": "No power"}},
+        {"kind": "notice", "precincts": None, **window, "message": {"en": "Expect lines"}},
+    ]  # fmt: skip
+    created = datetime(2028, 10, 1, tzinfo=LOCAL_TZ)
+    changes = [
+        parse_change(d, id=f"c{k}", created=created, languages=("en", "es"))
+        for k, d in enumerate(docs)
+    ]
+    answer = answer_for(ds, changes=active_at(changes, DURING, "TEST"))
+    for lang in ("en", "es"):
+        body = civic.voterinfo_json(answer, ds, lang)
+        assert_valid(body, "VoterInfoResponse")
+        (where,) = body["pollingLocations"]
+        assert where["address"]["line1"] == "2 HALL ST"
+        assert ("Inundado" if lang == "es" else "Flooded") in where["notes"]
+        near = next(s for s in body["earlyVoteSites"] if "No power" in s.get("notes", ""))
+        assert near["notes"].startswith(("CLOSED", "CERRADO"))
+        assert near["pollingHours"].endswith("Mon, Oct 23: closed")  # not its hours
+        local = body["state"][0]["local_jurisdiction"]["electionAdministrationBody"]
+        assert "Expect lines" in local["electionNoticeText"]
+
+
 def test_the_county_board_office_is_a_structured_address() -> None:
     body = civic.body_json(KNOWN_BOARDS["MECKLENBURG"])
     assert body["physicalAddress"] == {
@@ -417,11 +455,15 @@ def civic_client(holder):
 
 
 class NoData:
+    data_dir = Path("/nonexistent")  # where the staff's changes would be: none
+
     def get(self) -> None:
         return None
 
 
 class Loaded:
+    data_dir = Path("/nonexistent")
+
     def __init__(self, ds) -> None:
         self.ds = ds
 

@@ -53,6 +53,7 @@ def early_voting() -> Response:
     body = {k: full[k] for k in keys} | {
         "early_voting_sites": full["early_voting_sites"],
         "early_voting_outlook": full["early_voting_outlook"],
+        "open_instead": full["open_instead"],  # a site closed by the staff: open ones
         "notices": full["notices"],
         "board_of_elections": full["board_of_elections"],
     }

@@ -28,7 +28,7 @@ from lookup.errors import ServiceError
 from lookup.outputs import civic
 from lookup.service import AddressQuery, find_polling_place
 from lookup.web.context import current_board, exchange, json_response, require_dataset, state
-from lookup.web.params import parse_lang, parse_now
+from lookup.web.params import changes_at, parse_lang, parse_now
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,12 @@ def voterinfo() -> Response:
     wanted = civic.find_election(ds, args.get("electionId"))
     now = civic.moment_for(ds, wanted, parse_now(args, st.clock))
     answer = find_polling_place(
-        ds, AddressQuery(address), now, st.geocoders, staff=st.staff_notices
+        ds,
+        AddressQuery(address),
+        now,
+        st.geocoders,
+        staff=st.staff_notices,
+        changes=changes_at(ds, now),
     )
     exchange().answer = answer  # for the insight counters (``hooks.insights``)
     civic.require_election(answer, return_all)

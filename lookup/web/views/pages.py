@@ -57,7 +57,15 @@ def local_time(hhmm: str) -> str:
 KEPT = ("address", "pick", "lat", "lon", "date", "at")
 # Notices read before the answer (the address or precinct to confirm) and with the
 # polling place; the others come after the early-voting sites.
-ABOUT_THE_PLACE = ("polling_place_changed", "polling_place_unknown", "no_active_election")
+ABOUT_THE_PLACE = (
+    "polling_place_changed",
+    "polling_place_relocated",
+    "polling_place_closed",
+    "polling_place_unknown",
+    "no_active_election",
+)
+# The staff's own notices (the start-up file's, and the changes on the day's) go there too.
+STAFF_NOTICES = ("election_notice", "staff_change")
 
 
 def language_links(args: Mapping[str, str], current: str) -> list[dict[str, Any]]:
@@ -93,7 +101,7 @@ def site_rows(
                 if miles is None
                 else t["miles"].format(miles=miles),
                 "today": today_text(sd.status, lang),
-                "state": state_text(st, lang),
+                "state": state_text(st, lang, found.today),
             }
         )
     return {"rows": rows, "summary": outlook_text(now.outlook, len(rows), lang)}
@@ -108,7 +116,7 @@ def notice_groups(notices: Sequence[dict[str, str]]) -> dict[str, list[dict[str,
             continue
         if code in CALLER_CONFIRM or code in BOARD_CONFIRM:
             groups["confirm"].append(n)
-        elif code in ABOUT_THE_PLACE or code == "election_notice":
+        elif code in ABOUT_THE_PLACE or code in STAFF_NOTICES:
             groups["place"].append(n)
         else:
             groups["other"].append(n)
