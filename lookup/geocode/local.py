@@ -195,6 +195,11 @@ class AddressIndex:
     def point(self, i: int) -> AddressPoint:
         return self._point(i)
 
+    def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lon, lat) of every row: the columns themselves (memory-mapped when loaded; not
+        to be written), for work over the whole table at once (``lookup.affected``)."""
+        return self._c["lon"], self._c["lat"]
+
     def _streets(self) -> tuple[list[str], list[str]]:
         """(street, its name) by street id, as Python strings for rapidfuzz; decoded on
         first use (a few ms for a county), then shared by every request of the worker."""
