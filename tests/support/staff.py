@@ -64,3 +64,18 @@ def reports(srv: Server) -> list[dict[str, object]]:
     body = r.json()
     assert isinstance(body, dict) and isinstance(body.get("reports"), list), body
     return body["reports"]
+
+
+def own_data_dir(demo_dir: Path, into: Path) -> Path:
+    """A copy of the demo county's data folder: the staff's changes are stored in the data
+    folder (``changes.json``), and the session's shared one must stay without them."""
+    import shutil
+
+    return Path(shutil.copytree(demo_dir, into / "data", symlinks=True))
+
+
+def post_change(srv: Server, doc: dict[str, object]) -> str:
+    """POST a change as staff; its id."""
+    r = requests.post(f"{srv.url}/admin/changes", json=doc, headers=AUTH, timeout=10)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])

@@ -2,8 +2,12 @@
 // request. Every piece of data is inserted with textContent: names and addresses come
 // from Board of Elections files and are untrusted, as do the Board's help answers.
 // Keys: Enter looks up, 1-9 pick a candidate, / searches the answers for callers, 1-8
-// (Alt+1-8 anywhere) mark what the caller asked, Alt+W reports a wrong answer, Alt+N
-// sends the marks and starts the next call.
+// (Alt+1-8 anywhere) mark what the caller asked, Alt+W reports a wrong answer, Alt+A
+// reads the places' access details in the script, Alt+N sends the marks and starts the
+// next call.
+// The staff's changes on the day (POST /admin/changes) come in the answer: an emergency
+// relocation (changed_reason "emergency") is shown and read first; a closed site or place
+// carries closed_reason (and closed_until) and is never said to be open.
 "use strict";
 
 (() => {
@@ -30,6 +34,11 @@
   let accepted = null;  // a suggestion taken into the box
   let lastQuery = null;  // {address}: what the answer or error on screen was asked for
   let lastError = null;  // the error code on screen (a not-found address can be reported)
+  let lastLookup = null;  // the query of the answer on screen, as asked (address or pick)
+  // The answer on screen in other script languages: the staff's reasons and the county's
+  // access details are texts in the answer's language (lang -> answer, or its Promise).
+  let inLang = {};
+  let accessOn = false;  // "Read access details": the places' details are in the script
 
   const fill = (tpl, values) => tpl.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
   const clear = (el) => { while (el.firstChild) el.removeChild(el.firstChild); };
@@ -182,6 +191,7 @@
     // The console lists every site with its day-by-day hours: it asks for the schedules
     // (the API leaves them out unless asked).
     const query = { address, lang: UI, channel: "rep", include: "schedule" };
+    lastLookup = { address };
     const { status, body } = await api("/api/v1/lookup", query);
     if (status === 200) return showAnswer(body);
     if (status === 422 && body.error.details.candidates) return showCandidates(body);
@@ -217,6 +227,7 @@
     $("status").textContent = T.searching;
     for (const id of ["answer", "candidates", "error", "report"]) $(id).hidden = true;
     const query = { pick, lang: UI, channel: "rep", include: "schedule" };
+    lastLookup = { pick };
     const { status, body } = await api("/api/v1/lookup", query);
     return status === 200 ? showAnswer(body) : showError(body);
   }
@@ -251,6 +262,8 @@
   function showAnswer(a) {
     lastAnswer = a;
     lastError = null;
+    inLang = { [UI]: a };
+    showEmergency(a);
     $("matched").textContent = fill(T.matched, { address: matchedText(a.match) });
     $("precinct").textContent = `${a.precinct.id} — ${a.precinct.name}`;
     const place = a.polling_place;
@@ -262,11 +275,23 @@
       dd.appendChild(el("span", fill(T.hours, {
         open: clock(place.hours.open, UI), close: clock(place.hours.close, UI),
       })));
+      if (place.closed_reason) {
+        const until = untilText(place.closed_until, UI, a.as_of);
+        const closed = el("div", undefined, "closed-now");
+        closed.appendChild(el("strong", fill(until ? T.place_closed_until : T.place_closed, {
+          reason: place.closed_reason, until,
+        })));
+        closed.appendChild(el("div", fill(T.place_closed_call, { phone: a.board_of_elections.phone })));
+        dd.appendChild(closed);
+      }
+      const access = accessBlock(place);
+      if (access) dd.appendChild(access);
     } else {
       dd.textContent = T.no_place;
     }
     const changed = $("changed");
-    changed.hidden = !a.changed;
+    // An emergency move is said in its own block, at the top.
+    changed.hidden = !a.changed || emergency(a);
     if (a.changed && a.previous_polling_place) {
       changed.textContent = fill(T.changed, {
         previous: `${a.previous_polling_place.display_name}, ${a.previous_polling_place.display_address}`,
@@ -327,7 +352,16 @@
     const today = s.hours_today && s.hours_today.length
       ? s.hours_today.map((h) => fill(T.hours, { open: clock(h.open, UI), close: clock(h.close, UI) })).join(", ")
       : T.closed;
-    li.appendChild(el("div", `${today} — ${stateText(st)}`));
+    if (s.closed_reason) {
+      const until = untilText(s.closed_until, UI, lastAnswer && lastAnswer.as_of);
+      const line = el("div", `${today} — `, "closed-now");
+      line.appendChild(el("strong", fill(until ? T.site_closed_until : T.site_closed, {
+        reason: s.closed_reason, until,
+      })));
+      li.appendChild(line);
+    } else {
+      li.appendChild(el("div", `${today} — ${stateText(st)}`));
+    }
     if (withSchedule) {
       const sched = el("ul", undefined, "schedule");
       for (const d of s.schedule) {
@@ -336,6 +370,8 @@
       }
       li.appendChild(sched);
     }
+    const access = accessBlock(s);
+    if (access) li.appendChild(access);
     return li;
   }
 
@@ -345,17 +381,24 @@
     const all = $("ev-all-sites");
     clear(today);
     clear(all);
-    now.sites.forEach(({ s, st }) => today.appendChild(siteItem(s, false, st)));
+    // A site the staff closed stays in the list, said closed, whatever its hours now are.
+    const listed = new Set(now.sites.map(({ s }) => s));
+    a.early_voting_sites.filter((s) => listed.has(s) || s.closed_reason)
+      .forEach((s) => today.appendChild(siteItem(s, false, s.state)));
     a.early_voting_sites.forEach((s) => all.appendChild(siteItem(s, true, s.state)));
     $("ev-all").hidden = a.early_voting_sites.length === 0;
     let summary = T.ev_over;
+    // A site the staff closed is listed (marked closed), not counted as open.
+    const open = now.sites.filter(({ s }) => !s.closed_reason).length;
+    const closed = a.early_voting_sites.filter((s) => s.closed_reason).length;
     if (a.early_voting_sites.length && now.when === "today") {
-      summary = now.sites.length === 1 ? T.ev_today_one : fill(T.ev_today, { count: now.sites.length });
+      summary = open === 1 ? T.ev_today_one : fill(T.ev_today, { count: open });
     } else if (now.when === "next") {
       summary = fill(T.ev_next, { day: day(now.day, UI) });
     } else if (a.early_voting_sites.length) {
       summary = T.ev_ended;
     }
+    if (closed) summary += ` ${closed === 1 ? T.ev_closed_one : fill(T.ev_closed, { count: closed })}`;
     $("ev-summary").textContent = summary;
   }
 
@@ -374,8 +417,9 @@
   // ---- the read-aloud script --------------------------------------------------------
   function script(a, lang) {
     const S = STRINGS[lang];
-    const parts = [];
-    // Anything the caller must confirm comes first: the rest rests on it.
+    // An emergency move comes before anything else: the caller must not go to the usual place.
+    const parts = emergencyScript(a, lang);
+    // Anything the caller must confirm comes next: the rest rests on it.
     const asked = new Set(a.notices.map((n) => CONFIRM.caller[n.code]).filter(Boolean));
     for (const key of asked) parts.push(fill(S[key], { address: a.match.address }));
     if (a.demo) parts.push(S.script_demo);
@@ -385,11 +429,24 @@
         day: day(a.election.date, lang), name: place.display_name, address: place.spoken_address,
         open: clock(place.hours.open, lang), close: clock(place.hours.close, lang),
       }));
-      if (a.changed) parts.push(S.script_changed);
+      if (a.changed && !emergency(a)) parts.push(S.script_changed);
+      if (place.closed_reason) {
+        parts.push(fill(S.script_place_closed, {
+          place: spokenPlace(place, S), reason: sentence(place.closed_reason),
+          phone: a.board_of_elections.phone,
+        }));
+        const until = untilText(place.closed_until, lang, a.as_of);
+        if (until) parts.push(fill(S.script_until, { until }));
+      }
     } else {
       parts.push(fill(S.script_no_place, { phone: a.board_of_elections.phone }));
     }
-    parts.push(...earlyVoting(a, lang));
+    const ev = earlyVoting(a, lang);
+    parts.push(...ev.parts);
+    if (accessOn) {
+      if (place) parts.push(...accessScript(place, lang));
+      if (ev.site) parts.push(...accessScript(ev.site, lang));
+    }
     // Spanish times end with a period ("7:30 p. m."): no doubled stop at a sentence end.
     return parts.join(" ").replace(/\.\./g, ".");
   }
@@ -398,36 +455,216 @@
   // that early voting is over. "Nearest" only among sites with a distance; those without
   // one are counted as such. A site whose address is not known yet (TBD) is no place to
   // send a caller.
+  // A site the staff closed (closed_reason) is said closed, with its reason, when it is
+  // nearer than the one offered; then the other sites open now (the answer's open_instead).
+  // Returns the sentences and the site they offer (its access details can follow).
   function earlyVoting(a, lang) {
     const S = STRINGS[lang];
-    if (!a.early_voting_sites.length) return [];
+    const none = { parts: [], site: null };
+    if (!a.early_voting_sites.length) return none;
     const now = offered(a);
     if (now.when === "ended") {
-      return a.election ? [fill(S.script_ev_ended, { day: day(a.election.date, lang) })] : [];
+      return a.election ? { parts: [fill(S.script_ev_ended, { day: day(a.election.date, lang) })], site: null } : none;
     }
     const usable = now.sites.filter(({ s }) => s.address.line1);
     const kinds = now.when === "today" ? ["open", "later"] : ["next"];
     for (const kind of kinds) {
-      const group = usable.filter(({ st }) => st.kind === kind);
+      const group = usable.filter(({ s, st }) => st.kind === kind && !(kind === "open" && s.closed_reason));
       const ranked = group.filter(({ s }) => s.distance_miles !== null);
       const pick = ranked[0] || group[0];
       if (!pick) continue;
       const { s, st } = pick;
-      const site = fill(nameless(s) ? S.script_ev_unnamed : S.script_ev_site, {
-        name: s.display_name, address: s.spoken_address,
-      });
       const key = `script_ev_${kind}${ranked.length ? "" : "_any"}`;
-      const parts = [S.script_ev_intro, fill(S[key], {
-        site, day: st.day ? day(st.day, lang) : "", open: clock(st.open, lang),
+      const parts = [S.script_ev_intro];
+      const sites = a.early_voting_sites;
+      const nearer = sites.slice(0, sites.indexOf(s)).filter((c) => c.closed_reason && c.address.line1);
+      for (const c of nearer) parts.push(...closedSiteScript(c, a, lang));
+      parts.push(fill(S[key], {
+        site: spokenPlace(s, S), day: st.day ? day(st.day, lang) : "", open: clock(st.open, lang),
         close: st.close ? clock(st.close, lang) : "",
-      })];
+      }));
       const unknown = group.length - ranked.length;
       if (ranked.length && unknown) {
         parts.push(unknown === 1 ? S.script_no_distance_one : fill(S.script_no_distance, { count: unknown }));
       }
-      return parts;
+      const others = nearer.length ? (a.open_instead || []).filter((o) => o.id !== s.id) : [];
+      if (others.length) {
+        const byId = new Map(a.early_voting_sites.map((x) => [x.id, x]));
+        const names = others.map((o) => (byId.has(o.id) ? spokenPlace(byId.get(o.id), S) : o.name));
+        parts.push(fill(S.script_open_instead, { sites: listOf(names, lang) }));
+      }
+      return { parts, site: s };
     }
-    return [];
+    return none;
+  }
+  function closedSiteScript(s, a, lang) {
+    const S = STRINGS[lang];
+    const parts = [fill(S.script_site_closed, { site: spokenPlace(s, S), reason: sentence(s.closed_reason) })];
+    const until = untilText(s.closed_until, lang, a.as_of);
+    if (until) parts.push(fill(S.script_until, { until }));
+    return parts;
+  }
+
+  // ---- the staff's changes and the county's access details ------------------------------
+  const emergency = (a) => Boolean(a && a.polling_place && a.changed === true && a.changed_reason === "emergency");
+  // Until when an emergency move holds (local "YYYY-MM-DDTHH:MM"), where the answer says.
+  const movedUntil = (a) => a.polling_place.changed_until || a.changed_until || null;
+  const sentence = (text) => {
+    const t = (text || "").trim();
+    return !t || /[.!?…]$/.test(t) ? t : `${t}.`;
+  };
+  const listOf = (items, lang) => new Intl.ListFormat(locale(lang), { type: "conjunction" }).format(items);
+  // A local "YYYY-MM-DDTHH:MM": its time alone on the answer's own day, else day and time.
+  function untilText(iso, lang, asOf) {
+    if (!iso) return "";
+    const [d, t] = iso.split("T");
+    const time = t ? clock(t.slice(0, 5), lang) : "";
+    return d === asOf && time ? time : [day(d, lang), time].filter(Boolean).join(", ");
+  }
+  const oneLine = (addr) => (addr ? [addr.line1, addr.city, addr.state, addr.zip].filter(Boolean).join(", ") : "");
+  const shownName = (p) => p.display_name || p.name;
+  const shownAddress = (p) => p.display_address || oneLine(p.address);
+  const spokenPlace = (p, S) => fill(nameless(p) ? S.script_ev_unnamed : S.script_ev_site, {
+    name: shownName(p), address: p.spoken_address || shownAddress(p),
+  });
+
+  function showEmergency(a) {
+    const box = $("emergency");
+    const facts = $("emergency-facts");
+    clear(facts);
+    box.hidden = !emergency(a);
+    const title = $("answer-title");
+    if (box.hidden) { title.removeAttribute("aria-describedby"); return; }
+    title.setAttribute("aria-describedby", "emergency-title");
+    const place = a.polling_place;
+    const prev = a.previous_polling_place;
+    const until = untilText(movedUntil(a), UI, a.as_of);
+    const rows = [
+      ["emergency_new", `${shownName(place)}, ${shownAddress(place)}`],
+      ["emergency_why", a.changed_note || place.changed_note || ""],
+      ["emergency_usual", prev ? `${shownName(prev)}, ${shownAddress(prev)}` : ""],
+      ["emergency_until", until],
+    ];
+    for (const [key, value] of rows) {
+      if (!value) continue;
+      facts.appendChild(el("dt", T[key]));
+      facts.appendChild(el("dd", value));
+    }
+  }
+  function emergencyScript(a, lang) {
+    if (!emergency(a)) return [];
+    const S = STRINGS[lang];
+    const place = a.polling_place;
+    const prev = a.previous_polling_place;
+    const values = {
+      name: shownName(place), address: place.spoken_address || shownAddress(place),
+      reason: sentence(a.changed_note || place.changed_note), previous: prev ? spokenPlace(prev, S) : "",
+    };
+    const parts = [fill(prev ? S.script_emergency : S.script_emergency_here, values)];
+    const until = untilText(movedUntil(a), lang, a.as_of);
+    if (until) parts.push(fill(S.script_until, { until }));
+    return parts;
+  }
+
+  // The county's details of a building (lookup refresh --site-details): null is "not
+  // known", said as such, never guessed. A server without details sends no "details".
+  const ACCESS = [
+    ["accessible_entrance", "access_entrance"], ["accessible_parking", "access_parking"],
+    ["curbside", "access_curbside"], ["transit", "access_transit"], ["notes", "access_notes"],
+  ];
+  const knowsAccess = (d) => Boolean(d) && (ACCESS.some(([k]) => d[k]) || Boolean(d.phone || d.photo_url));
+  function accessBlock(p) {
+    if (!("details" in p)) return null;
+    const d = p.details;
+    if (!knowsAccess(d)) return el("div", T.access_not_known, "access muted");
+    const box = el("div", undefined, "access");
+    box.appendChild(el("span", T.access_title, "access-title"));
+    const dl = el("dl");
+    const row = (label, value) => {
+      const pair = el("div");
+      pair.appendChild(el("dt", `${label}:`));
+      const dd = el("dd");
+      if (value === null || value === undefined || value === "") {
+        dd.textContent = T.not_known;
+        dd.className = "muted";
+      } else {
+        dd.append(value);
+      }
+      pair.appendChild(dd);
+      dl.appendChild(pair);
+      return dd;
+    };
+    for (const [k, key] of ACCESS) {
+      const dd = row(T[key], d[k]);
+      if (d[k] && d.text_lang && d.text_lang[k]) dd.lang = d.text_lang[k];
+    }
+    let phone = null;
+    if (d.phone) {
+      phone = el("a", d.phone);
+      phone.href = `tel:${d.phone.replace(/[^\d+]/g, "")}`;
+    }
+    row(T.access_phone, phone);
+    const photo = d.photo_url && safeLink(d.photo_url);
+    if (photo) {
+      const a = el("a", `${T.access_photo} (${photo.host})`);
+      a.href = photo.href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      box.append(dl, a);
+      return box;
+    }
+    box.appendChild(dl);
+    return box;
+  }
+  // What the script says of a place's access, in the script's language: what is known,
+  // then what is not.
+  function accessScript(p, lang) {
+    const S = STRINGS[lang];
+    const place = spokenPlace(p, S);
+    const d = p.details;
+    if (!knowsAccess(d)) return [fill(S.script_access_none, { place })];
+    const said = [];
+    const unknown = [];
+    const lower = (text) => text.charAt(0).toLocaleLowerCase(locale(lang)) + text.slice(1);
+    for (const [k, key] of [...ACCESS, ["phone", "access_phone"]]) {
+      if (d[k]) said.push(fill(S.script_access_item, { label: S[key], text: d[k] }));
+      else unknown.push(lower(S[key]));
+    }
+    const parts = [fill(S.script_access, { place }), ...said];
+    if (unknown.length) parts.push(fill(S.script_access_unknown, { items: listOf(unknown, lang) }));
+    return parts;
+  }
+  function toggleAccess() {
+    if (!lastAnswer) return;
+    accessOn = !accessOn;
+    $("read-access").setAttribute("aria-pressed", String(accessOn));
+    renderScript();
+    $("status").textContent = accessOn ? T.access_added : T.access_removed;
+  }
+  $("read-access").addEventListener("click", toggleAccess);
+
+  // Texts of the answer's own language (the staff's reasons, the county's details) that
+  // the script would say: in another script language the answer is asked for in it, once.
+  function ownTexts(a) {
+    const place = a.polling_place;
+    return emergency(a) || Boolean(place && place.closed_reason)
+      || a.early_voting_sites.some((s) => s.closed_reason)
+      || (accessOn && [place, ...a.early_voting_sites].some((p) => p && knowsAccess(p.details)));
+  }
+  function answerIn(lang) {
+    const a = lastAnswer;
+    if (inLang[lang] && !(inLang[lang] instanceof Promise)) return inLang[lang];
+    if (!ownTexts(a) || !lastLookup) return a;
+    if (!inLang[lang]) {
+      const query = { ...lastLookup, lang, channel: "rep", include: "schedule" };
+      inLang[lang] = api("/api/v1/lookup", query).then(({ status, body }) => {
+        if (lastAnswer !== a) return;
+        if (status !== 200) { delete inLang[lang]; return; }
+        inLang[lang] = body;
+        if (scriptLang === lang) renderScript();
+      }, () => { if (lastAnswer === a) delete inLang[lang]; });
+    }
+    return a;  // until it arrives: the answer on screen
   }
 
   // The script of the answer, then the help answers the representative added to it, all
@@ -436,7 +673,7 @@
     if (!lastAnswer) return;
     const lang = scriptLang;
     const extra = added.map((id) => (loaded[lang] || []).find((t) => t.id === id)).filter(Boolean);
-    $("script").textContent = [script(lastAnswer, lang), ...extra.map((t) => t.body)].join(" ");
+    $("script").textContent = [script(answerIn(lang), lang), ...extra.map((t) => t.body)].join(" ");
     $("script").lang = lang;
   }
   function setScriptLang(lang) {
@@ -715,6 +952,9 @@
     } else if (ev.altKey && ev.code === "KeyW") {
       ev.preventDefault();
       openReport();
+    } else if (ev.altKey && ev.code === "KeyA") {
+      ev.preventDefault();
+      toggleAccess();
     }
   });
 
@@ -722,7 +962,11 @@
   function newCall() {
     sendMarks(false);  // in the language the caller was answered in, before it resets
     lastAnswer = null;
-    lastQuery = lastError = null;
+    lastQuery = lastError = lastLookup = null;
+    inLang = {};
+    accessOn = false;
+    $("read-access").setAttribute("aria-pressed", "false");
+    $("emergency").hidden = true;
     added = [];
     opened = null;
     search.value = "";

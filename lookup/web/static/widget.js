@@ -24,6 +24,14 @@
 // per answer (POST /api/v1/questions: the id only, never the address). "Something looks wrong?"
 // files a report (POST /api/v1/reports, rate-limited by the service). Posts go to BASE
 // with the GETs' options: no cookies, no Referer.
+// The staff's changes on the day come in the answer: an emergency relocation
+// (changed_reason "emergency") is a banner at the top; a closed site or place carries
+// closed_reason and is never counted as open. The county's access details of a place
+// are a disclosure on its card ("not known" where null), shown once the answer knows
+// any (a county without a details file adds nothing to the phone's answer); its button
+// ends a line the card already has (a <details> summary would be a line of its own on
+// every card: the phone's answer has a height budget); a photo is a link, never an image
+// from another host.
 "use strict";
 
 (() => {
@@ -104,6 +112,23 @@
       when === "today" ? st.kind === "open" || st.kind === "later" : st.kind === "next" && st.day === next));
     return { when, day: next, sites: when === "ended" ? [] : sites };
   }
+
+  // ---- the staff's changes and the county's access details ------------------------------
+  const emergency = (a) => Boolean(a.polling_place && a.changed === true && a.changed_reason === "emergency");
+  const ACCESS = [
+    ["accessible_entrance", "access_entrance"], ["accessible_parking", "access_parking"],
+    ["curbside", "access_curbside"], ["transit", "access_transit"], ["notes", "access_notes"],
+  ];
+  const knowsAccess = (d) => Boolean(d) && (ACCESS.some(([k]) => d[k]) || Boolean(d.phone || d.photo_url));
+  const oneLine = (addr) => (addr ? [addr.line1, addr.city, addr.state, addr.zip].filter(Boolean).join(", ") : "");
+  const shownPlace = (p) => `${p.display_name || p.name}, ${p.display_address || oneLine(p.address)}`;
+  // A local "YYYY-MM-DDTHH:MM": its time alone on the answer's own day, else day and time.
+  const untilText = (iso, lang, asOf) => {
+    if (!iso) return "";
+    const [d, t] = iso.split("T");
+    const time = t ? clock(t.slice(0, 5), lang) : "";
+    return d === asOf && time ? time : [day(d, lang), time].filter(Boolean).join(", ");
+  };
 
   function preferredLang(attr) {
     if (attr) return attr.toLowerCase();
@@ -497,12 +522,17 @@
         ? `${a.match.place.name} — ${a.match.address}`
         : a.match.address || `${a.match.lat}, ${a.match.lon}`;
       out.push(this.heading(1, fill(T.found, { address: where }), { tabindex: "-1", class: "wtv-found" }));
+      if (emergency(a)) out.push(this.emergencyBanner(a));
       out.push(el("p", { class: "wtv-precinct", text: fill(T.precinct, { name: a.precinct.name, id: a.precinct.id }) }));
+      this.accessShown = [a.polling_place, ...a.early_voting_sites].some((p) => p && knowsAccess(p.details));
+      this.accessCount = 0;
 
       // Election Day
       const place = a.polling_place;
+      // The place's access button shares the heading's line (the lines below are full).
+      const access = place ? this.access(place) : null;
       const ed = el("section", { class: "wtv-card wtv-place", "aria-labelledby": this.id("ed") },
-        this.heading(2, T.election_day, { id: this.id("ed") }));
+        el("div", { class: "wtv-card-head" }, this.heading(2, T.election_day, { id: this.id("ed") }), access && access.toggle));
       if (a.election) {
         ed.append(el("p", { class: "wtv-when", text: fill(T.election_when, { election: a.election.display_name || a.election.name, date: day(a.election.date, L) }) }));
       }
@@ -510,7 +540,14 @@
         ed.append(el("p", { class: "wtv-name", text: place.display_name }));
         ed.append(el("p", { class: "wtv-address", text: place.display_address }));
         ed.append(el("p", { class: "wtv-hours", text: fill(T.polls_hours, { open: clock(place.hours.open, L), close: clock(place.hours.close, L) }) }));
-        if (a.changed === true) {
+        if (place.closed_reason) {
+          const until = untilText(place.closed_until, L, a.as_of);
+          ed.append(el("p", { class: "wtv-place-closed" },
+            el("span", { class: "wtv-badge wtv-closed", text: T.closed_now }), " ",
+            [T.place_closed, place.closed_reason, until ? fill(T.until, { until }) : ""].join(" ").trim()));
+          ed.append(this.callLine(null));
+        }
+        if (a.changed === true && !emergency(a)) {
           // The flag, then a sentence that does not say it again ("CHANGED Your polling
           // place is not ...", "CAMBIÓ Su lugar de votación no es ...").
           const prev = a.previous_polling_place;
@@ -521,6 +558,7 @@
         }
         const when = a.election ? day(a.election.date, L) : "";
         ed.append(this.links(place.display_name, place.directions_url, when, a.election ? this.icsUrl({}) : null));
+        if (access) ed.append(access.panel);
       } else {
         ed.append(el("p", { text: fill(T.no_place, { phone: this.board.phone }) }));
       }
@@ -586,6 +624,58 @@
       this.results.replaceChildren(...out);
       this.loadMap(a, map);
       if (topics.length) this.loadTopics(a, topicList, actions);
+    }
+
+    // An emergency move by the staff: the new place, the usual one, why, until when.
+    emergencyBanner(a) {
+      const T = this.T;
+      const prev = a.previous_polling_place;
+      const place = shownPlace(a.polling_place);
+      const text = prev ? fill(T.emergency, { place, previous: shownPlace(prev) }) : fill(T.emergency_here, { place });
+      const banner = el("div", { class: "wtv-emergency", "data-change": "emergency" },
+        el("p", {}, el("strong", { text: T.emergency_flag }), " ", text));
+      const note = a.changed_note || a.polling_place.changed_note;
+      if (note) banner.append(el("p", { class: "wtv-emergency-note", text: note }));
+      const until = untilText(a.polling_place.changed_until || a.changed_until, this.lang, a.as_of);
+      if (until) banner.append(el("p", { text: fill(T.until, { until }) }));
+      return banner;
+    }
+
+    // A place's access details: a disclosure button (the toggle, for the end of a line of
+    // the card) and its panel, each known text and "not known" for the others.
+    access(p) {
+      if (!this.accessShown || !p || !("details" in p)) return null;
+      const T = this.T;
+      const d = p.details;
+      const name = p.display_name || p.name;
+      const panel = el("div", { class: "wtv-access", id: this.id(`access-${++this.accessCount}`), hidden: true });
+      if (knowsAccess(d)) {
+        const pair = (label, value, lang) => el("div", {}, el("dt", { text: `${label}:` }),
+          el("dd", { class: value ? null : "wtv-muted", lang: value ? lang : null }, value || T.not_known));
+        const phone = d.phone ? el("a", { href: `tel:${d.phone.replace(/[^\d+]/g, "")}`, text: d.phone }) : null;
+        panel.append(el("dl", { class: "wtv-access-list" },
+          ...ACCESS.map(([k, key]) => pair(T[key], d[k], d.text_lang && d.text_lang[k])),
+          pair(T.access_phone, phone)));
+        const photo = safeUrl(d.photo_url, ["https:"]);
+        if (photo) {
+          panel.append(el("p", {}, el("a", {
+            href: photo, target: "_blank", rel: "noopener noreferrer", class: "wtv-photo",
+            "aria-label": fill(T.access_photo_of, { name }), text: T.access_photo,
+          })));
+        }
+      } else {
+        panel.append(el("p", { class: "wtv-access-none", text: T.access_none }));
+      }
+      const toggle = el("button", {
+        type: "button", class: "wtv-access-toggle", "aria-expanded": "false", "aria-controls": panel.id,
+        "aria-label": fill(T.access_of, { name }), text: T.access,
+        onclick: () => {
+          panel.hidden = !panel.hidden;
+          toggle.setAttribute("aria-expanded", String(!panel.hidden));
+          this.postHeight();
+        },
+      });
+      return { toggle, panel };
     }
 
     async loadTopics(a, list, actions) {
@@ -721,14 +811,15 @@
       let summary;
       let none;
       if (this.filter === "now") {
-        chosen = all.filter(({ st }) => st.kind === "open");
+        chosen = all.filter(({ s, st }) => st.kind === "open" && !s.closed_reason);
         [summary, none] = [T.ev_summary_now, T.ev_none_now];
       } else if (this.filter === "all") {
         chosen = all;
         summary = T.ev_summary_all;
       } else {
+        // A site the staff closed stays listed, said closed, whatever its hours now are.
         const keep = new Set(now.sites.map(({ s }) => s));
-        chosen = all.filter(({ s }) => keep.has(s));
+        chosen = all.filter(({ s }) => keep.has(s) || s.closed_reason);
         summary = now.when === "next" ? fill(T.ev_summary_next, { day: day(now.day, L) }) : T.ev_summary_today;
         none = now.when === "ended" ? T.ev_ended : T.ev_none_today;
       }
@@ -757,13 +848,25 @@
         const li = el("li", { class: "wtv-site", "data-site": s.id });
         li.append(el("p", { class: "wtv-name" }, el("span", { class: "wtv-num", text: String(n) }), " ", s.display_name));
         const distance = s.distance_miles !== null ? fill(T.miles, { miles: nf.format(s.distance_miles) }) : T.no_distance;
-        li.append(el("p", { class: "wtv-address", text: `${s.display_address} · ${distance}` }));
+        const access = this.access(s);
+        li.append(el("p", { class: "wtv-address" }, `${s.display_address} · ${distance}`,
+          access && " · ", access && access.toggle));
         if (!same) li.append(el("p", { class: "wtv-state" }, el("span", { class: `wtv-badge ${x.cls}`, text: x.badge }), " ", x.text));
         let icsDay = null;
         if (st.kind === "open" || st.kind === "later") icsDay = a.as_of;
         else if (st.kind === "next") icsDay = st.day;
+        if (s.closed_reason && (a.open_instead || []).length) {
+          const byId = new Map(a.early_voting_sites.map((x) => [x.id, x]));
+          const names = a.open_instead.map((o) => {
+            const site = byId.get(o.id);
+            const miles = o.distance_mi !== null && o.distance_mi !== undefined ? ` (${fill(T.miles, { miles: nf.format(o.distance_mi) })})` : "";
+            return `${site ? site.display_name : o.name}${miles}`;
+          });
+          li.append(el("p", { class: "wtv-instead", text: fill(T.open_instead, { sites: names.join("; ") }) }));
+        }
         li.append(this.links(s.display_name, s.directions_url, icsDay ? day(icsDay, L) : "",
           icsDay ? this.icsUrl({ site: s.id, day: icsDay }) : null));
+        if (access) li.append(access.panel);
         return li;
       }));
     }
@@ -774,6 +877,13 @@
       const T = this.T;
       const L = this.lang;
       const today = (s.hours_today || []).map((h) => fill(T.hours, { open: clock(h.open, L), close: clock(h.close, L) })).join(", ");
+      if (s.closed_reason) {
+        const until = untilText(s.closed_until, L, this.answer && this.answer.as_of);
+        return {
+          key: `closed|${s.id}`, cls: "wtv-closed", badge: T.closed_now, shared: "",
+          text: [s.closed_reason, until ? fill(T.until, { until }) : ""].join(" ").trim(),
+        };
+      }
       if (st.kind === "open" || st.kind === "later") {
         const open = st.kind === "open";
         return {
