@@ -1,4 +1,4 @@
-"""The ``lookup`` command: serve, check, batch, refresh, versions, rollback."""
+"""The ``lookup`` command: serve, check, batch, refresh, versions, rollback, change."""
 
 from __future__ import annotations
 
@@ -71,6 +71,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from lookup.changes.store import read_changes
+    from lookup.dataset.location import resolve_data_dir
+    from lookup.domain.changes import active_at
     from lookup.geocode.configured import configured_geocoders
     from lookup.outputs.api_json import Fragments, answer_json, error_json
     from lookup.service import AddressQuery, PointQuery, find_polling_place
@@ -89,7 +92,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         remotes = configured_geocoders(_settings(args))
-        answer = find_polling_place(ds, query, _now(args), remotes, only=args.open)
+        now = _now(args)
+        # The staff's changes on the day, as the service applies them (``changes.json``).
+        stored = read_changes(resolve_data_dir(_settings(args), now))
+        only = ds.counties[0] if len(ds.counties) == 1 else ""
+        answer = find_polling_place(
+            ds, query, now, remotes, only=args.open, changes=active_at(stored, now, only)
+        )
     except ServiceError as exc:
         print(
             json.dumps(error_json(exc, args.lang, ds.board, ds.demo), indent=2, ensure_ascii=False)
@@ -181,6 +190,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 addresses=local("addresses"),
                 centerlines=local("centerlines"),
                 places=local("places"),
+                site_details=local("site_details"),
                 county=args.county or cfg.county,
                 election_day=day,
                 election_name=args.election_name or cfg.election_name,
@@ -315,6 +325,68 @@ def cmd_insights(args: argparse.Namespace) -> int:
         return EXIT_FOUND
     for path in report.write_csv(args.csv, staff=args.staff):
         print(path)
+    return EXIT_FOUND
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    """``lookup change add|list|withdraw``: the store ``POST /admin/changes`` writes, for
+    staff on the server; every worker applies what it writes within seconds."""
+    from lookup.changes.post import listing, post_change
+    from lookup.changes.store import read_changes, withdraw_change
+    from lookup.dataset.location import resolve_data_dir
+    from lookup.domain.changes import ChangeRefused
+
+    now = _now(args)
+    data_dir = resolve_data_dir(_settings(args), now)
+    if args.action == "list":
+        changes = read_changes(data_dir)
+        if args.active_now:
+            changes = tuple(c for c in changes if c.holds(now))
+        print(json.dumps({"changes": listing(changes, now)}, indent=2, ensure_ascii=False))
+        return EXIT_FOUND
+    if args.action == "withdraw":
+        gone = withdraw_change(data_dir, args.id)
+        if gone is None:
+            print(f"lookup change: no change {args.id!r} in {data_dir}", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        print(f"withdrawn: {gone.id}")
+        return EXIT_FOUND
+    text = sys.stdin.read() if str(args.json) == "-" else Path(args.json).read_text()
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        print(f"lookup change: {args.json}: not JSON ({exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        change = post_change(data_dir, doc, _dataset(args), now)
+    except ChangeRefused as exc:
+        print(f"lookup change: refused: {exc.field}: {exc} ({exc.reason})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps({"id": change.id, "change": change.to_json()}, indent=2, ensure_ascii=False))
+    return EXIT_FOUND
+
+
+def cmd_affected(args: argparse.Namespace) -> int:
+    """Who is sent to a place (``--site``), or where a precinct's voters go (``--precinct``):
+    a table on stdout, the same rows as CSV with ``--csv``. Counts of address points only."""
+    from lookup.affected import affected_by_site, affected_in_precinct
+    from lookup.outputs.affected import to_csv, to_text
+
+    ds = _dataset(args)
+    now = _now(args)
+    try:
+        if args.site is not None:
+            result = affected_by_site(ds, args.site, now, args.county or "")
+        else:
+            result = affected_in_precinct(ds, args.precinct, now, args.county or "")
+    except ServiceError as exc:  # an unknown id, an empty or ambiguous one: one line
+        extra = {k: v for k, v in exc.details.items() if k != "parameter"}
+        print(f"lookup affected: {exc.detail} {extra}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(to_text(result, ds.demo))
+    if args.csv is not None:
+        args.csv.write_text(to_csv(result), encoding="utf-8", newline="")
+        print(f"{args.csv}: {len(result.rows)} rows", file=sys.stderr)
     return EXIT_FOUND
 
 
@@ -453,6 +525,13 @@ def build_parser() -> argparse.ArgumentParser:
         "file, a one-stop list, or a facility point layer (libraries, schools...); repeatable",
     )
     p.add_argument(
+        "--site-details",
+        type=_source,
+        action="append",
+        help="the county's CSV of entrances, parking, curbside, transit, notes, photo and "
+        "phone per polling place or site (id or address; see README)",
+    )
+    p.add_argument(
         "--county", help="keep this county of statewide files; several: 'MECKLENBURG,UNION'"
     )
     p.add_argument("--election-date", type=_day)
@@ -506,6 +585,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--staff", action="store_true", help="also the staff-only unmatched streets (not public)"
     )
     p.set_defaults(func=cmd_insights)
+
+    p = sub.add_parser("change", help="changes on the day: close a site, relocate, notices")
+    acts = p.add_subparsers(dest="action", required=True)
+    p = acts.add_parser("add", help="check a change against the live data and store it")
+    data_opts(p)
+    p.add_argument("--json", required=True, metavar="FILE", help="the change as JSON, - for stdin")
+    p.set_defaults(func=cmd_change)
+    p = acts.add_parser("list", help="the stored changes, with who posted them and when")
+    data_opts(p)
+    p.add_argument("--active-now", action="store_true", help="only those holding now (--at)")
+    p.set_defaults(func=cmd_change)
+    p = acts.add_parser("withdraw", help="remove a stored change")
+    data_opts(p)
+    p.add_argument("id")
+    p.set_defaults(func=cmd_change)
+
+    p = sub.add_parser(
+        "affected", help="the precincts sent to a site, and their address points (no names)"
+    )
+    data_opts(p)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--site", metavar="ID", help="an Election Day polling place or early-voting site"
+    )
+    which.add_argument("--precinct", metavar="ID", help="a precinct: its place and nearest sites")
+    p.add_argument("--county", help="the county, where ids repeat across counties")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="also write the rows as CSV")
+    p.set_defaults(func=cmd_affected)
 
     p = sub.add_parser("rollback", help="make an earlier version live again")
     p.add_argument("--data-dir", type=Path, required=True)

@@ -9,14 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from lookup import __version__
+from lookup.affected import EARLY_VOTING, ELECTION_DAY, MAX_ID, PRECINCT, SITE
+from lookup.domain.changes import CLOSE_SITE, KINDS, MAX_TEXT, NOTICE, RELOCATE
 from lookup.domain.election_kinds import ElectionKind
 from lookup.domain.help_topics import TOPIC_IDS
 from lookup.domain.picks import MAX_PICK_CHARS, PICK_PATTERN
 from lookup.domain.questions import MAX_TOPICS, allowed_topics
+from lookup.domain.site_details import TEXT_FIELDS
 from lookup.errors import ERROR_CODES
 from lookup.geocode.base import SOURCES
 from lookup.geocode.normalize import MAX_ADDRESS_CHARS
-from lookup.i18n import languages
+from lookup.i18n import DEFAULT_LANG, languages
 from lookup.insights.events import API_CHANNELS, QUESTION_CHANNELS, REPORT_TABLES
 from lookup.reports.model import CHANNELS as REPORT_CHANNELS
 from lookup.reports.model import MAX_NOTE_CHARS, MAX_VERSION_CHARS, REASONS, STATUSES
@@ -27,6 +30,13 @@ _NSTR: dict[str, Any] = {"type": ["string", "null"]}
 _NUM: dict[str, Any] = {"type": "number"}
 _NNUM: dict[str, Any] = {"type": ["number", "null"]}
 _BOOL: dict[str, Any] = {"type": "boolean"}
+
+
+# On a site or polling place the Board's staff closed at the answer's moment.
+_CLOSED = {
+    "closed_reason": {"type": "string", "description": "Why, in the answer's language."},
+    "closed_until": {"type": "string", "description": "When it ends, local ISO time."},
+}
 
 
 def _obj(props: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -123,17 +133,46 @@ _DISPLAY: dict[str, Any] = {
 }
 
 
+# The county's details of a building (``lookup refresh --site-details``):
+# ``api_json.details_json``.
+_DETAIL_TEXT: dict[str, Any] = {
+    **_NSTR,
+    "description": "In the answer's language, else English (text_lang says which); null: "
+    "not known.",
+}
+_DETAILS: dict[str, Any] = {
+    **_obj(
+        {
+            **dict.fromkeys(TEXT_FIELDS, _DETAIL_TEXT),
+            "photo_url": {**_NSTR, "description": "An https address of a photo; null: none."},
+            "phone": {**_NSTR, "description": "The place's phone on the day, 704-555-0100."},
+            "text_lang": {
+                "type": "object",
+                "additionalProperties": {"enum": list(languages())},
+                "description": "The language of each text given (a text given only in "
+                "English is served in English in every language).",
+            },
+        }
+    ),
+    "description": "What the county says of the building (accessible entrance and "
+    "parking, curbside voting, transit, notes, photo, phone); every field null when it "
+    "gave none. Never guessed.",
+}
+
+
 def _schemas() -> dict[str, Any]:
     address = _obj({"line1": _STR, "city": _STR, "state": _STR, "zip": _STR})
     hours = _obj({"open": _STR, "close": _STR})
     state = _obj(
         {
             "kind": {
-                "enum": ["open", "later", "next", "ended"],
+                "enum": ["open", "later", "next", "ended", "closed"],
                 "description": "open: open now, in the span open-close of day (today); "
                 "later: opens later today at open (until close); next: closed for the rest "
                 "of today, opens next on day at open (until close); ended: never opens "
-                "again this election (open, close and day null).",
+                "again this election (open, close and day null); closed: closed now by the "
+                "Board's staff (closed_reason), reopening on day at open (until close), "
+                "or null when it does not reopen.",
             },
             "open": {**_NSTR, "description": "HH:MM, local."},
             "close": {**_NSTR, "description": "HH:MM, local; null when not known."},
@@ -178,6 +217,7 @@ def _schemas() -> dict[str, Any]:
                 "description": "What the site is doing at the answer's moment: what the "
                 "console and the widget say of it.",
             },
+            **_CLOSED,
             "schedule": {
                 "type": "array",
                 "items": _obj({"date": _STR, "open": _NSTR, "close": _NSTR}),
@@ -187,8 +227,10 @@ def _schemas() -> dict[str, Any]:
                 "description": "null for a site whose address is not known yet (TBD in "
                 "the county's list): its address fields are empty and it has no distance.",
             },
+            "details": _DETAILS,
         },
-        optional=("schedule",),  # with include=schedule
+        # schedule with include=schedule; closed_* on a site the staff closed now
+        optional=("schedule", *_CLOSED),
     )
     place = _obj(
         {
@@ -200,9 +242,21 @@ def _schemas() -> dict[str, Any]:
             "lon": _NNUM,
             "hours": _obj({"date": _STR, "open": _STR, "close": _STR}),
             "directions_url": _STR,
+            "details": _DETAILS,
+            **_CLOSED,
+        },
+        optional=tuple(_CLOSED),  # a place the staff closed now
+    )
+    notice = _obj(
+        {
+            "code": {
+                "enum": [*NOTICE_CODES, "election_notice"],
+                "description": "staff_change: a notice the Board's staff posted on the day "
+                "(message in the answer's language).",
+            },
+            "message": _STR,
         }
     )
-    notice = _obj({"code": {"enum": [*NOTICE_CODES, "election_notice"]}, "message": _STR})
     match = _obj(
         {
             "address": _STR,
@@ -234,6 +288,22 @@ def _schemas() -> dict[str, Any]:
             "election": {"anyOf": [election, {"type": "null"}]},
             "polling_place": {"anyOf": [place, {"type": "null"}]},
             "changed": {"type": ["boolean", "null"]},
+            "changed_reason": {
+                "enum": ["since_last_election", "emergency", None],
+                "description": "Why changed is true: since_last_election (another building "
+                "than at the previous election; previous_polling_place is that one) or "
+                "emergency (moved by the Board's staff for now: polling_place is the new "
+                "place, id change:<id>, previous_polling_place the usual one); null when "
+                "changed is not true.",
+            },
+            "changed_note": {
+                **_NSTR,
+                "description": "With emergency: the staff's reason, in the answer's language.",
+            },
+            "changed_until": {
+                **_NSTR,
+                "description": "With emergency: when the move ends, local ISO time.",
+            },
             "previous_polling_place": {
                 "anyOf": [_obj({"name": _STR, "address": address, **_DISPLAY}), {"type": "null"}]
             },
@@ -250,6 +320,15 @@ def _schemas() -> dict[str, Any]:
                     "day": {**_NSTR, "description": "YYYY-MM-DD with when=next, else null."},
                 }
             ),
+            "open_instead": {
+                "type": ["array", "null"],
+                "items": _obj(
+                    {"id": _STR, "name": _STR, "display_name": _STR, "distance_mi": _NNUM}
+                ),
+                "description": "null unless an early-voting site of the county is closed "
+                "by the Board's staff now; then the nearest (up to 3) sites open now, "
+                "possibly none.",
+            },
             "notices": {"type": "array", "items": notice},
             "help_topics": {
                 "type": "array",
@@ -277,6 +356,7 @@ def _schemas() -> dict[str, Any]:
                 "election",
                 "early_voting_sites",
                 "early_voting_outlook",
+                "open_instead",
                 "notices",
                 "board_of_elections",
             )
@@ -644,6 +724,226 @@ def _close_report(action: str) -> dict[str, Any]:
     }
 
 
+_MOMENT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"}
+_CHANGE_ERRORS = {
+    "401": _json("Error", "unauthorized: missing or wrong admin token"),
+    "403": _json("Error", "admin_disabled: no admin token configured"),
+    "500": _json("Error", "internal_error: the changes file cannot be read or written"),
+}
+
+
+def _change_body() -> dict[str, Any]:
+    """What staff post: one of three kinds (``lookup.domain.changes``)."""
+    texts = {
+        "type": "object",
+        "properties": {code: {**_STR, "maxLength": MAX_TEXT} for code in languages()},
+        "required": [DEFAULT_LANG],
+        "additionalProperties": False,
+    }
+    address = _obj({"line1": _STR, "city": _STR, "zip": _STR})
+    place = _obj({"name": _STR, "address": address, "lat": _NUM, "lon": _NUM})
+    common = {"from": _MOMENT, "to": _MOMENT, "by": _STR}
+    precincts = {"type": ["array", "null"], "items": _STR, "minItems": 1}
+    close = {"kind": {"const": CLOSE_SITE}, "site_id": _STR, "county": _STR, **common}
+    move = {"kind": {"const": RELOCATE}, "precinct_id": _STR, "county": _STR, **common}
+    notice = {"kind": {"const": NOTICE}, "precincts": precincts, "county": _STR, **common}
+    return {
+        "oneOf": [
+            _obj(close | {"reason": texts}, ("by", "county")),
+            _obj(move | {"place": place, "reason": texts}, ("by", "county")),
+            _obj(notice | {"message": texts}, ("by", "county")),
+        ]
+    }
+
+
+def _stored_change() -> dict[str, Any]:
+    """A change as stored and listed: the posted fields, its id, when and by whom."""
+    texts = {"type": "object", "additionalProperties": _STR}
+    props = {
+        "id": _STR,
+        "kind": {"enum": list(KINDS)},
+        "site_id": _STR,
+        "county": _STR,
+        "precinct_id": _STR,
+        "precincts": {"type": ["array", "null"], "items": _STR},
+        "from": _STR,
+        "to": _STR,
+        "place": {"type": "object"},
+        "reason": texts,
+        "message": texts,
+        "created": {**_STR, "description": "when it was posted (UTC, ISO 8601)"},
+        "by": {**_STR, "description": "who posted it, as they gave it"},
+        "status": {"enum": ["active", "pending", "over"]},
+    }
+    required = ("id", "kind", "from", "to", "created", "by")
+    return _obj(props, tuple(k for k in props if k not in required))
+
+
+def _changes() -> dict[str, Any]:
+    """``/admin/changes``: post a change on the day, list them."""
+    header = {
+        "X-Changes-Version": {
+            "description": "The changes file this worker applies: equal values, equal changes",
+            "schema": _STR,
+        }
+    }
+    listed = _obj({"changes": {"type": "array", "items": _stored_change()}})
+    posted = _obj({"id": _STR, "change": _stored_change()})
+    return {
+        "get": {
+            "summary": "Staff: the changes on the day as this worker applies them (every "
+            "worker within 5 seconds of a post), with who posted each and when",
+            "parameters": [
+                _param("active", "now: only those whose window holds now.", {"enum": ["now"]}),
+            ],
+            "security": [{"bearerAuth": []}],
+            "responses": {
+                "200": {
+                    "description": "The changes, oldest first",
+                    "headers": header,
+                    "content": {"application/json": {"schema": listed}},
+                },
+                "400": _json("Error", "invalid_parameter: active is not now"),
+                **_CHANGE_ERRORS,
+            },
+        },
+        "post": {
+            "summary": "Staff: close a site or polling place for a window, relocate a "
+            "precinct's Election Day place, or post a notice (times local, "
+            "America/New_York); checked against the live data, stored beside it",
+            "parameters": [],
+            "security": [{"bearerAuth": []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _change_body()}},
+            },
+            "responses": {
+                "201": {
+                    "description": "Stored; applied by every worker within 5 seconds",
+                    "headers": header,
+                    "content": {"application/json": {"schema": posted}},
+                },
+                "400": _json(
+                    "Error",
+                    "invalid_parameter: details.field names the part refused and "
+                    "details.reason says why (bad_window, in_the_past, unknown_id, "
+                    "outside_county, overlap, unknown_field, missing, too_long...); "
+                    "nothing is stored",
+                ),
+                "413": _json("Error", "payload_too_large"),
+                "503": _json("Error", "dataset_unavailable"),
+                **_CHANGE_ERRORS,
+            },
+        },
+    }
+
+
+def _withdraw_change() -> dict[str, Any]:
+    return {
+        "delete": {
+            "summary": "Staff: withdraw a change on the day (every worker within 5 seconds)",
+            "parameters": [{"name": "change_id", "in": "path", "required": True, "schema": _STR}],
+            "security": [{"bearerAuth": []}],
+            "responses": {
+                "204": {"description": "Withdrawn"},
+                "404": _json("Error", "not_found: no such change"),
+                **_CHANGE_ERRORS,
+            },
+        }
+    }
+
+
+def _affected(lang: dict[str, Any]) -> dict[str, Any]:
+    """``GET /admin/affected`` (``lookup.outputs.affected``): counts, never names."""
+    count = {"type": ["integer", "null"], "minimum": 0}
+    row = _obj(
+        {
+            "county": _STR,
+            "precinct": _STR,
+            "precinct_name": _STR,
+            "address_points": count,
+            "affected_points": count,
+            "polling_place_id": _STR,
+            "polling_place_name": _STR,
+            "place_kind": {"enum": [ELECTION_DAY, EARLY_VOTING]},
+        }
+    )
+    place = _obj(
+        {
+            "kind": {"enum": [ELECTION_DAY, EARLY_VOTING]},
+            "id": _STR,
+            "name": _STR,
+            "county": _STR,
+            "placed": _BOOL,
+        }
+    )
+    body = _obj(
+        {
+            "ok": _BOOL,
+            "demo": _BOOL,
+            "data_version": _STR,
+            "target": {"enum": [SITE, PRECINCT]},
+            "id": _STR,
+            "election": {
+                "oneOf": [_obj({"date": _STR, "name": _STR}), {"type": "null"}],
+            },
+            "places": {"type": "array", "items": place},
+            "precinct": {
+                "oneOf": [_obj({"county": _STR, "id": _STR, "name": _STR}), {"type": "null"}],
+            },
+            "address_points_known": _BOOL,
+            "total_points": count,
+            "affected_points": count,
+            "rows": {"type": "array", "items": row},
+        }
+    )
+    ident = {"type": "string", "maxLength": MAX_ID}
+    return {
+        "get": {
+            "summary": "Staff: who is affected when a place closes or moves: the precincts "
+            "whose voters are sent to an Election Day polling place (every address point of "
+            "the precincts assigned to it) or an early-voting site (the address points for "
+            "which it is the county's nearest site, in a straight line), or a precinct's "
+            "place and nearest sites; counts of the county's address points, never names. "
+            "A count is null where it cannot be known (no address points in the data, a "
+            "site without coordinates). The page (default), format=csv for outreach, or "
+            "format=json; the page without site or precinct is the form alone",
+            "parameters": [
+                _param("site", "A polling-place or early-voting site id.", ident),
+                _param("precinct", "A precinct id (001, 1 or PCT 001); not with site.", ident),
+                _param("county", "The county, where ids repeat across counties."),
+                _param(
+                    "format", "What to answer (default html).", {"enum": ["html", "csv", "json"]}
+                ),
+                _DATE,
+                _AT,
+                lang,
+            ],
+            "security": [{"bearerAuth": []}],
+            "responses": {
+                "200": {
+                    "description": "The precincts and places, most affected first",
+                    "content": {
+                        "application/json": {"schema": body},
+                        "text/csv": {"schema": _STR},
+                        "text/html": {"schema": _STR},
+                    },
+                },
+                "400": _json(
+                    "Error",
+                    "invalid_parameter: site and precinct both, neither (csv, json), an empty "
+                    "or too long id, a precinct id in several counties without county, a bad "
+                    "format, date or at",
+                ),
+                "401": _STAFF_ERRORS["401"],
+                "403": _STAFF_ERRORS["403"],
+                "404": _json("Error", "not_found: no place or precinct with this id"),
+                "503": _json("Error", "dataset_unavailable"),
+            },
+        }
+    }
+
+
 def _google(description: str) -> dict[str, Any]:
     """Google's shapes (see its discovery document for civicinfo v2)."""
     return {"description": description, "content": {"application/json": {"schema": {}}}}
@@ -847,6 +1147,9 @@ def spec() -> dict[str, Any]:
         "/admin/reports": _list_reports(lang),
         "/admin/reports/{report_id}/resolve": _close_report("resolve"),
         "/admin/reports/{report_id}/withdraw": _close_report("withdraw"),
+        "/admin/changes": _changes(),
+        "/admin/changes/{change_id}": _withdraw_change(),
+        "/admin/affected": _affected(lang),
         "/healthz": {
             "get": {"summary": "Liveness", "parameters": [], "responses": {"200": _json("Health")}}
         },

@@ -14,6 +14,7 @@ from flask import Flask, Response, request
 from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 
+from lookup.changes.holder import ChangesHolder
 from lookup.config import Settings
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.location import resolve_data_dir
@@ -43,7 +44,9 @@ from lookup.web.hooks import metrics, rate_limits, request_log
 from lookup.web.security import secure
 from lookup.web.views import (
     admin,
+    affected,
     api,
+    changes,
     civic,
     insights,
     knowledge,
@@ -82,13 +85,27 @@ def create_app(
         clock=clock,
         fragments=fragments,
         help_base=load_help(settings.help_dir, languages()),
+        changes=ChangesHolder(holder.data_dir, settings.reload_interval),
         geocoders=configured_geocoders(settings),
         staff_notices=load_notices(settings.notices_file, languages())
         if settings.notices_file
         else (),
     )
     app.extensions["lookup"] = st
-    for view in (api, pages, civic, widget, rep, admin, insights, knowledge, questions, reports):
+    for view in (
+        api,
+        pages,
+        civic,
+        widget,
+        rep,
+        admin,
+        affected,
+        changes,
+        insights,
+        knowledge,
+        questions,
+        reports,
+    ):
         app.register_blueprint(view.bp)
     _install_hooks(app, settings, st)
     _install_error_handlers(app)

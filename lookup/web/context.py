@@ -17,6 +17,7 @@ from datetime import datetime
 import orjson
 from flask import Response, current_app, g, request
 
+from lookup.changes.holder import ChangesHolder
 from lookup.config import Settings
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.model import Dataset
@@ -60,6 +61,7 @@ class AppState:
     clock: Clock
     fragments: FragmentCache
     help_base: HelpBase  # the Board's answers to callers' questions, checked at start
+    changes: ChangesHolder  # changes on the day, polled (``current()``: what applies)
     geocoders: tuple[Geocoder, ...] = ()  # remote fallbacks, in the configured order
     staff_notices: tuple[StaffNotice, ...] = ()
 

@@ -32,12 +32,12 @@ def test_every_route_is_documented_and_every_documented_path_exists(demo_dir) ->
     from lookup.web.app import create_app
 
     app = create_app(Settings(data_dir=demo_dir, rate_limit_exempt=("127.0.0.0/8",)))
-    # Every GET and POST route by its OpenAPI path (Flask's <name> is {name}).
+    # Every GET, POST and DELETE route by its OpenAPI path (Flask's <name> is {name}).
     routes = {
         (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule), method.lower())
         for r in app.url_map.iter_rules()
         if r.rule not in PAGES
-        for method in ("GET", "POST")
+        for method in ("GET", "POST", "DELETE")
         if method in (r.methods or set())
     }
     documented = {(path, method) for path, ops in spec()["paths"].items() for method in ops}
