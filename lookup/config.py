@@ -32,6 +32,12 @@ class ConfigError(ValueError):
 # Where gunicorn's workers share metric samples (prometheus_client reads it on import).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _OFF = ("0", "off", "false", "no")
+_ON = ("1", "on", "true", "yes")
+# Keys the app and the server share in a request's WSGI environ (the server cannot import
+# the app's modules): the URL rule that answered, for gunicorn's access log, and a request
+# gunicorn refused to parse, which the app then answers in its own error shape.
+ROUTE_ENVIRON = "lookup.route"
+REFUSED_ENVIRON = "lookup.refused"
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class _Number:
 _NUMBERS = (
     _Number("reload_interval", "LOOKUP_RELOAD_INTERVAL", float, 0, "seconds, 0 or more"),
     _Number("trusted_proxies", "LOOKUP_TRUSTED_PROXIES", int, 0, "a whole number, 0 or more"),
+    _Number("hsts_max_age", "LOOKUP_HSTS", int, 0, "seconds, 0 (off) or more"),
     _Number("insights_min_count", "LOOKUP_INSIGHTS_MIN_COUNT", int, 1, "a whole number, 1 or more"),
     _Number("insights_retention_days", "LOOKUP_INSIGHTS_RETENTION_DAYS", int, 1, "days, 1 or more"),
     _Number("reports_retention_days", "LOOKUP_REPORTS_RETENTION_DAYS", int, 1, "days, 1 or more"),
@@ -109,6 +116,12 @@ class Settings:
     rate_limit_exempt: tuple[str, ...] = ()
     # How many proxies in front set X-Forwarded-For (0: the peer address is the client).
     trusted_proxies: int = 0
+    # Believe those proxies' X-Forwarded-Host too: only for a proxy that sets it itself
+    # (the host names the service's own links; a client's header must never reach them).
+    trust_forwarded_host: bool = False
+    # Strict-Transport-Security max-age, seconds, on every answer (0: not sent). Only for a
+    # deployment served over TLS: browsers then refuse plain http to the host that long.
+    hsts_max_age: int = 0
     # Aggregate counters of what residents ask (``insights``); a path or a SQL URL.
     insights: bool = True
     insights_db: str = ""  # "" means <cache_dir>/insights.sqlite3
@@ -225,6 +238,8 @@ class Settings:
                 values[name] = "" if value.lower() in _OFF else value
         if env.get("LOOKUP_INSIGHTS", "").strip().lower() in _OFF:
             values["insights"] = False
+        if env.get("LOOKUP_TRUST_FORWARDED_HOST", "").strip().lower() in _ON:
+            values["trust_forwarded_host"] = True
         for number in _NUMBERS:
             if env.get(number.env, "").strip():
                 try:

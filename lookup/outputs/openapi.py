@@ -949,6 +949,31 @@ def _google(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {}}}}
 
 
+# Statuses any operation can answer, whatever its parameters: a query string over 4 KB, a
+# request line or a header over gunicorn's 8 KB (``serving.Worker`` has the app answer it),
+# and a failure of the server's own. The Civic routes answer them in Google's shape.
+_ANY_OPERATION = {
+    "400": "invalid_parameter with reason too_long: a query string over 4 KB, a request "
+    "line or a header over 8 KB",
+    "500": "internal_error: a failure of the server's own",
+}
+# The Civic routes the look-ups' rate limit counts (``hooks.rate_limits.LOOKUP_ENDPOINTS``).
+_RATE_LIMITED = ("/api/v1/precinct.geojson", "/civicinfo/v2/voterinfo")
+
+
+def _every_status(paths: dict[str, Any]) -> None:
+    """Add to each operation the statuses it can answer that it does not document yet."""
+    for path, ops in paths.items():
+        civic = path.startswith("/civicinfo/")
+        extra = dict(_ANY_OPERATION)
+        if path in _RATE_LIMITED:
+            extra["429"] = _ERRORS["429"]["description"]
+        for op in ops.values():
+            for status, description in extra.items():
+                shaped = _google(f"Google error: {description}") if civic else None
+                op["responses"].setdefault(status, shaped or _json("Error", description))
+
+
 def spec() -> dict[str, Any]:
     # The languages are the catalogs' folders, listed when the spec is built, not at import.
     lang = _param("lang", "Language of messages.", {"type": "string", "enum": list(languages())})
@@ -1174,6 +1199,7 @@ def spec() -> dict[str, Any]:
             }
         },
     }
+    _every_status(paths)
     return {
         "openapi": "3.1.0",
         "info": {

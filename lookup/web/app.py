@@ -15,7 +15,7 @@ from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 
 from lookup.changes.holder import ChangesHolder
-from lookup.config import Settings
+from lookup.config import REFUSED_ENVIRON, Settings
 from lookup.dataset.holder import DatasetHolder
 from lookup.dataset.location import resolve_data_dir
 from lookup.domain.help_topics import load_help
@@ -74,6 +74,9 @@ def create_app(
         holder = DatasetHolder(resolve_data_dir(settings, clock()), settings.reload_interval)
         holder.load_now()
     app = Flask(__name__)
+    # No "//" merged by a redirect: werkzeug would build its Location from the request's
+    # Host, which the client chooses. Set before any rule is added: each rule copies it.
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # also bounds a body sent chunked
     fragments = FragmentCache()
     ds = holder.get()
@@ -138,6 +141,10 @@ def _install_hooks(app: Flask, settings: Settings, st: AppState) -> None:
         counter = insight_hook.counting_hook(recorder, st)
 
     def too_large() -> None:
+        # A request line too long for gunicorn to read: ``serving.Worker`` has the app
+        # answer it, in the one error shape, as it answers a long query string.
+        if request.environ.get(REFUSED_ENVIRON):
+            raise InvalidParameter("request line too long", reason="too_long")
         if len(request.query_string) > settings.max_request_bytes:
             raise InvalidParameter("query string too long", reason="too_long")
         # Only the small JSON posts (questions, reports) read a body; a larger one is refused

@@ -33,14 +33,29 @@ _CROSS_ORIGIN = ("/api/v1/", "/civicinfo/")
 # asks (preflight) whether it may. The answer is cached that long (Chromium's maximum).
 _PREFLIGHTED = ("/api/v1/questions", "/api/v1/reports")
 PREFLIGHT_MAX_AGE_S = 7200
+# Answers about one resident's place, and anything posted: no cache (a browser's, a
+# proxy's, the county's CDN) may keep them. Pages are kept out by their query instead
+# (``holds_resident_data``): ``/`` and ``/widget`` hold an address only when asked one.
+_PRIVATE_ENDPOINTS = frozenset(
+    (
+        "api.lookup",
+        "api.early_voting",
+        "api.calendar",
+        "api.suggest_addresses",
+        "civicinfo.voterinfo",
+    )
+)
+_RESIDENT_PARAMS = ("address", "lat", "lon", "pick", "q")
+_READS = ("GET", "HEAD", "OPTIONS")
 
 
 def secure(resp: Response, settings: Settings) -> Response:
     """Headers on every response: a CSP with no inline script, no MIME sniffing, no
     Referer (a page's URL holds the resident's address; a directions link must not carry
-    it to a map site), framing only of the widget and only by configured origins, CORS
-    only for the API and only for configured origins (with the preflight's answer for
-    the JSON posts)."""
+    it to a map site), framing only of the widget and only by configured origins, HSTS
+    when configured, no caching of what holds a resident's address, no redirect to the
+    request's own Host, CORS only for the API and only for configured origins (with the
+    preflight's answer for the JSON posts), ``Vary: Origin`` on every API answer."""
     h = resp.headers
     embeddable = request.path.startswith(_EMBEDDABLE)
     ancestors = " ".join(("'self'", *settings.frame_ancestors)) if embeddable else "'none'"
@@ -51,15 +66,41 @@ def secure(resp: Response, settings: Settings) -> Response:
     h["Referrer-Policy"] = "no-referrer"
     if not embeddable:
         h["X-Frame-Options"] = "DENY"
+    if settings.hsts_max_age:
+        h["Strict-Transport-Security"] = f"max-age={settings.hsts_max_age}; includeSubDomains"
+    if holds_resident_data():
+        h["Cache-Control"] = "no-store"
+    _relative_location(resp)
+    if not request.path.startswith(_CROSS_ORIGIN):
+        return resp
+    # Whether or not this origin is allowed: a shared cache must key every CORS-capable
+    # answer by Origin, or it serves one without the CORS header to the widget's site.
+    resp.vary.add("Origin")
     origin = request.headers.get("Origin")
-    if origin and request.path.startswith(_CROSS_ORIGIN) and origin in settings.cors_origins:
+    if origin and origin in settings.cors_origins:
         h["Access-Control-Allow-Origin"] = origin
-        h.add("Vary", "Origin")
         if request.method == "OPTIONS" and request.path in _PREFLIGHTED:
             h["Access-Control-Allow-Methods"] = "POST"
             h["Access-Control-Allow-Headers"] = "Content-Type"
             h["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_S)
     return resp
+
+
+def holds_resident_data() -> bool:
+    """Whether the answer may hold a resident's address or position: a look-up's answer, a
+    post, or any page asked with an address or a point."""
+    if request.method not in _READS or request.endpoint in _PRIVATE_ENDPOINTS:
+        return True
+    return any(name in request.args for name in _RESIDENT_PARAMS)
+
+
+def _relative_location(resp: Response) -> None:
+    """A redirect werkzeug builds (a rule's missing trailing slash) names this request's
+    ``Host``, which a client chooses: keep only its path, so no answer sends a browser, or
+    a cache's copy of it, to a forged host."""
+    location = resp.headers.get("Location")
+    if location and location.startswith(request.host_url):
+        resp.headers["Location"] = "/" + location[len(request.host_url) :]
 
 
 def check_token(configured: str, header: str) -> None:

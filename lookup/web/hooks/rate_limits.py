@@ -170,10 +170,13 @@ def budget_key(endpoint: str | None) -> str | None:
 
 
 def trust_proxies(app: Flask, settings: Settings) -> None:
-    """Believe X-Forwarded-For (and -Proto, -Host) from the configured proxies only."""
+    """Believe X-Forwarded-For and -Proto from the configured proxies only; -Host only when
+    ``trust_forwarded_host`` says the proxy sets it (a client's own would otherwise name
+    the host of the service's absolute links)."""
     if settings.trusted_proxies:
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        hosts = n if settings.trust_forwarded_host else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=hosts)  # type: ignore[method-assign]
 
 
 def limiter_for(settings: Settings) -> RateLimiter | None:

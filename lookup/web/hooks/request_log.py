@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Response, request
 
+from lookup.config import ROUTE_ENVIRON
 from lookup.web.context import Exchange, exchange, state
 
 log = logging.getLogger("lookup.requests")
@@ -56,6 +57,8 @@ def log_request(resp: Response) -> Response:
     """The after-request hook: echo the request id, write the line."""
     ex = exchange()
     resp.headers["X-Request-ID"] = ex.request_id
+    # gunicorn's access log, when on, names the rule too, never the path (``serving``).
+    request.environ[ROUTE_ENVIRON] = route()
     ds = state().holder.get()
     log.info(
         "request",
