@@ -1,4 +1,4 @@
-"""The ``lookup`` command: serve, check, batch, refresh, versions, rollback, change."""
+"""The ``lookup`` command: serve, check, batch, refresh, versions, rollback, change, doctor."""
 
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from lookup.domain.changes import active_at
     from lookup.geocode.configured import configured_geocoders
     from lookup.outputs.api_json import Fragments, answer_json, error_json
+    from lookup.outputs.text_answer import answer_text, error_text
     from lookup.service import AddressQuery, PointQuery, find_polling_place
 
     ds = _dataset(args)
@@ -100,15 +101,29 @@ def cmd_check(args: argparse.Namespace) -> int:
             ds, query, now, remotes, only=args.open, changes=active_at(stored, now, only)
         )
     except ServiceError as exc:
-        print(
-            json.dumps(error_json(exc, args.lang, ds.board, ds.demo), indent=2, ensure_ascii=False)
-        )
+        failure = error_json(exc, args.lang, ds.board, ds.demo)
+        text = args.format == "text"
+        print(error_text(failure, args.lang) if text else _pretty(failure))
         if exc.code in DATA_CODES:
             return EXIT_DATA
         return EXIT_NOT_FOUND if exc.code in NOT_FOUND_CODES else EXIT_BAD_INPUT
     body = answer_json(answer, ds.board, args.lang, Fragments(ds), schedule=True)
-    print(json.dumps(body, indent=2, ensure_ascii=False))
+    print(answer_text(body, args.lang) if args.format == "text" else _pretty(body))
     return EXIT_FOUND
+
+
+def _pretty(body: object) -> str:
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """One line per check before an election; exit 1 if any check FAILs."""
+    from lookup.doctor import failed, run_checks
+
+    findings = run_checks(_now(args), data_dir=args.data_dir)
+    for finding in findings:
+        print(finding.line())
+    return 1 if failed(findings) else 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -380,8 +395,12 @@ def cmd_affected(args: argparse.Namespace) -> int:
         else:
             result = affected_in_precinct(ds, args.precinct, now, args.county or "")
     except ServiceError as exc:  # an unknown id, an empty or ambiguous one: one line
-        extra = {k: v for k, v in exc.details.items() if k != "parameter"}
-        print(f"lookup affected: {exc.detail} {extra}", file=sys.stderr)
+        extra = "; ".join(
+            f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in exc.details.items()
+            if k != "parameter"
+        )
+        print(f"lookup affected: {exc.detail}" + (f" ({extra})" if extra else ""), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(to_text(result, ds.demo))
     if args.csv is not None:
@@ -453,9 +472,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the API and pages with gunicorn")
     p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=_positive, default=2)
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; behind a proxy keep loopback)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.add_argument(
+        "--workers", type=_positive, default=2, help="gunicorn worker processes (default: 2)"
+    )
     p.add_argument(
         "--access-log",
         action="store_true",
@@ -468,19 +493,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("check", help="answer one address or point, print the JSON")
+    p = sub.add_parser("check", help="answer one address or point, print the JSON or text")
     data_opts(p)
-    p.add_argument("address", nargs="?", default="")
-    p.add_argument("--lat", type=float)
-    p.add_argument("--lon", type=float)
-    p.add_argument("--lang", default=DEFAULT_LANG, choices=languages())
+    p.add_argument("address", nargs="?", default="", help="the address, as a caller says it")
+    p.add_argument("--lat", type=float, help="latitude of a point (WGS84), with --lon")
+    p.add_argument("--lon", type=float, help="longitude of a point (WGS84), with --lat")
+    p.add_argument(
+        "--lang",
+        default=DEFAULT_LANG,
+        choices=languages(),
+        help=f"language of messages, notices and text (default: {DEFAULT_LANG})",
+    )
     p.add_argument("--open", choices=("today", "now"), help="only early-voting sites open then")
+    p.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json: the API's answer (default); text: what a person reads",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("batch", help="answer a CSV of id,address or id,lat,lon")
     data_opts(p)
-    p.add_argument("input", type=_existing)
-    p.add_argument("output", type=Path)
+    p.add_argument("input", type=_existing, help="CSV of id,address or id,lat,lon")
+    p.add_argument("output", type=Path, help="CSV to write, one row per input row")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--jobs",
@@ -510,10 +546,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("refresh", help="read, check and publish a new dataset version")
     p.add_argument("--config", type=_existing, help="a sources file (see data/sources.toml)")
-    p.add_argument("--precincts", type=_source, action="append")
-    p.add_argument("--polling-places", type=_source, action="append")
-    p.add_argument("--early-voting", type=_source, action="append")
-    p.add_argument("--addresses", type=_source, action="append")
+    p.add_argument(
+        "--precincts",
+        type=_source,
+        action="append",
+        help="precinct boundaries (shapefile, its zip, or GeoJSON; file or URL); repeatable",
+    )
+    p.add_argument(
+        "--polling-places",
+        type=_source,
+        action="append",
+        help="NCSBE's polling-place file for the election (file or URL); repeatable",
+    )
+    p.add_argument(
+        "--early-voting",
+        type=_source,
+        action="append",
+        help="the one-stop (early-voting) sites and their hours (file or URL); repeatable",
+    )
+    p.add_argument(
+        "--addresses",
+        type=_source,
+        action="append",
+        help="address points, for offline geocoding (file or URL); repeatable",
+    )
     p.add_argument(
         "--centerlines", type=_source, action="append", help="street segments with address ranges"
     )
@@ -534,9 +590,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--county", help="keep this county of statewide files; several: 'MECKLENBURG,UNION'"
     )
-    p.add_argument("--election-date", type=_day)
-    p.add_argument("--election-name")
-    p.add_argument("--data-dir", type=Path)
+    p.add_argument("--election-date", type=_day, help="Election Day (YYYY-MM-DD)")
+    p.add_argument("--election-name", help="the election's name, e.g. 'General Election'")
+    p.add_argument("--data-dir", type=Path, help="the data folder to publish into")
     p.add_argument("--demo", action="store_true", help="mark the dataset as fictional demo data")
     p.add_argument(
         "--force",
@@ -572,7 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export-vip", help="write the live dataset as a VIP 5.2 CSV feed")
     p.add_argument("--data-dir", type=Path, help="published data folder (default: demo county)")
     p.add_argument("--election-date", type=_day, help="default: the dataset's last election")
-    p.add_argument("out_dir", type=Path)
+    p.add_argument("out_dir", type=Path, help="a new folder for the feed's CSV files")
     p.set_defaults(func=cmd_export_vip)
 
     p = sub.add_parser(
@@ -598,7 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_change)
     p = acts.add_parser("withdraw", help="remove a stored change")
     data_opts(p)
-    p.add_argument("id")
+    p.add_argument("id", help="the change's id (see `lookup change list`)")
     p.set_defaults(func=cmd_change)
 
     p = sub.add_parser(
@@ -615,7 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_affected)
 
     p = sub.add_parser("rollback", help="make an earlier version live again")
-    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--data-dir", type=Path, required=True, help="the published data folder")
     p.add_argument(
         "--to",
         metavar="VERSION",
@@ -624,8 +680,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("versions", help="list the kept versions, which is live and which before")
-    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--data-dir", type=Path, required=True, help="the published data folder")
     p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser(
+        "doctor", help="before an election: check settings, data, election, stores, proxy"
+    )
+    data_opts(p)
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 
