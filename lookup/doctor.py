@@ -261,6 +261,13 @@ def _reachable(name: str, url: str) -> Finding:
 def _proxies(trusted: int) -> Finding:
     if trusted == 0:
         return Finding("ok", "trusted proxies", "0: the connecting address is the client")
+    if trusted == 1:  # the deploy kit's set-up: nginx on the same host, X-Forwarded-For set
+        return Finding(
+            "ok",
+            "trusted proxies",
+            "1: one proxy in front sets X-Forwarded-For (the deploy kit's nginx); serve on "
+            "127.0.0.1 only, or a client can forge its address",
+        )
     return Finding(
         "warn",
         "trusted proxies",

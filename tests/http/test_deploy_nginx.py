@@ -191,6 +191,7 @@ def test_plain_http_redirects_to_the_configured_name_whatever_the_host(proxy: Pr
         )
         assert r.status_code == 301
         assert r.headers["Location"] == f"{proxy.https}/api/v1/lookup?date={BEFORE}"
+        assert r.headers.get("Server") == "nginx"  # no version, on plain HTTP too
         # Through the proxy too, a redirect the app makes never names the client's Host.
         r = s.get(
             f"{proxy.https}//api/v1//elections",

@@ -112,7 +112,6 @@ def test_both_services_run_confined_as_the_lookup_user(name: str) -> None:
     env = env_example()
     (writable,) = u["ReadWritePaths"]
     assert set(writable.split()) == {env["LOOKUP_DATA_DIR"], env["LOOKUP_CACHE_DIR"]}
-    assert env["MPLCONFIGDIR"].startswith(env["LOOKUP_CACHE_DIR"] + "/")
 
 
 def test_the_service_serves_on_loopback_and_stops_after_gunicorns_graceful_stop() -> None:

@@ -233,6 +233,10 @@ def test_remote_geocoders_are_asked_only_when_configured(geocoder_url: str, tmp_
 def test_proxies_and_the_staff_token(tmp_path: Path) -> None:
     env = {"LOOKUP_CACHE_DIR": str(tmp_path), "LOOKUP_TRUSTED_PROXIES": "1"}
     checks = by_check(run_checks(BEFORE_ELECTION, env=env))
+    assert checks["trusted proxies"].level == "ok"  # the deploy kit's one nginx
+    assert "127.0.0.1" in checks["trusted proxies"].text
+    env["LOOKUP_TRUSTED_PROXIES"] = "2"
+    checks = by_check(run_checks(BEFORE_ELECTION, env=env))
     assert checks["trusted proxies"].level == "warn"
     assert "must equal the number of proxies in front" in checks["trusted proxies"].text
     assert checks["admin token"].level == "warn" and "403" in checks["admin token"].text
