@@ -124,6 +124,29 @@ def connect_limits(url: URL) -> dict[str, int]:
     return {k: v for k, v in PG_LIMITS.items() if k not in url.query}
 
 
+def open_engine(url: URL, tables: MetaData, schema_lock: int) -> Engine:
+    """An engine on ``url`` with ``tables`` created: PostgreSQL with libpq's timeouts and
+    the schema made under advisory lock ``schema_lock`` (workers starting together would
+    race to CREATE TABLE); SQLite with its file made mode 0600 (staff-only data: the
+    unmatched streets, the front line's reports), WAL and ``BEGIN IMMEDIATE``. Shared by
+    the insight counters and the reports (``lookup.reports.store``)."""
+    if url.get_backend_name() != "sqlite":
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_limits(url))
+    else:
+        path = Path(url.database or "")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    with engine.begin() as conn:
+        if url.get_backend_name() == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": schema_lock})
+        tables.create_all(conn, checkfirst=True)
+    return engine
+
+
 def dims(name: str) -> list[str]:
     return [c.name for c in TABLES[name].primary_key.columns]
 
@@ -145,25 +168,7 @@ class Store:
         return self._engine
 
     def _open(self) -> Engine:
-        if self.dialect != "sqlite":
-            engine = create_engine(
-                self.url, pool_pre_ping=True, connect_args=connect_limits(self.url)
-            )
-        else:
-            path = Path(self.url.database or "")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                # Staff-only data (the unmatched streets): readable by the service's user only.
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            engine = create_engine(self.url, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_connect)
-            event.listen(engine, "begin", _sqlite_begin)
-        with engine.begin() as conn:
-            if self.dialect == "postgresql":
-                # Workers starting together would race to CREATE TABLE: one at a time.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
-            metadata.create_all(conn, checkfirst=True)
-        return engine
+        return open_engine(self.url, metadata, SCHEMA_LOCK)
 
     def close(self) -> None:
         if self._engine is not None:

@@ -10,7 +10,6 @@ shows a report that should be gone. Open reports stay until staff close them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -28,17 +27,15 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    event,
     func,
     inspect,
     select,
-    text,
 )
 from sqlalchemy.engine import make_url
 
 # The insight store's SQLite settings (WAL, busy timeout, BEGIN IMMEDIATE for writers, the
 # WAL switch retried while another worker creates the file): shared, not copied.
-from lookup.insights.counters import _sqlite_begin, _sqlite_connect, connect_limits
+from lookup.insights.counters import connect_limits, open_engine
 from lookup.insights.location import check_location, engine_url
 from lookup.reports.model import OPEN, STATUSES, Answered, Report, parse_stamp, stamp
 
@@ -92,25 +89,7 @@ class Store:
         return self._engine
 
     def _open(self) -> Engine:
-        if self.dialect != "sqlite":
-            engine = create_engine(
-                self.url, pool_pre_ping=True, connect_args=connect_limits(self.url)
-            )
-        else:
-            path = Path(self.url.database or "")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                # Addresses and notes: readable by the service's user only.
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            engine = create_engine(self.url, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_connect)
-            event.listen(engine, "begin", _sqlite_begin)
-        with engine.begin() as conn:
-            if self.dialect == "postgresql":
-                # Workers starting together would race to CREATE TABLE: one at a time.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
-            metadata.create_all(conn, checkfirst=True)
-        return engine
+        return open_engine(self.url, metadata, SCHEMA_LOCK)
 
     def close(self) -> None:
         if self._engine is not None:
