@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.changes import OTHER, RELOCATE, SITE
 
 from lookup.changes.store import CHANGES, read_changes
 from lookup.config import Settings
 from lookup.domain.schedule import LOCAL_TZ
-from lookup.i18n import DEFAULT_LANG, languages
+from lookup.i18n import DEFAULT_LANG
 from lookup.web.app import MAX_BODY_BYTES, create_app
 
 TOKEN = "changes-test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NOW = datetime(2028, 10, 25, 12, 0, tzinfo=LOCAL_TZ)
-SITE = "demo-riverton-recreation-center"
-OTHER = next(code for code in languages() if code != DEFAULT_LANG)
 CLOSE: dict[str, Any] = {
     "kind": "close_site",
     "site_id": SITE,
@@ -31,19 +30,6 @@ CLOSE: dict[str, Any] = {
     "to": "2028-10-25T18:00",
     "reason": {DEFAULT_LANG: "Power cut", OTHER: "Sin electricidad"},
     "by": "Desk 3",
-}
-RELOCATE: dict[str, Any] = {
-    "kind": "relocate",
-    "precinct_id": "019",
-    "from": "2028-11-07T06:00",
-    "to": "2028-11-07T20:00",
-    "place": {
-        "name": "DEMO HIGH SCHOOL GYM",
-        "address": {"line1": "1 SCHOOL RD", "city": "DEMO CITY", "zip": "28990"},
-        "lat": 34.917,
-        "lon": -75.278,
-    },
-    "reason": {DEFAULT_LANG: "Flooded parking lot"},
 }
 
 

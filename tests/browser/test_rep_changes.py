@@ -13,35 +13,15 @@ from collections.abc import Iterator
 
 import pytest
 from support.browser import console, no_axe_violations
+from support.changes import DAY_ADDRESS as ADDRESS
+from support.changes import DAY_AT as AT
+from support.changes import DAY_CLOSE, DAY_RELOCATE
 from support.paths import ARTIFACTS
 from support.servers import Server
 from support.staff import own_data_dir, post_change, staff_server
 
 pytestmark = pytest.mark.browser
-AT = "2028-10-25T10:00"  # a Wednesday of early voting; both changes hold
 NEXT_DAY = "2028-10-26T10:00"  # neither holds
-ADDRESS = "13186 5th St, Demo City NC 28990"  # precinct 019, College Park Recreation Center
-CLOSED = "demo-demo-county-board-of-elections"  # its nearest site (0.64 mi)
-RELOCATE = {
-    "kind": "relocate",
-    "precinct_id": "019",
-    "from": "2028-10-25T06:00",
-    "to": "2028-10-25T20:00",
-    "place": {
-        "name": "Demo Fire Station 4",
-        "address": {"line1": "100 Elm St", "city": "Demo City", "zip": "28990"},
-        "lat": 34.9085488832483,
-        "lon": -75.2722699226197,
-    },
-    "reason": {"en": "Power outage at the recreation center", "es": "Corte de luz en el centro"},
-}
-CLOSE = {
-    "kind": "close_site",
-    "site_id": CLOSED,
-    "from": "2028-10-25T08:00",
-    "to": "2028-10-25T14:00",
-    "reason": {"en": "Flooded parking lot", "es": "Estacionamiento inundado"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +29,8 @@ def srv(demo_dir, tmp_path_factory) -> Iterator[Server]:
     """A server on its own copy of the demo data, with the two changes posted."""
     tmp = tmp_path_factory.mktemp("rep-changes")
     s = staff_server(own_data_dir(demo_dir, tmp), tmp / "server.log")
-    post_change(s, RELOCATE)
-    post_change(s, CLOSE)
+    post_change(s, DAY_RELOCATE)
+    post_change(s, DAY_CLOSE)
     yield s
     s.stop()
 

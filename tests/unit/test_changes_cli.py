@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.changes import RELOCATE, SITE
 
 from lookup.changes.store import CHANGES, read_changes
 from lookup.cli import EXIT_BAD_INPUT, EXIT_NOT_FOUND, main
@@ -21,7 +22,6 @@ from lookup.i18n import DEFAULT_LANG
 from lookup.ingest.refresh import refresh, rollback
 
 AT = ("--at", "2028-10-25T12:00")
-SITE = "demo-riverton-recreation-center"
 CLOSE: dict[str, Any] = {
     "kind": "close_site",
     "site_id": SITE,
@@ -29,19 +29,6 @@ CLOSE: dict[str, Any] = {
     "to": "2028-10-25T18:00",
     "reason": {DEFAULT_LANG: "Power cut"},
     "by": "night desk",
-}
-RELOCATE: dict[str, Any] = {
-    "kind": "relocate",
-    "precinct_id": "019",
-    "from": "2028-11-07T06:00",
-    "to": "2028-11-07T20:00",
-    "place": {
-        "name": "DEMO HIGH SCHOOL GYM",
-        "address": {"line1": "1 SCHOOL RD", "city": "DEMO CITY", "zip": "28990"},
-        "lat": 34.917,
-        "lon": -75.278,
-    },
-    "reason": {DEFAULT_LANG: "Flooded parking lot"},
 }
 
 

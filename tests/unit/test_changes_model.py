@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from support.changes import OTHER
+from support.changes import RELOCATE as SHARED_RELOCATE
 
 from lookup.domain.changes import (
     NO_CHANGES,
@@ -19,7 +21,6 @@ from lookup.domain.schedule import LOCAL_TZ
 from lookup.i18n import DEFAULT_LANG, languages
 
 CREATED = datetime(2028, 10, 25, 16, 0, tzinfo=UTC)
-OTHER = next(code for code in languages() if code != DEFAULT_LANG)
 
 CLOSE: dict[str, Any] = {
     "kind": "close_site",
@@ -29,19 +30,7 @@ CLOSE: dict[str, Any] = {
     "reason": {DEFAULT_LANG: "Power cut", OTHER: "Sin luz"},
     "by": "desk 3",
 }
-RELOCATE: dict[str, Any] = {
-    "kind": "relocate",
-    "precinct_id": "19",
-    "from": "2028-11-07T06:00",
-    "to": "2028-11-07T20:00",
-    "place": {
-        "name": "DEMO HIGH SCHOOL GYM",
-        "address": {"line1": "1 SCHOOL RD", "city": "DEMO CITY", "zip": "28990"},
-        "lat": 34.917,
-        "lon": -75.278,
-    },
-    "reason": {DEFAULT_LANG: "Flooded parking lot"},
-}
+RELOCATE: dict[str, Any] = SHARED_RELOCATE | {"precinct_id": "19"}  # read as 019
 NOTICE: dict[str, Any] = {
     "kind": "notice",
     "precincts": ["19", "020"],
