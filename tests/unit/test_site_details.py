@@ -63,6 +63,14 @@ def test_windows_1252_from_excel_is_read(tmp_path: Path) -> None:
     assert rows[0].details.notes["es"] == "Puerta B está al fondo"
 
 
+def test_numbers_a_spreadsheet_saved_as_numbers_are_read_as_typed(tmp_path: Path) -> None:
+    """A column of ids or phones typed as digits comes back from a spreadsheet as
+    ``264.0`` and ``7045550100.0``: the id and the phone still read as they were typed."""
+    rows = read(tmp_path, "id,notes_en,phone\n264.0,Door B,7045550100.0\n", "cp1252")
+    assert (rows[0].id, rows[0].details.phone) == ("264", "704-555-0100")
+    assert read(tmp_path, "id,notes_en\n264.5,Door B\n")[0].id == "264.5"  # not a whole one
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -49,6 +49,9 @@ class DetailsRow:
         return f"row {self.row} ({key})"
 
 
+_WHOLE_NUMBER = re.compile(r"(\d+)\.0+")  # Excel's numeric column: 193.0
+
+
 def columns() -> tuple[str, ...]:
     """Every column the file may have, in the order the README lists them."""
     texts = tuple(f"{name}_{lang}" for name in TEXT_FIELDS for lang in _langs())
@@ -101,8 +104,20 @@ def _header(path: Path, first: list[str]) -> list[str]:
     return names
 
 
+def _whole(text: str) -> str:
+    """A cell a spreadsheet saved as a number: ``193.0`` -> ``193`` (an id, a phone typed
+    as digits). Other text as it is."""
+    m = _WHOLE_NUMBER.fullmatch(text)
+    return m.group(1) if m else text
+
+
 def _row(path: Path, number: int, values: dict[str, str]) -> DetailsRow:
-    key = DetailsRow(number, values.get("id", ""), values.get("address", ""), "", SiteDetails())
+    values = {
+        **values,
+        "id": _whole(values.get("id", "")),
+        "phone": _whole(values.get("phone", "")),
+    }
+    key = DetailsRow(number, values["id"], values.get("address", ""), "", SiteDetails())
     where = f"{path.name}: {key.label}" if (key.id or key.address) else f"{path.name}: row {number}"
     if not (key.id or key.address):
         raise DataError(f"{where}: no id and no address: say which place the row is for")
