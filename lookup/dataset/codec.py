@@ -58,7 +58,9 @@ from lookup.geocode.local import AddressIndex
 from lookup.geocode.places import PlaceIndex
 from lookup.spatial.grid import Grid, GridIndex
 
-FORMAT = 4  # bump when the on-disk layout changes (4: city and town names as codes)
+FORMAT = 5  # bump when the on-disk layout changes (5: a county per address point)
+# Formats still read: a format-4 version's address table is completed in memory on load.
+READABLE = (4, FORMAT)
 NAMED_PLACES = "named_places"
 MANIFEST = "manifest.json"
 
@@ -286,7 +288,7 @@ def load_dataset(folder: Path) -> Dataset:
         # orjson: a third of stdlib json's time on the statewide places (55 ms); its
         # errors are ValueErrors, and it refuses NaN, which the writer never writes.
         manifest = orjson.loads((folder / MANIFEST).read_bytes())
-        if manifest.get("format") != FORMAT:
+        if manifest.get("format") not in READABLE:
             raise DataError(
                 f"{folder}: dataset format {manifest.get('format')!r}, expected {FORMAT}"
             )
@@ -313,7 +315,10 @@ def load_dataset(folder: Path) -> Dataset:
             for d, sites in places["early_voting"].items()
         }
         board = BoardOfElections(**manifest["board_of_elections"])
-        addresses = AddressIndex.load(folder / "addresses")
+        counties = manifest["counties"]
+        addresses = AddressIndex.load(
+            folder / "addresses", counties[0] if len(counties) == 1 else ""
+        )
         streets = StreetRanges.load(folder / "streets")
         named = folder / NAMED_PLACES
         named_places = PlaceIndex.load(named) if named.is_dir() else PlaceIndex.empty()

@@ -5,11 +5,19 @@ The table is stored column by column as ``.npy`` files sorted by key and memory-
 load: nothing is parsed at start-up and the pages are shared by every worker. A look-up is
 a binary search (``numpy.searchsorted``) on the key column. Keys start with the house
 number, so every address with one number is a contiguous run: the fuzzy search compares
-street names only within that run (``fuzzy.rank_streets``).
+street names only within that run (``fuzzy.rank_streets``). Everything else a look-up
+needs (streets, ZIP -> towns, counties) is precomputed (``address_columns``): a worker
+decodes only the entries a request touches, whatever the size of the table.
+
+Each row has a county. ``within`` is the same table narrowed to the counties the caller's
+town or ZIP names: a statewide table's look-ups then see one county's rows (a key in 40
+counties is one address), and the caller falls back to the whole table when the narrowed
+one finds nothing.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,17 +25,45 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lookup.dataset.columns import load_columns, save_columns
-from lookup.geocode.normalize import street_parts, street_without_type
+from lookup.geocode.address_columns import (
+    TEXT,
+    Rows,
+    build_columns,
+    empty_rows,
+    legacy_rows,
+    rows_of,
+)
+from lookup.geocode.normalize import street_without_type
 
 if TYPE_CHECKING:
     import pandas as pd
 
-_TEXT = ("key", "unit", "line", "zip")
-_PLACES = ("city", "municipality")  # stored as codes into ``place_names``
 _FLOAT = ("lon", "lat")
-_BYTES = ("alt_key", "names", "cities", "streets", "street_name", "place_names")
-_CODES = ("city_code", "municipality_code")
-_ALL = (*_TEXT, *_FLOAT, *_BYTES, *_CODES, "alt_row", "street_id")
+_BYTES = (
+    "alt_key",
+    "names",
+    "cities",
+    "streets",
+    "street_name",
+    "place_names",
+    "county_names",
+    "zip_towns_zip",
+    "zip_county_zip",
+)
+_CODES = (
+    "city_code",
+    "municipality_code",
+    "county_code",
+    "zip_towns_code",
+    "town_county_place",
+    "town_county_code",
+    "zip_county_code",
+)
+_INDEXES = ("alt_row", "street_id", "name_order", "street_rows", "street_start")
+_ALL = (*TEXT, *_FLOAT, *_BYTES, *_CODES, *_INDEXES)
+# What a table stored before counties and the precomputed columns (format 4) holds.
+_LEGACY = (*TEXT, *_FLOAT, "place_names", "city_code", "municipality_code")
+_SCAN_BLOCK = 8_192  # rows of a long run tested against the counties at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,22 +78,12 @@ class AddressPoint:
     # Its row in the table (``AddressIndex.point``), for a pick to name it exactly; not
     # part of what the point is (rows of one address compare equal by content).
     row: int = field(default=-1, compare=False)
+    county: str = field(default="", compare=False)  # "" where unknown
 
     def label(self) -> str:
         unit = f" UNIT {self.unit}" if self.unit else ""
         tail = " ".join(p for p in ("NC", self.zip) if p)
         return ", ".join(p for p in (f"{self.line}{unit}", self.city, tail) if p)
-
-
-def _utf8(col: pd.Series) -> np.ndarray:
-    """A text column as a fixed-width UTF-8 byte array (categories encoded once each)."""
-    import pandas as pd
-
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = np.array([str(c).encode() for c in col.cat.categories] + [b""], dtype=bytes)
-        codes = col.cat.codes.to_numpy()
-        return cats[np.where(codes < 0, len(cats) - 1, codes)]
-    return np.array([str(s).encode() for s in col.tolist()], dtype=bytes)
 
 
 class AddressIndex:
@@ -66,78 +92,37 @@ class AddressIndex:
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self._c = columns
         self.size = len(columns["key"])
+        # Tens of names a county, ~1,500 statewide: decoded once per worker.
         self._places = [b.decode() for b in columns["place_names"].tolist()]
-        self._street_lists: tuple[list[str], list[str]] | None = None
-        self._street_id_of: dict[str, int] | None = None
-        self._zip_towns: dict[str, frozenset[str]] | None = None
-        self._city_set: frozenset[str] | None = None
+        county_names = columns.get("county_names", np.array([], dtype=bytes))
+        self.counties = tuple(b.decode() for b in county_names.tolist())
+        self._only: np.ndarray | None = None  # the county codes searched; None: all
 
     # ---- building and storage -------------------------------------------------------
     @classmethod
     def build(cls, frame: pd.DataFrame) -> AddressIndex:
-        """Columns sorted by (key, unit, zip). Works on fixed-width byte arrays and on
-        each distinct street once: a 700,000-row county builds in seconds, lean."""
-        raw = {name: _utf8(frame[name]) for name in (*_TEXT, *_PLACES)}
-        order = np.lexsort((raw["zip"], raw["unit"], raw["key"]))
-        cols: dict[str, np.ndarray] = {name: raw[name][order] for name in _TEXT}
-        # A county has tens of city and town names: as 2-byte codes, not 700,000
-        # fixed-width strings each (~16 MB less mapped into every worker).
-        places = np.union1d(raw["city"], raw["municipality"])
-        for name in _PLACES:
-            code = np.uint16 if len(places) <= np.iinfo(np.uint16).max else np.uint32
-            cols[f"{name}_code"] = np.searchsorted(places, raw[name][order]).astype(code)
-        cols["place_names"] = places
-        del raw
-        for name in _FLOAT:
-            cols[name] = frame[name].to_numpy(dtype=np.float64)[order]
-        # The streets (keys without their number), and for each row its street: the fuzzy
-        # search compares the names of the streets that have the caller's house number.
-        # One pass in Python with a dict keeps memory flat (no 700,000-row temporaries).
-        street_of: dict[bytes, int] = {}
-        street_id = np.empty(len(order), dtype=np.int32)
-        numbers: list[bytes] = []
-        for i, key in enumerate(cols["key"]):
-            num, _sp, rest = bytes(key).partition(b" ")
-            street_id[i] = street_of.setdefault(rest, len(street_of))
-            numbers.append(num)
-        texts = [r.decode() for r in street_of]
-        cols["street_id"] = street_id
-        cols["streets"] = np.array(list(street_of), dtype=bytes)
-        street_names = [street_parts(r).name for r in texts]
-        cols["street_name"] = np.array([n.encode() for n in street_names], dtype=bytes)
-        # Every street name on file, to tell "no such street" from "no such number on it".
-        cols["names"] = np.array(sorted({n.encode() for n in street_names}), dtype=bytes)
-        # The key without its street type, for callers who leave it out: per street too.
-        alt_rest = [street_without_type("1 " + r)[2:].encode() if r else b"" for r in texts]
-        alt = np.array(
-            [
-                n + b" " + alt_rest[s] if alt_rest[s] else n
-                for n, s in zip(numbers, street_id.tolist(), strict=True)
-            ],
-            dtype=bytes,
-        )
-        del numbers
-        alt_order = np.argsort(alt, kind="stable")
-        cols["alt_key"] = alt[alt_order]
-        cols["alt_row"] = alt_order.astype(np.int64)
-        cols["cities"] = places[places != b""]
-        return cls(cols)
+        """The table of ``read_addresses``'s columns (and ``county`` if the frame has it)."""
+        return cls.from_rows(rows_of(frame))
+
+    @classmethod
+    def from_rows(cls, rows: Rows) -> AddressIndex:
+        """The table of compact row arrays (``address_columns``; consumed)."""
+        return cls(build_columns(rows))
 
     def save(self, folder: Path) -> None:
         save_columns(folder, self._c)
 
     @classmethod
-    def load(cls, folder: Path) -> AddressIndex:
-        return cls(load_columns(folder, _ALL))
+    def load(cls, folder: Path, county: str = "") -> AddressIndex:
+        """The stored table; one stored before counties (format 4) is completed in memory,
+        every row in ``county`` (the dataset's one county, or ``""``: unknown)."""
+        if (folder / "street_start.npy").is_file():
+            return cls(load_columns(folder, _ALL))
+        return cls.from_rows(legacy_rows(load_columns(folder, _LEGACY), county))
 
     @classmethod
     def empty(cls) -> AddressIndex:
-        cols = {n: np.array([], dtype=bytes) for n in (*_TEXT, *_BYTES)}
-        cols |= {n: np.array([], dtype=np.float64) for n in _FLOAT}
-        cols |= {n: np.array([], dtype=np.uint16) for n in _CODES}
-        cols["alt_row"] = np.array([], dtype=np.int64)
-        cols["street_id"] = np.array([], dtype=np.int32)
-        return cls(cols)
+        return cls.from_rows(empty_rows())
 
     # ---- look-up --------------------------------------------------------------------
     def _point(self, i: int) -> AddressPoint:
@@ -151,7 +136,20 @@ class AddressIndex:
             lon=float(c["lon"][i]),
             lat=float(c["lat"][i]),
             row=int(i),
+            county=self.counties[c["county_code"][i]],
         )
+
+    def _kept(self, rows: np.ndarray) -> np.ndarray:
+        """The rows (ascending or not) in the counties this table is narrowed to."""
+        if self._only is None or not len(rows):
+            return rows
+        return rows[np.isin(self._c["county_code"][rows], self._only)]
+
+    def _run(self, lo: int, hi: int) -> np.ndarray:
+        """Rows ``lo``..``hi`` of the sorted table that this table searches."""
+        if self._only is None:
+            return np.arange(lo, hi)
+        return lo + np.flatnonzero(np.isin(self._c["county_code"][lo:hi], self._only))
 
     def rows_for(self, key: str) -> list[AddressPoint]:
         keys, k = self._c["key"], key.encode()
@@ -161,7 +159,7 @@ class AddressIndex:
         if lo == self.size or keys[lo] != k:
             return []
         hi = int(keys.searchsorted(k, side="right"))
-        return [self._point(i) for i in range(lo, hi)]
+        return [self._point(int(i)) for i in self._run(lo, hi)]
 
     def has_key(self, key: str) -> bool:
         return self._has("key", key)
@@ -176,7 +174,7 @@ class AddressIndex:
             return []
         lo = int(alt.searchsorted(b, side="left"))
         hi = int(alt.searchsorted(b, side="right"))
-        return [self._point(int(self._c["alt_row"][i])) for i in range(lo, hi)]
+        return [self._point(int(i)) for i in self._kept(self._c["alt_row"][lo:hi])]
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
         """Rows whose key starts with ``prefix`` (keys are sorted: one contiguous run)."""
@@ -192,6 +190,22 @@ class AddressIndex:
         hi = int(keys.searchsorted(end, side="left" if len(p) < width else "right"))
         return lo, hi
 
+    def prefix_rows(self, prefix: str, limit: int) -> np.ndarray:
+        """The first ``limit`` rows this table searches whose key starts with ``prefix``:
+        a narrowed table reads a long run a block at a time, never all of it at once."""
+        lo, hi = self.prefix_range(prefix)
+        if self._only is None:
+            return np.arange(lo, min(hi, lo + limit))
+        found: list[np.ndarray] = []
+        count = 0
+        for start in range(lo, hi, _SCAN_BLOCK):
+            rows = self._run(start, min(hi, start + _SCAN_BLOCK))
+            found.append(rows)
+            count += len(rows)
+            if count >= limit:
+                break
+        return np.concatenate(found)[:limit] if found else np.arange(0)
+
     def point(self, i: int) -> AddressPoint:
         return self._point(i)
 
@@ -200,23 +214,22 @@ class AddressIndex:
         to be written), for work over the whole table at once (``lookup.affected``)."""
         return self._c["lon"], self._c["lat"]
 
-    def _streets(self) -> tuple[list[str], list[str]]:
-        """(street, its name) by street id, as Python strings for rapidfuzz; decoded on
-        first use (a few ms for a county), then shared by every request of the worker."""
-        if self._street_lists is None:
-            c = self._c
-            streets = [b.decode() for b in c["streets"].tolist()]
-            names = [b.decode() for b in c["street_name"].tolist()]
-            self._street_lists = (streets, names)
-        return self._street_lists
+    def _decoded(self, column: str, ids: np.ndarray) -> list[str]:
+        return [b.decode() for b in self._c[column][ids].tolist()]
+
+    def all_streets(self) -> list[str]:
+        """Every street on file (keys without number): for the refresh, not a request."""
+        return [b.decode() for b in self._c["streets"].tolist()]
 
     def streets_at(self, number: str) -> list[tuple[str, str]]:
         """(street, name) of every street with house number ``number`` (keys without
-        the number): one contiguous run of rows, its street ids made unique."""
+        the number): one contiguous run of rows, its street ids made unique; only those
+        streets are decoded."""
         lo, hi = self.prefix_range(number + " ")
-        streets, names = self._streets()
-        ids = np.unique(self._c["street_id"][lo:hi]).tolist()
-        return list(zip(map(streets.__getitem__, ids), map(names.__getitem__, ids), strict=True))
+        ids = np.unique(self._c["street_id"][self._run(lo, hi)])
+        return list(
+            zip(self._decoded("streets", ids), self._decoded("street_name", ids), strict=True)
+        )
 
     def _has(self, column: str, value: str) -> bool:
         arr, v = self._c[column], value.encode()
@@ -225,50 +238,85 @@ class AddressIndex:
         i = int(arr.searchsorted(v))
         return i < len(arr) and arr[i] == v
 
+    def _equal_range(self, column: str, value: str) -> tuple[int, int]:
+        """The run of a sorted column equal to ``value`` (empty when none)."""
+        arr, v = self._c[column], value.encode()
+        if len(v) > arr.dtype.itemsize:
+            return 0, 0
+        return int(arr.searchsorted(v, side="left")), int(arr.searchsorted(v, side="right"))
+
     def has_street_name(self, name: str) -> bool:
         return self._has("names", name)
 
     def has_city(self, name: str) -> bool:
-        """A postal city or municipality on file (every reading asks: a set, not a search)."""
-        if self._city_set is None:
-            self._city_set = frozenset(self.city_names())
-        return name in self._city_set
+        """A postal city or municipality on file (a binary search of the sorted names)."""
+        return bool(name) and self._has("cities", name)
 
     def city_names(self) -> list[str]:
         """Every city and town on file (a county has tens), for correcting a misspelt one."""
         return [b.decode() for b in self._c["cities"].tolist()]
 
     def towns_of_zip(self, zip_code: str) -> frozenset[str]:
-        """Every postal city and municipality the table lists with ``zip_code``: worked
-        out on first use (~0.1 s for 700,000 rows), then kept by the worker."""
+        """Every postal city and municipality the table lists with ``zip_code``."""
         if not zip_code:
             return frozenset()
-        if self._zip_towns is None:
-            towns: dict[str, set[str]] = {}
-            zips = self._c["zip"]
-            for name in ("city_code", "municipality_code"):
-                pairs = np.unique(np.rec.fromarrays([zips, self._c[name]]))
-                for z, code in pairs.tolist():
-                    if z and self._places[code]:
-                        towns.setdefault(z.decode(), set()).add(self._places[code])
-            self._zip_towns = {z: frozenset(t) for z, t in towns.items()}
-        return self._zip_towns.get(zip_code, frozenset())
+        lo, hi = self._equal_range("zip_towns_zip", zip_code)
+        return frozenset(self._places[c] for c in self._c["zip_towns_code"][lo:hi].tolist())
 
-    def _street_ids(self) -> dict[str, int]:
-        """Street (key without number) -> its id: built on first use, a few ms a county."""
-        if self._street_id_of is None:
-            self._street_id_of = {s: i for i, s in enumerate(self._streets()[0])}
-        return self._street_id_of
+    def _street_id(self, street: str) -> int | None:
+        """A street's id: its rank among the sorted streets."""
+        lo, hi = self._equal_range("streets", street)
+        return lo if hi > lo else None
 
     def streets_named(self, name: str) -> list[str]:
         """Every street on file whose name part is ``name`` (``SUNSET`` -> ``SUNSET RD``,
         ``N SUNSET DR``...): what a caller may mean who gave a street without number."""
-        streets, names = self._streets()
-        return [streets[i] for i, n in enumerate(names) if n == name]
+        names, v = self._c["street_name"], name.encode()
+        if len(v) > names.dtype.itemsize:
+            return []
+        order = self._c["name_order"]
+        lo = int(np.searchsorted(names, v, side="left", sorter=order))
+        hi = int(np.searchsorted(names, v, side="right", sorter=order))
+        return self._decoded("streets", np.sort(order[lo:hi]))
 
     def street_rows(self, street: str) -> list[AddressPoint]:
         """Every address point on one street (canonical, without number)."""
-        sid = self._street_ids().get(street)
+        sid = self._street_id(street)
         if sid is None:
             return []
-        return [self._point(int(i)) for i in np.flatnonzero(self._c["street_id"] == sid)]
+        start = self._c["street_start"]
+        rows = self._c["street_rows"][int(start[sid]) : int(start[sid + 1])]
+        return [self._point(int(i)) for i in self._kept(rows)]
+
+    # ---- counties ---------------------------------------------------------------------
+    def counties_of(self, city: str, zip_code: str) -> frozenset[str]:
+        """The counties whose rows list this town (postal city or municipality) or ZIP:
+        both when both are given and they share a county, else either's."""
+        return frozenset(self.counties[c] for c in self._county_codes(city, zip_code).tolist())
+
+    def _county_codes(self, city: str, zip_code: str) -> np.ndarray:
+        named: list[np.ndarray] = []
+        if city and self.has_city(city):
+            code = int(np.searchsorted(self._c["place_names"], city.encode()))
+            place = self._c["town_county_place"]
+            lo, hi = int(place.searchsorted(code, "left")), int(place.searchsorted(code, "right"))
+            named.append(np.asarray(self._c["town_county_code"][lo:hi]))
+        if zip_code:
+            lo, hi = self._equal_range("zip_county_zip", zip_code)
+            named.append(np.asarray(self._c["zip_county_code"][lo:hi]))
+        named = [n for n in named if len(n)]
+        if not named:
+            return np.arange(0)
+        both = np.intersect1d(named[0], named[-1])
+        return both if len(both) else np.union1d(named[0], named[-1])
+
+    def within(self, city: str, zip_code: str) -> AddressIndex | None:
+        """This table narrowed to the counties the caller's town or ZIP names, or
+        ``None`` when they name none (or every county on file: nothing to narrow)."""
+        codes = self._county_codes(city, zip_code)
+        known = sum(1 for c in self.counties if c)
+        if not len(codes) or len(codes) >= known or self._only is not None:
+            return None
+        view = copy.copy(self)  # the same columns and decoded names, narrowed
+        view._only = codes
+        return view

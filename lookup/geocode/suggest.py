@@ -12,7 +12,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from lookup.geocode.local import AddressIndex, AddressPoint
-from lookup.geocode.normalize import canonical_street, clean_text
+from lookup.geocode.normalize import canonical_street, clean_text, parse_locality
 from lookup.geocode.pub28 import DIRECTIONAL_OF, ORDINAL_OF, SUFFIX_OF
 
 MAX_SUGGESTIONS = 20
@@ -51,30 +51,46 @@ def _variants(street: str, complete: bool) -> list[str]:
 
 
 def suggest(index: AddressIndex, q: str, limit: int = 10) -> list[AddressPoint]:
-    """Up to ``limit`` buildings (units folded into their building), best first."""
+    """Up to ``limit`` buildings (units folded into their building), best first: in the
+    counties of a town or ZIP typed after a comma first, else (or when those have none)
+    in the whole table."""
     typed = _typed(q)
     if typed is None or limit <= 0:
         return []
+    local = _narrowed(index, q)
+    found = _suggest(local, typed, q, limit) if local is not None else []
+    return found or _suggest(index, typed, q, limit)
+
+
+def _narrowed(index: AddressIndex, q: str) -> AddressIndex | None:
+    """The table narrowed to the town or ZIP typed after the street, if any."""
+    _street, comma, after = clean_text(q).partition(",")
+    if not comma:
+        return None
+    city, _state, zip_code = parse_locality([p.strip() for p in after.split(",")]) or ("", "", "")
+    return index.within(city, zip_code) if city or zip_code else None
+
+
+def _suggest(index: AddressIndex, typed: tuple[str, str], q: str, limit: int) -> list[AddressPoint]:
     number, street = typed
     complete = q.rstrip() != q and bool(street)
     found: dict[tuple[str, str, str], AddressPoint] = {}
     prefixes = [f"{number} {s}" if s else number for s in _variants(street, complete)]
     for prefix in prefixes:
-        _collect(index, *index.prefix_range(prefix), found, limit)
+        _collect(index, prefix, found, limit)
     if not found and sum(c.isalpha() for c in street) >= TYPO_AFTER:
         for rest in _close_streets(index, number, street):
-            _collect(index, *index.prefix_range(f"{number} {rest}"), found, limit)
+            _collect(index, f"{number} {rest}", found, limit)
     return list(found.values())[:limit]
 
 
 def _collect(
     index: AddressIndex,
-    lo: int,
-    hi: int,
+    prefix: str,
     found: dict[tuple[str, str, str], AddressPoint],
     limit: int,
 ) -> None:
-    for i in range(lo, min(hi, lo + _SCAN_LIMIT)):
+    for i in index.prefix_rows(prefix, _SCAN_LIMIT).tolist():
         if len(found) >= limit:
             return
         p = index.point(i)

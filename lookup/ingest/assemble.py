@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
@@ -24,6 +24,7 @@ from lookup.domain.models import BoardOfElections, EarlyVotingSite, Election, Po
 from lookup.domain.neighbours import CountyPlaces
 from lookup.domain.site_details import SiteDetailsTable
 from lookup.errors import DataError
+from lookup.geocode.address_columns import concat, rows_of, select
 from lookup.geocode.candidates import point_of
 from lookup.geocode.interpolate import StreetRanges
 from lookup.geocode.local import AddressIndex
@@ -65,9 +66,6 @@ from lookup.ingest.validate import (
     in_extent,
 )
 from lookup.spatial.grid import GridIndex, build_grid
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -155,55 +153,65 @@ class _Vocabulary:
     streets: set[str] = field(default_factory=set)
     cities: set[str] = field(default_factory=set)
 
-    def add(self, column: pd.Series, streets: bool) -> None:
-        """Each distinct value once (categories, or ``unique``): cheap on 700,000 rows.
-        Address keys lead with the house number, dropped here."""
-        import pandas as pd
-
-        categorical = isinstance(column.dtype, pd.CategoricalDtype)
-        values = column.cat.categories if categorical else column.unique()
-        if streets:
-            self.streets.update(str(v).partition(" ")[2] for v in values)
-        else:
-            self.cities.update(str(v) for v in values if isinstance(v, str) and v)
-
 
 def _load_addresses(
     paths: tuple[Path, ...],
     bbox: tuple[float, float, float, float],
     problems: Problems,
     vocabulary: _Vocabulary,
+    county_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> AddressIndex:
-    """Address points from every file, without points that cannot be in the county."""
+    """Address points from every file, without points that cannot be in the county, each
+    in the county of its precinct (``county_of``). Each file's frame becomes compact byte
+    and float arrays as soon as it is read: no two frames, nor a frame and the index's
+    columns, are held at once (five million statewide rows)."""
     if not paths:
         return AddressIndex.empty()
-    import pandas as pd
-
     # Rows a reader leaves out (no house number, another state...) are refresh warnings.
-    frames = [read_addresses(p, problems.warnings) for p in paths]
-    frame = pd.concat(frames, ignore_index=True)
-    if frame.empty:
+    parts = []
+    for p in paths:
+        frame = read_addresses(p, problems.warnings)
+        parts.append(rows_of(frame, county=np.zeros(len(frame), dtype="S1")))
+        del frame
+    sizes = [len(r["key"]) for r in parts]
+    rows = concat(parts)
+    del parts
+    total = len(rows["key"])
+    if not total:
         raise DataError("the address files hold no address points")
-    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    lon, lat = rows["lon"], rows["lat"]
     minx, miny, maxx, maxy = bbox
     m = PLACE_MARGIN_DEG
     with np.errstate(invalid="ignore"):  # NaN compares false: left out
         good = (minx - m <= lon) & (lon <= maxx + m) & (miny - m <= lat) & (lat <= maxy + m)
     bad = int((~good).sum())
     if bad:
-        share = bad / len(frame)
-        file_of = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+        share = bad / total
+        file_of = np.repeat(np.arange(len(sizes)), sizes)
         names = ", ".join(paths[k].name for k in np.unique(file_of[~good]))
         msg = (
             f"{names}: {bad} address points ({share:.1%}) have no coordinates or lie far "
             "outside the precincts (swapped or sign-dropped?): left out"
         )
         (problems.errors if share > MAX_BAD_ADDRESS_SHARE else problems.warnings).append(msg)
-        frame = frame[good]
-    vocabulary.add(frame["key"], streets=True)
-    vocabulary.add(frame["city"], streets=False)
-    vocabulary.add(frame["municipality"], streets=False)
-    return AddressIndex.build(frame)
+        rows = select(rows, good)
+    rows["county"] = county_of(rows["lon"], rows["lat"])
+    addresses = AddressIndex.from_rows(rows)
+    vocabulary.streets.update(addresses.all_streets())
+    vocabulary.cities.update(addresses.city_names())
+    return addresses
+
+
+def _county_of(
+    index: GridIndex, counties: list[str]
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Each point's county: its precinct's (``""`` outside every precinct)."""
+    names = np.array([c.encode() for c in counties] + [b""], dtype=bytes)
+
+    def of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        return names[index.locate_many(lon, lat)]  # -1 (no precinct) is the last, ""
+
+    return of
 
 
 def _load_streets(paths: tuple[Path, ...], vocabulary: _Vocabulary) -> StreetRanges:
@@ -416,9 +424,13 @@ def assemble(
     problems = report.problems
     progress.step("reading precincts")
     pmap = _read_map(req, problems)
+    progress.step("building the precinct index")
+    # Before the address points: each point is given the county of its precinct.
+    index = GridIndex(pmap.geoms, build_grid(pmap.geoms))
     progress.step("reading address points")
     vocabulary = _Vocabulary()
-    addresses = _load_addresses(req.addresses, pmap.bbox, problems, vocabulary)
+    county_of = _county_of(index, list(pmap.layer.frame["county"]))
+    addresses = _load_addresses(req.addresses, pmap.bbox, problems, vocabulary, county_of)
     streets = _load_streets(req.centerlines, vocabulary)
     progress.step("reading polling places and early-voting sites")
     lists = _read_lists(req, pmap.counties, problems)
@@ -426,8 +438,6 @@ def assemble(
     place_files = [(p.name, read_place_source(p, req.county, req.election_day)) for p in req.places]
     crosswalk, precincts = _join_precincts(pmap, lists.polling, problems)
 
-    progress.step("building the precinct index")
-    index = GridIndex(pmap.geoms, build_grid(pmap.geoms))
     progress.step("joining and geocoding polling places and sites, completing their names")
     # What the refresh's own lists say about each other's buildings, then the place sources.
     records = [r for name, rows in lists.polling for r in polling_place_records(rows, name)]
