@@ -4,6 +4,8 @@ Usage (from the repository root)::
 
     .venv/bin/python -m scripts.bench [--quick] [--json OUT.json] [--profiles docs/profiles]
                                       [--real-dir ../shared/data/nc]
+                                      [--statewide [--statewide-points N] [--voters N]
+                                                   [--keep-statewide DIR]]
 
 Every figure is measured in the same run, on datasets built by the real code in a
 temporary folder removed at the end (``datasets``: the demo county, the real
@@ -17,7 +19,10 @@ statewide 2018 map):
   (``startup``); the dataset load in a fresh process;
 * HTTP requests/s and latency of five endpoints of one gunicorn (``http_load``);
 * the geocoder on 700,000 address points and ``lookup batch`` on 1,000,000 addresses
-  (``geocode``); refresh timings.
+  (``geocode``); refresh timings;
+* with ``--statewide``: every county's address points (5,000,000 synthetic ones) on the
+  statewide map: refresh, start-up and worker memory, geocoder latencies, HTTP beside the
+  floor with its ranked sites, ``lookup batch`` on 7,500,000 voter rows (``statewide``).
 
 Each section also records how much of this shared 2-core machine other processes took
 meanwhile (``machine``); a section over 10 % is reported as disturbed. With
@@ -88,7 +93,9 @@ from scripts.bench.postgis import bench_postgis, ensure_postgis, postgis_targets
 from scripts.bench.profiles import ensure_py_spy
 from scripts.bench.report import Report, Row, Target, _row_line, _si, check, fmt_value, ratio
 from scripts.bench.serve import gunicorn
+from scripts.bench.servers import bench_servers
 from scripts.bench.startup import StartSummary, bench_startup, profile_startup
+from scripts.bench.statewide import add_statewide_arguments, bench_statewide, statewide_options
 from scripts.harness import REPO
 
 
@@ -734,7 +741,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the real NC data folder (default: ../shared/data/nc from the repository)",
     )
     parser.add_argument("--seed", type=int, default=20241003)
+    add_statewide_arguments(parser)
     args = parser.parse_args(argv)
+    statewide = statewide_options(args)
     plan = QUICK if args.quick else FULL
     rng = np.random.default_rng(args.seed)
     report = Report()
@@ -848,6 +857,13 @@ def main(argv: list[str] | None = None) -> int:
                 report.skip(f"HTTP rows: {exc}")
                 report.failures.append(f"HTTP benchmark did not run: {exc}")
 
+        with section(f"gunicorn and granian side by side, {serve_label}"):
+            try:
+                bench_servers(serve_set.data_dir, report, label=serve_label, day=serve_set.day,
+                              seconds=plan.http_seconds)  # fmt: skip
+            except (RuntimeError, OSError) as exc:
+                report.skip(f"servers rows: {exc}")
+
         if args.profiles:
             w = work[serve_label]
             with section(f"cache misses per request (cachegrind), {serve_label}"):
@@ -880,6 +896,16 @@ def main(argv: list[str] | None = None) -> int:
                 py_spy=py_spy, profiles=args.profiles,
             )  # fmt: skip
 
+        statewide_targets: list[Target] = []
+        if statewide is not None:
+            title = f"statewide: {statewide.points:,} address points, {statewide.voters:,} voters"
+            with section(title):
+                statewide_targets = bench_statewide(
+                    args.real_dir, tmp, statewide, report, quick=args.quick,
+                    startup_runs=plan.startup_runs, http_seconds=plan.http_seconds,
+                    warmup_seconds=plan.warmup_seconds, seed=args.seed,
+                )  # fmt: skip
+
     report.targets = (
         point_targets("meck", 15, points.get("meck"), postgis.get("meck"))
         + point_targets("state", 10, points.get("state"), postgis.get("state"))
@@ -891,6 +917,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         + refresh_targets
         + geocode_targets
+        + statewide_targets
     )
     pace_end = pace()
     report.rows.insert(
@@ -926,6 +953,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": args.quick,
             "seconds": round(elapsed, 1),
             "plan": asdict(plan),
+            "statewide": asdict(statewide) if statewide is not None else None,
             "rows": [asdict(r) | {"display": fmt_value(r.value, r.unit)} for r in report.rows],
             "targets": [asdict(t) for t in report.targets],
             "sections": [{"name": n, **asdict(s)} for n, s in section.done],

@@ -91,7 +91,7 @@ def _latencies(fn: Callable[[str], object], queries: list[str]) -> list[float]:
     return out
 
 
-def _best_pass(fn: Callable[[str], object], queries: list[str]) -> tuple[list[float], str]:
+def best_pass(fn: Callable[[str], object], queries: list[str]) -> tuple[list[float], str]:
     """Three timed passes; the one with the lowest median is reported (as ``timeit``
     advises: slower passes measure interference from this shared 2-core machine). The
     first pass also maps the index's pages in, as a worker's first requests do."""
@@ -101,12 +101,12 @@ def _best_pass(fn: Callable[[str], object], queries: list[str]) -> tuple[list[fl
     return best, f"; pass medians {', '.join(f'{m:.0f}' for m in medians)} us"
 
 
-def _one_building(found: Found) -> bool:
+def one_building(found: Found) -> bool:
     """Found as one building (the precinct stage, not timed here, would then answer)."""
     return bool(found.rows) and not found.confirm and len({r.line for r in found.rows}) == 1
 
 
-def _typo(line: str, rng: random.Random) -> str:
+def typo(line: str, rng: random.Random) -> str:
     """One letter of the street name dropped, doubled or swapped (never the first)."""
     number, _, street = line.partition(" ")
     name = street.split()[0]
@@ -170,7 +170,7 @@ def bench_geocoding(
     gc.freeze()
     buildings = frame[frame["unit"] == ""].sample(n=QUERIES, random_state=1)
     exact = [f"{r.line}, {r.municipality.title()}, NC {r.zip}" for r in buildings.itertuples()]
-    fuzzy = [f"{_typo(r.line, rng)}, {r.municipality.title()}" for r in buildings.itertuples()]
+    fuzzy = [f"{typo(r.line, rng)}, {r.municipality.title()}" for r in buildings.itertuples()]
 
     notes_cold: dict[str, str] = {}
 
@@ -179,13 +179,13 @@ def bench_geocoding(
 
     rows: dict[str, list[float]] = {}
     for kind, queries in (("exact", exact), ("fuzzy", fuzzy)):
-        rows[kind], notes_cold[kind] = _best_pass(geocode, queries)
-    found = sum(_one_building(geocode(q)[1]) for q in fuzzy[:500]) / 500
+        rows[kind], notes_cold[kind] = best_pass(geocode, queries)
+    found = sum(one_building(geocode(q)[1]) for q in fuzzy[:500]) / 500
     keystrokes = []
     for r in buildings.head(100 if quick else 300).itertuples():
         text = r.line.lower()
         keystrokes += [text[:k] for k in range(1, len(text) + 1)]
-    rows["suggest"], suggest_note = _best_pass(lambda q: suggest(index, q, 10), keystrokes)
+    rows["suggest"], suggest_note = best_pass(lambda q: suggest(index, q, 10), keystrokes)
     gc.unfreeze()
     notes = {
         "exact": "parse + match, one-line address with city and ZIP" + notes_cold["exact"],

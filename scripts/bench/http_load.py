@@ -388,7 +388,7 @@ def mixed_paths(w: Workload) -> list[str]:
 # ---- rounds and ratios ------------------------------------------------------------
 
 
-def _clean(rounds: dict[str, list[LoadResult]]) -> list[bool]:
+def quiet_rounds(rounds: dict[str, list[LoadResult]]) -> list[bool]:
     """Per round: no endpoint's run was disturbed by other processes."""
     n = min(len(v) for v in rounds.values())
 
@@ -398,7 +398,7 @@ def _clean(rounds: dict[str, list[LoadResult]]) -> list[bool]:
     return [all(quiet(v[i]) for v in rounds.values()) for i in range(n)]
 
 
-def _use(clean: list[bool]) -> list[bool]:
+def rounds_used(clean: list[bool]) -> list[bool]:
     return clean if sum(clean) >= MIN_CLEAN_ROUNDS else [True] * len(clean)
 
 
@@ -533,7 +533,7 @@ def bench_http(
             one_round()
         # Other engineers share these 2 cores: rounds they disturbed are run again.
         extra = 0
-        while sum(_clean(rounds)) < MIN_CLEAN_ROUNDS and extra < MAX_EXTRA_ROUNDS:
+        while sum(quiet_rounds(rounds)) < MIN_CLEAN_ROUNDS and extra < MAX_EXTRA_ROUNDS:
             one_round()
             extra += 1
         mem = worker_memory(server.pid, server.workers())
@@ -546,8 +546,8 @@ def bench_http(
                 if ep.key == "a" and got is not None:
                     baseline = (ep.label, *got)
 
-    clean = _clean(rounds)
-    use = _use(clean)
+    clean = quiet_rounds(rounds)
+    use = rounds_used(clean)
     results = {k: merge(v, use) for k, v in rounds.items()}
     ratios = {k: paired_ratio(rounds[k], rounds["a"], use) for k in rounds if k != "a"}
     out = HttpResult(label, results, ratios, len(clean), sum(clean), mem)
