@@ -58,9 +58,11 @@ from lookup.geocode.local import AddressIndex
 from lookup.geocode.places import PlaceIndex
 from lookup.spatial.grid import Grid, GridIndex
 
-FORMAT = 5  # bump when the on-disk layout changes (5: a county per address point)
-# Formats still read: a format-4 version's address table is completed in memory on load.
-READABLE = (4, FORMAT)
+# Bump when the on-disk layout changes (5: a county per address point; 6: address keys,
+# lines and ZIPs stored once per distinct value, not per row).
+FORMAT = 6
+# Formats still read: a format-4 or -5 version's address table is built in memory on load.
+READABLE = (4, 5, FORMAT)
 NAMED_PLACES = "named_places"
 MANIFEST = "manifest.json"
 

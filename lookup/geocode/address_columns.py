@@ -1,11 +1,18 @@
 """How the address table's columns are made from its rows, once, when a dataset is built.
 
 Everything a look-up needs beyond the sorted rows is worked out here and stored as a
-column too (the streets sorted, each row's street, the rows of each street, the streets
-by name, ZIP -> towns, town and ZIP -> counties), so that a worker that maps the table
-builds nothing over the whole of it: five million statewide rows cost each worker only
-the pages its look-ups touch. All of it is vectorised or per distinct street (a county
-has ~20,000 streets, the state a few hundred thousand), never a Python object per row.
+column too (the streets sorted, the rows of each street, the streets by name and by their
+name without type, ZIP -> towns, town and ZIP -> counties), so that a worker that maps the
+table builds nothing over the whole of it: five million statewide rows cost each worker
+only the pages its look-ups touch. All of it is vectorised or per distinct street (a
+county has ~20,000 streets, the state a few hundred thousand), never a Python object per
+row.
+
+Per row only numbers and the short unit are stored (a key code; ZIP, town and county
+codes; lon/lat):
+text that repeats (the key's number and street, the display line, the ZIP) is stored once
+per distinct value, so one long street name no longer widens every row. Two workers
+sharing the statewide table touch ~40 bytes a row instead of ~130.
 """
 
 from __future__ import annotations
@@ -80,16 +87,31 @@ def _index_dtype(n: int) -> type[np.signedinteger]:
 
 
 def build_columns(rows: Rows) -> dict[str, np.ndarray]:
-    """The stored columns of ``rows`` (consumed: each row array is freed once used)."""
+    """The stored columns of ``rows`` (consumed: each row array is freed once used).
+
+    A key is stored as one integer, (its house number's rank) << 32 | (its street's rank):
+    the sorted distinct numbers and streets are small tables, so the per-row column is 8
+    bytes instead of the longest key's width, and sorting by it is sorting by key (a
+    number sorts before any longer one it begins, as its following space does)."""
     n = len(rows["key"])
-    order = np.lexsort((rows["zip"], rows["unit"], rows["key"]))
-    cols: dict[str, np.ndarray] = {name: rows.pop(name)[order] for name in TEXT}
+    numbers, num_id, streets, street_id = _key_parts(rows.pop("key"))
+    code = (num_id.astype(np.uint64) << np.uint64(_SHIFT)) | street_id.astype(np.uint64)
+    del num_id
+    order = np.lexsort((rows["zip"], rows["unit"], code))
+    cols: dict[str, np.ndarray] = {"key_code": code[order], "numbers": numbers}
+    del code
+    street_id = street_id[order]
+    cols["unit"] = rows.pop("unit")[order]
+    zips, zip_id = np.unique(rows.pop("zip")[order], return_inverse=True)
+    cols["zip_code"] = zip_id.astype(_place_dtype(len(zips)))
+    cols["zip_names"] = zips
+    del zip_id
     # A county has tens of city and town names, the state ~1,500: 2-byte codes, not
     # millions of fixed-width strings each.
     places = np.union1d(rows["city"], rows["municipality"])
     for name in PLACES:
-        code = _place_dtype(len(places))
-        cols[f"{name}_code"] = np.searchsorted(places, rows.pop(name)[order]).astype(code)
+        code_type = _place_dtype(len(places))
+        cols[f"{name}_code"] = np.searchsorted(places, rows.pop(name)[order]).astype(code_type)
     cols["place_names"] = places
     cols["cities"] = places[places != b""]
     for name in FLOAT:
@@ -99,40 +121,106 @@ def build_columns(rows: Rows) -> dict[str, np.ndarray]:
         _code_dtype(len(counties))
     )
     cols["county_names"] = counties
+    cols |= _lines(rows.pop("line")[order], cols, streets, street_id)
     del order
-    cols |= _streets(cols["key"])
+    cols |= _streets(streets, street_id)
     cols |= _localities(cols)
     return cols
 
 
-def _streets(key: np.ndarray) -> dict[str, np.ndarray]:
-    """Each row's street (its key without the house number), the streets sorted (a street's
-    id is its rank: found by binary search), their names, the rows of each street, the
-    streets by name, and the key without its street type (for callers who leave it out)."""
-    if len(key):
-        num, _sp, rest = np.strings.partition(key, b" ")
-    else:  # numpy cannot partition an empty array
-        num, rest = key.copy(), key.copy()
-    streets, inverse = np.unique(rest, return_inverse=True)
-    del rest
-    street_id = inverse.astype(np.int32)
-    del inverse
+_SHIFT = 32  # a key code's street rank bits
+STREET_MASK = np.uint64((1 << _SHIFT) - 1)
+
+
+def _split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's text before its first space, and after it."""
+    if not len(values):  # numpy cannot partition an empty array
+        return values.copy(), values.copy()
+    head, _sp, tail = np.strings.partition(values, b" ")
+    return head, tail
+
+
+def _key_parts(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct house numbers and streets (keys without number) sorted, and each
+    row's rank in each: a key is ``number + " " + street`` (the number alone where it has
+    no street), so the two ranks give it back."""
+    num, rest = _split(key)
+    del key
+    numbers, num_id = np.unique(num, return_inverse=True)
+    del num
+    streets, street_id = np.unique(rest, return_inverse=True)
+    if len(streets) >= 1 << _SHIFT:
+        raise ValueError(f"{len(streets)} distinct streets: more than a key code holds")
+    return numbers, num_id.astype(np.int64), streets, street_id.astype(np.int32)
+
+
+def _lines(
+    line: np.ndarray, cols: dict[str, np.ndarray], streets: np.ndarray, street_id: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The display lines, stored once per street (its most common spelling after the
+    number: ``MAIN STREET`` for ``MAIN ST``) plus the rows whose line is not the key's
+    number and that spelling (``123 A OAK ST`` for the key ``123A OAK ST``)."""
+    n = len(line)
+    _head, tail = _split(line)
+    spellings, spelling_id = np.unique(tail, return_inverse=True)
+    del tail
+    street_line = streets.copy()  # a street no row spells otherwise: its key's spelling
+    if n:
+        width = len(spellings)
+        pairs, counts = np.unique(
+            street_id.astype(np.int64) * width + spelling_id, return_counts=True
+        )
+        sid, spelling = pairs // width, pairs % width
+        # The most common spelling of each street (the first in sort order on a tie).
+        best = np.lexsort((spelling, -counts, sid))
+        first = np.r_[True, sid[best][1:] != sid[best][:-1]]
+        street_line = street_line.astype(
+            f"S{max(street_line.dtype.itemsize, spellings.dtype.itemsize, 1)}"
+        )
+        street_line[sid[best][first]] = spellings[spelling[best][first]]
+        street_line = _trimmed(street_line)
+    del spelling_id
+    numbers = cols["numbers"]
+    differs = np.zeros(n, dtype=bool)
+    for lo in range(0, n, _BLOCK):
+        code = cols["key_code"][lo : lo + _BLOCK]
+        head = numbers[(code >> np.uint64(_SHIFT)).astype(np.int64)]
+        made = np.strings.add(np.strings.add(head, b" "), street_line[street_id[lo : lo + _BLOCK]])
+        differs[lo : lo + _BLOCK] = made != line[lo : lo + _BLOCK]
+    rows = np.flatnonzero(differs)
+    return {
+        "street_line": street_line,
+        # A bit a row (n / 8 bytes): whether to look its line up, so that the common
+        # row costs no binary search of the exceptions.
+        "line_flags": np.packbits(differs, bitorder="little"),
+        "line_rows": rows.astype(_index_dtype(n)),
+        "line_text": _trimmed(line[rows]),
+    }
+
+
+def _trimmed(values: np.ndarray) -> np.ndarray:
+    """Byte strings at the width of the longest (at least one byte)."""
+    longest = int(np.strings.str_len(values).max()) if len(values) else 1
+    return values.astype(f"S{max(longest, 1)}")
+
+
+def _streets(streets: np.ndarray, street_id: np.ndarray) -> dict[str, np.ndarray]:
+    """The streets sorted (a street's id is its rank: found by binary search), their
+    names, the rows of each street, the streets by name, and the streets by their key
+    without street type (for callers who leave it out)."""
     texts = [b.decode() for b in streets.tolist()]
     names = [street_parts(t).name for t in texts]
     street_name = np.array([s.encode() for s in names], dtype=bytes)
-    alt_rest = np.array(
+    alt = np.array(
         [street_without_type("1 " + t)[2:].encode() if t else b"" for t in texts], dtype=bytes
     )
     del texts, names
-    n = len(key)
-    alt = _alt_keys(num, alt_rest, street_id)
-    del num
-    alt_order = np.argsort(alt, kind="stable")
+    n = len(street_id)
+    alt_streets = np.argsort(alt, kind="stable")
     by_street = np.argsort(street_id, kind="stable").astype(_index_dtype(n))
     start = np.zeros(len(streets) + 1, dtype=np.int64)
     np.cumsum(np.bincount(street_id, minlength=len(streets)), out=start[1:])
     return {
-        "street_id": street_id,
         "streets": streets,
         "street_name": street_name,
         # Every street name on file, to tell "no such street" from "no such number on it".
@@ -140,24 +228,9 @@ def _streets(key: np.ndarray) -> dict[str, np.ndarray]:
         "name_order": np.argsort(street_name, kind="stable").astype(np.int32),
         "street_rows": by_street,
         "street_start": start,
-        "alt_key": alt[alt_order],
-        "alt_row": alt_order.astype(_index_dtype(n)),
+        "alt_names": alt[alt_streets],
+        "alt_streets": alt_streets.astype(np.int32),
     }
-
-
-def _alt_keys(num: np.ndarray, alt_rest: np.ndarray, street_id: np.ndarray) -> np.ndarray:
-    """``number + " " + street without type`` per row (the number alone for a street
-    without one), a block of rows at a time, trimmed to the longest."""
-    n = len(num)
-    width = num.dtype.itemsize + 1 + alt_rest.dtype.itemsize
-    out = np.zeros(n, dtype=f"S{max(width, 1)}")
-    for lo in range(0, n, _BLOCK):
-        part = num[lo : lo + _BLOCK]
-        tail = alt_rest[street_id[lo : lo + _BLOCK]]
-        joined = np.strings.add(np.strings.add(part, b" "), tail)
-        out[lo : lo + _BLOCK] = np.where(tail == b"", part, joined)
-    longest = int(np.strings.str_len(out).max()) if n else 1
-    return out.astype(f"S{max(longest, 1)}")
 
 
 def _pairs(a: np.ndarray, b: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +244,7 @@ def _localities(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """ZIP -> towns, town -> counties and ZIP -> counties, as sorted pairs: what
     ``in_locality`` asks of every row and what narrows a search to the caller's county."""
     places, counties = cols["place_names"], cols["county_names"]
-    zips, zip_id = np.unique(cols["zip"], return_inverse=True)
+    zips, zip_id = cols["zip_names"], cols["zip_code"]
     county = cols["county_code"]
     has_zip = zips[zip_id] != b""
     known = counties[county] != b"" if len(counties) else np.zeros(0, dtype=bool)
@@ -204,12 +277,16 @@ def _merge(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.n
 
 
 def legacy_rows(columns: dict[str, np.ndarray], county: str) -> Rows:
-    """The rows of a table stored before these columns existed (dataset format 4), to
-    build them in memory on load: its one county (from the manifest) or none known."""
+    """The rows of a table stored in an earlier form, to build its columns in memory on
+    load: per-row keys and lines (format 5, a county per row), or also without counties
+    (format 4: its one county, from the manifest, or none known)."""
     places = columns["place_names"]
     n = len(columns["key"])
     rows: Rows = {name: np.asarray(columns[name]) for name in (*TEXT, *FLOAT)}
     for name in PLACES:
         rows[name] = places[columns[f"{name}_code"]] if n else np.array([], dtype=bytes)
-    rows["county"] = np.full(n, county.encode())
+    if "county_code" in columns:
+        rows["county"] = columns["county_names"][columns["county_code"]] if n else rows["key"]
+    else:
+        rows["county"] = np.full(n, county.encode())
     return rows

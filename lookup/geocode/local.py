@@ -2,12 +2,14 @@
 the stages that use it are ``readings``, ``candidates`` and ``resolve``).
 
 The table is stored column by column as ``.npy`` files sorted by key and memory-mapped on
-load: nothing is parsed at start-up and the pages are shared by every worker. A look-up is
-a binary search (``numpy.searchsorted``) on the key column. Keys start with the house
-number, so every address with one number is a contiguous run: the fuzzy search compares
-street names only within that run (``fuzzy.rank_streets``). Everything else a look-up
-needs (streets, ZIP -> towns, counties) is precomputed (``address_columns``): a worker
-decodes only the entries a request touches, whatever the size of the table.
+load: nothing is parsed at start-up and the pages are shared by every worker. A key is
+stored as a code, (its number's rank, its street's rank), so a look-up is a binary search
+of the sorted numbers and streets, then of the codes (``numpy.searchsorted``). Keys start
+with the house number, so every address with one number is a contiguous run: the fuzzy
+search compares street names only within that run (``fuzzy.rank_streets``). Everything else
+a look-up needs (streets, display lines, ZIP -> towns, counties) is precomputed
+(``address_columns``): a worker decodes only the entries a request touches, whatever the
+size of the table.
 
 Each row has a county. ``within`` is the same table narrowed to the counties the caller's
 town or ZIP names: a statewide table's look-ups then see one county's rows (a key in 40
@@ -26,6 +28,7 @@ import numpy as np
 
 from lookup.dataset.columns import load_columns, save_columns
 from lookup.geocode.address_columns import (
+    STREET_MASK,
     TEXT,
     Rows,
     build_columns,
@@ -40,17 +43,24 @@ if TYPE_CHECKING:
 
 _FLOAT = ("lon", "lat")
 _BYTES = (
-    "alt_key",
+    "unit",
+    "numbers",
+    "street_line",
+    "line_text",
+    "alt_names",
     "names",
     "cities",
     "streets",
     "street_name",
     "place_names",
     "county_names",
+    "zip_names",
     "zip_towns_zip",
     "zip_county_zip",
 )
 _CODES = (
+    "key_code",
+    "zip_code",
     "city_code",
     "municipality_code",
     "county_code",
@@ -59,10 +69,13 @@ _CODES = (
     "town_county_code",
     "zip_county_code",
 )
-_INDEXES = ("alt_row", "street_id", "name_order", "street_rows", "street_start")
-_ALL = (*TEXT, *_FLOAT, *_BYTES, *_CODES, *_INDEXES)
-# What a table stored before counties and the precomputed columns (format 4) holds.
+_INDEXES = ("alt_streets", "line_rows", "line_flags", "name_order", "street_rows", "street_start")
+_ALL = (*_FLOAT, *_BYTES, *_CODES, *_INDEXES)
+# What a table stored before counties and the precomputed columns (format 4) holds, and
+# one stored with them but a key and a line per row (format 5).
 _LEGACY = (*TEXT, *_FLOAT, "place_names", "city_code", "municipality_code")
+_PER_ROW_KEYS = (*_LEGACY, "county_code", "county_names")
+_SHIFT = np.uint64(32)
 _SCAN_BLOCK = 8_192  # rows of a long run tested against the counties at a time
 
 
@@ -91,12 +104,16 @@ class AddressIndex:
 
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self._c = columns
-        self.size = len(columns["key"])
-        # Tens of names a county, ~1,500 statewide: decoded once per worker.
+        self.size = len(columns["lon"])  # every row has a point
+        # Tens of names a county, ~1,500 statewide (and ~800 ZIPs): decoded once per worker.
         self._places = [b.decode() for b in columns["place_names"].tolist()]
+        zips = columns.get("zip_names", np.array([], dtype=bytes))
+        self._zips = [b.decode() for b in zips.tolist()]
         county_names = columns.get("county_names", np.array([], dtype=bytes))
         self.counties = tuple(b.decode() for b in county_names.tolist())
-        self._only: np.ndarray | None = None  # the county codes searched; None: all
+        # By county code: searched or not (a lookup table, not ``np.isin``: a key's few
+        # rows are tested in ~1 us, not ~13); None: every county.
+        self._only: np.ndarray | None = None
 
     # ---- building and storage -------------------------------------------------------
     @classmethod
@@ -114,10 +131,13 @@ class AddressIndex:
 
     @classmethod
     def load(cls, folder: Path, county: str = "") -> AddressIndex:
-        """The stored table; one stored before counties (format 4) is completed in memory,
-        every row in ``county`` (the dataset's one county, or ``""``: unknown)."""
-        if (folder / "street_start.npy").is_file():
+        """The stored table. One stored in an earlier form is built in memory on load: with
+        a key and a line per row (format 5), or also before counties (format 4: every row
+        in ``county``, the dataset's one county, or ``""``: unknown)."""
+        if (folder / "key_code.npy").is_file():
             return cls(load_columns(folder, _ALL))
+        if (folder / "county_code.npy").is_file():
+            return cls.from_rows(legacy_rows(load_columns(folder, _PER_ROW_KEYS), county))
         return cls.from_rows(legacy_rows(load_columns(folder, _LEGACY), county))
 
     @classmethod
@@ -128,11 +148,11 @@ class AddressIndex:
     def _point(self, i: int) -> AddressPoint:
         c = self._c
         return AddressPoint(
-            line=c["line"][i].decode(),
+            line=self._line(i),
             unit=c["unit"][i].decode(),
             city=self._places[c["city_code"][i]],
             municipality=self._places[c["municipality_code"][i]],
-            zip=c["zip"][i].decode(),
+            zip=self._zips[c["zip_code"][i]],
             lon=float(c["lon"][i]),
             lat=float(c["lat"][i]),
             row=int(i),
@@ -143,52 +163,116 @@ class AddressIndex:
         """The rows (ascending or not) in the counties this table is narrowed to."""
         if self._only is None or not len(rows):
             return rows
-        return rows[np.isin(self._c["county_code"][rows], self._only)]
+        return rows[self._only[self._c["county_code"][rows]]]
 
     def _run(self, lo: int, hi: int) -> np.ndarray:
         """Rows ``lo``..``hi`` of the sorted table that this table searches."""
         if self._only is None:
             return np.arange(lo, hi)
-        return lo + np.flatnonzero(np.isin(self._c["county_code"][lo:hi], self._only))
+        return lo + np.flatnonzero(self._only[self._c["county_code"][lo:hi]])
+
+    def _line(self, i: int) -> str:
+        """Row ``i``'s display line: stored for the rows whose line is not their key's
+        number and their street's spelling, else made from those two."""
+        c = self._c
+        if c["line_flags"][i >> 3] >> (i & 7) & 1:
+            return str(c["line_text"][int(c["line_rows"].searchsorted(i))].decode())
+        code = int(c["key_code"][i])
+        number = c["numbers"][code >> 32]
+        return (number + b" " + c["street_line"][code & 0xFFFFFFFF]).decode()
+
+    def key_of(self, i: int) -> str:
+        """Row ``i``'s canonical key (``number + " " + street``)."""
+        code = int(self._c["key_code"][i])
+        number = self._c["numbers"][code >> 32].decode()
+        street = self._c["streets"][code & 0xFFFFFFFF].decode()
+        return f"{number} {street}" if street else number
+
+    def _code(self, key: str) -> int | None:
+        """A key's code, or ``None`` when its number or its street is on no row."""
+        number, space, street = key.partition(" ")
+        if space and not street:
+            return None  # a key ends in a street, never in a space
+        n = self._rank("numbers", number)
+        s = self._rank("streets", street)
+        return None if n is None or s is None else (n << 32) + s
+
+    def _rank(self, column: str, value: str) -> int | None:
+        """``value``'s position in a sorted column of distinct values, if it is there."""
+        arr, v = self._c[column], value.encode()
+        if len(v) > arr.dtype.itemsize:
+            return None  # no value that long: and searching would copy the column
+        i = int(arr.searchsorted(v))
+        return i if i < len(arr) and arr[i] == v else None
+
+    def _code_range(self, lo: int, hi: int) -> tuple[int, int]:
+        """The rows whose key code is in ``lo`` (included) .. ``hi`` (excluded)."""
+        codes = self._c["key_code"]
+        ends = codes.searchsorted(np.array([lo, hi], dtype=np.uint64))
+        return int(ends[0]), int(ends[1])
 
     def rows_for(self, key: str) -> list[AddressPoint]:
-        keys, k = self._c["key"], key.encode()
-        if len(k) > keys.dtype.itemsize:
-            return []  # longer than every key: and searching would copy the column
-        lo = int(keys.searchsorted(k, side="left"))
-        if lo == self.size or keys[lo] != k:
+        code = self._code(key)
+        if code is None:
             return []
-        hi = int(keys.searchsorted(k, side="right"))
+        lo, hi = self._code_range(code, code + 1)
         return [self._point(int(i)) for i in self._run(lo, hi)]
 
     def has_key(self, key: str) -> bool:
-        return self._has("key", key)
+        code = self._code(key)
+        if code is None:
+            return False
+        lo, hi = self._code_range(code, code + 1)
+        return hi > lo
 
     def rows_without_type(self, key: str) -> list[AddressPoint]:
         return self.rows_by_alt_key(street_without_type(key))
 
     def rows_by_alt_key(self, k: str) -> list[AddressPoint]:
-        """Rows whose key without its street type is ``k``."""
-        alt, b = self._c["alt_key"], k.encode()
-        if len(b) > alt.dtype.itemsize:
+        """Rows whose key without its street type is ``k``: the streets whose name without
+        type is ``k``'s, each with ``k``'s number (an exact search each)."""
+        number, space, rest = k.partition(" ")
+        if space and not rest:
             return []
-        lo = int(alt.searchsorted(b, side="left"))
-        hi = int(alt.searchsorted(b, side="right"))
-        return [self._point(int(i)) for i in self._kept(self._c["alt_row"][lo:hi])]
+        n = self._rank("numbers", number)
+        if n is None:
+            return []
+        lo, hi = self._equal_range("alt_names", rest)
+        codes = (np.uint64(n) << _SHIFT) + self._c["alt_streets"][lo:hi].astype(np.uint64)
+        keys = self._c["key_code"]
+        starts, ends = keys.searchsorted(codes, "left"), keys.searchsorted(codes, "right")
+        rows = [np.arange(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        found = np.sort(np.concatenate(rows)) if rows else np.arange(0)
+        return [self._point(int(i)) for i in self._kept(found)]
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
-        """Rows whose key starts with ``prefix`` (keys are sorted: one contiguous run)."""
-        p = prefix.encode()
-        keys = self._c["key"]
-        width = keys.dtype.itemsize
+        """Rows whose key starts with ``prefix`` (keys are sorted: one contiguous run).
+        Without a space, the numbers that start with it; with one, that number and the
+        streets that start with what follows."""
+        number, space, street = prefix.partition(" ")
+        if not space:
+            a, b = self._prefix_span("numbers", number)
+            return self._code_range(a << 32, b << 32)
+        n = self._rank("numbers", number)
+        if n is None:
+            return 0, 0
+        a, b = self._prefix_span("streets", street)
+        streets = self._c["streets"]
+        if a == 0 and len(streets) and streets[0] == b"":
+            a = 1  # the key of a number without street has no space to match
+        return self._code_range((n << 32) + a, (n << 32) + max(a, b))
+
+    def _prefix_span(self, column: str, prefix: str) -> tuple[int, int]:
+        """The entries of a sorted column that start with ``prefix``."""
+        arr, p = self._c[column], prefix.encode()
+        width = arr.dtype.itemsize
         if len(p) > width:
             return 0, 0
-        lo = int(keys.searchsorted(p, side="left"))
-        # Every key starting with p sorts before p + 0xFF; a p as wide as the column can
-        # only equal a key (and p + 0xFF would not fit: numpy would copy the column).
+        lo = int(arr.searchsorted(p, side="left"))
+        # Every value starting with p sorts before p + 0xFF; a p as wide as the column can
+        # only equal a value (and p + 0xFF would not fit: numpy would copy the column).
         end = p + b"\xff" if len(p) < width else p
-        hi = int(keys.searchsorted(end, side="left" if len(p) < width else "right"))
-        return lo, hi
+        return lo, int(arr.searchsorted(end, side="left" if len(p) < width else "right"))
 
     def prefix_rows(self, prefix: str, limit: int) -> np.ndarray:
         """The first ``limit`` rows this table searches whose key starts with ``prefix``:
@@ -226,7 +310,7 @@ class AddressIndex:
         the number): one contiguous run of rows, its street ids made unique; only those
         streets are decoded."""
         lo, hi = self.prefix_range(number + " ")
-        ids = np.unique(self._c["street_id"][self._run(lo, hi)])
+        ids = np.unique(self._c["key_code"][self._run(lo, hi)] & STREET_MASK).astype(np.int64)
         return list(
             zip(self._decoded("streets", ids), self._decoded("street_name", ids), strict=True)
         )
@@ -307,16 +391,20 @@ class AddressIndex:
         named = [n for n in named if len(n)]
         if not named:
             return np.arange(0)
-        both = np.intersect1d(named[0], named[-1])
-        return both if len(both) else np.union1d(named[0], named[-1])
+        # A few codes each: sets, not ``np.intersect1d`` (~6 us of numpy overhead a call).
+        first, last = set(named[0].tolist()), set(named[-1].tolist())
+        return np.array(sorted(first & last or first | last), dtype=np.intp)
 
     def within(self, city: str, zip_code: str) -> AddressIndex | None:
         """This table narrowed to the counties the caller's town or ZIP names, or
         ``None`` when they name none (or every county on file: nothing to narrow)."""
+        if self._only is not None:
+            return None
         codes = self._county_codes(city, zip_code)
-        known = sum(1 for c in self.counties if c)
-        if not len(codes) or len(codes) >= known or self._only is not None:
+        known = len(self.counties) - ("" in self.counties)
+        if not len(codes) or len(codes) >= known:
             return None
         view = copy.copy(self)  # the same columns and decoded names, narrowed
-        view._only = codes
+        view._only = np.zeros(len(self.counties), dtype=bool)
+        view._only[codes] = True
         return view

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +15,12 @@ from lookup.dataset.columns import save_columns
 from lookup.geocode.address_columns import ROW_FIELDS, concat, rows_of
 from lookup.geocode.candidates import find
 from lookup.geocode.local import AddressIndex
-from lookup.geocode.normalize import ParsedAddress, canonical_street, street_parts
+from lookup.geocode.normalize import (
+    ParsedAddress,
+    canonical_street,
+    street_parts,
+    street_without_type,
+)
 from lookup.geocode.suggest import suggest
 
 # (line, unit, city, zip, county, lon, lat): one street name in two counties, towns of
@@ -134,7 +140,7 @@ def test_a_narrowed_prefix_scan_stops_at_its_limit() -> None:
 def old_results(f: pd.DataFrame, table: AddressIndex) -> None:
     """The precomputed columns answer as the per-worker derivations did (row order of
     the sorted table; streets as sets, their order is by street now)."""
-    key_of = [table._c["key"][i].decode() for i in range(table.size)]
+    key_of = [table.key_of(i) for i in range(table.size)]
     streets = {k.partition(" ")[2] for k in key_of}
     for s in streets:
         want = [i for i, k in enumerate(key_of) if k.partition(" ")[2] == s]
@@ -144,7 +150,7 @@ def old_results(f: pd.DataFrame, table: AddressIndex) -> None:
             t for t in streets if street_parts(t).name == name
         }
     for number in {k.partition(" ")[0] for k in key_of}:
-        want = {k.partition(" ")[2] for k in key_of if k.partition(" ")[0] == number}
+        want = {k.partition(" ")[2] for k in key_of if k.startswith(number + " ")}
         assert {s for s, _n in table.streets_at(number)} == want
     for z in set(f["zip"]) | {"00000"}:
         sub = f[f["zip"] == z]
@@ -191,16 +197,112 @@ def test_saved_and_loaded_it_answers_alike(tmp_path: Path, index: AddressIndex) 
     old_results(frame(ROWS), loaded)
 
 
+def per_row_columns(f: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns a format-5 version stored: a key, a line and a ZIP per row, sorted by
+    key, unit and ZIP (format 4 is these without the two county columns)."""
+    order = sorted(range(len(f)), key=lambda i: (f["key"][i], f["unit"][i], f["zip"][i]))
+    s = f.iloc[order].reset_index(drop=True)
+    places = np.union1d(s["city"].to_numpy(dtype=bytes), s["municipality"].to_numpy(dtype=bytes))
+    counties = np.unique(s["county"].to_numpy(dtype=bytes))
+    cols = {name: s[name].to_numpy(dtype=bytes) for name in ("key", "unit", "line", "zip")}
+    return cols | {
+        "lon": s["lon"].to_numpy(dtype=np.float64),
+        "lat": s["lat"].to_numpy(dtype=np.float64),
+        "place_names": places,
+        "city_code": np.searchsorted(places, s["city"].to_numpy(dtype=bytes)).astype(np.uint16),
+        "municipality_code": np.searchsorted(
+            places, s["municipality"].to_numpy(dtype=bytes)
+        ).astype(np.uint16),
+        "county_names": counties,
+        "county_code": np.searchsorted(counties, s["county"].to_numpy(dtype=bytes)).astype(
+            np.uint8
+        ),
+    }
+
+
 def test_a_table_stored_before_counties_loads_in_its_one_county(tmp_path: Path) -> None:
     f = frame(ROWS)
     f["county"] = ""
-    cols = AddressIndex.build(f)._c
-    legacy = ("key", "unit", "line", "zip", "lon", "lat", "place_names", "city_code")
-    save_columns(tmp_path, {n: cols[n] for n in (*legacy, "municipality_code")})
+    cols = per_row_columns(f)
+    save_columns(tmp_path, {n: a for n, a in cols.items() if not n.startswith("county")})
     loaded = AddressIndex.load(tmp_path, "ANSON")
     assert loaded.counties == ("ANSON",)
     assert {p.county for p in loaded.rows_for("100 MAIN ST")} == {"ANSON"}
     assert len(find(loaded, at("100 MAIN ST", zip_code="28002")).rows) == 2
+    old_results(f, loaded)
+
+
+# Awkward rows: a street longer than any other, units, one key in two counties, keys
+# whose street has no type or whose type a caller may leave out, lines spelt otherwise
+# than the key (STREET, mixed case, a number with a letter), a line of a number alone.
+AWKWARD = [
+    *ROWS,
+    ("100 MAIN STREET", "", "BETA", "28002", "BLADEN", -79.0, 34.51),
+    ("100 Main St", "4", "BETA", "28002", "BLADEN", -79.0, 34.52),
+    ("2000 A VERY LONG NAMED BOULEVARD OF THE STATE EXT", "", "DELTA", "28003", "CASWELL", 0, 0),
+    ("2000 A VERY LONG NAMED BOULEVARD OF THE STATE EXT", "12", "DELTA", "28003", "", 0, 0),
+    ("7 OAK", "", "ALPHA", "28001", "ANSON", -80.03, 35.0),
+    ("7 OAK ST N", "", "ALPHA", "28001", "ANSON", -80.04, 35.0),
+    ("12 US HWY 74", "", "", "28004", "CASWELL", -79.5, 36.0),
+    ("100 ST", "", "", "", "", -79.6, 36.0),
+]
+
+
+def awkward_frame() -> pd.DataFrame:
+    f = frame(AWKWARD)
+    f.loc[len(AWKWARD) - 1, "key"] = "100"  # a key of a number alone
+    f.loc[len(AWKWARD) - 1, "line"] = "100"
+    f.loc[len(ROWS) + 1, "key"] = "100A MAIN ST"  # a number with a letter, its line apart
+    f.loc[len(ROWS) + 1, "line"] = "100 A Main St"
+    return f
+
+
+def alt_key(key: str) -> str:
+    """A key without its street type, as the per-row ``alt_key`` column stored it."""
+    number, _sp, street = key.partition(" ")
+    rest = street_without_type("1 " + street)[2:] if street else ""
+    return f"{number} {rest}" if rest else number
+
+
+def test_the_compact_form_answers_as_the_per_row_columns(tmp_path: Path) -> None:
+    f = awkward_frame()
+    old = {
+        n: [v.decode() for v in a.tolist()]
+        for n, a in per_row_columns(f).items()
+        if a.dtype.kind == "S"
+    }
+    AddressIndex.build(f).save(tmp_path)
+    table = AddressIndex.load(tmp_path)
+    keys, n = old["key"], len(old["key"])
+    assert table.size == n and [table.key_of(i) for i in range(n)] == keys
+    points = [table.point(i) for i in range(n)]
+    assert [p.line for p in points] == old["line"]
+    assert [(p.unit, p.zip) for p in points] == list(zip(old["unit"], old["zip"], strict=True))
+    assert "line_text" in table._c and len(table._c["line_text"]) < n  # not a line per row
+    for k in [*set(keys), "100 ", "100 MAI", "1 NOPE ST", "9" * 80]:
+        assert [p.row for p in table.rows_for(k)] == [i for i in range(n) if keys[i] == k]
+        alt = street_without_type(k)
+        want = [i for i in range(n) if alt_key(keys[i]) == alt]
+        assert [p.row for p in table.rows_by_alt_key(alt)] == want
+        for cut in range(len(k) + 1):
+            lo, hi = table.prefix_range(k[:cut])
+            assert list(range(lo, hi)) == [i for i in range(n) if keys[i].startswith(k[:cut])]
+    for number in {k.partition(" ")[0] for k in keys}:
+        want_streets = {k.partition(" ")[2] for k in keys if k.startswith(number + " ")}
+        assert {s for s, _n in table.streets_at(number)} == want_streets
+
+
+def test_a_table_stored_with_a_key_per_row_loads_alike(tmp_path: Path) -> None:
+    f = awkward_frame()
+    save_columns(tmp_path, per_row_columns(f))
+    loaded, built = AddressIndex.load(tmp_path), AddressIndex.build(f)
+    assert loaded.counties == built.counties == ("", "ANSON", "BLADEN", "CASWELL")
+    assert [loaded.point(i) for i in range(loaded.size)] == [
+        built.point(i) for i in range(built.size)
+    ]
+    assert [loaded.point(i).county for i in range(loaded.size)] == [
+        built.point(i).county for i in range(built.size)
+    ]
     old_results(f, loaded)
 
 
