@@ -42,7 +42,7 @@ from lookup.ingest.boe_places import (
 from lookup.ingest.change_report import Changes
 from lookup.ingest.crs_names import crs_label
 from lookup.ingest.enrich import Sources
-from lookup.ingest.formats.addresses import read_addresses
+from lookup.ingest.formats.addresses import read_address_chunks
 from lookup.ingest.formats.centerlines import read_centerlines
 from lookup.ingest.formats.places import polling_place_records, site_records
 from lookup.ingest.formats.precinct_layer import PrecinctLayer
@@ -162,18 +162,20 @@ def _load_addresses(
     county_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> AddressIndex:
     """Address points from every file, without points that cannot be in the county, each
-    in the county of its precinct (``county_of``). Each file's frame becomes compact byte
-    and float arrays as soon as it is read: no two frames, nor a frame and the index's
-    columns, are held at once (five million statewide rows)."""
+    in the county of its precinct (``county_of``). Each file is read a chunk of rows at a
+    time, and each chunk's frame becomes compact byte and float arrays at once: no whole
+    table is ever a frame (five million statewide rows)."""
     if not paths:
         return AddressIndex.empty()
     # Rows a reader leaves out (no house number, another state...) are refresh warnings.
-    parts = []
+    parts, sizes = [], []
     for p in paths:
-        frame = read_addresses(p, problems.warnings)
-        parts.append(rows_of(frame, county=np.zeros(len(frame), dtype="S1")))
-        del frame
-    sizes = [len(r["key"]) for r in parts]
+        size = 0
+        for frame in read_address_chunks(p, problems.warnings):
+            parts.append(rows_of(frame, county=np.zeros(len(frame), dtype="S1")))
+            size += len(frame)
+            del frame
+        sizes.append(size)
     rows = concat(parts)
     del parts
     total = len(rows["key"])

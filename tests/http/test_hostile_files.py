@@ -351,10 +351,10 @@ def test_nested_archive(live: Path, tmp_path: Path) -> None:
 
 def test_text_source_over_the_size_limit(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A text source is refused by its size before it is read: the demo's 1.6 MB address
-    table against a limit lowered to 1 MiB for the test."""
+    table against the address tables' limit lowered to 1 MiB for the test."""
     from lookup.ingest.formats import textfile
 
-    monkeypatch.setattr(textfile, "MAX_SOURCE_BYTES", MiB)
+    monkeypatch.setattr(textfile, "MAX_ADDRESS_TABLE_BYTES", MiB)
     before = snapshot(live)
     report = refresh_with(live)
     name = "Master_Address_Table_demo.csv"

@@ -13,23 +13,34 @@ GIS files (GeoJSON, shapefile, zipped too, GeoPackage...) and Excel workbooks (`
 a layer per sheet) are read with GDAL through pyogrio, layer by layer until one has
 address columns; points go to WGS84 from the CRS the file declares. A layer that
 declares none is taken as WGS84 only when its coordinates are degrees.
+
+Either kind is read a chunk of records at a time (``Source.chunks``): a statewide table
+is five million rows, 250 MB to 1 GB, and never held whole, nor its bytes.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lookup.errors import DataError
 from lookup.ingest.formats.gdal_safety import ADDRESS_LAYER, open_layer
-from lookup.ingest.formats.sniff import refusal
-from lookup.ingest.formats.textfile import decode_bytes, read_source_bytes
+from lookup.ingest.formats.sniff import identify, refusal
+from lookup.ingest.formats.textfile import (
+    file_encoding,
+    first_block,
+    read_source_bytes,
+)
 
 if TYPE_CHECKING:
     import _csv
@@ -64,6 +75,7 @@ class Table:
     lon: np.ndarray | None = None  # WGS84 from the geometry; NaN where a feature has none
     lat: np.ndarray | None = None
     point_problems: list[str] | None = None  # per feature: why it has no point ("" if it has)
+    any_point: bool = False  # some feature of the whole layer, in any chunk, has a point
 
 
 class Source(ABC):
@@ -79,8 +91,9 @@ class Source(ABC):
         return self.path.name
 
     @abstractmethod
-    def read(self, columns: list[str], numeric: list[str]) -> Table:
-        """These columns (``numeric`` ones as text to parse, the others categorical)."""
+    def chunks(self, columns: list[str], numeric: list[str], rows: int) -> Iterator[Table]:
+        """These columns (``numeric`` ones as text to parse, the others categorical),
+        ``rows`` records at a time in file order; at least one table, empty if no record."""
 
     @abstractmethod
     def where(self, record: int) -> str:
@@ -114,20 +127,27 @@ _ADDRESS_LAYER = re.compile(r"addr|ssap|site", re.IGNORECASE)
 
 
 class TextSource(Source):
-    """A delimited text file. Its bytes are held only until pandas has parsed them: a
-    message that needs a line number reads the file again (only then)."""
+    """A delimited text file, never held whole: its encoding is checked a block at a time
+    (``textfile.file_encoding``), pandas parses it a chunk of rows at a time, and a
+    message that needs a line number reads it again (only then)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.has_points = False
-        self.raw = read_source_bytes(path)  # refused over the size limit before reading
         # A zip, workbook or web page renamed .csv: refused as what it is, not by codec.
-        refused = refusal(self.raw, path.name, GIS_SUFFIXES | SPREADSHEET_SUFFIXES)
-        if refused:
-            raise DataError(refused)
-        text, self.encoding = decode_bytes(self.raw, path.name)
-        head = text[:1_000_000].lstrip("\ufeff")
-        del text  # pandas decodes the bytes itself: no second copy of a 60 MB table
+        block = first_block(path)  # refused by its size (MAX_ADDRESS_TABLE_BYTES) unread
+        if identify(block) is not None:
+            kinds = GIS_SUFFIXES | SPREADSHEET_SUFFIXES
+            refused = refusal(_sniffed(path, block), path.name, kinds)
+            if refused:
+                raise DataError(refused)
+        self.encoding, block = file_encoding(path)
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
+        # Up to 4 bytes a character: the first block holds the first million characters
+        # (a character cut at its end is held back by the decoder, not refused).
+        head = decoder.decode(block)[:1_000_000]
+        head = head.lstrip("\ufeff")
+        del block
         if not head.strip():
             raise DataError(f"{path.name}: empty file")
         first = head.split("\n", 1)[0]
@@ -143,14 +163,15 @@ class TextSource(Source):
         """The csv module read as pandas reads (a space after a delimiter skipped)."""
         return csv.reader(io.StringIO(text, newline=""), delimiter=self.sep, skipinitialspace=True)
 
-    def read(self, columns: list[str], numeric: list[str]) -> Table:
+    def chunks(self, columns: list[str], numeric: list[str], rows: int) -> Iterator[Table]:
         import pandas as pd
 
         dtypes = {c: (str if c in numeric else "category") for c in columns}
-        raw, self.raw = self.raw, b""  # not kept through the build: 60-80 MB for a county
-        try:
-            frame = pd.read_csv(
-                io.BytesIO(raw),
+        # pandas' tokenizer keeps a quoted cell's line breaks in its row across chunks,
+        # and counts lines over the whole file (its error messages say where).
+        with self._failures():
+            reader = pd.read_csv(
+                self.path,
                 sep=self.sep,
                 header=0,
                 names=list(self.fields),
@@ -161,7 +182,27 @@ class TextSource(Source):
                 skipinitialspace=True,
                 encoding=self.encoding,
                 encoding_errors="replace",
+                chunksize=rows,
             )
+        with reader:
+            empty = True
+            while True:
+                with self._failures():
+                    frame = next(reader, None)
+                if frame is None:
+                    break
+                empty = False
+                yield Table(frame)
+            if empty:  # a header and no record: pandas yields no chunk at all
+                yield Table(pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns}))
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """pandas' errors as one ``DataError`` line naming the file (and the row)."""
+        import pandas as pd
+
+        try:
+            yield
         except pd.errors.EmptyDataError:
             raise DataError(f"{self.name}: empty file") from None
         except Exception as exc:  # pandas' parser errors have no common base we can name
@@ -173,7 +214,6 @@ class TextSource(Source):
                     "(is the file cut short?)"
                 ) from None
             raise DataError(f"{self.name}: cannot read as a table ({one_line(exc)})") from None
-        return Table(frame)
 
     def where(self, record: int) -> str:
         line = self._line_of(record)
@@ -181,13 +221,17 @@ class TextSource(Source):
 
     def _line_of(self, record: int) -> int:
         """The 1-based line where data record ``record`` starts, counted as pandas counts
-        records (blank lines skipped, quoted cells may span lines); 0 if unknown."""
+        records (blank lines skipped, quoted cells may span lines); 0 if unknown. Read as
+        a stream: a statewide table is never held to find one line."""
         try:
-            text = read_source_bytes(self.path).decode(self.encoding, errors="replace")
-        except DataError:
+            with self.path.open(encoding=self.encoding, errors="replace", newline="") as f:
+                return self._line_in(f, record)
+        except OSError:
             return 0
-        text = text.lstrip("\ufeff")
-        reader = self._reader(text)
+
+    def _line_in(self, f: io.TextIOBase, record: int) -> int:
+        first = f.readline().lstrip("\ufeff")
+        reader = csv.reader(itertools.chain([first], f), delimiter=self.sep, skipinitialspace=True)
         try:
             next(reader)  # the header
             k, start = -1, reader.line_num + 1
@@ -218,25 +262,56 @@ class LayerSource(Source):
         self.fields = tuple(str(f) for f in info["fields"])
         self.has_points = info.get("geometry_type") not in (None, "None")
 
-    def read(self, columns: list[str], numeric: list[str]) -> Table:
+    def chunks(self, columns: list[str], numeric: list[str], rows: int) -> Iterator[Table]:
+        import numpy as np
+
+        # Held through every chunk: open_layer checks a zip's every entry, and holds a lock.
+        with open_layer(self.path, ADDRESS_LAYER) as src:
+            start, any_point = 0, None
+            while True:
+                layer = self._features(src, columns, start, rows)
+                if not self.has_points or "geometry" not in layer:
+                    yield Table(layer)
+                else:
+                    lon, lat, problems = self._points(layer)
+                    if any_point is None:  # whether the layer's points or columns are used
+                        any_point = bool(np.isfinite(lon).any()) or (
+                            len(layer) == rows and self._points_after(src, rows, rows)
+                        )
+                    yield Table(layer.drop(columns="geometry"), lon, lat, problems, any_point)
+                if len(layer) < rows:
+                    return
+                start += rows
+
+    def _points_after(self, src: str, start: int, rows: int) -> bool:
+        """Whether a feature after the first ``start`` has a usable point: geometry only,
+        read only when none of the first chunk has one."""
+        import numpy as np
+
+        while len(layer := self._features(src, [], start, rows)):
+            if np.isfinite(self._points(layer)[0]).any():
+                return True
+            start += len(layer)
+        return False
+
+    def _features(self, src: str, columns: list[str], start: int, rows: int) -> pd.DataFrame:
+        """Features ``start`` to ``start + rows`` (fewer at the end, none past it)."""
         import pyogrio
 
-        with open_layer(self.path, ADDRESS_LAYER) as src:
-            try:
-                with warnings.catch_warnings():
-                    # A GeoJSON property of mixed lists and text: GDAL keeps it as text.
-                    warnings.filterwarnings(
-                        "ignore", "Could not parse column .* as JSON", UserWarning
-                    )
-                    layer = pyogrio.read_dataframe(
-                        src, layer=self.layer, columns=columns, read_geometry=self.has_points
-                    )
-            except Exception as exc:  # pyogrio raises several types for unreadable data
-                raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
-        if not self.has_points or "geometry" not in layer:
-            return Table(layer)
-        lon, lat, problems = self._points(layer)
-        return Table(layer.drop(columns="geometry"), lon, lat, problems)
+        try:
+            with warnings.catch_warnings():
+                # A GeoJSON property of mixed lists and text: GDAL keeps it as text.
+                warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
+                return pyogrio.read_dataframe(
+                    src,
+                    layer=self.layer,
+                    columns=columns,
+                    read_geometry=self.has_points,
+                    skip_features=start,
+                    max_features=rows,
+                )
+        except Exception as exc:  # pyogrio raises several types for unreadable data
+            raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
 
     def _points(self, layer: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Each feature's point in WGS84 (NaN and the reason where it has none)."""
@@ -292,6 +367,16 @@ def _not_a_point(type_id: int) -> str:
     """Why a feature is no address point: shapely's geometry type id, in words."""
     name = _GEOMETRY_TYPES[type_id] if 0 <= type_id < len(_GEOMETRY_TYPES) else "geometry"
     return f"a {name}, not a point"
+
+
+def _sniffed(path: Path, first: bytes) -> bytes:
+    """What ``sniff.refusal`` reads of a file whose first block is not text: the whole
+    file when not over the old limit (a zip's list of names is at its end), else that
+    block."""
+    try:
+        return read_source_bytes(path)
+    except DataError:
+        return first
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:

@@ -18,6 +18,12 @@ in ``address_layouts``; reading the file is ``address_table``; cleaning cells is
 
 Every refusal is one ``DataError`` line naming the file, and where it can the row (the
 1-based line of a text file, the feature of a layer) and the column.
+
+A file is read ``CHUNK_ROWS`` records at a time (``read_address_chunks``): each chunk's
+rows are cleaned and judged at once, its frame dropped by the caller once it is compact
+arrays. What is counted over the whole file (rows left out, the shares that refuse it) is
+tallied across chunks, each first example kept as one pass over the file would find it,
+and decided when the last chunk is read.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,9 +47,12 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyproj import Transformer
 
-__all__ = ["COLUMNS", "MAT_CRS", "read_addresses"]
+__all__ = ["CHUNK_ROWS", "COLUMNS", "MAT_CRS", "read_address_chunks", "read_addresses"]
 
 COLUMNS = ("key", "unit", "line", "city", "municipality", "zip", "lon", "lat")
+# Records read, cleaned and judged at a time: a chunk's frame and temporaries are ~100 MB
+# where a statewide table's (five million rows) would be ~2 GB.
+CHUNK_ROWS = 250_000
 log = logging.getLogger(__name__)
 _KEY = re.compile(r"[0-9]+[A-Z]? \S")  # a key starts with its house number, then a street
 # Longer street lines cannot be typed by a caller (addresses are cut at 200 characters).
@@ -59,17 +68,44 @@ class _Rows:
 
 
 def read_addresses(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
-    """Read one address-point file into ``COLUMNS`` (WGS84, canonical keys).
+    """Read one address-point file into ``COLUMNS`` (WGS84, canonical keys), as one frame.
 
     Rows left out are reported, one line each kind, into ``notes`` (the refresh's
     warnings) or else the log; a file that cannot be used raises ``DataError``."""
+    parts = list(read_address_chunks(path, notes))
+    return parts[0] if len(parts) == 1 else _joined(parts)
+
+
+def read_address_chunks(
+    path: Path, notes: list[str] | None = None, rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """``read_addresses`` ``rows`` records at a time: the rows kept of each chunk, in file
+    order (a chunk that keeps none is not yielded). The notes are written, or the file
+    refused (``DataError``), when the last chunk has been read: consume them all."""
     source, layout = _address_table(open_sources(path))
     numeric = layout.numeric_columns()
-    table = source.read([*layout.text_columns(), *numeric], numeric)
-    if len(table.frame) == 0:
-        raise DataError(f"{source.name}: no address points (no rows after the header)")
-    said: list[str] = []
-    rows = _current_rows(source, layout, table, said)
+    tally = _Tally(source.name, layout)
+    start = 0
+    for table in source.chunks([*layout.text_columns(), *numeric], numeric, rows):
+        out = _chunk(source, layout, table, start, tally)
+        start += len(table.frame)
+        if out is not None:
+            yield out
+    for note in tally.outcome(start):
+        if notes is None:
+            log.warning("%s", note)
+        else:
+            notes.append(note)
+
+
+def _chunk(
+    source: Source, layout: Layout, table: Table, start: int, tally: _Tally
+) -> pd.DataFrame | None:
+    """One chunk's rows kept (None if none), its counts and first examples in ``tally``;
+    ``start``: the file's records before this chunk (messages give file rows)."""
+    rows = _current_rows(layout, table, tally)
+    if not len(rows):
+        return None
     frame = table.frame if len(rows) == len(table.frame) else table.frame.iloc[rows]
     frame = frame.reset_index(drop=True)
     built = _from_parts(layout, frame) if layout.address is None else _from_line(layout, frame)
@@ -78,20 +114,29 @@ def read_addresses(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
         lon, lat = lon[rows], lat[rows]
     out = built.frame
     out["lon"], out["lat"] = lon, lat
-    keep = _judge(
-        source.name,
+    keep = tally.judge(
         out,
-        lambda i: source.where(int(rows[i])),
+        lambda i: source.where(start + int(rows[i])),
         built.problem,
         lambda i: no_point(int(rows[i])),
-        said,
     )
-    for note in said:
-        if notes is None:
-            log.warning("%s", note)
-        else:
-            notes.append(note)
+    if not keep.any():
+        return None
     return out if keep.all() else out[keep].reset_index(drop=True)
+
+
+def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunks as one frame, categorical columns kept categorical (categories merged)."""
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    columns = {}
+    for name in parts[0].columns:
+        if isinstance(parts[0][name].dtype, pd.CategoricalDtype):
+            columns[name] = pd.Series(union_categoricals([p[name] for p in parts]))
+        else:
+            columns[name] = pd.concat([p[name] for p in parts], ignore_index=True)
+    return pd.DataFrame(columns)
 
 
 def _address_table(sources: list[Source]) -> tuple[Source, Layout]:
@@ -106,45 +151,77 @@ def _address_table(sources: list[Source]) -> tuple[Source, Layout]:
     raise refusal
 
 
-def _judge(
-    name: str,
-    out: pd.DataFrame,
-    where: Callable[[int], str],
-    address_problem: Callable[[int], tuple[str, str]],
-    point_problem: Callable[[int], tuple[str, str]],
-    said: list[str],
-) -> np.ndarray:
-    """The rows to keep; a ``DataError`` when too many are unusable (see the module's
-    docstring), a note in ``said`` when a few are. Messages name the first bad row."""
-    import numpy as np
+@dataclass
+class _Tally:
+    """What is decided over a whole file, counted chunk by chunk: the current rows (the
+    base of the shares), rows in another state, and per kind of unusable row its count
+    and the file's first example."""
 
-    from lookup.ingest.validate import MAX_BAD_ADDRESS_SHARE  # here: validate loads shapely (~8 MB)
+    name: str
+    layout: Layout
+    current: int = 0
+    elsewhere: int = 0
+    bad: dict[str, int] = field(default_factory=dict)
+    first: dict[str, str] = field(default_factory=dict)
 
-    def first(problem: Callable[[int], tuple[str, str]], mask: np.ndarray) -> str:
-        at = int(np.flatnonzero(mask)[0])
-        column, what = problem(at)
-        return f"{where(at)}, column {column}: {what}"
+    def judge(
+        self,
+        out: pd.DataFrame,
+        where: Callable[[int], str],
+        address_problem: Callable[[int], tuple[str, str]],
+        point_problem: Callable[[int], tuple[str, str]],
+    ) -> np.ndarray:
+        """A chunk's rows to keep; its unusable rows counted, the first one described."""
+        import numpy as np
 
-    n = len(out)
-    no_point = ~np.isfinite(out["lat"].to_numpy())
-    if no_point.all():
-        raise DataError(f"{name}: no row has usable coordinates; {first(point_problem, no_point)}")
-    unusable = (out["key"] == "").to_numpy()
-    for mask, what, problem in (
-        (unusable, "no usable house number and street", address_problem),
-        (no_point, "no usable coordinates", point_problem),
-    ):
-        bad = int(mask.sum())
-        if not bad:
-            continue
-        example = first(problem, mask)
-        if bad > MAX_BAD_ADDRESS_SHARE * n:
-            raise DataError(
-                f"{name}: {bad:,} of {_points(n)} ({bad / n:.1%}) have {what}, "
-                f"over the {MAX_BAD_ADDRESS_SHARE:.0%} allowed; first: {example}"
-            )
-        said.append(f"{name}: {_points(bad)} with {what} left out; first: {example}")
-    return ~unusable
+        unusable = (out["key"] == "").to_numpy()
+        no_point = ~np.isfinite(out["lat"].to_numpy())
+        for mask, what, problem in (
+            (unusable, _NO_ADDRESS, address_problem),
+            (no_point, _NO_POINT, point_problem),
+        ):
+            bad = int(mask.sum())
+            if bad and what not in self.first:
+                at = int(np.flatnonzero(mask)[0])
+                column, why = problem(at)
+                self.first[what] = f"{where(at)}, column {column}: {why}"
+            self.bad[what] = self.bad.get(what, 0) + bad
+        return ~unusable
+
+    def outcome(self, records: int) -> list[str]:
+        """The notes on rows left out, once every chunk is counted (``records`` in all);
+        a ``DataError`` when the file cannot be used (see the module's docstring)."""
+        from lookup.ingest.validate import MAX_BAD_ADDRESS_SHARE  # loads shapely (~8 MB)
+
+        name, layout, n = self.name, self.layout, self.current
+        if records == 0:
+            raise DataError(f"{name}: no address points (no rows after the header)")
+        if n == 0:
+            why = [f"retired (column {layout.status})"] if layout.status else []
+            why += [f"in another state (column {layout.state})"] if layout.state else []
+            raise DataError(f"{name}: no address points: every row is {' or '.join(why)}")
+        said = []
+        if self.elsewhere:
+            k = self.elsewhere
+            said.append(f"{name}: {_rows(k)} in another state (column {layout.state}) left out")
+        if self.bad[_NO_POINT] == n:
+            raise DataError(f"{name}: no row has usable coordinates; {self.first[_NO_POINT]}")
+        for what in (_NO_ADDRESS, _NO_POINT):
+            bad = self.bad[what]
+            if not bad:
+                continue
+            example = self.first[what]
+            if bad > MAX_BAD_ADDRESS_SHARE * n:
+                raise DataError(
+                    f"{name}: {bad:,} of {_points(n)} ({bad / n:.1%}) have {what}, "
+                    f"over the {MAX_BAD_ADDRESS_SHARE:.0%} allowed; first: {example}"
+                )
+            said.append(f"{name}: {_points(bad)} with {what} left out; first: {example}")
+        return said
+
+
+_NO_ADDRESS = "no usable house number and street"
+_NO_POINT = "no usable coordinates"
 
 
 def _points(n: int) -> str:
@@ -155,8 +232,9 @@ def _rows(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
-def _current_rows(source: Source, layout: Layout, table: Table, said: list[str]) -> np.ndarray:
-    """The records that are address points here: current (MAT status), in North Carolina."""
+def _current_rows(layout: Layout, table: Table, tally: _Tally) -> np.ndarray:
+    """The records that are address points here: current (MAT status), in North Carolina;
+    counted in ``tally``."""
     import numpy as np
 
     frame = table.frame
@@ -168,17 +246,10 @@ def _current_rows(source: Source, layout: Layout, table: Table, said: list[str])
     if layout.state:
         state = np.asarray(cells.per_value(frame[layout.state], n, cells.state_code))
         elsewhere = (state != "") & (state != "NC")
-        if elsewhere.any():
-            k = int(elsewhere.sum())
-            said.append(
-                f"{source.name}: {_rows(k)} in another state (column {layout.state}) left out"
-            )
-            keep &= ~elsewhere
+        tally.elsewhere += int(elsewhere.sum())
+        keep &= ~elsewhere
     rows = np.flatnonzero(keep)
-    if len(rows) == 0:
-        why = [f"retired (column {layout.status})"] if layout.status else []
-        why += [f"in another state (column {layout.state})"] if layout.state else []
-        raise DataError(f"{source.name}: no address points: every row is {' or '.join(why)}")
+    tally.current += len(rows)
     return rows
 
 
@@ -359,13 +430,14 @@ def _coordinates(
     import numpy as np
 
     geometry = table.point_problems
-    # A layer's own points, unless none is usable and it has coordinate columns too.
+    # A layer's own points, unless none (in any chunk) is usable and it has coordinate
+    # columns too.
     lon, lat = table.lon, table.lat
     if (
         lon is not None
         and lat is not None
         and geometry is not None
-        and (np.isfinite(lon).any() or not layout.x)
+        and (table.any_point or not layout.x)
     ):
         return lon, lat, lambda i: ("geometry", geometry[i])
     frame, xc, yc = table.frame, layout.x or "", layout.y or ""

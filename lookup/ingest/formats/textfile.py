@@ -15,14 +15,21 @@ import stat
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lookup.errors import DataError
 from lookup.ingest.formats.sniff import identify, refusal
 
 # A text source is held whole, decoded (a str of up to 4 bytes a character) and parsed:
 # the largest real ones are a county Master Address Table, 60-80 MB for 700,000 rows,
-# and NCSBE's statewide polling-place file, 0.5 MB. 256 MiB is three such tables.
+# and NCSBE's statewide polling-place file, 0.5 MB. 256 MiB is three such tables. An
+# address table itself is read in chunks, under its own ceiling (below).
 MAX_SOURCE_BYTES = 256 * 1024 * 1024
+# An address table is read in chunks (``address_table``), never held whole: a statewide
+# one is 250 MB to 1 GB. The ceiling only refuses what no state publishes.
+MAX_ADDRESS_TABLE_BYTES = 4 * 1024 * 1024 * 1024
+# How much of a file is held at once when its encoding is checked block by block.
+BLOCK_BYTES = 16 * 1024 * 1024
 # The delimiters ``read_text_table`` tells apart, with their names for a message.
 DELIMITERS = {"\t": "tab", ",": "comma", "|": "pipe", ";": "semicolon"}
 # What to do with text none of the encodings reads: Excel's "CSV UTF-8" always decodes.
@@ -43,18 +50,109 @@ def read_source_bytes(path: Path, max_bytes: int | None = None) -> bytes:
         max_bytes = MAX_SOURCE_BYTES
     try:
         with path.open("rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise DataError(f"{path.name}: not a regular file")
-            size = st.st_size
-            if size > max_bytes:
-                raise DataError(f"{path.name}: {size:,} bytes is over the {max_bytes:,} byte limit")
+            _check_size(f, path.name, max_bytes)
             data = f.read(max_bytes + 1)
     except OSError as exc:
         raise DataError(f"{path.name}: cannot read ({exc.strerror})") from exc
     if len(data) > max_bytes:
         raise DataError(f"{path.name}: over the {max_bytes:,} byte limit")
     return data
+
+
+def _check_size(f: BinaryIO, name: str, max_bytes: int) -> None:
+    """Refuse an open file that is no regular file or is over ``max_bytes``."""
+    st = os.fstat(f.fileno())
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError(f"{name}: not a regular file")
+    if st.st_size > max_bytes:
+        raise DataError(f"{name}: {st.st_size:,} bytes is over the {max_bytes:,} byte limit")
+
+
+def first_block(path: Path, max_bytes: int | None = None) -> bytes:
+    """A file's first ``BLOCK_BYTES``, the file refused as ``read_source_bytes`` would
+    refuse it (not a regular file, over ``max_bytes``: default ``MAX_ADDRESS_TABLE_BYTES``)."""
+    if max_bytes is None:
+        max_bytes = MAX_ADDRESS_TABLE_BYTES
+    try:
+        with path.open("rb") as f:
+            _check_size(f, path.name, max_bytes)
+            return f.read(BLOCK_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path.name}: cannot read ({exc.strerror})") from exc
+
+
+def file_encoding(path: Path, max_bytes: int | None = None) -> tuple[str, bytes]:
+    """The encoding ``decode_bytes`` finds for a file, with the same refusals and the same
+    messages, read ``BLOCK_BYTES`` at a time (a table too big to hold decoded), and the
+    file's first block (its header). ``max_bytes`` as in ``first_block``."""
+    if max_bytes is None:
+        max_bytes = MAX_ADDRESS_TABLE_BYTES
+    name = path.name
+    try:
+        with path.open("rb") as f:
+            _check_size(f, name, max_bytes)
+            head = f.read(max(BLOCK_BYTES, _SNIFF_BYTES))
+            encoding = _declared(head)
+            # ``bytes.decode("utf-8-sig")`` counts offsets after the BOM: checked as UTF-8
+            # from there, the offsets are the ones decode_bytes names.
+            skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+            strict = "utf-8" if skip else encoding or "utf-8"
+            bad = _first_undecodable(f, head[skip:], strict)
+            if bad is None:
+                return encoding or "utf-8", head
+            if encoding is not None:
+                raise DataError(_not_decodable(name, encoding, bad))
+            # Not UTF-8: Windows-1252 unless a byte it leaves undefined is anywhere.
+            f.seek(0)
+            undefined = _first_cp1252_undefined(f)
+    except OSError as exc:
+        raise DataError(f"{name}: cannot read ({exc.strerror})") from exc
+    if undefined is not None:
+        raise DataError(_not_text(head, name, *undefined))
+    return "cp1252", head
+
+
+def _first_cp1252_undefined(f: BinaryIO) -> tuple[int, int] | None:
+    """The offset and value of the file's first byte Windows-1252 leaves undefined."""
+    offset = 0
+    while block := f.read(BLOCK_BYTES):
+        found = [k for k in (block.find(b) for b in _CP1252_UNDEFINED) if k >= 0]
+        if found:
+            return offset + min(found), block[min(found)]
+        offset += len(block)
+    return None
+
+
+def _declared(head: bytes) -> str | None:
+    """The encoding a BOM or BOM-less UTF-16's NUL pattern says (as ``decode_bytes``)."""
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            return enc
+    sample = head[:_SNIFF_BYTES]
+    if sample and sample[1::2].count(0) > len(sample) // 4:
+        return "utf-16-le"
+    if sample and sample[0::2].count(0) > len(sample) // 4:
+        return "utf-16-be"
+    return None
+
+
+def _first_undecodable(f: BinaryIO, head: bytes, encoding: str) -> int | None:
+    """The offset from where ``head`` starts of the first byte ``encoding`` cannot read, or
+    None: ``head``, then the rest of ``f`` a block at a time (a character cut between
+    blocks is carried over whole)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    fed, block = 0, head
+    while True:
+        final = not block
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(block, final=final)
+        except UnicodeDecodeError as exc:
+            return fed - pending + exc.start
+        if final:
+            return None
+        fed += len(block)
+        block = f.read(BLOCK_BYTES)
 
 
 def decode_bytes(
@@ -65,14 +163,10 @@ def decode_bytes(
     such as a batch file)."""
     if max_bytes is not None and len(data) > max_bytes:
         raise DataError(f"{name}: {len(data):,} bytes is over the {max_bytes:,} byte limit")
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+    for bom, enc in _BOMS:
         if data.startswith(bom):
             return _decode(data, enc, name), enc
-    head = data[:4000]
+    head = data[:_SNIFF_BYTES]
     if head and head[1::2].count(0) > len(head) // 4:
         return _decode(data, "utf-16-le", name), "utf-16-le"
     if head and head[0::2].count(0) > len(head) // 4:
@@ -82,20 +176,31 @@ def decode_bytes(
     except UnicodeDecodeError:
         pass
     # Excel on Windows saves cp1252; bytes it leaves undefined mean the file is something else.
-    undefined = [data.find(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)]
+    undefined = [data.find(b) for b in _CP1252_UNDEFINED]
     if any(at >= 0 for at in undefined):
-        raise DataError(_not_text(data, name, min(at for at in undefined if at >= 0)))
+        at = min(at for at in undefined if at >= 0)
+        raise DataError(_not_text(data, name, at, data[at]))
     return data.decode("cp1252"), "cp1252"
 
 
-def _not_text(data: bytes, name: str, at: int) -> str:
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+_SNIFF_BYTES = 4000  # what the NUL pattern of BOM-less UTF-16 is judged on
+
+
+def _not_text(data: bytes, name: str, at: int, byte: int) -> str:
     """Why bytes no encoding reads are refused: what the file is, when its first bytes
-    say (a zip, a PDF...), else the first offending byte; never the codec's own words."""
+    say (a zip, a PDF...), else the first offending byte (``byte``, at offset ``at``);
+    never the codec's own words."""
     kind = identify(data)
     if kind is not None:
         return f"{name}: {kind.what}, not text: {kind.plain_step}"
     return (
-        f"{name}: not valid UTF-8, UTF-16 or Windows-1252 text (byte 0x{data[at]:02X} at "
+        f"{name}: not valid UTF-8, UTF-16 or Windows-1252 text (byte 0x{byte:02X} at "
         f"offset {at:,}): {RESAVE_STEP}"
     )
 
@@ -104,11 +209,15 @@ def _decode(data: bytes, encoding: str, name: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        shown = _ENCODING_NAMES.get(encoding, encoding)
-        raise DataError(
-            f"{name}: starts as {shown} text but byte {exc.start:,} is not {shown} "
-            f"(damaged, or two files joined?): {RESAVE_STEP}"
-        ) from None
+        raise DataError(_not_decodable(name, encoding, exc.start)) from None
+
+
+def _not_decodable(name: str, encoding: str, at: int) -> str:
+    shown = _ENCODING_NAMES.get(encoding, encoding)
+    return (
+        f"{name}: starts as {shown} text but byte {at:,} is not {shown} "
+        f"(damaged, or two files joined?): {RESAVE_STEP}"
+    )
 
 
 _ENCODING_NAMES = {
