@@ -311,7 +311,7 @@ def address_sample(
     """``n`` one-line addresses of buildings (rows without a unit) of a published
     version's address points, as a caller says them (street line, town, NC, ZIP), with
     their coordinates."""
-    if not (folder / "addresses" / "key.npy").exists():
+    if not (folder / "addresses").is_dir():
         return []
     index = AddressIndex.load(folder / "addresses")
     out = []
