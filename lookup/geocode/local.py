@@ -76,6 +76,7 @@ _ALL = (*_FLOAT, *_BYTES, *_CODES, *_INDEXES)
 _LEGACY = (*TEXT, *_FLOAT, "place_names", "city_code", "municipality_code")
 _PER_ROW_KEYS = (*_LEGACY, "county_code", "county_names")
 _SHIFT = np.uint64(32)
+_VIEWS = 4096  # narrowed views a worker keeps (a few hundred bytes each)
 _SCAN_BLOCK = 8_192  # rows of a long run tested against the counties at a time
 
 
@@ -114,6 +115,9 @@ class AddressIndex:
         # By county code: searched or not (a lookup table, not ``np.isin``: a key's few
         # rows are tested in ~1 us, not ~13); None: every county.
         self._only: np.ndarray | None = None
+        # (town, ZIP) -> the narrowed view (or None): callers of one area repeat the same
+        # few pairs; kept per worker, cleared past ``_VIEWS`` so memory stays bounded.
+        self._views: dict[tuple[str, str], AddressIndex | None] = {}
 
     # ---- building and storage -------------------------------------------------------
     @classmethod
@@ -176,7 +180,10 @@ class AddressIndex:
         number and their street's spelling, else made from those two."""
         c = self._c
         if c["line_flags"][i >> 3] >> (i & 7) & 1:
-            return str(c["line_text"][int(c["line_rows"].searchsorted(i))].decode())
+            # Searched with a value of the column's own type: a Python int would make
+            # numpy convert the whole column first (~180 us a row at 5 million rows).
+            rows = c["line_rows"]
+            return str(c["line_text"][int(rows.searchsorted(rows.dtype.type(i)))].decode())
         code = int(c["key_code"][i])
         number = c["numbers"][code >> 32]
         return (number + b" " + c["street_line"][code & 0xFFFFFFFF]).decode()
@@ -383,7 +390,8 @@ class AddressIndex:
         if city and self.has_city(city):
             code = int(np.searchsorted(self._c["place_names"], city.encode()))
             place = self._c["town_county_place"]
-            lo, hi = int(place.searchsorted(code, "left")), int(place.searchsorted(code, "right"))
+            at = place.dtype.type(code)  # the column's own type: no conversion of it
+            lo, hi = int(place.searchsorted(at, "left")), int(place.searchsorted(at, "right"))
             named.append(np.asarray(self._c["town_county_code"][lo:hi]))
         if zip_code:
             lo, hi = self._equal_range("zip_county_zip", zip_code)
@@ -400,11 +408,21 @@ class AddressIndex:
         ``None`` when they name none (or every county on file: nothing to narrow)."""
         if self._only is not None:
             return None
+        key = (city, zip_code)
+        if key in self._views:
+            return self._views[key]
+        if len(self._views) >= _VIEWS:
+            self._views.clear()
+        view = self._views[key] = self._narrowed(city, zip_code)
+        return view
+
+    def _narrowed(self, city: str, zip_code: str) -> AddressIndex | None:
         codes = self._county_codes(city, zip_code)
         known = len(self.counties) - ("" in self.counties)
         if not len(codes) or len(codes) >= known:
             return None
         view = copy.copy(self)  # the same columns and decoded names, narrowed
+        view._views = {}
         view._only = np.zeros(len(self.counties), dtype=bool)
         view._only[codes] = True
         return view
