@@ -159,9 +159,12 @@ def _lines(
 ) -> dict[str, np.ndarray]:
     """The display lines, stored once per street (its most common spelling after the
     number: ``MAIN STREET`` for ``MAIN ST``) plus the rows whose line is not the key's
-    number and that spelling (``123 A OAK ST`` for the key ``123A OAK ST``)."""
+    number and that spelling. Such a row's line is mostly its number and another
+    spelling of the street (a statewide street is ``MAIN STREET`` in one county's file and
+    ``MAIN ST`` in another's): a 4-byte code into the spellings; only a line whose number
+    differs from its key's (``123 A OAK ST`` for the key ``123A OAK ST``) is kept whole."""
     n = len(line)
-    _head, tail = _split(line)
+    head, tail = _split(line)
     spellings, spelling_id = np.unique(tail, return_inverse=True)
     del tail
     street_line = streets.copy()  # a street no row spells otherwise: its key's spelling
@@ -179,22 +182,35 @@ def _lines(
         )
         street_line[sid[best][first]] = spellings[spelling[best][first]]
         street_line = _trimmed(street_line)
-    del spelling_id
     numbers = cols["numbers"]
     differs = np.zeros(n, dtype=bool)
     for lo in range(0, n, _BLOCK):
         code = cols["key_code"][lo : lo + _BLOCK]
-        head = numbers[(code >> np.uint64(_SHIFT)).astype(np.int64)]
-        made = np.strings.add(np.strings.add(head, b" "), street_line[street_id[lo : lo + _BLOCK]])
+        number = numbers[(code >> np.uint64(_SHIFT)).astype(np.int64)]
+        made = np.strings.add(
+            np.strings.add(number, b" "), street_line[street_id[lo : lo + _BLOCK]]
+        )
         differs[lo : lo + _BLOCK] = made != line[lo : lo + _BLOCK]
     rows = np.flatnonzero(differs)
+    # Of those, the lines that are their key's number, a space and another spelling.
+    key_number = numbers[(cols["key_code"][rows] >> np.uint64(_SHIFT)).astype(np.int64)]
+    spelled = (head[rows] == key_number) & (
+        line[rows] == np.strings.add(np.strings.add(key_number, b" "), spellings[spelling_id[rows]])
+    )
+    used, code = np.unique(spelling_id[rows][spelled], return_inverse=True)
+    line_spelling = np.full(len(rows), len(used), dtype=np.uint32)  # len(used): kept whole
+    line_spelling[spelled] = code
+    whole = rows[~spelled]
     return {
         "street_line": street_line,
         # A bit a row (n / 8 bytes): whether to look its line up, so that the common
         # row costs no binary search of the exceptions.
         "line_flags": np.packbits(differs, bitorder="little"),
         "line_rows": rows.astype(_index_dtype(n)),
-        "line_text": _trimmed(line[rows]),
+        "line_spelling": line_spelling,
+        "line_spellings": _trimmed(spellings[used]),
+        "line_whole_rows": whole.astype(_index_dtype(n)),
+        "line_text": _trimmed(line[whole]),
     }
 
 

@@ -47,6 +47,7 @@ _BYTES = (
     "numbers",
     "street_line",
     "line_text",
+    "line_spellings",
     "alt_names",
     "names",
     "cities",
@@ -69,7 +70,16 @@ _CODES = (
     "town_county_code",
     "zip_county_code",
 )
-_INDEXES = ("alt_streets", "line_rows", "line_flags", "name_order", "street_rows", "street_start")
+_INDEXES = (
+    "alt_streets",
+    "line_rows",
+    "line_flags",
+    "line_spelling",
+    "line_whole_rows",
+    "name_order",
+    "street_rows",
+    "street_start",
+)
 _ALL = (*_FLOAT, *_BYTES, *_CODES, *_INDEXES)
 # What a table stored before counties and the precomputed columns (format 4) holds, and
 # one stored with them but a key and a line per row (format 5).
@@ -183,10 +193,18 @@ class AddressIndex:
             # Searched with a value of the column's own type: a Python int would make
             # numpy convert the whole column first (~180 us a row at 5 million rows).
             rows = c["line_rows"]
-            return str(c["line_text"][int(rows.searchsorted(rows.dtype.type(i)))].decode())
+            k = int(c["line_spelling"][int(rows.searchsorted(rows.dtype.type(i)))])
+            spellings = c["line_spellings"]
+            if k == len(spellings):  # kept whole: its number is not its key's
+                whole = c["line_whole_rows"]
+                return str(c["line_text"][int(whole.searchsorted(whole.dtype.type(i)))].decode())
+            spelling = spellings[k]
+        else:
+            spelling = None
         code = int(c["key_code"][i])
         number = c["numbers"][code >> 32]
-        return (number + b" " + c["street_line"][code & 0xFFFFFFFF]).decode()
+        street = c["street_line"][code & 0xFFFFFFFF] if spelling is None else spelling
+        return (number + b" " + street).decode()
 
     def key_of(self, i: int) -> str:
         """Row ``i``'s canonical key (``number + " " + street``)."""
