@@ -58,9 +58,10 @@ from lookup.geocode.local import AddressIndex
 from lookup.geocode.places import PlaceIndex
 from lookup.spatial.grid import Grid, GridIndex
 
-# Bump when the on-disk layout changes (5: a county per address point; 6: address keys,
-# lines and ZIPs stored once per distinct value, not per row).
-FORMAT = 6
+# Bump when the on-disk layout changes (5: a county per address point; 7: address keys,
+# lines and ZIPs stored once per distinct value, not per row; 6 was an earlier layout of
+# those, never released, and is refused).
+FORMAT = 7
 # Formats still read: a format-4 or -5 version's address table is built in memory on load.
 READABLE = (4, 5, FORMAT)
 NAMED_PLACES = "named_places"
