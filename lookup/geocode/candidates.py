@@ -50,14 +50,36 @@ NOTHING = Found(())
 
 def find(index: AddressIndex, parsed: ParsedAddress) -> Found:
     """``find_in`` the counties the caller's town or ZIP names first (a statewide table:
-    the key in 40 counties is the one in the caller's), then, when that finds no row that
-    agrees, in the whole table: narrowing never loses an answer."""
+    the key in 40 counties is the one in the caller's), then in the whole table when that
+    finds no row that agrees, or finds it only at a later stage than the whole table
+    would (a fuzzy or assumed match nearby must not hide the exact key elsewhere, say on
+    a row without town or ZIP): narrowing never loses an answer."""
     local = index.within(parsed.city, parsed.zip)
     if local is not None:
         found = find_in(local, parsed)
-        if found.rows and not found.confirm:
+        if (
+            found.rows
+            and not found.confirm
+            and (
+                (found.score >= 1.0 and not found.notes)
+                or _stage(local, parsed) <= _stage(index, parsed)
+            )
+        ):
             return found
     return find_in(index, parsed)
+
+
+def _stage(index: AddressIndex, parsed: ParsedAddress) -> int:
+    """The first stage of ``find_in`` that has rows in ``index``: 0 the key, 1 its type
+    read as a name, 2 the key without its type, 3 the fuzzy match or the street."""
+    if not parsed.number:
+        return 3
+    if index.rows_for(parsed.street):
+        return 0
+    named = type_as_name(parsed.street)
+    if named and index.rows_by_alt_key(named):
+        return 1
+    return 2 if index.rows_without_type(parsed.street) else 3
 
 
 def find_in(index: AddressIndex, parsed: ParsedAddress) -> Found:

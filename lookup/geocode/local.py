@@ -427,8 +427,10 @@ class AddressIndex:
         if self._only is not None:
             return None
         key = (city, zip_code)
-        if key in self._views:
-            return self._views[key]
+        # One lookup, not "in" then "[]": a thread of a Dask worker may clear it between.
+        view = self._views.get(key, self)
+        if view is not self:
+            return view
         if len(self._views) >= _VIEWS:
             self._views.clear()
         view = self._views[key] = self._narrowed(city, zip_code)

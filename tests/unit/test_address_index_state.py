@@ -108,6 +108,28 @@ def test_the_whole_table_when_the_callers_county_has_nothing(index) -> None:
     assert "spelling_corrected" in fuzzy.notes
 
 
+def test_a_later_stage_nearby_never_hides_the_exact_key_elsewhere() -> None:
+    """The caller's town and ZIP name CABARRUS, whose only near match is 12 N MAIN ST
+    (its direction assumed); the exact 12 MAIN ST is in MECKLENBURG on a row without town
+    or ZIP, which the caller's words do not contradict: the whole table's answer, the
+    exact key, as without narrowing."""
+    rows = [
+        ("12 MAIN ST", "", "", "", "MECKLENBURG", -80.8, 35.3),
+        ("20 MAIN ST", "", "CHARLOTTE", "28075", "MECKLENBURG", -80.81, 35.3),
+        ("12 N MAIN ST", "", "HARRISBURG", "28075", "CABARRUS", -80.6, 35.3),
+        ("14 N MAIN ST", "", "HARRISBURG", "28075", "CABARRUS", -80.61, 35.3),
+    ]
+    table = AddressIndex.build(frame(rows))
+    assert table.counties_of("HARRISBURG", "28075") == {"CABARRUS"}
+    parsed = at("12 MAIN ST", city="HARRISBURG", zip_code="28075")
+    found = find(table, parsed)
+    assert [(p.line, p.county) for p in found.rows] == [("12 MAIN ST", "MECKLENBURG")]
+    assert found.score == 1.0 and not found.notes
+    # Where the exact key is nowhere, the narrowed later stage still answers.
+    near = find(table, at("14 MAIN ST", city="HARRISBURG", zip_code="28075"))
+    assert [(p.line, p.county) for p in near.rows] == [("14 N MAIN ST", "CABARRUS")]
+
+
 def test_fuzzy_and_street_stages_are_narrowed(index) -> None:
     # "7 OAK" without type: OAK AVE (ANSON) and OAK RD (BLADEN); the ZIP picks one.
     assert [p.line for p in find(index, at("7 OAK", zip_code="28002")).rows] == ["7 OAK RD"]
