@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 import requests
-from support.fake_census import Census
+from support.fake_census import HANG_S, Census, slow_census_behind
 from support.paths import ROOT
 from support.servers import Server
 
@@ -59,7 +59,7 @@ WORKERS = 2
 # remote opens the breakers quickly, but not so short that a healthy answer on a busy
 # machine times out.
 REMOTE_TIMEOUT = 1.0
-HANG = 3.0  # how long a hanging remote keeps the connection before answering
+HANG = HANG_S
 SOURCES_FILE = ROOT / "data" / "sources.toml"
 
 
@@ -647,13 +647,9 @@ def test_a_leftover_temp_folder_does_not_fail_a_refresh_of_the_same_version(
 @pytest.fixture
 def slow_remote_server(demo_dir: Path, demo_ds, tmp_path: Path) -> Iterator[tuple[Server, Census]]:
     (point,) = demo_ds.addresses.rows_for("13186 5TH ST")
-    census = Census(point.lon, point.lat, hang_s=HANG)
-    census.mode = "slow"
-    env = {"LOOKUP_GEOCODERS": "census", "LOOKUP_CENSUS_URL": census.url}
-    server = Server(demo_dir, tmp_path / "server.log", workers=WORKERS, env=env)
-    yield server, census
-    server.stop()
-    census.close()
+    log = tmp_path / "server.log"
+    with slow_census_behind(lambda env: Server(demo_dir, log, WORKERS, env), point) as pair:
+        yield pair
 
 
 def _wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support.fake_census import Census
+from support.fake_census import Census, slow_census_behind
 from support.servers import SERVER_LOGS, Server
 from test_edge_http import (  # noqa: F401  (collected here, served by granian)
     test_a_forged_host_gets_no_redirect,
@@ -33,7 +33,7 @@ from test_edge_http import (  # noqa: F401  (collected here, served by granian)
     test_start_up_warns_of_counters_in_each_workers_memory,
     test_the_access_log_names_routes_and_forges_no_line,
 )
-from test_faults import HANG, WORKERS
+from test_faults import WORKERS, _wait_for
 from test_metrics import (  # noqa: F401
     test_a_dead_geocoder_shows_as_down,
     test_counts_add_up_over_every_worker,
@@ -100,20 +100,9 @@ def metered(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 @pytest.fixture
 def slow_remote_server(demo_dir: Path, demo_ds, tmp_path: Path) -> Iterator[tuple[Server, Census]]:
     (point,) = demo_ds.addresses.rows_for("13186 5TH ST")
-    census = Census(point.lon, point.lat, hang_s=HANG)
-    census.mode = "slow"
-    env = {"LOOKUP_GEOCODERS": "census", "LOOKUP_CENSUS_URL": census.url}
-    server = Granian(demo_dir, tmp_path / "server.log", workers=WORKERS, env=env)
-    yield server, census
-    server.stop()
-    census.close()
-
-
-def _wait(check, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
+    log = tmp_path / "server.log"
+    with slow_census_behind(lambda env: Granian(demo_dir, log, WORKERS, env), point) as pair:
+        yield pair
 
 
 def test_the_same_worker_killed_twice_at_once_is_replaced_and_its_gauges_dropped(
@@ -132,7 +121,7 @@ def test_the_same_worker_killed_twice_at_once_is_replaced_and_its_gauges_dropped
             victim = before[0]
             assert list(folder.glob(f"gauge_live*_{victim}.db"))  # its live gauges
             os.kill(victim, signal.SIGKILL)
-            _wait(
+            _wait_for(
                 lambda b=before: (
                     len(set(child_pids(server.proc.pid)) - set(b)) == 1
                     and len(child_pids(server.proc.pid)) == 2
@@ -141,7 +130,7 @@ def test_the_same_worker_killed_twice_at_once_is_replaced_and_its_gauges_dropped
                 "granian did not replace the killed worker",
             )
             # Dropped just after the replacement starts (granian spawns it first).
-            _wait(
+            _wait_for(
                 lambda v=victim: not list(folder.glob(f"gauge_live*_{v}.db")),
                 5,
                 "the dead worker's live gauges were kept",
@@ -176,7 +165,7 @@ def test_sigterm_lets_in_flight_requests_finish(demo_dir: Path, demo_ds, tmp_pat
         threads = [threading.Thread(target=slow_lookup, args=(101,))]
         for t in threads:
             t.start()
-        _wait(lambda: census.in_flight == 1, 10, "the worker never waited")
+        _wait_for(lambda: census.in_flight == 1, 10, "the worker never waited")
         started = time.monotonic()
         server.proc.send_signal(signal.SIGTERM)
         for t in threads:
@@ -212,7 +201,7 @@ def test_publish_under_load_fails_no_request(tmp_path: Path) -> None:
             t.start()
         time.sleep(1.0)
         assert refresh(replace(demo_request(DEMO_SOURCES, data), version="v2"), NOW).published
-        _wait(lambda: sum(v == "v2" for _, v in seen[-30:]) == 30, 20, "v2 never served")
+        _wait_for(lambda: sum(v == "v2" for _, v in seen[-30:]) == 30, 20, "v2 never served")
         stop.set()
         for t in clients:
             t.join(timeout=30)
@@ -235,7 +224,7 @@ def _quick_requests_behind_a_slow_one(server: Server, census: Census) -> list[fl
                 "timeout": 15},
     )  # fmt: skip
     slow.start()
-    _wait(lambda: census.in_flight == 1, 5, "the slow look-up never reached the geocoder")
+    _wait_for(lambda: census.in_flight == 1, 5, "the slow look-up never reached the geocoder")
     waits = []
     for _ in range(20):
         t0 = time.monotonic()
@@ -250,13 +239,9 @@ def slow_remote_gunicorn(
     demo_dir: Path, demo_ds, tmp_path: Path
 ) -> Iterator[tuple[Server, Census]]:
     (point,) = demo_ds.addresses.rows_for("13186 5TH ST")
-    census = Census(point.lon, point.lat, hang_s=HANG)
-    census.mode = "slow"
-    env = {"LOOKUP_GEOCODERS": "census", "LOOKUP_CENSUS_URL": census.url}
-    server = Server(demo_dir, tmp_path / "server.log", workers=WORKERS, env=env)
-    yield server, census
-    server.stop()
-    census.close()
+    log = tmp_path / "server.log"
+    with slow_census_behind(lambda env: Server(demo_dir, log, WORKERS, env), point) as pair:
+        yield pair
 
 
 def test_gunicorns_busy_worker_takes_no_connection(
@@ -273,7 +258,7 @@ def test_gunicorns_busy_worker_takes_no_connection(
     raises=AssertionError,
     reason="granian accepts connections while its worker's one Python thread is busy: a "
     "request waits 1.5 s behind a slow one while the other worker is idle (gunicorn's "
-    "sync workers only accept when free), and a killed worker drops what it had accepted",
+    "sync workers only accept when free)",
 )
 def test_a_busy_worker_takes_no_connection(slow_remote_server: tuple[Server, Census]) -> None:
     waits = _quick_requests_behind_a_slow_one(*slow_remote_server)

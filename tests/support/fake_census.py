@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 PATH = "/geocoder/locations/onelineaddress"
+HANG_S = 3.0  # how long a hanging remote keeps the connection before answering
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -90,3 +93,20 @@ class Census:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@contextmanager
+def slow_census_behind(
+    start: Callable[[dict[str, str]], Any], point: Any
+) -> Iterator[tuple[Any, Census]]:
+    """A server (``start(env)``: gunicorn or granian) whose only geocoder is a fake Census
+    answering ``point`` after 1.5 s: the set-up of the tests of a worker held by a slow
+    remote look-up."""
+    census = Census(point.lon, point.lat, hang_s=HANG_S)
+    census.mode = "slow"
+    server = start({"LOOKUP_GEOCODERS": "census", "LOOKUP_CENSUS_URL": census.url})
+    try:
+        yield server, census
+    finally:
+        server.stop()
+        census.close()
