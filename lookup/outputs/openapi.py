@@ -97,6 +97,15 @@ _CHANNEL = _param(
     "widget = the resident widget. Nothing about the caller is kept.",
     {"type": "string", "enum": list(API_CHANNELS)},
 )
+_REPEAT = _param(
+    "repeat",
+    "lang: the 311 console asks again, in its script's language, for the answer it shows "
+    "(its closure reasons, emergency and access details are texts of their own in each "
+    "language). Served and rate-limited as any look-up, but not counted again in the "
+    "aggregate insight counters: one caller, one look-up. Only with channel=rep (else 400 "
+    "invalid_parameter, details.parameter repeat, reason needs_channel_rep).",
+    {"type": "string", "enum": ["lang"]},
+)
 _PLACE_AND_MOMENT = [_ADDRESS, _LAT, _LON, _PICK, _DATE, _AT]
 
 
@@ -982,7 +991,7 @@ def spec() -> dict[str, Any]:
     paths = {
         "/api/v1/lookup": _get(
             "Precinct, Election Day polling place and early-voting sites for an address or point",
-            [*where, _OPEN, _INCLUDE, _CHANNEL],
+            [*where, _OPEN, _INCLUDE, _CHANNEL, _REPEAT],
             _json("Answer"),
         ),
         "/api/v1/early-voting": _get(

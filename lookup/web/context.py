@@ -85,6 +85,7 @@ class Exchange:
     started: float  # time.perf_counter() when the request reached the app
     lang: str = DEFAULT_LANG  # the answer's language, once a view has parsed it
     channel: str = ""  # who asked (``params.parse_channel``); "" = the route's own
+    repeat: str = ""  # an answer asked again (``params.parse_repeat``): not counted again
     outcome: str = "ok"  # the error code an error response carried
     answer: Answer | None = None  # what a look-up found (the insight counters' input)
     answer_error: str = ""  # an error a page showed instead of raising it

@@ -20,6 +20,9 @@ from lookup.web.context import Clock, exchange, state
 
 DEFAULT_SUGGESTIONS = 10
 INCLUDES = ("schedule",)
+# ``repeat=``: why a request asks again for an answer already asked and counted. ``lang``:
+# the console wants it in its script's language (``parse_repeat``).
+REPEATS = ("lang",)
 
 
 def parse_lang(value: str | None) -> str:
@@ -47,6 +50,27 @@ def parse_channel(value: str | None) -> str:
     if channel not in API_CHANNELS:
         raise InvalidParameter("unknown channel", parameter="channel", allowed=list(API_CHANNELS))
     return channel
+
+
+def parse_repeat(value: str | None, channel: str) -> str:
+    """``repeat=lang``: the 311 console asks again, in the script's language, for the answer
+    it shows (a closure reason, an emergency or access details have texts of their own in
+    each language). Served, rate-limited and logged as any look-up, but not counted again in
+    the insights: one caller is one look-up. Only the console re-asks, so only with
+    ``channel=rep``: the widget's and the API's counts cannot be thinned by it. "" when
+    absent."""
+    repeat = (value or "").strip().lower()
+    if not repeat:
+        return ""
+    if repeat not in REPEATS:
+        raise InvalidParameter("unknown repeat", parameter="repeat", allowed=list(REPEATS))
+    if channel != "rep":
+        raise InvalidParameter(
+            "repeat is the console's: give it with channel=rep",
+            parameter="repeat",
+            reason="needs_channel_rep",
+        )
+    return repeat
 
 
 def parse_include(value: str | None) -> frozenset[str]:

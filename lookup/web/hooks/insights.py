@@ -2,7 +2,7 @@
 do I vote?" (``COUNTED``), an ``Event`` goes to this process's ``Recorder``; building it
 is the only work on the request path. It reads what the view left on the ``Exchange``:
 the answer, the channel, the language, and the error code a page showed or a response
-carried."""
+carried. A re-ask of an answer already counted (``params.parse_repeat``) counts nothing."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ def _record(
     kind: str,
     channel: str,
 ) -> None:
+    if ex.repeat:
+        # The console's answer asked again in its script's language (``repeat=lang``): its
+        # caller, outcome, precinct and language were counted by the look-up it repeats.
+        return
     args = req.args
     if channel == "page" and not (args.get("address") or "lat" in args or args.get("pick")):
         return  # the empty form: nothing was asked

@@ -656,7 +656,8 @@
     if (inLang[lang] && !(inLang[lang] instanceof Promise)) return inLang[lang];
     if (!ownTexts(a) || !lastLookup) return a;
     if (!inLang[lang]) {
-      const query = { ...lastLookup, lang, channel: "rep", include: "schedule" };
+      // repeat=lang: the same caller's answer asked again, not another caller's look-up.
+      const query = { ...lastLookup, lang, channel: "rep", include: "schedule", repeat: "lang" };
       inLang[lang] = api("/api/v1/lookup", query).then(({ status, body }) => {
         if (lastAnswer !== a) return;
         if (status !== 200) { delete inLang[lang]; return; }

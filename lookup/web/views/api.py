@@ -20,6 +20,7 @@ from lookup.web.params import (
     parse_lang,
     parse_limit,
     parse_now,
+    parse_repeat,
 )
 
 bp = Blueprint("api", __name__)
@@ -31,6 +32,7 @@ def lookup() -> Response:
     ex = exchange()
     ex.lang = lang = parse_lang(args.get("lang"))
     ex.channel = parse_channel(args.get("channel"))
+    ex.repeat = parse_repeat(args.get("repeat"), ex.channel)
     ds = require_dataset()  # one snapshot for the whole request
     schedule = "schedule" in parse_include(args.get("include"))
     answer = answer_for(ds, args)
