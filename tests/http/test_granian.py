@@ -17,14 +17,12 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 from support.fake_census import Census, slow_census_behind
-from support.servers import SERVER_LOGS, Server
+from support.servers import Server
 from test_edge_http import (  # noqa: F401  (collected here, served by granian)
     test_a_forged_host_gets_no_redirect,
     test_a_header_over_gunicorns_limit_gets_the_json_400,
@@ -39,44 +37,19 @@ from test_metrics import (  # noqa: F401
     test_counts_add_up_over_every_worker,
     test_no_resident_data_in_the_metrics,
 )
+from test_reload import LOOKUP_AT, publish_under_load
 
-from lookup.config import DEMO_SOURCES
-from lookup.dataset.demo import demo_request
-from lookup.ingest.refresh import refresh
-from scripts.harness import free_port, serve_command, start, wait_ready
+from scripts.harness import free_port
 from scripts.harness import workers as child_pids
 
 pytestmark = pytest.mark.http
 GRANIAN = ("-m", "lookup.serving_granian")
-NOW = datetime(2028, 9, 1, tzinfo=UTC)
-LOOKUP_AT = {"lat": "34.902294", "lon": "-75.283443", "date": "2028-10-25"}
 
 
 class Granian(Server):
     """``support.servers.Server``, served by granian: same environment, same log checks."""
 
-    def __init__(
-        self,
-        data_dir: Path,
-        log: Path,
-        workers: int = 2,
-        env: dict[str, str] | None = None,
-        args: tuple[str, ...] = (),
-    ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        SERVER_LOGS.append(log)
-        env = {
-            **os.environ,
-            "LOOKUP_RELOAD_INTERVAL": "0.2",
-            "LOOKUP_RATE_LIMIT_EXEMPT": "127.0.0.0/8",
-            "LOOKUP_INSIGHTS_DB": str(log.with_suffix(".insights.sqlite3")),
-            **(env or {}),
-        }
-        cmd = serve_command(data_dir, self.port, workers, args, launcher=GRANIAN)
-        self.proc = start(cmd, log, env)
-        wait_ready(self.proc, self.port, log)
+    launcher = GRANIAN
 
 
 @pytest.fixture(scope="module")
@@ -182,35 +155,7 @@ def test_sigterm_lets_in_flight_requests_finish(demo_dir: Path, demo_ds, tmp_pat
 
 
 def test_publish_under_load_fails_no_request(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    assert refresh(replace(demo_request(DEMO_SOURCES, data), version="v1"), NOW).published
-    server = Granian(data, tmp_path / "server.log")
-    seen: list[tuple[int, str]] = []
-    stop = threading.Event()
-
-    def hammer() -> None:
-        with requests.Session() as s:
-            deadline = time.monotonic() + 60  # bounded even if the test goes wrong
-            while not stop.is_set() and time.monotonic() < deadline:
-                r = s.get(server.url + "/api/v1/lookup", params=LOOKUP_AT, timeout=10)
-                seen.append((r.status_code, r.json().get("data_version", "")))
-
-    try:
-        clients = [threading.Thread(target=hammer) for _ in range(3)]
-        for t in clients:
-            t.start()
-        time.sleep(1.0)
-        assert refresh(replace(demo_request(DEMO_SOURCES, data), version="v2"), NOW).published
-        _wait_for(lambda: sum(v == "v2" for _, v in seen[-30:]) == 30, 20, "v2 never served")
-        stop.set()
-        for t in clients:
-            t.join(timeout=30)
-    finally:
-        stop.set()
-        server.stop()
-    assert {s for s, _ in seen} == {200}
-    assert {v for _, v in seen} == {"v1", "v2"}
-    assert len(seen) > 50
+    publish_under_load(tmp_path, Granian, clients=3, window=30)
 
 
 def _quick_requests_behind_a_slow_one(server: Server, census: Census) -> list[float]:

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import requests
 
@@ -39,7 +40,11 @@ def leaked_in(text: str, needles: Iterable[str]) -> list[str]:
 
 
 class Server:
-    """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it."""
+    """``lookup serve`` (gunicorn) on 127.0.0.1, as the county runs it. A subclass may
+    change ``launcher``, what runs the ``serve`` command line (granian's module), and keep
+    the rest: environment, log, readiness wait and stop."""
+
+    launcher: ClassVar[tuple[str, ...]] = ("-m", "lookup.cli")
 
     def __init__(
         self,
@@ -63,7 +68,8 @@ class Server:
             "LOOKUP_INSIGHTS_DB": str(log.with_suffix(".insights.sqlite3")),
             **(env or {}),
         }
-        self.proc = start(serve_command(data_dir, self.port, workers, args), log, env)
+        cmd = serve_command(data_dir, self.port, workers, args, self.launcher)
+        self.proc = start(cmd, log, env)
         wait_ready(self.proc, self.port, log)
 
     def get(self, path: str, **params: object) -> requests.Response:
