@@ -29,6 +29,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -451,13 +452,14 @@ class HttpResult:
     rounds: int
     clean_rounds: int
     memory: dict[str, Any]
+    floor_ratios: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     @property
     def disturbed(self) -> bool:
         return self.clean_rounds < MIN_CLEAN_ROUNDS
 
-    def ratio_detail(self, key: str) -> str:
-        med, lo, hi = self.ratios[key]
+    def ratio_detail(self, key: str, *, to_floor: bool = False) -> str:
+        med, lo, hi = (self.floor_ratios if to_floor else self.ratios)[key]
         used = self.rounds if self.disturbed else self.clean_rounds
         flag = "; DISTURBED: too few rounds free of other processes" if self.disturbed else ""
         return f"{med:.2f}x (median of {used} paired rounds, {lo:.2f}-{hi:.2f}{flag})"
@@ -486,6 +488,21 @@ def memory_note(mem: dict[str, Any]) -> tuple[float, str]:
     )
 
 
+def endpoints(work: Workload) -> list[Endpoint]:
+    """The five endpoints of the module's docstring, asked with ``work``'s URLs."""
+    return [
+        Endpoint("a", "/healthz", ["/healthz"], frozenset({200}), "http_healthz"),
+        Endpoint("b", "/api/v1/lookup by coordinates", work.coords, frozenset({200}),
+                 "http_lookup_coordinates"),
+        Endpoint("c", "/api/v1/lookup by address", work.address, frozenset({200, 422}),
+                 "http_lookup_address"),
+        Endpoint("d", "/api/v1/suggest", work.suggest, frozenset({200}), "http_suggest"),
+        # What the 311 console asks: the same look-ups with every site's day-by-day hours.
+        Endpoint("e", "/api/v1/lookup by coordinates, include=schedule",
+                 [f"{p}&include=schedule" for p in work.coords], frozenset({200})),
+    ]  # fmt: skip
+
+
 def bench_http(
     label: str,
     data_dir: Path,
@@ -498,34 +515,31 @@ def bench_http(
     py_spy: str | None = None,
     profiles: Path | None = None,
     profile_seconds: float = PROFILE_SECONDS,
+    asked: Sequence[Endpoint] | None = None,
+    floor: str | None = None,
+    serving: AbstractContextManager[Running] | None = None,
 ) -> HttpResult:
-    """The five endpoints in alternating rounds on one ``lookup serve`` (2 workers,
-    preloaded, as it runs by default); then, with ``profiles``, a py-spy profile of the
-    workers under each endpoint's load."""
-    endpoints = [
-        Endpoint("a", "/healthz", ["/healthz"], frozenset({200}), "http_healthz"),
-        Endpoint("b", "/api/v1/lookup by coordinates", work.coords, frozenset({200}),
-                 "http_lookup_coordinates"),
-        Endpoint("c", "/api/v1/lookup by address", work.address, frozenset({200, 422}),
-                 "http_lookup_address"),
-        Endpoint("d", "/api/v1/suggest", work.suggest, frozenset({200}), "http_suggest"),
-        # What the 311 console asks: the same look-ups with every site's day-by-day hours.
-        Endpoint("e", "/api/v1/lookup by coordinates, include=schedule",
-                 [f"{p}&include=schedule" for p in work.coords], frozenset({200})),
-    ]  # fmt: skip
+    """The endpoints (``asked``, by default the five) in alternating rounds on one
+    ``lookup serve`` (2 workers, preloaded, as it runs by default); then, with
+    ``profiles``, a py-spy profile of the workers under each endpoint's load.
+
+    ``floor``, the key of one of ``asked``, is a second yardstick: every other endpoint
+    but (a) is also compared with it round by round (the statewide rows' "floor with its
+    ranked sites", a route that only ``serving``, a ``lookup serve`` that adds it, has)."""
+    eps = list(asked) if asked is not None else endpoints(work)
     loader = Loader(tmp)
     log_path = tmp / f"gunicorn-{label}.log"
-    with gunicorn(data_dir, log_path, workers=HTTP_WORKERS) as server:
+    with serving or gunicorn(data_dir, log_path, workers=HTTP_WORKERS) as server:
         print(f"  (gunicorn ready on 127.0.0.1:{server.port} in {server.ready_s:.2f} s)")
-        for ep in endpoints:
+        for ep in eps:
             loader.run(server.port, ep.paths, warmup, ep.ok)  # warm-up, not counted
-        rounds: dict[str, list[LoadResult]] = {ep.key: [] for ep in endpoints}
+        rounds: dict[str, list[LoadResult]] = {ep.key: [] for ep in eps}
         per_round = seconds / HTTP_ROUNDS
 
         pids = [server.pid, *server.workers()]
 
         def one_round() -> None:
-            for ep in endpoints:
+            for ep in eps:
                 r = loader.run(server.port, ep.paths, per_round, ep.ok, pids)
                 rounds[ep.key].append(r)
 
@@ -539,7 +553,7 @@ def bench_http(
         mem = worker_memory(server.pid, server.workers())
         if profiles is not None and py_spy and loader.wrk:
             baseline: tuple[str, Summary, float] | None = None
-            for ep in (e for e in endpoints if e.profile):  # (a) first: the baseline
+            for ep in (e for e in eps if e.profile):  # (a) first: the baseline
                 got = _profile_endpoint(
                     ep, label, server, loader, py_spy, tmp, profiles, baseline, profile_seconds
                 )
@@ -550,10 +564,18 @@ def bench_http(
     use = rounds_used(clean)
     results = {k: merge(v, use) for k, v in rounds.items()}
     ratios = {k: paired_ratio(rounds[k], rounds["a"], use) for k in rounds if k != "a"}
-    out = HttpResult(label, results, ratios, len(clean), sum(clean), mem)
-    for ep in endpoints:
+    to_floor = {
+        k: paired_ratio(rounds[k], rounds[floor], use)
+        for k in rounds
+        if floor is not None and k not in ("a", floor)
+    }
+    out = HttpResult(label, results, ratios, len(clean), sum(clean), mem, to_floor)
+    floor_label = next((ep.label for ep in eps if ep.key == floor), "")
+    for ep in eps:
         r = results[ep.key]
         vs = "" if ep.key == "a" else f"{out.ratio_detail(ep.key)} /healthz; "
+        if ep.key in to_floor:
+            vs += f"{out.ratio_detail(ep.key, to_floor=True)} the {floor_label}; "
         accepted = "/".join(str(s) for s in sorted(ep.ok))
         client = r.client_cpu_s / r.seconds if r.seconds else 0.0
         foreign = f"; other processes {r.cpu.foreign:.0%} of the machine" if r.cpu else ""

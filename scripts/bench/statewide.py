@@ -36,29 +36,23 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scripts.bench import http_load
 from scripts.bench.cache_probe import SITES_FLOOR, floor_path
 from scripts.bench.datasets import STATE_EARLY, STATE_POLLING, STATE_PRECINCTS
 from scripts.bench.geocode import best_pass, one_building, typo
 from scripts.bench.http_load import (
     HTTP_WORKERS,
     Endpoint,
-    Loader,
-    LoadResult,
     Workload,
     build_workload,
     memory_note,
-    merge,
     mixed_paths,
-    paired_ratio,
-    quiet_rounds,
-    rounds_used,
-    worker_memory,
 )
 from scripts.bench.report import Report, Row, Target, check
 from scripts.bench.serve import Running, server_env
@@ -70,7 +64,6 @@ VOTERS = 7_500_000
 DAY = "2018-10-25"  # early voting of the 2018 general: the whole answer is built
 QUERIES = 3000
 KEYSTROKE_ADDRESSES = 300  # --quick: 100
-HTTP_ROUNDS = 5
 MARKER = "statewide.json"  # in a --keep-statewide folder: what it holds, how it was built
 
 REFRESH_MAX_S = 600.0
@@ -572,22 +565,16 @@ def floor_server(data_dir: Path, tmp: Path) -> Iterator[Running]:
 
 
 def endpoints(work: Workload) -> list[Endpoint]:
-    """What the HTTP rounds ask, ``f`` the floor of ``b`` (same points and date)."""
+    """What the HTTP rounds ask: the county's (a) to (d) (not (e), the console's schedule:
+    no statewide target) and ``f``, the floor of ``b`` (same points and date)."""
     return [
-        Endpoint("a", "/healthz", ["/healthz"], frozenset({200})),
-        Endpoint("b", "/api/v1/lookup by coordinates", work.coords, frozenset({200})),
-        Endpoint("c", "/api/v1/lookup by address", work.address, frozenset({200, 422})),
-        Endpoint("d", "/api/v1/suggest", work.suggest, frozenset({200})),
+        *(ep for ep in http_load.endpoints(work) if ep.key != "e"),
         Endpoint("f", "floor with its ranked sites",
                  [floor_path(p, SITES_FLOOR) for p in work.coords], frozenset({200, 404})),
     ]  # fmt: skip
 
 
-def ratio_text(r: tuple[float, float, float], rounds: int) -> str:
-    return f"{r[0]:.2f}x (median of {rounds} paired rounds, {r[1]:.2f}-{r[2]:.2f})"
-
-
-def bench_http(
+def http_rows(
     label: str,
     data_dir: Path,
     work: Workload,
@@ -597,46 +584,15 @@ def bench_http(
     report: Report,
     figures: Figures,
 ) -> None:
-    eps = endpoints(work)
-    loader = Loader(tmp)
-    rounds: dict[str, list[LoadResult]] = {ep.key: [] for ep in eps}
-    with floor_server(data_dir, tmp) as server:
-        for ep in eps:
-            loader.run(server.port, ep.paths, warmup, ep.ok)
-        pids = [server.pid, *server.workers()]
-        for _ in range(HTTP_ROUNDS):
-            for ep in eps:
-                rounds[ep.key].append(
-                    loader.run(server.port, ep.paths, seconds / HTTP_ROUNDS, ep.ok, pids)
-                )
-        mem = worker_memory(server.pid, server.workers())
-    clean = quiet_rounds(rounds)
-    use = rounds_used(clean)
-    used = sum(use)
-    results = {k: merge(v, use) for k, v in rounds.items()}
-    vs = {
-        (x, base): paired_ratio(rounds[x], rounds[base], use)
-        for x in ("b", "c", "d", "f")
-        for base in ("a", "f")
-        if x != base
-    }
-    for ep in eps:
-        r = results[ep.key]
-        parts = []
-        if ep.key != "a":
-            parts.append(f"{ratio_text(vs[ep.key, 'a'], used)} /healthz")
-        if ep.key not in ("a", "f"):
-            parts.append(f"{ratio_text(vs[ep.key, 'f'], used)} the floor with its sites")
-        parts.append(f"p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms, errors {r.errors} of "
-                     f"{r.requests:,}, statuses {r.statuses}")  # fmt: skip
-        if r.errors:
-            report.failures.append(f"HTTP {ep.label}, {label}: {r.errors} errors {r.statuses}")
-        report.add(Row(f"HTTP ({ep.key}) {ep.label}, {label}", r.rps, "req/s", "; ".join(parts),
-                       asdict(r) | {"rps": r.rps}))  # fmt: skip
-    figures.floor_ratio = vs["b", "f"]
-    figures.floor_detail = ratio_text(vs["b", "f"], used) + (
-        "" if sum(clean) >= 3 else "; DISTURBED: too few rounds free of other processes"
-    )
+    """``http_load.bench_http`` on the floor server, then its figures and the workers'
+    PSS after the mixed load."""
+    http = http_load.bench_http(
+        label, data_dir, work, seconds, warmup, tmp, report,
+        asked=endpoints(work), floor="f", serving=floor_server(data_dir, tmp),
+    )  # fmt: skip
+    figures.floor_ratio = http.floor_ratios["b"]
+    figures.floor_detail = http.ratio_detail("b", to_floor=True)
+    mem = http.memory
     workers = list(mem["workers"].values())
     _rss, note = memory_note(mem)
     pss = max((w["Pss"] for w in workers), default=None)
@@ -644,14 +600,15 @@ def bench_http(
     if pss is not None and uss is not None:
         figures.pss_mb = max(figures.pss_mb or 0.0, pss)
         figures.uss_mb = max(figures.uss_mb or 0.0, uss)
+    requests = sum(r.requests for r in http.results.values())
     report.add(
         Row(
             f"worker PSS after mixed load, {label}",
             pss,
             "MB",
-            f"largest of {HTTP_WORKERS} preloaded workers after "
-            f"{sum(r.requests for r in results.values()):,} requests (coordinates, addresses "
-            f"and suggest over every county); USS {uss or 0:.0f} MB; {note}",
+            f"largest of {HTTP_WORKERS} preloaded workers after {requests:,} requests "
+            f"(coordinates, addresses and suggest over every county); USS {uss or 0:.0f} MB; "
+            f"{note}",
             mem,
         )
     )
@@ -765,8 +722,8 @@ def bench_statewide(
     bench_geocoding(label, version, quick, report, figures)
     try:
         startup_rows(label, prepared.data_dir, work, startup_runs, tmp, report, figures)
-        bench_http(label, prepared.data_dir, work, http_seconds, warmup_seconds, tmp, report,
-                   figures)  # fmt: skip
+        http_rows(label, prepared.data_dir, work, http_seconds, warmup_seconds, tmp, report,
+                  figures)  # fmt: skip
     except (RuntimeError, OSError) as exc:
         report.skip(f"statewide HTTP rows: {exc}")
         report.failures.append(f"statewide HTTP benchmark did not run: {exc}")
