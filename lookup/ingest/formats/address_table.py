@@ -15,7 +15,8 @@ address columns; points go to WGS84 from the CRS the file declares. A layer that
 declares none is taken as WGS84 only when its coordinates are degrees.
 
 Either kind is read a chunk of records at a time (``Source.chunks``): a statewide table
-is five million rows, 250 MB to 1 GB, and never held whole, nor its bytes.
+is five million rows, 250 MB to 1 GB, and never held whole, nor its bytes. Each is read
+once, front to back (a layer through ``layer_stream``), never again from its start.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import csv
 import io
 import itertools
 import re
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from lookup.errors import DataError
 from lookup.ingest.formats.gdal_safety import ADDRESS_LAYER, open_layer
+from lookup.ingest.formats.layer_stream import layer_frames
 from lookup.ingest.formats.sniff import identify, refusal
 from lookup.ingest.formats.textfile import (
     file_encoding,
@@ -260,58 +261,52 @@ class LayerSource(Source):
             except Exception as exc:  # pyogrio raises several types for unreadable data
                 raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
         self.fields = tuple(str(f) for f in info["fields"])
+        self.encoding: str | None = info.get("encoding")  # as pyogrio found it: GDAL recodes
         self.has_points = info.get("geometry_type") not in (None, "None")
 
     def chunks(self, columns: list[str], numeric: list[str], rows: int) -> Iterator[Table]:
         import numpy as np
 
         # Held through every chunk: open_layer checks a zip's every entry, and holds a lock.
+        # The layer is read once, front to back (``layer_stream``): a chunk read by skipping
+        # the ones before it costs a walk from the first feature on a GeoJSON.
         with open_layer(self.path, ADDRESS_LAYER) as src:
-            start, any_point = 0, None
-            while True:
-                layer = self._features(src, columns, start, rows)
+            any_point = None
+            for layer in self._features(src, columns, 0, rows):
                 if not self.has_points or "geometry" not in layer:
                     yield Table(layer)
-                else:
-                    lon, lat, problems = self._points(layer)
-                    if any_point is None:  # whether the layer's points or columns are used
-                        any_point = bool(np.isfinite(lon).any()) or (
-                            len(layer) == rows and self._points_after(src, rows, rows)
-                        )
-                    yield Table(layer.drop(columns="geometry"), lon, lat, problems, any_point)
-                if len(layer) < rows:
-                    return
-                start += rows
+                    continue
+                lon, lat, problems = self._points(layer)
+                if any_point is None:  # whether the layer's points or columns are used
+                    any_point = bool(np.isfinite(lon).any()) or (
+                        len(layer) == rows and self._points_after(src, rows, rows)
+                    )
+                yield Table(layer.drop(columns="geometry"), lon, lat, problems, any_point)
 
     def _points_after(self, src: str, start: int, rows: int) -> bool:
         """Whether a feature after the first ``start`` has a usable point: geometry only,
-        read only when none of the first chunk has one."""
+        read (in a second pass) only when none of the first chunk has one."""
         import numpy as np
 
-        while len(layer := self._features(src, [], start, rows)):
-            if np.isfinite(self._points(layer)[0]).any():
+        for layer in self._features(src, [], start, rows):
+            if len(layer) and np.isfinite(self._points(layer)[0]).any():
                 return True
-            start += len(layer)
         return False
 
-    def _features(self, src: str, columns: list[str], start: int, rows: int) -> pd.DataFrame:
-        """Features ``start`` to ``start + rows`` (fewer at the end, none past it)."""
-        import pyogrio
-
-        try:
-            with warnings.catch_warnings():
-                # A GeoJSON property of mixed lists and text: GDAL keeps it as text.
-                warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
-                return pyogrio.read_dataframe(
-                    src,
-                    layer=self.layer,
-                    columns=columns,
-                    read_geometry=self.has_points,
-                    skip_features=start,
-                    max_features=rows,
-                )
-        except Exception as exc:  # pyogrio raises several types for unreadable data
-            raise DataError(f"{self.name}: cannot read ({one_line(exc)})") from None
+    def _features(
+        self, src: str, columns: list[str], start: int, rows: int
+    ) -> Iterator[pd.DataFrame]:
+        """Features from ``start`` on, ``rows`` at a time (one empty frame if none)."""
+        return layer_frames(
+            src,
+            self.layer,
+            columns,
+            geometry=self.has_points,
+            rows=rows,
+            skip=start,
+            encoding=self.encoding,
+            name=self.name,
+        )
 
     def _points(self, layer: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Each feature's point in WGS84 (NaN and the reason where it has none)."""
