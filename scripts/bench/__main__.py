@@ -19,7 +19,8 @@ statewide 2018 map):
   (``startup``); the dataset load in a fresh process;
 * HTTP requests/s and latency of five endpoints of one gunicorn (``http_load``);
 * the geocoder on 700,000 address points and ``lookup batch`` on 1,000,000 addresses
-  (``geocode``); refresh timings;
+  (``geocode``); refresh timings; the same 700,000 points read as a GeoJSON, zipped
+  shapefile and GeoPackage layer (``address_layers``);
 * with ``--statewide``: every county's address points (5,000,000 synthetic ones) on the
   statewide map: refresh, start-up and worker memory, geocoder latencies, HTTP beside the
   floor with its ranked sites, ``lookup batch`` on 7,500,000 voter rows (``statewide``).
@@ -65,6 +66,7 @@ from lookup.errors import ServiceError
 from lookup.service import AddressQuery, PointQuery, find_polling_place
 from lookup.spatial.grid import GridIndex, PrecinctIndex
 from lookup.spatial.trees import RtreeIndex, StrTreeIndex
+from scripts.bench.address_layers import bench_address_layers
 from scripts.bench.cache_probe import SITES_FLOOR, floor_path
 from scripts.bench.cachegrind import bench_cachegrind
 from scripts.bench.datasets import (
@@ -895,6 +897,9 @@ def main(argv: list[str] | None = None) -> int:
                 tmp, table, built.get("meck700k"), args.quick, report,
                 py_spy=py_spy, profiles=args.profiles,
             )  # fmt: skip
+
+        with section("address layers: GeoJSON, shapefile, GPKG, 700,000 points"):
+            geocode_targets += bench_address_layers(tmp, table, report)
 
         statewide_targets: list[Target] = []
         if statewide is not None:
