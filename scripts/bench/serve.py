@@ -110,12 +110,13 @@ def gunicorn(
     workers: int = 2,
     preload: bool = True,
     stamps: Path | None = None,
+    launcher: tuple[str, ...] = ("-m", "lookup.cli"),
 ) -> Iterator[Running]:
     """Run ``lookup serve`` until the block exits (even on error): yields once /readyz
-    answers 200 and all ``workers`` exist (with ``stamps``: have run their init hook)."""
+    answers 200 and all ``workers`` exist (with ``stamps``: have run their init hook).
+    ``launcher``: what runs the ``serve`` command line (a script adding a route)."""
     port = harness.free_port()
     env = server_env(log_path.parent)
-    launcher: tuple[str, ...] = ("-m", "lookup.cli")
     if stamps is not None:
         stamps.unlink(missing_ok=True)
         env["BENCH_STAMPS"] = str(stamps)

@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,9 @@ from scripts.bench.http_load import (
     mixed_paths,
 )
 from scripts.bench.report import Report, Row, Target, check
-from scripts.bench.serve import Running, server_env
+from scripts.bench.serve import Running, gunicorn
 from scripts.bench.startup import StartSummary, bench_startup
-from scripts.harness import REPO, free_port, serve_command, start, stop, wait_ready, wait_workers
+from scripts.harness import REPO
 
 POINTS = 5_000_000
 VOTERS = 7_500_000
@@ -548,20 +548,10 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@contextmanager
-def floor_server(data_dir: Path, tmp: Path) -> Iterator[Running]:
-    port = free_port()
+def floor_server(data_dir: Path, tmp: Path) -> AbstractContextManager[Running]:
+    """The bench's gunicorn with the floor route added (``_FLOOR_LAUNCHER``)."""
     log = tmp / "gunicorn-statewide.log"
-    cmd = serve_command(data_dir, port, HTTP_WORKERS, (), ("-c", _FLOOR_LAUNCHER))
-    started = time.monotonic()
-    proc = start(cmd, log, server_env(tmp))
-    running = Running(port, proc, started)
-    try:
-        running.ready_s = wait_ready(proc, port, log, 120.0, poll=0.01, since=started)
-        wait_workers(proc, HTTP_WORKERS, 120.0)
-        yield running
-    finally:
-        stop(proc)
+    return gunicorn(data_dir, log, workers=HTTP_WORKERS, launcher=("-c", _FLOOR_LAUNCHER))
 
 
 def endpoints(work: Workload) -> list[Endpoint]:
