@@ -38,11 +38,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from lookup.batch.local import OUT_COLUMNS, answerer, election_places, write_parts
+from lookup.batch.source import COLUMNS
 from lookup.dataset.codec import load_dataset
 from lookup.dataset.model import Dataset
 from lookup.dataset.publish import CURRENT, current_target
 from lookup.errors import DataError
-from lookup.ingest.formats.textfile import decode_bytes
+from lookup.ingest.formats.textfile import NO_LIMIT, file_encoding
 from lookup.ingest.progress import QUIET, Progress
 from lookup.outputs.csv_cells import safe_row
 
@@ -97,8 +98,9 @@ def plan(in_path: Path, partition_rows: int) -> list[Part]:
             return _scan(in_path, codec, skip, partition_rows)
         except UnicodeDecodeError:
             continue
-    # Undecodable: the default engine's decoder says which byte of which encoding.
-    decode_bytes(in_path.read_bytes(), in_path.name, max_bytes=None)
+    # Undecodable: the default engine's check says which byte of which encoding (a block
+    # at a time: the file is never held whole).
+    file_encoding(in_path, NO_LIMIT)
     raise DataError(f"{in_path.name}: the file decodes whole but not line by line")
 
 
@@ -142,7 +144,7 @@ def _scan(path: Path, codec: str, skip: int, partition_rows: int) -> list[Part]:
             answerer(fields, path.name)  # refuses what the default engine refuses
             # Only the cells answers use (a voter file has some 70), enough for the
             # workers' ``answerer`` to pick what the default engine picks.
-            columns = tuple(c for c in ("id", "address", "lat", "lon") if c in fields)
+            columns = tuple(c for c in COLUMNS if c in fields)
             bounds, counts, n = [pos], [], 0
             for row in reader:
                 n += bool(row)  # blank lines are no rows, as for ``csv.DictReader``

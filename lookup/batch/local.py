@@ -1,6 +1,9 @@
 """``lookup batch``: a CSV of addresses or coordinates in, a CSV of precincts and polling
 places out. Coordinates take the vectorised path (one grid pass per chunk).
 
+The input is read a line at a time (``batch.source``) and answered a chunk at a time:
+memory holds the dataset and a few chunks, whatever the file's size.
+
 With ``jobs`` > 1 the chunks are answered by forked worker processes that share the
 loaded dataset copy-on-write (nothing is re-loaded or pickled but the rows), and written
 in input order: the same bytes as one process, about ``jobs`` times sooner."""
@@ -20,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from lookup.batch.source import BatchInput, Row
 from lookup.dataset.model import Dataset
 from lookup.domain.models import PollingPlace
 from lookup.domain.schedule import active_election, to_local
 from lookup.errors import DataError, ServiceError
 from lookup.geocode.chain import locate_address
-from lookup.ingest.formats.textfile import decode_bytes
 from lookup.ingest.progress import QUIET, Progress
 from lookup.outputs.csv_cells import safe_row
 from lookup.service import AddressQuery, PointQuery, as_point, check_point
@@ -70,19 +73,22 @@ def run_batch(
     OUT is written to a temporary file and renamed: a reader never sees half a file.
     """
     places = election_places(ds, now)
-    # Excel saves cp1252 or UTF-16: decode as the BOE readers do, never assume.
-    # The caller's own file, not a refresh source: no size limit (a voter file is 400 MB+).
-    text, _encoding = decode_bytes(in_path.read_bytes(), in_path.name, max_bytes=None)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    answer = answerer(reader.fieldnames or (), in_path.name)
-    bar = progress.bar("answering", total=max(0, text.count("\n") - 1) or None)
-    work = (ds, answer, places)
-    try:
-        if jobs > 1:
-            return write_parts(out_path, _in_parallel(work, _chunks(reader, JOB_CHUNK), jobs), bar)
-        return write_parts(out_path, (_encode(work, c) for c in _chunks(reader, CHUNK)), bar)
-    finally:
-        bar.close()
+    # Excel saves cp1252 or UTF-16: decoded as the BOE readers do, never assumed.
+    source = BatchInput.open(in_path)
+    with source.rows() as (fields, rows):
+        answer = answerer(fields, in_path.name)
+        # A bar's total is the true row count: a pass of its own, a few seconds for a
+        # statewide voter file, made only when the bar is shown (a terminal, no --quiet).
+        total = source.count() if progress.stream is not None else None
+        bar = progress.bar("answering", total=total or None)
+        work = (ds, answer, places)
+        try:
+            if jobs > 1:
+                parts = _in_parallel(work, _chunks(rows, JOB_CHUNK), jobs)
+                return write_parts(out_path, parts, bar)
+            return write_parts(out_path, (_encode(work, c) for c in _chunks(rows, CHUNK)), bar)
+        finally:
+            bar.close()
 
 
 def write_parts(out_path: Path, parts: Iterable[Part], bar: Any) -> Counter[str]:
@@ -194,9 +200,9 @@ def _take(it: Iterator[list[dict[str, str]]], n: int) -> list[list[dict[str, str
     return list(itertools.islice(it, n))
 
 
-def _chunks(reader: csv.DictReader, size: int) -> Iterator[list[dict[str, str]]]:
-    chunk: list[dict[str, str]] = []
-    for row in reader:
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
         chunk.append(row)
         if len(chunk) >= size:
             yield chunk

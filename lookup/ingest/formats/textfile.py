@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import stat
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ MAX_SOURCE_BYTES = 256 * 1024 * 1024
 # An address table is read in chunks (``address_table``), never held whole: a statewide
 # one is 250 MB to 1 GB. The ceiling only refuses what no state publishes.
 MAX_ADDRESS_TABLE_BYTES = 4 * 1024 * 1024 * 1024
+# ``max_bytes`` for a caller's own file (a ``lookup batch`` input): no size is refused.
+NO_LIMIT = sys.maxsize
 # How much of a file is held at once when its encoding is checked block by block.
 BLOCK_BYTES = 16 * 1024 * 1024
 # The delimiters ``read_text_table`` tells apart, with their names for a message.
