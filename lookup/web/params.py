@@ -57,8 +57,10 @@ def parse_repeat(value: str | None, channel: str) -> str:
     it shows (a closure reason, an emergency or access details have texts of their own in
     each language). Served, rate-limited and logged as any look-up, but not counted again in
     the insights: one caller is one look-up. Only the console re-asks, so only with
-    ``channel=rep``: the widget's and the API's counts cannot be thinned by it. "" when
-    absent."""
+    ``channel=rep`` (the widget's own re-asks would be refused). Like ``channel`` it is what
+    the client says: the counts are the staff's aggregate figures, not an audit (a client
+    calling itself the console can leave its look-ups out, as it can count them as the
+    console's). "" when absent."""
     repeat = (value or "").strip().lower()
     if not repeat:
         return ""

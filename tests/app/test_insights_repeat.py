@@ -151,6 +151,10 @@ def test_a_reask_shares_the_lookups_rate_limit(data: Path, tmp_path: Path) -> No
         assert _lookup(client, channel="rep", lang="es", repeat="lang").status_code == 200
         refused = _lookup(client, channel="rep", lang="es", repeat="lang")
         assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+        # Refused before the view read it: still the console's re-ask, counted nowhere; a
+        # refused widget look-up is the widget's (not the route's default, "api").
+        assert _lookup(client, channel="widget").status_code == 429
+        assert _counted(app)[0] == [("rep", "en", "found", 1), ("widget", "en", "rate_limited", 1)]
     finally:
         app.extensions["insights"].close()
 

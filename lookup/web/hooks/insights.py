@@ -10,8 +10,9 @@ import logging
 from collections.abc import Callable
 
 from flask import Request, Response, request
+from werkzeug.datastructures import MultiDict
 
-from lookup.insights.events import CALENDAR, LOOKUP, Event
+from lookup.insights.events import API_CHANNELS, CALENDAR, LOOKUP, Event
 from lookup.insights.recorder import Recorder, note_dropped
 from lookup.web.context import AppState, Exchange, exchange
 
@@ -45,6 +46,11 @@ def counting_hook(recorder: Recorder, st: AppState) -> Callable[[Response], Resp
     return count
 
 
+def _named(args: MultiDict[str, str], name: str) -> str:
+    """A parameter as the view would read it (``params``), for a request it never read."""
+    return (args.get(name) or "").strip().lower()
+
+
 def _record(
     recorder: Recorder,
     st: AppState,
@@ -54,11 +60,16 @@ def _record(
     kind: str,
     channel: str,
 ) -> None:
-    if ex.repeat:
+    args = req.args
+    # A rate limit refuses before the view reads ``channel`` and ``repeat`` (the /api/v1
+    # routes, whose default channel is "api"): read here as the view would have.
+    refused_early = ex.outcome == "rate_limited" and not ex.channel and channel == "api"
+    if ex.repeat or (refused_early and _named(args, "repeat") and _named(args, "channel") == "rep"):
         # The console's answer asked again in its script's language (``repeat=lang``): its
         # caller, outcome, precinct and language were counted by the look-up it repeats.
         return
-    args = req.args
+    if refused_early and _named(args, "channel") in API_CHANNELS:
+        channel = _named(args, "channel")  # who was refused, not the route's default
     if channel == "page" and not (args.get("address") or "lat" in args or args.get("pick")):
         return  # the empty form: nothing was asked
     status = resp.status_code
