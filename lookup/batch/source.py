@@ -81,12 +81,18 @@ def _without_boms(lines: Iterable[str]) -> Iterator[str]:
 
 
 def _records(lines: Iterable[str], name: str) -> Iterator[list[str]]:
-    """``csv.reader``'s rows; what it cannot read is a ``DataError`` naming the line."""
+    """``csv.reader``'s rows; what it cannot read is a ``DataError`` naming the line its
+    row starts on (where ``csv`` gives up may be thousands of lines further on)."""
     reader = csv.reader(lines)
+    start = 1
     try:
-        yield from reader
+        for record in reader:
+            yield record
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError(f"{name}: line {reader.line_num}: {exc}") from None
+        end = reader.line_num
+        runs = f" (its cells run to line {end}: a quote never closed?)" if end > start else ""
+        raise DataError(f"{name}: line {start}: {exc}{runs}") from None
     except UnicodeDecodeError:  # it decoded whole a moment ago
         raise DataError(f"{name}: changed while being read") from None
 

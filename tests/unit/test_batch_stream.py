@@ -139,7 +139,7 @@ def test_a_pipe_is_read_as_before(demo_ds, text: str, tmp_path: Path) -> None:
     _whole_file(demo_ds, tmp_path / "in.csv", tmp_path / "whole.csv")
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
-    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,), daemon=True)
     writer.start()
     _run(demo_ds, fifo, tmp_path / "out.csv")
     writer.join(timeout=10)
@@ -209,6 +209,20 @@ def test_a_row_csv_cannot_read_is_a_data_error_naming_its_line(
     assert str(caught.value) == "in.csv: line 5: field larger than field limit (131072)"
     assert out.read_text() == "the last run's answers\n"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_unclosed_quote_is_named_where_its_row_starts(demo_ds, tmp_path: Path) -> None:
+    """``csv`` gives up thousands of lines after the quote that was never closed: the
+    message names the row's first line, and where reading stopped."""
+    src = tmp_path / "in.csv"
+    src.write_text('id,address\n1,13186 5th St\n2,"999 Nowhere Ln\n' + "4,13186 5th St\n" * 20_000)
+    with pytest.raises(DataError) as caught:
+        _run(demo_ds, src, tmp_path / "out.csv")
+    message = str(caught.value)
+    assert message.startswith("in.csv: line 3: field larger than field limit (131072) (its ")
+    end = int(message.split("run to line ")[1].split(":")[0])
+    assert 1_000 < end <= 20_003, message  # ~131,072 characters of 15-character lines
+    assert message.endswith(": a quote never closed?)")
 
 
 class _Recording(Progress):
