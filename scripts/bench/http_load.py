@@ -593,7 +593,9 @@ def bench_http(
             )
         )
         if r.errors:
-            report.failures.append(f"HTTP {ep.label}: {r.errors} errors, statuses {r.statuses}")
+            report.failures.append(
+                f"HTTP {ep.label}, {label}: {r.errors} errors, statuses {r.statuses}"
+            )
     rss, note = memory_note(mem)
     report.add(
         Row(

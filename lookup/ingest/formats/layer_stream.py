@@ -109,7 +109,9 @@ def _failures(name: str) -> Iterator[None]:
 
 def _frame(table: pa.Table, meta: dict[str, Any], geometry: bool, name: str) -> pd.DataFrame:
     """Record batches as ``pyogrio.read_dataframe`` gives them: the columns in the layer's
-    order, then ``geometry`` (shapely, from WKB) in a GeoDataFrame with the layer's CRS."""
+    order, then ``geometry`` (shapely, from WKB) in a GeoDataFrame with the layer's CRS.
+    One difference: a date or time field stays text (``datetime_as_string``), as a text
+    table's does; no address column is a date."""
     import geopandas as gpd
     import pyarrow as pa
     import shapely
