@@ -12,9 +12,11 @@ from collections.abc import Callable
 from flask import Request, Response, request
 from werkzeug.datastructures import MultiDict
 
-from lookup.insights.events import API_CHANNELS, CALENDAR, LOOKUP, Event
+from lookup.errors import InvalidParameter
+from lookup.insights.events import CALENDAR, LOOKUP, Event
 from lookup.insights.recorder import Recorder, note_dropped
 from lookup.web.context import AppState, Exchange, exchange
+from lookup.web.params import parse_channel, parse_repeat
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,14 @@ def counting_hook(recorder: Recorder, st: AppState) -> Callable[[Response], Resp
     return count
 
 
-def _named(args: MultiDict[str, str], name: str) -> str:
-    """A parameter as the view would read it (``params``), for a request it never read."""
-    return (args.get(name) or "").strip().lower()
+def _asked(args: MultiDict[str, str]) -> tuple[str, str]:
+    """``channel`` and ``repeat`` as the view reads them, for a request it never read;
+    ("", "") where it would refuse them (then the route's channel counts)."""
+    try:
+        channel = parse_channel(args.get("channel"))
+        return channel, parse_repeat(args.get("repeat"), channel)
+    except InvalidParameter:
+        return "", ""
 
 
 def _record(
@@ -61,15 +68,16 @@ def _record(
     channel: str,
 ) -> None:
     args = req.args
-    # A rate limit refuses before the view reads ``channel`` and ``repeat`` (the /api/v1
-    # routes, whose default channel is "api"): read here as the view would have.
-    refused_early = ex.outcome == "rate_limited" and not ex.channel and channel == "api"
-    if ex.repeat or (refused_early and _named(args, "repeat") and _named(args, "channel") == "rep"):
+    named, repeat = ex.channel, ex.repeat
+    if not named and ex.outcome == "rate_limited" and channel == "api":
+        # A rate limit refuses before the view reads them (the /api/v1 routes, whose
+        # default channel is "api"): read as the view would have.
+        named, repeat = _asked(args)
+        repeat = repeat if req.endpoint == "api.lookup" else ""  # the one view that reads it
+    if repeat:
         # The console's answer asked again in its script's language (``repeat=lang``): its
         # caller, outcome, precinct and language were counted by the look-up it repeats.
         return
-    if refused_early and _named(args, "channel") in API_CHANNELS:
-        channel = _named(args, "channel")  # who was refused, not the route's default
     if channel == "page" and not (args.get("address") or "lat" in args or args.get("pick")):
         return  # the empty form: nothing was asked
     status = resp.status_code
@@ -83,7 +91,7 @@ def _record(
         Event(
             kind=kind,
             at=st.clock(),  # made local by the writer thread, not on the request path
-            channel=ex.channel or channel,
+            channel=named or channel,
             lang=ex.lang,
             code=code,
             answer=answer,
